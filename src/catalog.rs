@@ -1,0 +1,179 @@
+//! Loads programs from disk: `workflows/<id>.toml` and `workflows/calendars/<id>.toml`.
+//! File errors name the file and the field path.
+
+use crate::domain::calendar::Calendar;
+use crate::domain::validate::Problem;
+use crate::domain::{Program, Workflow};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub file: PathBuf,
+    pub problem: Problem,
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.problem)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<FileProblem>),
+    #[error("программа «{0}» не найдена в {1}")]
+    UnknownWorkflow(String, PathBuf),
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+}
+
+/// The workflows folder and the calendars beside it.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub dir: PathBuf,
+    pub calendars: BTreeMap<String, Calendar>,
+}
+
+impl Catalog {
+    /// Opens `dir` (usually `workflows/`) and loads every calendar in `dir/calendars/`.
+    ///
+    /// # Errors
+    /// An unreadable folder or an invalid calendar file.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Catalog, CatalogError> {
+        let dir = dir.into();
+        let cal_dir = dir.join("calendars");
+        let mut calendars = BTreeMap::new();
+        let mut problems = vec![];
+        for path in toml_files(&cal_dir)? {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| CatalogError::Io(path.clone(), e))?;
+            match Calendar::from_toml(&text) {
+                Ok(c) => {
+                    let stem = stem(&path);
+                    if c.id != stem {
+                        problems.push(FileProblem {
+                            file: path.clone(),
+                            problem: Problem::new(
+                                "id",
+                                format!("id «{}» должен совпадать с именем файла «{stem}»", c.id),
+                            ),
+                        });
+                    }
+                    calendars.insert(c.id.clone(), c);
+                }
+                Err(e) => problems.push(FileProblem {
+                    file: path.clone(),
+                    problem: Problem::new("", e.to_string()),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(CatalogError::Invalid(problems));
+        }
+        Ok(Catalog { dir, calendars })
+    }
+
+    /// Paths of every workflow file in the folder, sorted.
+    pub fn workflow_files(&self) -> Result<Vec<PathBuf>, CatalogError> {
+        toml_files(&self.dir)
+    }
+
+    /// Loads and validates the workflow with id `id` (the file stem).
+    pub fn program(&self, id: &str) -> Result<Program, CatalogError> {
+        let path = self.dir.join(format!("{id}.toml"));
+        if !path.is_file() || id.contains('/') || id.contains('\\') {
+            return Err(CatalogError::UnknownWorkflow(id.into(), self.dir.clone()));
+        }
+        self.load_file(&path)
+    }
+
+    /// Loads and validates one workflow file.
+    pub fn load_file(&self, path: &Path) -> Result<Program, CatalogError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| CatalogError::Io(path.to_path_buf(), e))?;
+        let wf = parse_workflow(&text, &stem(path)).map_err(|p| {
+            CatalogError::Invalid(vec![FileProblem {
+                file: path.to_path_buf(),
+                problem: p,
+            }])
+        })?;
+        Program::new(wf, &self.calendars).map_err(|ps| {
+            CatalogError::Invalid(
+                ps.into_iter()
+                    .map(|p| FileProblem {
+                        file: path.to_path_buf(),
+                        problem: p,
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Every workflow in the folder that validates.
+    pub fn programs(&self) -> Result<Vec<Program>, CatalogError> {
+        self.workflow_files()?
+            .iter()
+            .map(|p| self.load_file(p))
+            .collect()
+    }
+}
+
+/// Parses workflow text; a format error names the field path and line.
+pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
+    let de = toml::Deserializer::new(text);
+    match serde_path_to_error::deserialize::<_, Workflow>(de) {
+        Ok(mut wf) => {
+            wf.id = id.to_string();
+            Ok(wf)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let line = inner
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let msg = inner.message().trim().to_string();
+            let msg = match line {
+                Some(l) => format!("{msg} (строка {l})"),
+                None => msg,
+            };
+            Err(Problem::new(
+                if path == "." { String::new() } else { path },
+                format!("ошибка формата: {msg}"),
+            ))
+        }
+    }
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, CatalogError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| CatalogError::Io(dir.to_path_buf(), e))?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The default workflows folder: `$SEMINARFLOW_WORKFLOWS`, else `./workflows`, else the one
+/// shipped beside the crate sources (so `cargo run` works from anywhere in the checkout).
+pub fn default_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("SEMINARFLOW_WORKFLOWS") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("workflows");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workflows")
+}

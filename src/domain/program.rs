@@ -1,0 +1,141 @@
+//! A program ready to run: a validated workflow with its calendar and deadline zone, and the
+//! errors its rules produce.
+
+use super::calendar::Calendar;
+use super::deadline::{self, DeadlineError};
+use super::seminar::Seminar;
+use super::validate::{validate, Problem};
+use super::workflow::Workflow;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub wf: Workflow,
+    pub cal: Calendar,
+    pub tz: Tz,
+}
+
+impl Program {
+    /// Validates `wf` against the known calendars and builds the program.
+    ///
+    /// # Errors
+    /// Every problem `workflow check` would report.
+    pub fn new(
+        wf: Workflow,
+        calendars: &BTreeMap<String, Calendar>,
+    ) -> Result<Program, Vec<Problem>> {
+        let problems = validate(&wf, calendars);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let tz: Tz = wf
+            .deadline_zone
+            .parse()
+            .map_err(|_| vec![Problem::new("deadline_zone", "неизвестный часовой пояс")])?;
+        let cal = calendars
+            .get(&wf.calendar)
+            .cloned()
+            .ok_or_else(|| vec![Problem::new("calendar", "календарь не найден")])?;
+        Ok(Program { wf, cal, tz })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.wf.id
+    }
+
+    /// The stage deadline for this seminar, before any coordinator-set due date.
+    pub fn stage_deadline(&self, s: &Seminar, stage: &str) -> Result<NaiveDate, DomainError> {
+        Ok(deadline::stage_deadline(
+            &self.wf, &self.cal, stage, s.date, &s.week,
+        )?)
+    }
+
+    /// The designated deadline of the stage's current round: the coordinator's due date after a
+    /// return, else the stage's own deadline (DOMAIN.md §2.3 Decision).
+    pub fn designated(&self, s: &Seminar, stage: &str) -> Result<NaiveDate, DomainError> {
+        match s.stages.get(stage).and_then(|p| p.due_override) {
+            Some(d) => Ok(d),
+            None => self.stage_deadline(s, stage),
+        }
+    }
+
+    /// Time zone of a seminar's city for local display; the deadline zone when unknown.
+    pub fn city_zone(&self, city: &str) -> Tz {
+        self.wf
+            .city_zones
+            .get(city)
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(self.tz)
+    }
+}
+
+/// Why a command was refused. The codes are the scenario contract (SCENARIOS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    ApplicationWindowClosed,
+    DateOutsideProgram,
+    PartnerBarred,
+    PartnerCityDuplicate,
+    CityWeekTaken,
+    CityFull,
+    InvalidState,
+    UnknownSeminar,
+    /// Not in the scenario contract: a malformed request (unknown partner, stage or code, bad value).
+    InvalidInput,
+}
+
+impl RefusalCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::ApplicationWindowClosed => "application_window_closed",
+            RefusalCode::DateOutsideProgram => "date_outside_program",
+            RefusalCode::PartnerBarred => "partner_barred",
+            RefusalCode::PartnerCityDuplicate => "partner_city_duplicate",
+            RefusalCode::CityWeekTaken => "city_week_taken",
+            RefusalCode::CityFull => "city_full",
+            RefusalCode::InvalidState => "invalid_state",
+            RefusalCode::UnknownSeminar => "unknown_seminar",
+            RefusalCode::InvalidInput => "invalid_input",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    pub code: RefusalCode,
+    /// Russian, for the user.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The program's data cannot answer (e.g. a date its calendar does not cover).
+    #[error("ошибка в данных программы: {0}")]
+    Program(String),
+}
+
+impl From<DeadlineError> for DomainError {
+    fn from(e: DeadlineError) -> Self {
+        DomainError::Program(e.to_string())
+    }
+}
+
+impl From<super::calendar::CalendarError> for DomainError {
+    fn from(e: super::calendar::CalendarError) -> Self {
+        DomainError::Program(e.to_string())
+    }
+}
+
+pub fn refuse<T>(code: RefusalCode, message: impl Into<String>) -> Result<T, DomainError> {
+    Err(DomainError::Refused(Refusal {
+        code,
+        message: message.into(),
+    }))
+}

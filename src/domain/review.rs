@@ -1,0 +1,194 @@
+//! Applications: weekly review groups, priority inside a group, and city × week slot allocation
+//! (DOMAIN.md §2.2).
+
+use super::calendar::CalendarError;
+use super::deadline::local_date;
+use super::penalties::slot_of;
+use super::program::{DomainError, Program, RefusalCode};
+use super::rules::View;
+use super::seminar::{Event, Notification, Outcome, Recipient, Seminar, SeminarState};
+use super::workflow::Priority;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde_json::json;
+
+/// The review day of an application received on `received` (a date in the deadline zone):
+/// applications received up to the end of the N-th working day of a calendar week form that
+/// week's group; later ones join the next week's group. The group is reviewed the configured
+/// number of working days after the group's last working day.
+pub fn review_day(prog: &Program, received: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    let a = &prog.wf.applications;
+    let mut monday = received - Duration::days(received.weekday().num_days_from_monday() as i64);
+    for _ in 0..60 {
+        let mut last = None;
+        let mut counted = 0;
+        for i in 0..7 {
+            let d = monday + Duration::days(i);
+            if prog.cal.is_working_day(d)? {
+                counted += 1;
+                last = Some(d);
+                if counted == a.group_working_days {
+                    break;
+                }
+            }
+        }
+        if let Some(cutoff) = last {
+            if received <= cutoff {
+                return prog
+                    .cal
+                    .add_working_days(cutoff, a.review_after_working_days as i32);
+            }
+        }
+        monday += Duration::days(7);
+    }
+    Err(CalendarError::Invalid(
+        "не удалось найти рабочие дни для группы заявок".into(),
+    ))
+}
+
+/// The refusal code if `s` cannot take its city × week slot among `all` approved seminars.
+pub fn slot_conflict(prog: &Program, all: &[Seminar], s: &Seminar) -> Option<RefusalCode> {
+    let slots = &prog.wf.slots;
+    if slots.closed_cities.iter().any(|c| c == &s.city) {
+        return Some(RefusalCode::CityFull);
+    }
+    let approved: Vec<&Seminar> = all
+        .iter()
+        .filter(|o| o.id != s.id && o.state.is_active_or_closed() && o.city == s.city)
+        .collect();
+    if approved.len() as u32 >= slots.per_city {
+        return Some(RefusalCode::CityFull);
+    }
+    if approved.iter().filter(|o| o.week == s.week).count() as u32 >= slots.per_city_week {
+        return Some(RefusalCode::CityWeekTaken);
+    }
+    let same_partner = approved.iter().filter(|o| o.partner == s.partner).count() as u32;
+    if same_partner >= slots.per_partner_city {
+        return Some(RefusalCode::PartnerCityDuplicate);
+    }
+    None
+}
+
+pub fn conflict_message(code: RefusalCode, s: &Seminar) -> String {
+    match code {
+        RefusalCode::CityFull => format!("в городе {} больше нет свободных мест", s.city),
+        RefusalCode::CityWeekTaken => format!("неделя семинара в городе {} уже занята", s.city),
+        RefusalCode::PartnerCityDuplicate => {
+            format!("у партнёра уже есть семинар в городе {}", s.city)
+        }
+        _ => "место недоступно".into(),
+    }
+}
+
+impl SeminarState {
+    /// Holds its slot: approved and not excluded or withdrawn.
+    pub fn is_active_or_closed(self) -> bool {
+        matches!(
+            self,
+            SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+        )
+    }
+}
+
+pub fn approve(
+    _prog: &Program,
+    s: &mut Seminar,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) {
+    s.state = SeminarState::Preparing;
+    s.decided_at = Some(now);
+    out.slots_taken.push(slot_of(s));
+    out.notifications.push(Notification {
+        key: format!("{}:application_approved", s.id),
+        kind: "application_approved".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: None,
+        at: now,
+        data: json!({ "city": s.city, "date": s.date, "week": s.week }),
+    });
+    out.events.push(Event {
+        at: now,
+        actor: actor.into(),
+        kind: "application_approved".into(),
+        seminar: Some(s.id.clone()),
+        data: json!({}),
+    });
+}
+
+pub fn reject(
+    s: &mut Seminar,
+    code: Option<RefusalCode>,
+    comment: Option<String>,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) {
+    s.state = SeminarState::Rejected;
+    s.decided_at = Some(now);
+    out.notifications.push(Notification {
+        key: format!("{}:application_rejected", s.id),
+        kind: "application_rejected".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: None,
+        at: now,
+        data: json!({ "reason": code.map(|c| c.as_str()), "message": code.map(|c| conflict_message(c, s)), "comment": comment }),
+    });
+}
+
+/// Applications whose review day has come, in the order the engine decides them: earlier
+/// groups first; inside a group by the workflow's priority (experience, then the earliest).
+pub fn queue(
+    prog: &Program,
+    seminars: &[Seminar],
+    today: NaiveDate,
+) -> Result<Vec<(NaiveDate, Seminar)>, DomainError> {
+    let mut due = Vec::new();
+    for s in seminars.iter().filter(|s| s.state == SeminarState::Applied) {
+        let day = review_day(prog, local_date(prog.tz, s.applied_at))?;
+        if day <= today {
+            due.push((day, s.clone()));
+        }
+    }
+    Ok(due)
+}
+
+/// `review_applications`: accepts the engine's allocation for every group whose review day has come.
+pub fn review_due_groups(
+    prog: &Program,
+    view: &View,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let today = local_date(prog.tz, now);
+    let mut due = queue(prog, &view.seminars, today)?;
+    let experienced = |s: &Seminar| view.partners.get(&s.partner).is_some_and(|p| p.experienced);
+    due.sort_by(|(da, a), (db, b)| {
+        da.cmp(db).then_with(|| {
+            for p in &prog.wf.applications.priority {
+                let o = match p {
+                    Priority::Experienced => experienced(b).cmp(&experienced(a)),
+                    Priority::Earliest => a.applied_at.cmp(&b.applied_at),
+                };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            a.id.cmp(&b.id)
+        })
+    });
+    let mut all = view.seminars.clone();
+    for (_, mut s) in due {
+        match slot_conflict(prog, &all, &s) {
+            None => approve(prog, &mut s, actor, now, out),
+            Some(code) => reject(&mut s, Some(code), None, now, out),
+        }
+        if let Some(slot) = all.iter_mut().find(|o| o.id == s.id) {
+            *slot = s.clone();
+        }
+        out.seminars.push(s);
+    }
+    Ok(())
+}

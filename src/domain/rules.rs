@@ -1,0 +1,782 @@
+//! Commands of coordinators and partners, decided against the workflow and the state machine.
+//! Each returns the `Outcome` to save, or a `Refusal` with a contract code. Pure: `now` and the
+//! seminars a decision depends on are arguments.
+
+use super::deadline::{days_late, local_date};
+use super::money::Kopecks;
+use super::penalties::{
+    apply_flags, automatic_penalty, book, expiry, manual_penalty, slot_of, Circumstances,
+};
+use super::program::{refuse, DomainError, Program, RefusalCode};
+use super::results;
+use super::review;
+use super::seminar::*;
+use super::workflow::{Effect, Round, StageOpens, Trigger};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// A command of the application service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Command {
+    Apply {
+        seminar: String,
+        partner: String,
+        city: String,
+        date: NaiveDate,
+    },
+    ReviewApplications,
+    ApproveApplication {
+        seminar: String,
+    },
+    RejectApplication {
+        seminar: String,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Submit {
+        seminar: String,
+        stage: String,
+        #[serde(default)]
+        report: Option<ReportFigures>,
+        #[serde(default)]
+        files: Vec<String>,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Return {
+        seminar: String,
+        stage: String,
+        #[serde(default)]
+        due: Option<NaiveDate>,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Approve {
+        seminar: String,
+        stage: String,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    ChangeVenue {
+        seminar: String,
+        #[serde(default)]
+        venue: Option<String>,
+    },
+    Violation {
+        seminar: String,
+        code: String,
+        #[serde(default = "one")]
+        count: u32,
+        #[serde(default)]
+        cost: Option<Kopecks>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Withdraw {
+        seminar: String,
+    },
+    AcceptReport {
+        seminar: String,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Apply { .. } => "apply",
+            Command::ReviewApplications => "review_applications",
+            Command::ApproveApplication { .. } => "approve_application",
+            Command::RejectApplication { .. } => "reject_application",
+            Command::Submit { .. } => "submit",
+            Command::Return { .. } => "return",
+            Command::Approve { .. } => "approve",
+            Command::ChangeVenue { .. } => "change_venue",
+            Command::Violation { .. } => "violation",
+            Command::Withdraw { .. } => "withdraw",
+            Command::AcceptReport { .. } => "accept_report",
+        }
+    }
+
+    /// The seminar the command is about, if it names one.
+    pub fn seminar(&self) -> Option<&str> {
+        match self {
+            Command::ReviewApplications => None,
+            Command::Apply { seminar, .. }
+            | Command::ApproveApplication { seminar }
+            | Command::RejectApplication { seminar, .. }
+            | Command::Submit { seminar, .. }
+            | Command::Return { seminar, .. }
+            | Command::Approve { seminar, .. }
+            | Command::ChangeVenue { seminar, .. }
+            | Command::Violation { seminar, .. }
+            | Command::Withdraw { seminar }
+            | Command::AcceptReport { seminar } => Some(seminar),
+        }
+    }
+
+    /// Whether deciding needs every seminar of the program (slots, duplicates, review groups).
+    pub fn needs_program_view(&self) -> bool {
+        matches!(
+            self,
+            Command::Apply { .. }
+                | Command::ReviewApplications
+                | Command::ApproveApplication { .. }
+        )
+    }
+}
+
+/// What a decision may look at: the program's seminars (all of them for program-wide commands,
+/// else the one named) and the partners concerned.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub seminars: Vec<Seminar>,
+    pub partners: BTreeMap<String, Partner>,
+}
+
+impl View {
+    fn seminar(&self, id: &str) -> Result<Seminar, DomainError> {
+        match self.seminars.iter().find(|s| s.id == id) {
+            Some(s) => Ok(s.clone()),
+            None => refuse(
+                RefusalCode::UnknownSeminar,
+                format!("семинар «{id}» не найден"),
+            ),
+        }
+    }
+}
+
+/// Decides `cmd` at `now` on behalf of `actor`.
+///
+/// # Errors
+/// `DomainError::Refused` with the contract code when the command does not fit.
+pub fn decide(
+    prog: &Program,
+    view: &View,
+    cmd: &Command,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DomainError> {
+    let mut out = Outcome::default();
+    match cmd {
+        Command::Apply {
+            seminar,
+            partner,
+            city,
+            date,
+        } => apply(prog, view, seminar, partner, city, *date, now, &mut out)?,
+        Command::ReviewApplications => review::review_due_groups(prog, view, actor, now, &mut out)?,
+        Command::ApproveApplication { seminar } => {
+            let mut s = view.seminar(seminar)?;
+            expect_state(&s, &[SeminarState::Applied])?;
+            if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
+                return refuse(code, review::conflict_message(code, &s));
+            }
+            review::approve(prog, &mut s, actor, now, &mut out);
+            out.seminars.push(s);
+        }
+        Command::RejectApplication { seminar, comment } => {
+            let mut s = view.seminar(seminar)?;
+            expect_state(&s, &[SeminarState::Applied])?;
+            review::reject(&mut s, None, comment.clone(), now, &mut out);
+            out.seminars.push(s);
+        }
+        Command::Submit {
+            seminar,
+            stage,
+            report,
+            files,
+            comment,
+        } => {
+            let s = view.seminar(seminar)?;
+            let s = submit(
+                prog,
+                s,
+                stage,
+                report.clone(),
+                files,
+                comment.clone(),
+                actor,
+                now,
+                &mut out,
+            )?;
+            out.seminars.push(s);
+        }
+        Command::Return {
+            seminar,
+            stage,
+            due,
+            comment,
+        } => {
+            let s = view.seminar(seminar)?;
+            let s = return_stage(prog, s, stage, *due, comment.clone(), actor, now, &mut out)?;
+            out.seminars.push(s);
+        }
+        Command::Approve {
+            seminar,
+            stage,
+            comment,
+        } => {
+            let s = view.seminar(seminar)?;
+            if prog.wf.stage(stage).is_some_and(|st| st.report) {
+                let s = accept_report(prog, s, actor, now, &mut out)?;
+                out.seminars.push(s);
+            } else {
+                let s = approve_stage(prog, s, stage, comment.clone(), actor, now, &mut out)?;
+                out.seminars.push(s);
+            }
+        }
+        Command::ChangeVenue { seminar, venue } => {
+            let mut s = view.seminar(seminar)?;
+            expect_state(&s, &[SeminarState::Preparing])?;
+            s.venue = venue.clone().or(s.venue.take());
+            let days_before = (s.date - local_date(prog.tz, now)).num_days();
+            if let Some(rule) = prog
+                .wf
+                .penalties
+                .automatic
+                .iter()
+                .find(|r| r.trigger == Trigger::VenueChange)
+            {
+                let limit = rule.days_before_seminar_under.unwrap_or(0) as i64;
+                if days_before < limit && !s.has_penalty(&rule.code) {
+                    let c = Circumstances {
+                        note: Some(format!("место изменено за {days_before} дн. до семинара (нужно не меньше {limit})")),
+                        ..Default::default()
+                    };
+                    let p = automatic_penalty(&s.id, rule, now, c);
+                    book(prog, &mut s, p, actor, &mut out);
+                }
+            }
+            out.seminars.push(s);
+        }
+        Command::Violation {
+            seminar,
+            code,
+            count,
+            cost,
+            note,
+        } => {
+            let mut s = view.seminar(seminar)?;
+            let Some(v) = prog.wf.manual(code) else {
+                return refuse(
+                    RefusalCode::InvalidInput,
+                    format!("нарушение «{code}» отсутствует в каталоге программы"),
+                );
+            };
+            expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+            if !v.repeatable && s.has_penalty(code) {
+                return refuse(
+                    RefusalCode::InvalidState,
+                    format!("нарушение «{}» уже зафиксировано по этому семинару", v.name),
+                );
+            }
+            if *count == 0 {
+                return refuse(
+                    RefusalCode::InvalidInput,
+                    "количество нарушений должно быть не меньше 1",
+                );
+            }
+            let p = manual_penalty(&s, v, now, *count, note.clone());
+            if v.effects.contains(&Effect::VoidItemCost) {
+                if let Some(c) = cost {
+                    s.voided = Kopecks(s.voided.0 + c.0 * p.count as i64);
+                }
+            }
+            book(prog, &mut s, p, actor, &mut out);
+            out.seminars.push(s);
+        }
+        Command::Withdraw { seminar } => {
+            let mut s = view.seminar(seminar)?;
+            expect_state(&s, &[SeminarState::Applied, SeminarState::Preparing])?;
+            if s.state == SeminarState::Preparing {
+                out.slots_freed.push(slot_of(&s));
+                if prog
+                    .wf
+                    .withdrawal
+                    .free_until
+                    .is_some_and(|d| local_date(prog.tz, now) > d)
+                {
+                    out.flags
+                        .push((s.partner.clone(), PartnerFlag::LateWithdrawal));
+                }
+            }
+            s.state = SeminarState::Withdrawn;
+            out.seminars.push(s);
+        }
+        Command::AcceptReport { seminar } => {
+            let s = view.seminar(seminar)?;
+            let s = accept_report(prog, s, actor, now, &mut out)?;
+            out.seminars.push(s);
+        }
+    }
+    out.events.insert(
+        0,
+        Event {
+            at: now,
+            actor: actor.into(),
+            kind: cmd.name().into(),
+            seminar: cmd.seminar().map(String::from),
+            data: serde_json::to_value(cmd).unwrap_or_default(),
+        },
+    );
+    Ok(out)
+}
+
+fn expect_state(s: &Seminar, allowed: &[SeminarState]) -> Result<(), DomainError> {
+    if allowed.contains(&s.state) {
+        Ok(())
+    } else {
+        refuse(
+            RefusalCode::InvalidState,
+            format!(
+                "команда не подходит к состоянию семинара «{}»: {}",
+                s.id,
+                s.state.label()
+            ),
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    prog: &Program,
+    view: &View,
+    id: &str,
+    partner: &str,
+    city: &str,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let wf = &prog.wf;
+    if view.seminars.iter().any(|s| s.id == id) {
+        return refuse(
+            RefusalCode::InvalidState,
+            format!("семинар «{id}» уже существует"),
+        );
+    }
+    let Some(p) = view.partners.get(partner) else {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!("партнёр «{partner}» не найден"),
+        );
+    };
+    if city.trim().is_empty() {
+        return refuse(RefusalCode::InvalidInput, "не указан город");
+    }
+    let today = local_date(prog.tz, now);
+    if today < wf.applications.from || today > wf.applications.to {
+        return refuse(
+            RefusalCode::ApplicationWindowClosed,
+            format!(
+                "заявки принимаются с {} по {}",
+                ru_date(wf.applications.from),
+                ru_date(wf.applications.to)
+            ),
+        );
+    }
+    let Some(week) = wf.week_of(date) else {
+        return refuse(
+            RefusalCode::DateOutsideProgram,
+            format!(
+                "семинары проводятся с {} по {}",
+                ru_date(wf.seminars.from),
+                ru_date(wf.seminars.to)
+            ),
+        );
+    };
+    if wf.applications.refuse_barred && p.barred {
+        return refuse(
+            RefusalCode::PartnerBarred,
+            "партнёр не допускается к программе из-за нарушений в прошлых программах",
+        );
+    }
+    let mine = view
+        .seminars
+        .iter()
+        .filter(|s| s.partner == partner && s.city == city && holds_city(s.state))
+        .count();
+    if mine as u32 >= wf.slots.per_partner_city {
+        return refuse(
+            RefusalCode::PartnerCityDuplicate,
+            format!("у партнёра уже есть семинар в городе {city}"),
+        );
+    }
+    let mut s = Seminar {
+        id: id.into(),
+        program: wf.id.clone(),
+        partner: partner.into(),
+        city: city.into(),
+        date,
+        week: week.id.clone(),
+        state: SeminarState::Applied,
+        applied_at: now,
+        decided_at: None,
+        info_support: true,
+        coordinator: None,
+        venue: None,
+        stages: wf
+            .stages
+            .iter()
+            .map(|st| (st.id.clone(), StageProgress::new()))
+            .collect(),
+        penalties: vec![],
+        voided: Kopecks::ZERO,
+        report: None,
+        result: None,
+        version: 0,
+    };
+    if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
+        return refuse(code, review::conflict_message(code, &s));
+    }
+    s.coordinator = None;
+    out.seminars.push(s);
+    Ok(())
+}
+
+/// States in which a seminar counts as the partner's seminar in its city.
+fn holds_city(st: SeminarState) -> bool {
+    matches!(
+        st,
+        SeminarState::Applied | SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+    )
+}
+
+fn stage_progress<'a>(
+    prog: &Program,
+    s: &'a mut Seminar,
+    stage: &str,
+) -> Result<&'a mut StageProgress, DomainError> {
+    if prog.wf.stage(stage).is_none() {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!("в программе нет этапа «{stage}»"),
+        );
+    }
+    Ok(s.stages.entry(stage.to_string()).or_default())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn submit(
+    prog: &Program,
+    mut s: Seminar,
+    stage: &str,
+    report: Option<ReportFigures>,
+    files: &[String],
+    comment: Option<String>,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<Seminar, DomainError> {
+    let Some(st) = prog.wf.stage(stage) else {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!("в программе нет этапа «{stage}»"),
+        );
+    };
+    if !st.submittable {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!("этап «{}» не принимает материалы", st.name),
+        );
+    }
+    expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+    let today = local_date(prog.tz, now);
+    if st.opens == StageOpens::SeminarDay && today < s.date {
+        return refuse(
+            RefusalCode::InvalidState,
+            format!(
+                "этап «{}» открывается в день семинара ({})",
+                st.name,
+                ru_date(s.date)
+            ),
+        );
+    }
+    if st.report && report.is_none() {
+        return refuse(
+            RefusalCode::InvalidInput,
+            "к отчёту нужны данные: участники, регистрации, расходы",
+        );
+    }
+    let designated = prog.designated(&s, stage)?;
+    let late = days_late(prog.tz, designated, now);
+    let p = stage_progress(prog, &mut s, stage)?;
+    if !p.partner_holds() {
+        let why = if p.status == StageStatus::Submitted {
+            "предыдущая версия ещё на проверке"
+        } else {
+            "этап уже согласован"
+        };
+        return refuse(
+            RefusalCode::InvalidState,
+            format!("этап «{}» сейчас не принимает материалы: {why}", st.name),
+        );
+    }
+    let round = p.round_kind();
+    p.versions.push(Version {
+        number: p.versions.len() as u32 + 1,
+        round: p.round,
+        submitted_at: now,
+        deadline: designated,
+        days_late: late.max(0),
+        files: files.to_vec(),
+        comment,
+        decision: None,
+    });
+    p.status = StageStatus::Submitted;
+    let version = p.versions.len();
+    if st.report {
+        s.report = report;
+        if s.state == SeminarState::Preparing {
+            s.state = SeminarState::Held;
+        }
+    }
+    out.notifications.push(Notification {
+        key: format!("{}:submission_received:{stage}:v{version}", s.id),
+        kind: "submission_received".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: Some(stage.into()),
+        at: now,
+        data: json!({ "version": version, "days_late": late.max(0), "deadline": designated }),
+    });
+    if late >= 1 {
+        let rule = prog
+            .wf
+            .rules_for(stage, round, Trigger::LateSubmission)
+            .into_iter()
+            .find(|r| r.late_days.is_some_and(|b| b.contains(late)));
+        if let Some(rule) = rule {
+            if !s.has_penalty(&rule.code) {
+                let c = Circumstances {
+                    stage: Some(stage.into()),
+                    deadline: Some(designated),
+                    days_late: Some(late),
+                    count: 1,
+                    note: None,
+                };
+                let pen = automatic_penalty(&s.id, rule, now, c);
+                book(prog, &mut s, pen, actor, out);
+            }
+        }
+    }
+    Ok(s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn return_stage(
+    prog: &Program,
+    mut s: Seminar,
+    stage: &str,
+    due: Option<NaiveDate>,
+    comment: Option<String>,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<Seminar, DomainError> {
+    expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+    let today = local_date(prog.tz, now);
+    if due.is_some_and(|d| d < today) {
+        return refuse(
+            RefusalCode::InvalidInput,
+            "новый срок не может быть в прошлом",
+        );
+    }
+    let returned_deadline = prog.designated(&s, stage)?;
+    let p = stage_progress(prog, &mut s, stage)?;
+    if p.status != StageStatus::Submitted {
+        return refuse(
+            RefusalCode::InvalidState,
+            "вернуть можно только версию, ожидающую проверки",
+        );
+    }
+    if let Some(v) = p.versions.last_mut() {
+        v.decision = Some(Decision {
+            approved: false,
+            at: now,
+            by: actor.into(),
+            comment: comment.clone(),
+            due,
+        });
+    }
+    p.status = StageStatus::Returned;
+    p.round += 1;
+    p.due_override = due;
+    let version = p.versions.len();
+    out.notifications.push(Notification {
+        key: format!("{}:submission_returned:{stage}:v{version}", s.id),
+        kind: "submission_returned".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: Some(stage.into()),
+        at: now,
+        data: json!({ "version": version, "comment": comment, "due": due }),
+    });
+    // The coordinator returned it too late for approval (e.g. landing_not_approved).
+    let late_return = days_late(prog.tz, returned_deadline, now);
+    for rule in prog.wf.rules_for(stage, Round::First, Trigger::LateReturn) {
+        if rule.late_days.is_some_and(|b| b.contains(late_return))
+            && !s.has_penalty(&rule.code)
+            && s.state.is_active()
+        {
+            let c = Circumstances {
+                stage: Some(stage.into()),
+                deadline: Some(returned_deadline),
+                days_late: Some(late_return),
+                count: 1,
+                note: None,
+            };
+            let pen = automatic_penalty(&s.id, rule, now, c);
+            book(prog, &mut s, pen, actor, out);
+        }
+    }
+    // A re-submission would already be past its band: the very-late rule fires at the return.
+    if s.state.is_active() {
+        let new_deadline = prog.designated(&s, stage)?;
+        let would_be = days_late(prog.tz, new_deadline, now);
+        let rule = prog
+            .wf
+            .rules_for(stage, Round::Resubmit, Trigger::StillHeld)
+            .into_iter()
+            .find(|r| r.late_days.is_some_and(|b| b.contains(would_be)));
+        if let Some(rule) = rule {
+            if !s.has_penalty(&rule.code) {
+                let c = Circumstances {
+                    stage: Some(stage.into()),
+                    deadline: Some(new_deadline),
+                    days_late: Some(would_be),
+                    count: 1,
+                    note: None,
+                };
+                let pen = automatic_penalty(&s.id, rule, now, c);
+                book(prog, &mut s, pen, actor, out);
+            }
+        }
+    }
+    Ok(s)
+}
+
+fn approve_stage(
+    prog: &Program,
+    mut s: Seminar,
+    stage: &str,
+    comment: Option<String>,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<Seminar, DomainError> {
+    expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+    let p = stage_progress(prog, &mut s, stage)?;
+    if p.status != StageStatus::Submitted {
+        return refuse(
+            RefusalCode::InvalidState,
+            "согласовать можно только версию, ожидающую проверки",
+        );
+    }
+    if let Some(v) = p.versions.last_mut() {
+        v.decision = Some(Decision {
+            approved: true,
+            at: now,
+            by: actor.into(),
+            comment,
+            due: None,
+        });
+    }
+    p.status = StageStatus::Approved;
+    let version = p.versions.len();
+    out.notifications.push(Notification {
+        key: format!("{}:submission_approved:{stage}:v{version}", s.id),
+        kind: "submission_approved".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: Some(stage.into()),
+        at: now,
+        data: json!({ "version": version }),
+    });
+    Ok(s)
+}
+
+fn accept_report(
+    prog: &Program,
+    mut s: Seminar,
+    actor: &str,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<Seminar, DomainError> {
+    expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+    let Some(st) = prog.wf.report_stage() else {
+        return refuse(RefusalCode::InvalidState, "в программе нет этапа отчёта");
+    };
+    let stage_id = st.id.clone();
+    let p = stage_progress(prog, &mut s, &stage_id)?;
+    if p.status != StageStatus::Submitted {
+        return refuse(RefusalCode::InvalidState, "отчёт не подан или уже принят");
+    }
+    if let Some(v) = p.versions.last_mut() {
+        v.decision = Some(Decision {
+            approved: true,
+            at: now,
+            by: actor.into(),
+            comment: None,
+            due: None,
+        });
+    }
+    p.status = StageStatus::Approved;
+    let figures = s
+        .report
+        .clone()
+        .ok_or_else(|| DomainError::Program("отчёт без данных".into()))?;
+    let result = results::compute(&prog.wf, &s, &figures);
+    if result.points != 0 {
+        out.points.push(PointsEntry {
+            key: format!("points:{}:organizer", s.id),
+            partner: s.partner.clone(),
+            seminar: s.id.clone(),
+            points: result.points,
+            reason: "organizer".into(),
+            booked_at: now,
+            expires_at: expiry(prog, now, prog.wf.ledgers.points_valid_months),
+        });
+    }
+    if result.compensation.0 > 0 {
+        out.bonus.push(BonusEntry {
+            key: format!("bonus:{}:compensation", s.id),
+            partner: s.partner.clone(),
+            seminar: s.id.clone(),
+            amount: result.compensation,
+            booked_at: now,
+            expires_at: expiry(prog, now, prog.wf.ledgers.bonus_valid_months),
+        });
+    }
+    out.notifications.push(Notification {
+        key: format!("{}:report_accepted", s.id),
+        kind: "report_accepted".into(),
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: Some(stage_id),
+        at: now,
+        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons }),
+    });
+    s.result = Some(result);
+    s.state = SeminarState::Closed;
+    Ok(s)
+}
+
+/// `27.03.2017`
+pub fn ru_date(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// Applies an outcome's partner flags to the view's partners (used by in-memory callers).
+pub fn apply_outcome_flags(partners: &mut BTreeMap<String, Partner>, out: &Outcome) {
+    for p in partners.values_mut() {
+        apply_flags(p, &out.flags);
+    }
+}

@@ -1,0 +1,349 @@
+//! The seminar aggregate and what happens to it: states, stage progress, booked penalties,
+//! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
+
+use super::money::Kopecks;
+use super::workflow::{Effect, Round};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum SeminarState {
+    /// Applied, waiting for the coordinator's decision.
+    Applied,
+    Rejected,
+    /// Approved; the partner prepares the seminar stage by stage.
+    Preparing,
+    Excluded,
+    Withdrawn,
+    /// The seminar day has passed; the report is not accepted yet.
+    Held,
+    /// Report accepted, results booked.
+    Closed,
+}
+
+impl SeminarState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeminarState::Applied => "applied",
+            SeminarState::Rejected => "rejected",
+            SeminarState::Preparing => "preparing",
+            SeminarState::Excluded => "excluded",
+            SeminarState::Withdrawn => "withdrawn",
+            SeminarState::Held => "held",
+            SeminarState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SeminarState> {
+        Some(match s {
+            "applied" => SeminarState::Applied,
+            "rejected" => SeminarState::Rejected,
+            "preparing" => SeminarState::Preparing,
+            "excluded" => SeminarState::Excluded,
+            "withdrawn" => SeminarState::Withdrawn,
+            "held" => SeminarState::Held,
+            "closed" => SeminarState::Closed,
+            _ => return None,
+        })
+    }
+
+    /// Approved and not ended: the seminar occupies its slot, penalties and reminders apply.
+    pub fn is_active(self) -> bool {
+        matches!(self, SeminarState::Preparing | SeminarState::Held)
+    }
+
+    /// Russian label for pages and e-mails.
+    pub fn label(self) -> &'static str {
+        match self {
+            SeminarState::Applied => "заявка подана",
+            SeminarState::Rejected => "заявка отклонена",
+            SeminarState::Preparing => "подготовка",
+            SeminarState::Excluded => "исключён из программы",
+            SeminarState::Withdrawn => "отозван партнёром",
+            SeminarState::Held => "проведён",
+            SeminarState::Closed => "закрыт",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    /// Never submitted: the partner holds it.
+    Open,
+    /// A version waits for the coordinator.
+    Submitted,
+    /// Returned for rework: the partner holds it again.
+    Returned,
+    Approved,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageProgress {
+    pub status: StageStatus,
+    /// 0 for the first submission round, n for the n-th re-submission after a return.
+    pub round: u32,
+    /// Due date the coordinator set for the current re-submission round, if any.
+    pub due_override: Option<NaiveDate>,
+    pub versions: Vec<Version>,
+}
+
+impl StageProgress {
+    pub fn new() -> Self {
+        StageProgress {
+            status: StageStatus::Open,
+            round: 0,
+            due_override: None,
+            versions: vec![],
+        }
+    }
+
+    pub fn round_kind(&self) -> Round {
+        if self.round == 0 {
+            Round::First
+        } else {
+            Round::Resubmit
+        }
+    }
+
+    /// The partner holds the stage (must act): never submitted, or returned.
+    pub fn partner_holds(&self) -> bool {
+        matches!(self.status, StageStatus::Open | StageStatus::Returned)
+    }
+}
+
+impl Default for StageProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    pub number: u32,
+    pub round: u32,
+    pub submitted_at: DateTime<Utc>,
+    /// The designated deadline the submission was measured against.
+    pub deadline: NaiveDate,
+    pub days_late: i64,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub approved: bool,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub comment: Option<String>,
+    pub due: Option<NaiveDate>,
+}
+
+/// A penalty booked on a seminar, with everything needed to explain it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Penalty {
+    pub code: String,
+    pub name: String,
+    pub points: i64,
+    pub exclusion: bool,
+    pub effects: Vec<Effect>,
+    pub at: DateTime<Utc>,
+    pub manual: bool,
+    pub stage: Option<String>,
+    /// The deadline the lateness was measured against.
+    pub deadline: Option<NaiveDate>,
+    pub days_late: Option<i64>,
+    pub count: u32,
+    pub note: Option<String>,
+    /// Idempotency key: automatic penalties once per seminar and code.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFigures {
+    pub attendees: u32,
+    pub registrations: u32,
+    pub costs: Kopecks,
+    pub third_party_companies: u32,
+    /// Approved estimate total.
+    pub estimate: Kopecks,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeminarResult {
+    pub points: i64,
+    pub compensation: Kopecks,
+    /// Why the numbers are what they are, in Russian, one line per rule applied.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seminar {
+    pub id: String,
+    pub program: String,
+    pub partner: String,
+    pub city: String,
+    pub date: NaiveDate,
+    pub week: String,
+    pub state: SeminarState,
+    pub applied_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub info_support: bool,
+    pub coordinator: Option<String>,
+    pub venue: Option<String>,
+    pub stages: BTreeMap<String, StageProgress>,
+    pub penalties: Vec<Penalty>,
+    /// Costs that lost compensation (e.g. mispositioned announcements).
+    pub voided: Kopecks,
+    pub report: Option<ReportFigures>,
+    pub result: Option<SeminarResult>,
+    /// Optimistic-concurrency version; 0 = not stored yet.
+    pub version: i64,
+}
+
+impl Seminar {
+    pub fn has_penalty(&self, code: &str) -> bool {
+        self.penalties.iter().any(|p| p.code == code)
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&StageProgress> {
+        self.stages.get(id)
+    }
+
+    pub fn points_awarded(&self) -> i64 {
+        self.result.as_ref().map(|r| r.points).unwrap_or(0)
+    }
+
+    pub fn compensation(&self) -> Kopecks {
+        self.result
+            .as_ref()
+            .map(|r| r.compensation)
+            .unwrap_or(Kopecks::ZERO)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+    pub experienced: bool,
+    pub barred: bool,
+    pub late_withdrawal: bool,
+}
+
+impl Partner {
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut f = vec![];
+        if self.barred {
+            f.push("barred");
+        }
+        if self.late_withdrawal {
+            f.push("late_withdrawal");
+        }
+        f
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerFlag {
+    Barred,
+    LateWithdrawal,
+}
+
+/// Who receives a notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    Partner(String),
+    Coordinator,
+}
+
+impl fmt::Display for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recipient::Partner(p) => write!(f, "{p}"),
+            Recipient::Coordinator => write!(f, "coordinator"),
+        }
+    }
+}
+
+/// An outbox row: someone must hear about this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    pub key: String,
+    pub kind: String,
+    pub to: Recipient,
+    pub seminar: String,
+    pub stage: Option<String>,
+    pub at: DateTime<Utc>,
+    /// Details for the templates (deadline, penalty code and points, comment…).
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointsEntry {
+    pub key: String,
+    pub partner: String,
+    pub seminar: String,
+    pub points: i64,
+    /// Penalty code or `organizer`.
+    pub reason: String,
+    pub booked_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BonusEntry {
+    pub key: String,
+    pub partner: String,
+    pub seminar: String,
+    pub amount: Kopecks,
+    pub booked_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub seminar: Option<String>,
+    pub data: serde_json::Value,
+}
+
+/// A city × week slot held by an approved seminar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub program: String,
+    pub city: String,
+    pub week: String,
+    pub seminar: String,
+}
+
+/// Everything one command or one fired due item changes; saved in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub seminars: Vec<Seminar>,
+    pub penalties: Vec<(String, Penalty)>,
+    pub points: Vec<PointsEntry>,
+    pub bonus: Vec<BonusEntry>,
+    pub flags: Vec<(String, PartnerFlag)>,
+    pub notifications: Vec<Notification>,
+    pub events: Vec<Event>,
+    pub slots_taken: Vec<Slot>,
+    pub slots_freed: Vec<Slot>,
+}
+
+impl Outcome {
+    pub fn is_empty(&self) -> bool {
+        self.seminars.is_empty() && self.notifications.is_empty() && self.events.is_empty()
+    }
+}

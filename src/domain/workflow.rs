@@ -1,0 +1,452 @@
+//! The workflow file format: one TOML file per program (`workflows/<id>.toml`, id = file stem).
+//! Everything specific to a program — dates, stages, penalty table, result rules — is data here;
+//! the engine's Rust code only interprets it. See `validate` for the checks `workflow check` runs.
+
+use super::money::{Factor, Kopecks};
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// Set from the file stem when loaded; never read from the file.
+    #[serde(skip_deserializing, default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub vendor: String,
+    /// Title every seminar of the program carries (shown on pages and in e-mails).
+    #[serde(default)]
+    pub seminar_title: String,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// IANA zone in which "by date D" deadlines end (e.g. `Europe/Moscow`).
+    pub deadline_zone: String,
+    /// Id of a calendar in `workflows/calendars/`.
+    pub calendar: String,
+    pub seminars: SeminarWindow,
+    pub applications: Applications,
+    #[serde(default)]
+    pub slots: Slots,
+    #[serde(default)]
+    pub withdrawal: Withdrawal,
+    #[serde(default)]
+    pub reminders: Reminders,
+    pub stages: Vec<Stage>,
+    #[serde(default)]
+    pub penalties: Penalties,
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
+    #[serde(default)]
+    pub exclusion: Exclusion,
+    pub results: Results,
+    #[serde(default)]
+    pub ledgers: Ledgers,
+    /// City name → IANA zone, for showing deadlines in the city's local time.
+    #[serde(default)]
+    pub city_zones: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeminarWindow {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub weeks: Vec<Week>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Week {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applications {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Applications received up to the end of the N-th working day of a calendar week form
+    /// that week's group; later ones join the next week's group.
+    #[serde(default = "default_group_working_days")]
+    pub group_working_days: u32,
+    /// The group is reviewed this many working days after it closes.
+    #[serde(default = "default_one")]
+    pub review_after_working_days: u32,
+    /// Order inside a group: `experienced` (seminar experience first), `earliest`.
+    #[serde(default = "default_priority")]
+    pub priority: Vec<Priority>,
+    /// Refuse partners flagged `barred` by an earlier program.
+    #[serde(default = "default_true")]
+    pub refuse_barred: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Experienced,
+    Earliest,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slots {
+    /// Approved seminars per city and week.
+    pub per_city_week: u32,
+    /// Approved seminars per city in the whole program.
+    pub per_city: u32,
+    /// Seminars one partner may hold in one city.
+    pub per_partner_city: u32,
+    /// Cities closed to the program (e.g. a «Формула сайта» seminar there); applications refused as `city_full`.
+    #[serde(default)]
+    pub closed_cities: Vec<String>,
+}
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots {
+            per_city_week: 1,
+            per_city: u32::MAX,
+            per_partner_city: 1,
+            closed_cities: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// Last date to withdraw an approved seminar without consequence; later withdrawal flags
+    /// the partner `late_withdrawal`. None: never flagged.
+    pub free_until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reminders {
+    /// Reminders to the partner while it holds a stage (not yet submitted, or returned),
+    /// relative to the stage's designated deadline.
+    #[serde(default)]
+    pub partner_holds: Vec<ReminderOffset>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderOffset {
+    /// 0 = on the deadline day itself; N = on the N-th working day before it.
+    pub working_days_before: u32,
+    /// Local time in the deadline zone, `HH:MM`.
+    pub at: NaiveTime,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+    /// When the partner starts to hold the stage: on application approval, or on the seminar day.
+    #[serde(default)]
+    pub opens: StageOpens,
+    pub deadline: DeadlineRule,
+    /// False for reminder-only stages (e.g. conversion data): nothing is submitted.
+    #[serde(default = "default_true")]
+    pub submittable: bool,
+    /// The stage whose submission carries the report figures; accepting it closes the seminar.
+    #[serde(default)]
+    pub report: bool,
+    /// What the submission must contain (shown to partners and checked by coordinators).
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    /// Override of the program-wide reminder offsets for this stage.
+    #[serde(default)]
+    pub reminders: Option<Vec<ReminderOffset>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StageOpens {
+    #[default]
+    Approval,
+    SeminarDay,
+}
+
+/// How a stage's deadline is fixed. Every variant resolves to a date; the deadline is the end
+/// of that date in the deadline zone.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DeadlineRule {
+    Date(NaiveDate),
+    /// A date per seminar week (week id → date).
+    PerWeek(BTreeMap<String, NaiveDate>),
+    WorkingDaysAfterSeminar(u32),
+    DaysAfterSeminar(u32),
+    MonthsAfterSeminar(u32),
+    DaysBeforeSeminar(u32),
+    WorkingDaysBeforeSeminar(u32),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Penalties {
+    #[serde(default)]
+    pub automatic: Vec<AutomaticRule>,
+    #[serde(default)]
+    pub manual: Vec<ManualViolation>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomaticRule {
+    pub code: String,
+    pub name: String,
+    pub trigger: Trigger,
+    /// Stage the rule watches (all triggers but `venue_change`).
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// Submission round: the first submission, or a re-submission after a return.
+    #[serde(default)]
+    pub round: Option<Round>,
+    /// Lateness band in calendar days after the round's designated deadline.
+    #[serde(default)]
+    pub late_days: Option<Band>,
+    /// `venue_change`: fires when the venue changes fewer than this many days before the seminar.
+    #[serde(default)]
+    pub days_before_seminar_under: Option<u32>,
+    #[serde(default)]
+    pub points: i64,
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// Booked at the submission instant when the submission is late by a day count in the band.
+    LateSubmission,
+    /// Booked by the clock when the band begins (00:00 after deadline + from − 1 days) and the
+    /// partner still holds the stage; or at a return whose re-submission would already be in the band.
+    StillHeld,
+    /// Booked when the coordinator returns the stage this many days after the deadline.
+    LateReturn,
+    /// Booked when the venue changes too close to the seminar.
+    VenueChange,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Round {
+    First,
+    Resubmit,
+}
+
+/// Inclusive band of days late: `from..=to`, open-ended without `to`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub from: i64,
+    #[serde(default)]
+    pub to: Option<i64>,
+}
+
+impl Band {
+    pub fn contains(&self, days: i64) -> bool {
+        days >= self.from && self.to.is_none_or(|t| days <= t)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// The seminar is excluded: state `excluded`, slot freed.
+    Exclusion,
+    /// The vendor stops information support (no publication, no listed landing page).
+    InfoSupportWithdrawn,
+    /// The item's cost (per count) is not compensated.
+    VoidItemCost,
+    /// No organizer points for the seminar.
+    NoPoints,
+    /// No compensation for the seminar.
+    NoCompensation,
+    /// The partner is barred from later programs.
+    BarPartner,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualViolation {
+    pub code: String,
+    pub name: String,
+    /// Points per item (≤ 0).
+    #[serde(default)]
+    pub points: i64,
+    /// May be recorded more than once per seminar (each item counts).
+    #[serde(default)]
+    pub repeatable: bool,
+    #[serde(default)]
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    pub stage: String,
+    /// Notification kind sent to the coordinator (e.g. `review_due`).
+    pub kind: String,
+    /// Fires at the end of day `deadline + days_after_deadline` while the coordinator still
+    /// holds a submission of the stage.
+    pub days_after_deadline: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// An excluded seminar marks its partner `barred` for later programs.
+    pub bars_partner: bool,
+}
+
+impl Default for Exclusion {
+    fn default() -> Self {
+        Exclusion { bars_partner: true }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    pub organizer_points: i64,
+    /// Maximum compensation per seminar, RUB.
+    pub compensation_cap: Kopecks,
+    /// Minimum attendance for full points and compensation, outside the listed cities.
+    pub attendance_minimum: u32,
+    #[serde(default)]
+    pub attendance_minimum_by_city: BTreeMap<String, u32>,
+    /// Factor on points and compensation below the minimum attendance.
+    pub below_minimum_factor: Factor,
+    /// Fewer attendees than this: no points and no compensation at all.
+    pub nothing_below: u32,
+    /// Invited non-partner companies allowed without reduction.
+    #[serde(default)]
+    pub third_party_free_companies: u32,
+    /// Compensation reduction per invited non-partner company once over the allowance.
+    #[serde(default = "default_zero_factor")]
+    pub third_party_reduction_per_company: Factor,
+    #[serde(default)]
+    pub co_organizers: CoOrganizers,
+    /// Points and compensation are credited within this many working days of acceptance.
+    #[serde(default)]
+    pub credit_within_working_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoOrganizers {
+    /// How compensation is split between co-organizers: `by_documented_costs`.
+    pub compensation_split: String,
+    /// Who gets the organizer points: `vendor_talks_speaker`.
+    pub points_to: String,
+}
+
+impl Default for CoOrganizers {
+    fn default() -> Self {
+        CoOrganizers {
+            compensation_split: "by_documented_costs".into(),
+            points_to: "vendor_talks_speaker".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledgers {
+    /// Each points entry stays active this many months after booking.
+    pub points_valid_months: u32,
+    /// Bonus money (compensation) burns this many months after it is credited.
+    pub bonus_valid_months: u32,
+}
+
+impl Default for Ledgers {
+    fn default() -> Self {
+        Ledgers {
+            points_valid_months: 12,
+            bonus_valid_months: 12,
+        }
+    }
+}
+
+fn default_group_working_days() -> u32 {
+    4
+}
+fn default_one() -> u32 {
+    1
+}
+fn default_true() -> bool {
+    true
+}
+fn default_priority() -> Vec<Priority> {
+    vec![Priority::Experienced, Priority::Earliest]
+}
+fn default_zero_factor() -> Factor {
+    Factor::ZERO
+}
+
+impl Workflow {
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    pub fn report_stage(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.report)
+    }
+
+    /// The seminar week a date falls in.
+    pub fn week_of(&self, date: NaiveDate) -> Option<&Week> {
+        self.seminars
+            .weeks
+            .iter()
+            .find(|w| w.from <= date && date <= w.to)
+    }
+
+    pub fn manual(&self, code: &str) -> Option<&ManualViolation> {
+        self.penalties.manual.iter().find(|m| m.code == code)
+    }
+
+    pub fn automatic(&self, code: &str) -> Option<&AutomaticRule> {
+        self.penalties.automatic.iter().find(|m| m.code == code)
+    }
+
+    /// Automatic rules watching `stage` in `round` with the given trigger, lowest band first.
+    pub fn rules_for(&self, stage: &str, round: Round, trigger: Trigger) -> Vec<&AutomaticRule> {
+        let mut v: Vec<&AutomaticRule> = self
+            .penalties
+            .automatic
+            .iter()
+            .filter(|r| {
+                r.trigger == trigger
+                    && r.stage.as_deref() == Some(stage)
+                    && r.round.unwrap_or(Round::First) == round
+            })
+            .collect();
+        v.sort_by_key(|r| r.late_days.map(|b| b.from).unwrap_or(0));
+        v
+    }
+
+    pub fn reminder_offsets<'a>(&'a self, stage: &'a Stage) -> &'a [ReminderOffset] {
+        stage
+            .reminders
+            .as_deref()
+            .unwrap_or(&self.reminders.partner_holds)
+    }
+
+    pub fn attendance_minimum(&self, city: &str) -> u32 {
+        self.results
+            .attendance_minimum_by_city
+            .get(city)
+            .copied()
+            .unwrap_or(self.results.attendance_minimum)
+    }
+}

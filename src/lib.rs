@@ -1,0 +1,19 @@
+//! seminarflow: a workflow engine for partner seminar programs.
+//!
+//! - [`domain`]: pure rules — workflow files, calendars, deadlines, the seminar state machine,
+//!   penalties, review and allocation, results. Never reads the clock.
+//! - [`catalog`]: loads workflow and calendar files from disk and validates them.
+//! - [`storage`]: the `Store` trait with SQLite and PostgreSQL implementations.
+//! - [`service`]: the application service: runs commands, books effects atomically with the outbox.
+//! - [`scheduler`]: fires due items exactly once (`tick(now)`).
+//! - [`simulate`]: runs scenario files through the same services on in-memory SQLite.
+//! - [`cli`]: the `seminarflow` command line.
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod cli;
+pub mod domain;
+pub mod scheduler;
+pub mod service;
+pub mod simulate;
+pub mod storage;

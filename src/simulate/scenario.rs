@@ -1,0 +1,397 @@
+//! Scenario files (SCENARIOS.md): parsing with errors that name the step and the field.
+
+use crate::domain::{Command, Kopecks, ReportFigures, Workflow};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use std::fmt;
+use toml::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub workflow: String,
+    pub until: DateTime<Utc>,
+    pub partners: Vec<ScenarioPartner>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioPartner {
+    pub id: String,
+    pub name: String,
+    pub experienced: bool,
+    pub barred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub command: Command,
+}
+
+/// A malformed scenario: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub step: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            Some(i) => write!(f, "шаг {i}, поле «{}»: {}", self.field, self.message),
+            None if self.field.is_empty() => write!(f, "{}", self.message),
+            None => write!(f, "поле «{}»: {}", self.field, self.message),
+        }
+    }
+}
+
+fn err(step: Option<usize>, field: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError {
+        step,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+type Table = toml::map::Map<String, Value>;
+
+struct Fields<'a> {
+    t: &'a Table,
+    step: Option<usize>,
+    used: Vec<&'static str>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(t: &'a Table, step: Option<usize>) -> Self {
+        Fields {
+            t,
+            step,
+            used: vec![],
+        }
+    }
+
+    fn get(&mut self, k: &'static str) -> Option<&'a Value> {
+        self.used.push(k);
+        self.t.get(k)
+    }
+
+    fn string(&mut self, k: &'static str) -> Result<String, ScenarioError> {
+        match self.get(k) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(Value::String(_)) => Err(err(self.step, k, "пустая строка")),
+            Some(_) => Err(err(self.step, k, "ожидается строка")),
+            None => Err(err(self.step, k, "обязательное поле отсутствует")),
+        }
+    }
+
+    fn opt_string(&mut self, k: &'static str) -> Result<Option<String>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(err(self.step, k, "ожидается строка")),
+        }
+    }
+
+    fn boolean(&mut self, k: &'static str) -> Result<bool, ScenarioError> {
+        match self.get(k) {
+            None => Ok(false),
+            Some(Value::Boolean(b)) => Ok(*b),
+            Some(_) => Err(err(self.step, k, "ожидается true или false")),
+        }
+    }
+
+    fn instant(&mut self, k: &'static str) -> Result<DateTime<Utc>, ScenarioError> {
+        let text = match self.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Datetime(d)) => d.to_string(),
+            Some(_) => {
+                return Err(err(
+                    self.step,
+                    k,
+                    "ожидается момент времени RFC 3339, например 2017-01-24T10:00:00+03:00",
+                ))
+            }
+            None => return Err(err(self.step, k, "обязательное поле отсутствует")),
+        };
+        DateTime::<FixedOffset>::parse_from_rfc3339(&text)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| err(self.step, k, format!("«{text}» — не момент времени RFC 3339 (нужны дата, время и смещение, например 2017-01-24T10:00:00+03:00)")))
+    }
+
+    fn date_opt(&mut self, k: &'static str) -> Result<Option<NaiveDate>, ScenarioError> {
+        let text = match self.get(k) {
+            None => return Ok(None),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Datetime(d)) => d.to_string(),
+            Some(_) => return Err(err(self.step, k, "ожидается дата ГГГГ-ММ-ДД")),
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| err(self.step, k, format!("«{text}» — не дата ГГГГ-ММ-ДД")))
+    }
+
+    fn date(&mut self, k: &'static str) -> Result<NaiveDate, ScenarioError> {
+        self.date_opt(k)?
+            .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
+    }
+
+    fn count_opt(&mut self, k: &'static str) -> Result<Option<u32>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Integer(n)) if *n >= 0 && *n <= u32::MAX as i64 => Ok(Some(*n as u32)),
+            Some(Value::Integer(_)) => {
+                Err(err(self.step, k, "ожидается неотрицательное целое число"))
+            }
+            Some(_) => Err(err(self.step, k, "ожидается целое число")),
+        }
+    }
+
+    fn count(&mut self, k: &'static str) -> Result<u32, ScenarioError> {
+        self.count_opt(k)?
+            .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
+    }
+
+    fn money_opt(&mut self, k: &'static str) -> Result<Option<Kopecks>, ScenarioError> {
+        let text = match self.get(k) {
+            None => return Ok(None),
+            Some(Value::Integer(n)) if *n >= 0 => return Ok(Some(Kopecks::from_rub(*n))),
+            Some(Value::Float(f)) if *f >= 0.0 && f.is_finite() => format!("{f}"),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => {
+                return Err(err(
+                    self.step,
+                    k,
+                    "ожидается неотрицательная сумма в рублях",
+                ))
+            }
+        };
+        text.parse::<Kopecks>()
+            .map(Some)
+            .map_err(|m| err(self.step, k, m))
+    }
+
+    fn money(&mut self, k: &'static str) -> Result<Kopecks, ScenarioError> {
+        self.money_opt(k)?
+            .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
+    }
+
+    /// Fields present but not part of the format are mistakes (a typo would otherwise be ignored).
+    fn finish(self) -> Result<(), ScenarioError> {
+        for k in self.t.keys() {
+            if !self.used.contains(&k.as_str()) {
+                return Err(err(self.step, k, "неизвестное поле"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses scenario text. The workflow is needed to check stage names and violation codes.
+pub fn parse(
+    text: &str,
+    load: impl Fn(&str) -> Result<Workflow, String>,
+) -> Result<(Scenario, Workflow), ScenarioError> {
+    let root: Table = toml::from_str(text).map_err(|e| {
+        err(
+            None,
+            "",
+            format!("файл сценария не разобран: {}", e.message()),
+        )
+    })?;
+    let mut f = Fields::new(&root, None);
+    let workflow = f.string("workflow")?;
+    let until = f.instant("until")?;
+    let partners_v = f.get("partners");
+    let steps_v = f.get("steps");
+    f.finish()?;
+    let wf = load(&workflow).map_err(|m| err(None, "workflow", m))?;
+
+    let mut partners = Vec::new();
+    for (i, v) in array(partners_v, "partners")?.iter().enumerate() {
+        let t = v.as_table().ok_or_else(|| {
+            err(
+                None,
+                &format!("partners[{i}]"),
+                "ожидается таблица [[partners]]",
+            )
+        })?;
+        let mut f = Fields::new(t, None);
+        let id = f
+            .string("id")
+            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
+        let name = f.opt_string("name")?.unwrap_or_else(|| id.clone());
+        let experienced = f
+            .boolean("experienced")
+            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
+        let barred = f
+            .boolean("barred")
+            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
+        f.finish()
+            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
+        if partners.iter().any(|p: &ScenarioPartner| p.id == id) {
+            return Err(err(
+                None,
+                &format!("partners[{i}].id"),
+                format!("партнёр «{id}» указан дважды"),
+            ));
+        }
+        partners.push(ScenarioPartner {
+            id,
+            name,
+            experienced,
+            barred,
+        });
+    }
+
+    let mut steps: Vec<Step> = Vec::new();
+    for (i, v) in array(steps_v, "steps")?.iter().enumerate() {
+        let t = v
+            .as_table()
+            .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
+        let mut f = Fields::new(t, Some(i));
+        let at = f.instant("at")?;
+        if let Some(prev) = steps.last() {
+            if at < prev.at {
+                return Err(err(Some(i), "at", "шаги не могут идти назад во времени"));
+            }
+        }
+        let action = f.string("do")?;
+        let command = step_command(&mut f, &action, &wf, &partners, i)?;
+        f.finish()?;
+        steps.push(Step {
+            at,
+            action,
+            command,
+        });
+    }
+    if let Some(last) = steps.last() {
+        if until < last.at {
+            return Err(err(
+                None,
+                "until",
+                "момент окончания раньше последнего шага",
+            ));
+        }
+    }
+    Ok((
+        Scenario {
+            workflow,
+            until,
+            partners,
+            steps,
+        },
+        wf,
+    ))
+}
+
+fn array<'a>(v: Option<&'a Value>, name: &str) -> Result<&'a [Value], ScenarioError> {
+    match v {
+        None => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(err(
+            None,
+            name,
+            format!("ожидается массив таблиц [[{name}]]"),
+        )),
+    }
+}
+
+fn stage_field(f: &mut Fields, wf: &Workflow, submittable: bool) -> Result<String, ScenarioError> {
+    let stage = f.string("stage")?;
+    match wf.stage(&stage) {
+        Some(s) if s.submittable || !submittable => Ok(stage),
+        Some(_) => Err(err(
+            f.step,
+            "stage",
+            format!("этап «{stage}» не принимает материалы"),
+        )),
+        None => {
+            let known: Vec<&str> = wf
+                .stages
+                .iter()
+                .filter(|s| s.submittable)
+                .map(|s| s.id.as_str())
+                .collect();
+            Err(err(
+                f.step,
+                "stage",
+                format!("неизвестный этап «{stage}» (есть: {})", known.join(", ")),
+            ))
+        }
+    }
+}
+
+fn report_figures(f: &mut Fields) -> Result<ReportFigures, ScenarioError> {
+    let attendees = f.count("attendees")?;
+    let registrations = f.count("registrations")?;
+    let costs = f.money("costs")?;
+    let third_party_companies = f.count_opt("third_party_companies")?.unwrap_or(0);
+    let estimate = f.money_opt("estimate")?.unwrap_or(costs);
+    Ok(ReportFigures {
+        attendees,
+        registrations,
+        costs,
+        third_party_companies,
+        estimate,
+    })
+}
+
+fn step_command(
+    f: &mut Fields,
+    action: &str,
+    wf: &Workflow,
+    partners: &[ScenarioPartner],
+    i: usize,
+) -> Result<Command, ScenarioError> {
+    let step = Some(i);
+    Ok(match action {
+        "apply" => {
+            let partner = f.string("partner")?;
+            if !partners.iter().any(|p| p.id == partner) {
+                return Err(err(step, "partner", format!("партнёр «{partner}» не описан в [[partners]]")));
+            }
+            Command::Apply { seminar: f.string("seminar")?, partner, city: f.string("city")?, date: f.date("date")? }
+        }
+        "review_applications" => Command::ReviewApplications,
+        "approve_application" => Command::ApproveApplication { seminar: f.string("seminar")? },
+        "reject_application" => Command::RejectApplication { seminar: f.string("seminar")?, comment: f.opt_string("comment")? },
+        "submit" => {
+            let seminar = f.string("seminar")?;
+            let stage = stage_field(f, wf, true)?;
+            let report = if wf.stage(&stage).is_some_and(|s| s.report) { Some(report_figures(f)?) } else { None };
+            Command::Submit { seminar, stage, report, files: vec![], comment: f.opt_string("comment")? }
+        }
+        "report" => {
+            let seminar = f.string("seminar")?;
+            let Some(stage) = wf.report_stage() else {
+                return Err(err(step, "do", "в программе нет этапа отчёта"));
+            };
+            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f)?), files: vec![], comment: f.opt_string("comment")? }
+        }
+        "return" => Command::Return { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, due: f.date_opt("due")?, comment: f.opt_string("comment")? },
+        "approve" => Command::Approve { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, comment: f.opt_string("comment")? },
+        "change_venue" => Command::ChangeVenue { seminar: f.string("seminar")?, venue: f.opt_string("venue")? },
+        "violation" => {
+            let seminar = f.string("seminar")?;
+            let code = f.string("code")?;
+            if wf.manual(&code).is_none() {
+                return Err(err(step, "code", format!("нарушение «{code}» отсутствует в каталоге программы")));
+            }
+            let count = f.count_opt("count")?.unwrap_or(1);
+            if count == 0 {
+                return Err(err(step, "count", "должно быть не меньше 1"));
+            }
+            Command::Violation { seminar, code, count, cost: f.money_opt("cost")?, note: f.opt_string("note")? }
+        }
+        "withdraw" => Command::Withdraw { seminar: f.string("seminar")? },
+        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")? },
+        other => {
+            return Err(err(
+                step,
+                "do",
+                format!("неизвестная команда «{other}» (есть: apply, review_applications, approve_application, reject_application, submit, return, approve, change_venue, violation, withdraw, report, accept_report)"),
+            ))
+        }
+    })
+}

@@ -1,0 +1,480 @@
+//! The SQL behind both backends. SQLite and PostgreSQL accept the same statements (`$N`
+//! parameters, `ON CONFLICT`, `RETURNING`); the only differences are the connection, the
+//! migrations folder and row locking, so one macro stamps out both implementations.
+
+use super::{from_us, to_us, Commit, OutboxRow, Store, StoreError};
+use crate::domain::schedule::{DueItem, DueKind};
+use crate::domain::{Event, Kopecks, Notification, Partner, Penalty, Recipient, Seminar};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn unique_to_conflict(e: sqlx::Error, what: &str) -> StoreError {
+    match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => StoreError::Conflict(what.to_string()),
+        _ => StoreError::Database(e),
+    }
+}
+
+fn recipient_str(r: &Recipient) -> String {
+    match r {
+        Recipient::Partner(p) => format!("partner:{p}"),
+        Recipient::Coordinator => "coordinator".into(),
+    }
+}
+
+fn recipient_parse(s: &str) -> Recipient {
+    match s.strip_prefix("partner:") {
+        Some(p) => Recipient::Partner(p.to_string()),
+        None => Recipient::Coordinator,
+    }
+}
+
+/// SQLite store. One process writes: commits are serialized by an in-process lock, and the
+/// database runs in WAL mode so readers never wait.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    write: Option<Arc<Mutex<()>>>,
+}
+
+impl SqliteStore {
+    /// `sqlite::memory:` (one private in-memory database) or `sqlite://path/to/file.db`.
+    ///
+    /// # Errors
+    /// Connection or migration failure.
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let memory = url.contains(":memory:");
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            });
+        // An in-memory database lives as long as its one connection.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if memory { 1 } else { 4 })
+            .min_connections(if memory { 1 } else { 0 })
+            .idle_timeout(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(3600))
+            })
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore {
+            pool,
+            write: Some(Arc::new(Mutex::new(()))),
+        })
+    }
+}
+
+/// PostgreSQL store: several processes may share one database; due items are claimed with
+/// `FOR UPDATE SKIP LOCKED` and a lease, commits check versions.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    write: Option<Arc<Mutex<()>>>,
+}
+
+impl PgStore {
+    /// # Errors
+    /// Connection or migration failure.
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool, write: None })
+    }
+}
+
+macro_rules! store_impl {
+    ($store:ty, $lock_clause:literal) => {
+        impl $store {
+            fn seminar_from_row(row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<Seminar, StoreError> {
+                let data: String = row.try_get("data")?;
+                let version: i64 = row.try_get("version")?;
+                let mut s: Seminar = parse("seminar", &data)?;
+                s.version = version;
+                Ok(s)
+            }
+
+            fn due_from_row(row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<DueItem, StoreError> {
+                let kind: String = row.try_get("kind")?;
+                Ok(DueItem {
+                    key: row.try_get("key")?,
+                    seminar: row.try_get("seminar")?,
+                    at: from_us(row.try_get("due_us")?),
+                    kind: parse::<DueKind>("due item", &kind)?,
+                })
+            }
+
+            fn partner_from_row(row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<Partner, StoreError> {
+                Ok(Partner {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    experienced: row.try_get("experienced")?,
+                    barred: row.try_get("barred")?,
+                    late_withdrawal: row.try_get("late_withdrawal")?,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn put_partner(&self, p: &Partner) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query(
+                    "INSERT INTO partners (id, name, experienced, barred, late_withdrawal) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, experienced = excluded.experienced,
+                       barred = partners.barred OR excluded.barred, late_withdrawal = partners.late_withdrawal OR excluded.late_withdrawal",
+                )
+                .bind(&p.id)
+                .bind(&p.name)
+                .bind(p.experienced)
+                .bind(p.barred)
+                .bind(p.late_withdrawal)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
+                let row = sqlx::query("SELECT * FROM partners WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::partner_from_row).transpose()
+            }
+
+            async fn partners(&self) -> Result<Vec<Partner>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM partners ORDER BY id").fetch_all(&self.pool).await?;
+                rows.iter().map(Self::partner_from_row).collect()
+            }
+
+            async fn seminar(&self, id: &str) -> Result<Option<Seminar>, StoreError> {
+                let row = sqlx::query("SELECT data, version FROM seminars WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::seminar_from_row).transpose()
+            }
+
+            async fn seminars(&self, program: Option<&str>) -> Result<Vec<Seminar>, StoreError> {
+                let rows = match program {
+                    Some(p) => sqlx::query("SELECT data, version FROM seminars WHERE program = $1 ORDER BY seq, id").bind(p).fetch_all(&self.pool).await?,
+                    None => sqlx::query("SELECT data, version FROM seminars ORDER BY seq, id").fetch_all(&self.pool).await?,
+                };
+                rows.iter().map(Self::seminar_from_row).collect()
+            }
+
+            async fn program_version(&self, program: &str) -> Result<i64, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT version FROM program_locks WHERE program = $1").bind(program).fetch_optional(&self.pool).await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn commit(&self, c: &Commit) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let mut tx = self.pool.begin().await?;
+                if let Some((program, version)) = &c.program_lock {
+                    let n = if *version == 0 {
+                        sqlx::query("INSERT INTO program_locks (program, version) VALUES ($1, 1) ON CONFLICT (program) DO NOTHING").bind(program).execute(&mut *tx).await?.rows_affected()
+                    } else {
+                        sqlx::query("UPDATE program_locks SET version = version + 1 WHERE program = $1 AND version = $2").bind(program).bind(version).execute(&mut *tx).await?.rows_affected()
+                    };
+                    if n != 1 {
+                        return Err(StoreError::Conflict(format!("program {program} changed concurrently")));
+                    }
+                }
+                if let Some((key, at)) = &c.fired {
+                    let n = sqlx::query("UPDATE due_items SET fired_us = $1, lease_owner = NULL, lease_until_us = NULL WHERE key = $2 AND fired_us IS NULL")
+                        .bind(to_us(*at))
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::Conflict(format!("due item {key} already fired or gone")));
+                    }
+                }
+                for s in &c.outcome.seminars {
+                    let data = json(s);
+                    let n = if s.version == 0 {
+                        sqlx::query(
+                            "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM seminars), 1, $8)",
+                        )
+                        .bind(&s.id)
+                        .bind(&s.program)
+                        .bind(&s.partner)
+                        .bind(&s.city)
+                        .bind(s.date.to_string())
+                        .bind(&s.week)
+                        .bind(s.state.as_str())
+                        .bind(&data)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_to_conflict(e, "seminar exists"))?
+                        .rows_affected()
+                    } else {
+                        sqlx::query("UPDATE seminars SET state = $1, data = $2, city = $3, date = $4, week = $5, version = version + 1 WHERE id = $6 AND version = $7")
+                            .bind(s.state.as_str())
+                            .bind(&data)
+                            .bind(&s.city)
+                            .bind(s.date.to_string())
+                            .bind(&s.week)
+                            .bind(&s.id)
+                            .bind(s.version)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
+                    };
+                    if n != 1 {
+                        return Err(StoreError::Conflict(format!("seminar {} changed concurrently", s.id)));
+                    }
+                }
+                for (seminar, p) in &c.outcome.penalties {
+                    let partner = c.outcome.seminars.iter().find(|s| &s.id == seminar).map(|s| s.partner.clone()).unwrap_or_default();
+                    sqlx::query(
+                        "INSERT INTO penalties (key, seq, seminar, partner, code, points, exclusion, at_us, data)
+                         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM penalties), $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&p.key)
+                    .bind(seminar)
+                    .bind(partner)
+                    .bind(&p.code)
+                    .bind(p.points)
+                    .bind(p.exclusion)
+                    .bind(to_us(p.at))
+                    .bind(json(p))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| unique_to_conflict(e, "penalty already booked"))?;
+                }
+                for e in &c.outcome.points {
+                    sqlx::query("INSERT INTO points_ledger (key, partner, seminar, points, reason, booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(&e.key)
+                        .bind(&e.partner)
+                        .bind(&e.seminar)
+                        .bind(e.points)
+                        .bind(&e.reason)
+                        .bind(to_us(e.booked_at))
+                        .bind(to_us(e.expires_at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_to_conflict(e, "points already booked"))?;
+                }
+                for e in &c.outcome.bonus {
+                    sqlx::query("INSERT INTO bonus_ledger (key, partner, seminar, kopecks, booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&e.key)
+                        .bind(&e.partner)
+                        .bind(&e.seminar)
+                        .bind(e.amount.0)
+                        .bind(to_us(e.booked_at))
+                        .bind(to_us(e.expires_at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_to_conflict(e, "bonus already booked"))?;
+                }
+                for (partner, flag) in &c.outcome.flags {
+                    let sql = match flag {
+                        crate::domain::PartnerFlag::Barred => "UPDATE partners SET barred = TRUE WHERE id = $1",
+                        crate::domain::PartnerFlag::LateWithdrawal => "UPDATE partners SET late_withdrawal = TRUE WHERE id = $1",
+                    };
+                    sqlx::query(sql).bind(partner).execute(&mut *tx).await?;
+                }
+                for n in &c.outcome.notifications {
+                    sqlx::query(
+                        "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $6)
+                         ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(&n.key)
+                    .bind(&n.kind)
+                    .bind(recipient_str(&n.to))
+                    .bind(&n.seminar)
+                    .bind(&n.stage)
+                    .bind(to_us(n.at))
+                    .bind(json(&n.data))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for e in &c.outcome.events {
+                    sqlx::query("INSERT INTO events (at_us, actor, kind, seminar, data) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(to_us(e.at))
+                        .bind(&e.actor)
+                        .bind(&e.kind)
+                        .bind(&e.seminar)
+                        .bind(json(&e.data))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (seminar, items) in &c.plans {
+                    sqlx::query("DELETE FROM due_items WHERE seminar = $1 AND fired_us IS NULL").bind(seminar).execute(&mut *tx).await?;
+                    for it in items {
+                        sqlx::query("INSERT INTO due_items (key, seminar, due_us, kind) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING")
+                            .bind(&it.key)
+                            .bind(&it.seminar)
+                            .bind(to_us(it.at))
+                            .bind(json(&it.kind))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_due(&self, now: DateTime<Utc>, limit: i64, owner: &str, wall_now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Vec<DueItem>, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let sql = concat!(
+                    "UPDATE due_items SET lease_owner = $1, lease_until_us = $2 WHERE key IN (
+                       SELECT key FROM due_items WHERE fired_us IS NULL AND due_us <= $3
+                         AND (lease_until_us IS NULL OR lease_until_us < $4)
+                       ORDER BY due_us, key LIMIT $5 ",
+                    $lock_clause,
+                    ") RETURNING key, seminar, due_us, kind"
+                );
+                let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(now)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
+                let mut items: Vec<DueItem> = rows.iter().map(Self::due_from_row).collect::<Result<_, _>>()?;
+                items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
+                Ok(items)
+            }
+
+            async fn release_due(&self, key: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE due_items SET lease_owner = NULL, lease_until_us = NULL WHERE key = $1 AND fired_us IS NULL").bind(key).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn has_earlier_due(&self, seminar: &str, before: DateTime<Utc>, except: &str) -> Result<bool, StoreError> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM due_items WHERE seminar = $1 AND fired_us IS NULL AND due_us < $2 AND key <> $3")
+                    .bind(seminar)
+                    .bind(to_us(before))
+                    .bind(except)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n > 0)
+            }
+
+            async fn due_for_seminar(&self, seminar: &str, now: DateTime<Utc>) -> Result<Vec<DueItem>, StoreError> {
+                let rows = sqlx::query("SELECT key, seminar, due_us, kind FROM due_items WHERE seminar = $1 AND fired_us IS NULL AND due_us <= $2 ORDER BY due_us, key")
+                    .bind(seminar)
+                    .bind(to_us(now))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::due_from_row).collect()
+            }
+
+            async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT MIN(due_us) FROM due_items WHERE fired_us IS NULL").fetch_one(&self.pool).await?;
+                Ok(v.map(from_us))
+            }
+
+            async fn pending_due_count(&self) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM due_items WHERE fired_us IS NULL").fetch_one(&self.pool).await?)
+            }
+
+            async fn penalties(&self, seminar: Option<&str>) -> Result<Vec<(String, Penalty)>, StoreError> {
+                let rows = match seminar {
+                    Some(s) => sqlx::query("SELECT seminar, data FROM penalties WHERE seminar = $1 ORDER BY seq").bind(s).fetch_all(&self.pool).await?,
+                    None => sqlx::query("SELECT seminar, data FROM penalties ORDER BY seq").fetch_all(&self.pool).await?,
+                };
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        Ok((r.try_get("seminar")?, parse("penalty", &data)?))
+                    })
+                    .collect()
+            }
+
+            async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE partner = $1 AND booked_us <= $2 AND expires_us > $2")
+                    .bind(partner)
+                    .bind(to_us(at))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(v.unwrap_or(0))
+            }
+
+            async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError> {
+                let v: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(kopecks) AS BIGINT) FROM bonus_ledger WHERE partner = $1 AND booked_us <= $2 AND expires_us > $2")
+                    .bind(partner)
+                    .bind(to_us(at))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(Kopecks(v.unwrap_or(0)))
+            }
+
+            async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
+                let rows = sqlx::query("SELECT id, key, kind, recipient, seminar, stage, at_us, data, status, attempts FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        let recipient: String = r.try_get("recipient")?;
+                        Ok(OutboxRow {
+                            id: r.try_get("id")?,
+                            notification: Notification {
+                                key: r.try_get("key")?,
+                                kind: r.try_get("kind")?,
+                                to: recipient_parse(&recipient),
+                                seminar: r.try_get("seminar")?,
+                                stage: r.try_get("stage")?,
+                                at: from_us(r.try_get("at_us")?),
+                                data: parse("notification", &data)?,
+                            },
+                            status: r.try_get("status")?,
+                            attempts: r.try_get("attempts")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
+                let rows = match seminar {
+                    Some(s) => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
+                    None => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events ORDER BY id").fetch_all(&self.pool).await?,
+                };
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+/// Maps each store to its sqlx database type (used by the macro's row helpers).
+trait StoreTypes {
+    type Db: sqlx::Database;
+}
+impl StoreTypes for SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+impl StoreTypes for PgStore {
+    type Db = sqlx::Postgres;
+}
+
+store_impl!(SqliteStore, "");
+store_impl!(PgStore, "FOR UPDATE SKIP LOCKED");
