@@ -146,20 +146,20 @@ mod tests {
     #[test]
     fn co_organizers_share_compensation_by_documented_costs_to_the_kopeck() {
         let shares = split_by_costs(
-            Kopecks(10_000_00),
+            Kopecks(1_000_000),
             &[
-                ("a".into(), Kopecks(20_000_00)),
-                ("b".into(), Kopecks(10_000_00)),
+                ("a".into(), Kopecks(2_000_000)),
+                ("b".into(), Kopecks(1_000_000)),
             ],
         );
         assert_eq!(
             shares,
             vec![
-                ("a".into(), Kopecks(6_666_67)),
-                ("b".into(), Kopecks(3_333_33))
+                ("a".into(), Kopecks(666_667)),
+                ("b".into(), Kopecks(333_333))
             ]
         );
         let total: i64 = shares.iter().map(|s| s.1 .0).sum();
-        assert_eq!(total, 10_000_00);
+        assert_eq!(total, 1_000_000);
     }
 }

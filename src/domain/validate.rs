@@ -30,6 +30,11 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Bands are checked per stage, round and kind (late return vs. submission/holding).
+type BandGroup = (String, Round, bool);
+/// Rule index, band start, band end.
+type BandAt = (usize, i64, Option<i64>);
+
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
@@ -187,13 +192,11 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             }
         }
         match &s.deadline {
-            DeadlineRule::Date(d) => {
-                if *d < ap.from || *d > sw.to {
-                    push(
-                        format!("{at}.deadline.date"),
-                        format!("срок {d} вне программы ({}…{})", ap.from, sw.to),
-                    );
-                }
+            DeadlineRule::Date(d) if *d < ap.from || *d > sw.to => {
+                push(
+                    format!("{at}.deadline.date"),
+                    format!("срок {d} вне программы ({}…{})", ap.from, sw.to),
+                );
             }
             DeadlineRule::PerWeek(map) => {
                 for (wid, d) in map {
@@ -332,8 +335,7 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         }
     }
     // Lateness bands of one stage and round must neither overlap nor leave gaps.
-    let mut groups: BTreeMap<(String, Round, bool), Vec<(usize, i64, Option<i64>)>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<BandGroup, Vec<BandAt>> = BTreeMap::new();
     for (i, r) in wf.penalties.automatic.iter().enumerate() {
         if let (Some(stage), Some(b)) = (&r.stage, r.late_days) {
             let late_return = r.trigger == Trigger::LateReturn;
@@ -456,7 +458,6 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
 
     // The calendar must cover every date the program's deadlines and reminders touch.
     if let Some(cal) = cal {
-        drop(push);
         p.extend(coverage(wf, cal));
     }
     p

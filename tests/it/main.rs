@@ -1,0 +1,10 @@
+//! The one integration test binary: modules by concern.
+
+mod support;
+
+mod calendar;
+mod penalty_table;
+mod program_rules;
+mod scenarios;
+mod store_contract;
+mod workflow_check;

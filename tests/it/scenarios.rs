@@ -1,0 +1,123 @@
+//! Every `tests/scenarios/*.toml` runs through `simulate` and must produce its `.expected.json`,
+//! compared as data: instants as instants, money as decimals, and only the keys the expected
+//! file has (so a scenario may pin just the seminars, or also the notifications).
+
+use crate::support::{catalog, root};
+use chrono::DateTime;
+use seminarflow::simulate;
+use serde_json::Value;
+
+fn normalize(v: &Value) -> Value {
+    match v {
+        Value::String(s) => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+                return Value::String(t.with_timezone(&chrono::Utc).to_rfc3339());
+            }
+            if s.contains('.') && s.parse::<f64>().is_ok() {
+                if let Ok(k) = s.parse::<seminarflow::domain::Kopecks>() {
+                    return Value::String(k.to_string());
+                }
+            }
+            v.clone()
+        }
+        Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), normalize(v))).collect())
+        }
+        _ => v.clone(),
+    }
+}
+
+/// Compares `got` against `expected`, looking only at the keys `expected` has in objects.
+fn matches(expected: &Value, got: &Value, path: &str, diffs: &mut Vec<String>) {
+    match (expected, got) {
+        (Value::Object(e), Value::Object(g)) => {
+            for (k, ev) in e {
+                match g.get(k) {
+                    Some(gv) => matches(ev, gv, &format!("{path}.{k}"), diffs),
+                    None if ev.is_null() => {}
+                    None => diffs.push(format!("{path}.{k}: missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(g)) => {
+            if e.len() != g.len() {
+                diffs.push(format!(
+                    "{path}: expected {} items, got {}:\n  expected {}\n  got      {}",
+                    e.len(),
+                    g.len(),
+                    expected,
+                    got
+                ));
+                return;
+            }
+            for (i, (ev, gv)) in e.iter().zip(g).enumerate() {
+                matches(ev, gv, &format!("{path}[{i}]"), diffs);
+            }
+        }
+        (e, g) => {
+            if normalize(e) != normalize(g) {
+                diffs.push(format!("{path}: expected {e}, got {g}"));
+            }
+        }
+    }
+}
+
+async fn run_one(name: &str) -> Vec<String> {
+    let dir = root().join("tests/scenarios");
+    let text = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.expected.json"))).unwrap(),
+    )
+    .unwrap();
+    let cat = catalog();
+    let (sc, prog) = simulate::load(&cat, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (_, report) = simulate::run(&sc, prog)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let got = serde_json::to_value(&report).unwrap();
+    let mut diffs = vec![];
+    matches(&expected, &got, name, &mut diffs);
+    diffs
+}
+
+#[tokio::test]
+async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
+    let dir = root().join("tests/scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| n.trim_end_matches(".toml").to_string())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "the shared scenarios are there");
+    let mut failures = vec![];
+    for n in &names {
+        let diffs = run_one(n).await;
+        if !diffs.is_empty() {
+            failures.push(format!("{n}:\n  {}", diffs.join("\n  ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios differ:\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_comparison_notices_a_wrong_penalty_instant_and_ignores_offsets() {
+    let e: Value = serde_json::json!({"a": [{"at": "2017-02-23T00:00:00+03:00", "m": "15000.50"}]});
+    let same: Value =
+        serde_json::json!({"a": [{"at": "2017-02-22T21:00:00Z", "m": "15000.5", "extra": 1}]});
+    let other: Value = serde_json::json!({"a": [{"at": "2017-02-23T00:00:00Z", "m": "15000.50"}]});
+    let mut d = vec![];
+    matches(&e, &same, "", &mut d);
+    assert!(d.is_empty(), "{d:?}");
+    matches(&e, &other, "", &mut d);
+    assert_eq!(d.len(), 1);
+}
