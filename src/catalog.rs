@@ -135,7 +135,7 @@ pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
             let inner = e.into_inner();
             let line = inner
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
             let msg = inner.message().trim().to_string();
             let msg = match line {
                 Some(l) => format!("{msg} (строка {l})"),

@@ -10,7 +10,9 @@
 //! - [`cli`]: the `seminarflow` command line.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod catalog;
+pub mod config;
 pub mod cli;
 pub mod domain;
 pub mod scheduler;

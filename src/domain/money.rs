@@ -94,6 +94,11 @@ impl Factor {
     pub const ONE: Factor = Factor { num: 1, den: 1 };
     pub const ZERO: Factor = Factor { num: 0, den: 1 };
 
+    /// The product of two factors (exact).
+    pub fn then(self, o: Factor) -> Factor {
+        Factor { num: self.num * o.num, den: self.den * o.den }.reduced()
+    }
+
     /// `1 - self * n`, floored at zero (e.g. 10 % off per company).
     pub fn one_minus_times(self, n: i64) -> Factor {
         let num = self.den - self.num * n;

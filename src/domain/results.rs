@@ -89,7 +89,8 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
                 rules.compensation_cap
             ));
         }
-        base.times(attendance).times(third_party)
+        // Rounded once, to the kopeck, after both factors.
+        base.times(attendance.then(third_party))
     };
     SeminarResult {
         points,

@@ -30,6 +30,8 @@ pub enum DueKind {
     },
     /// The seminar day has ended: `preparing` becomes `held`.
     SeminarDayPassed,
+    /// Remind the partner of duty `duty` of the workflow (not penalised).
+    Duty { duty: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +75,18 @@ pub fn plan(
         );
     }
     let seminar_day = start_of(prog.tz, s.date);
+    for d in &prog.wf.duties {
+        let before = d.days_from_seminar.iter().map(|n| s.date + Duration::days(*n));
+        let months = d.months_after_seminar.iter().filter_map(|m| s.date.checked_add_months(chrono::Months::new(*m)));
+        for day in before.chain(months) {
+            let at = local_instant(prog.tz, day, d.at);
+            // Duties before the seminar only while it is being prepared; after it, while held or closed.
+            let fits = if day < s.date { s.state == SeminarState::Preparing } else { true };
+            if fits {
+                push(format!("duty:{}:{day}", d.id), at, DueKind::Duty { duty: d.id.clone() });
+            }
+        }
+    }
     for st in &prog.wf.stages {
         // A closed seminar only keeps reminder-only stages (e.g. conversion data).
         if !active && st.submittable {
@@ -157,6 +171,20 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
                 .is_some_and(|p| p.partner_holds() && p.round == round)
     };
     match &item.kind {
+        DueKind::Duty { duty } => {
+            let on = matches!(s.state, SeminarState::Preparing | SeminarState::Held | SeminarState::Closed);
+            if let (true, Some(d)) = (on, prog.wf.duties.iter().find(|d| &d.id == duty)) {
+                out.notifications.push(Notification {
+                    key: format!("duty_reminder:{}", item.key),
+                    kind: "duty_reminder".into(),
+                    to: Recipient::Partner(s.partner.clone()),
+                    seminar: s.id.clone(),
+                    stage: None,
+                    at,
+                    data: json!({ "duty": d.id, "name": d.name, "text": d.text }),
+                });
+            }
+        }
         DueKind::SeminarDayPassed => {
             if s.state == SeminarState::Preparing {
                 s.state = SeminarState::Held;

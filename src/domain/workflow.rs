@@ -46,6 +46,28 @@ pub struct Workflow {
     /// City name → IANA zone, for showing deadlines in the city's local time.
     #[serde(default)]
     pub city_zones: BTreeMap<String, String>,
+    /// Partner duties the engine reminds of without penalising (DOMAIN.md §2.7).
+    #[serde(default)]
+    pub duties: Vec<Duty>,
+}
+
+/// A reminder of a partner duty, sent relative to the seminar date while the seminar is on.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Duty {
+    pub id: String,
+    /// Short Russian title (e-mail subject).
+    pub name: String,
+    /// What the partner must do, in Russian (e-mail body).
+    pub text: String,
+    /// Days relative to the seminar date (negative: before) on which to remind.
+    #[serde(default)]
+    pub days_from_seminar: Vec<i64>,
+    /// Months after the seminar date on which to remind (e.g. conversion data).
+    #[serde(default)]
+    pub months_after_seminar: Vec<u32>,
+    /// Local time in the deadline zone.
+    pub at: NaiveTime,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -205,8 +205,23 @@ async fn report(
             .cmp(&b.notification.at)
             .then(a.id.cmp(&b.id))
     });
+    // The JSON contract lists these kinds; other outbox rows (partner-duty reminders, digests)
+    // are mail only and show in `--mail-dir` previews.
+    const CONTRACT_KINDS: &[&str] = &[
+        "application_approved",
+        "application_rejected",
+        "deadline_reminder",
+        "submission_received",
+        "submission_returned",
+        "submission_approved",
+        "penalty_applied",
+        "excluded",
+        "report_accepted",
+        "review_due",
+    ];
     let notifications = rows
         .into_iter()
+        .filter(|r| CONTRACT_KINDS.contains(&r.notification.kind.as_str()))
         .map(|r| {
             let n = r.notification;
             NotificationReport {

@@ -5,6 +5,7 @@
 
 mod sql;
 
+use crate::accounts::User;
 use crate::domain::schedule::DueItem;
 use crate::domain::{Event, Kopecks, Notification, Outcome, Partner, Penalty, Seminar};
 use async_trait::async_trait;
@@ -44,8 +45,19 @@ pub struct Commit {
 pub struct OutboxRow {
     pub id: i64,
     pub notification: Notification,
+    /// `pending`, `sent`, `failed` (permanently), or `digest` (waits for the daily digest).
     pub status: String,
     pub attempts: i32,
+    pub last_error: Option<String>,
+    pub message_id: Option<String>,
+}
+
+/// An uploaded file's metadata; the bytes live under `<data>/files/<sha256>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
 }
 
 #[async_trait]
@@ -104,6 +116,39 @@ pub trait Store: Send + Sync {
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
     /// The audit log in order (of one seminar with `Some`).
     async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError>;
+
+    // --- Accounts.
+    /// Creates a user; `Conflict` when the e-mail is taken.
+    async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError>;
+    /// Users in e-mail order (of one partner with `Some`).
+    async fn users(&self, partner: Option<&str>) -> Result<Vec<User>, StoreError>;
+    async fn create_session(&self, token_hash: &str, user: &str, csrf: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The live session's user and CSRF token.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    async fn set_partner_coordinator(&self, partner: &str, coordinator: Option<&str>) -> Result<(), StoreError>;
+    async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError>;
+
+    // --- Files.
+    async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError>;
+
+    // --- Outbox delivery (wall-clock instants).
+    /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.
+    async fn claim_outbox(&self, wall_now: DateTime<Utc>, limit: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<Vec<OutboxRow>, StoreError>;
+    async fn outbox_sent(&self, id: i64, wall_now: DateTime<Utc>, message_id: &str) -> Result<(), StoreError>;
+    /// A temporary failure: try again at `next_attempt`.
+    async fn outbox_retry(&self, id: i64, next_attempt: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
+    /// A permanent failure, shown to admins.
+    async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), StoreError>;
+    /// Moves a row to another status (e.g. `digest`, or back to `pending`).
+    async fn outbox_set_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

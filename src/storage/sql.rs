@@ -2,7 +2,8 @@
 //! parameters, `ON CONFLICT`, `RETURNING`); the only differences are the connection, the
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
-use super::{from_us, to_us, Commit, OutboxRow, Store, StoreError};
+use super::{from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
+use crate::accounts::{Rights, Role, User};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::{Event, Kopecks, Notification, Partner, Penalty, Recipient, Seminar};
 use async_trait::async_trait;
@@ -132,6 +133,45 @@ macro_rules! store_impl {
                     seminar: row.try_get("seminar")?,
                     at: from_us(row.try_get("due_us")?),
                     kind: parse::<DueKind>("due item", &kind)?,
+                })
+            }
+
+            fn outbox_from_row(r: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<OutboxRow, StoreError> {
+                let data: String = r.try_get("data")?;
+                let recipient: String = r.try_get("recipient")?;
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    notification: Notification {
+                        key: r.try_get("key")?,
+                        kind: r.try_get("kind")?,
+                        to: recipient_parse(&recipient),
+                        seminar: r.try_get("seminar")?,
+                        stage: r.try_get("stage")?,
+                        at: from_us(r.try_get("at_us")?),
+                        data: parse("notification", &data)?,
+                    },
+                    status: r.try_get("status")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                    message_id: r.try_get("message_id")?,
+                })
+            }
+
+            fn user_from_row(r: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<User, StoreError> {
+                let role: String = r.try_get("role")?;
+                let rights: Option<String> = r.try_get("rights")?;
+                Ok(User {
+                    id: r.try_get("id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+                    partner: r.try_get("partner")?,
+                    rights: rights.as_deref().and_then(Rights::parse),
+                    password_hash: r.try_get("password_hash")?,
+                    must_change_password: r.try_get("must_change_password")?,
+                    digest: r.try_get("digest")?,
+                    ics_token: r.try_get("ics_token")?,
+                    disabled: r.try_get("disabled")?,
                 })
             }
 
@@ -305,7 +345,7 @@ macro_rules! store_impl {
                 }
                 for n in &c.outcome.notifications {
                     sqlx::query(
-                        "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $6)
+                        "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)
                          ON CONFLICT (key) DO NOTHING",
                     )
                     .bind(&n.key)
@@ -426,27 +466,8 @@ macro_rules! store_impl {
             }
 
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
-                let rows = sqlx::query("SELECT id, key, kind, recipient, seminar, stage, at_us, data, status, attempts FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
-                        let data: String = r.try_get("data")?;
-                        let recipient: String = r.try_get("recipient")?;
-                        Ok(OutboxRow {
-                            id: r.try_get("id")?,
-                            notification: Notification {
-                                key: r.try_get("key")?,
-                                kind: r.try_get("kind")?,
-                                to: recipient_parse(&recipient),
-                                seminar: r.try_get("seminar")?,
-                                stage: r.try_get("stage")?,
-                                at: from_us(r.try_get("at_us")?),
-                                data: parse("notification", &data)?,
-                            },
-                            status: r.try_get("status")?,
-                            attempts: r.try_get("attempts")?,
-                        })
-                    })
-                    .collect()
+                let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
+                rows.iter().map(Self::outbox_from_row).collect()
             }
 
             async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
@@ -460,6 +481,200 @@ macro_rules! store_impl {
                         Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
                     })
                     .collect()
+            }
+
+            async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query(
+                    "INSERT INTO users (id, email, name, role, partner, rights, password_hash, must_change_password, digest, ics_token, disabled, created_us)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(&u.id)
+                .bind(u.email.to_lowercase())
+                .bind(&u.name)
+                .bind(u.role.as_str())
+                .bind(&u.partner)
+                .bind(u.rights.map(|r| r.as_str()))
+                .bind(&u.password_hash)
+                .bind(u.must_change_password)
+                .bind(u.digest)
+                .bind(&u.ics_token)
+                .bind(u.disabled)
+                .bind(to_us(now))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| unique_to_conflict(e, "e-mail already registered"))?;
+                Ok(())
+            }
+
+            async fn update_user(&self, u: &User) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query(
+                    "UPDATE users SET email = $2, name = $3, role = $4, partner = $5, rights = $6, password_hash = $7,
+                       must_change_password = $8, digest = $9, ics_token = $10, disabled = $11 WHERE id = $1",
+                )
+                .bind(&u.id)
+                .bind(u.email.to_lowercase())
+                .bind(&u.name)
+                .bind(u.role.as_str())
+                .bind(&u.partner)
+                .bind(u.rights.map(|r| r.as_str()))
+                .bind(&u.password_hash)
+                .bind(u.must_change_password)
+                .bind(u.digest)
+                .bind(&u.ics_token)
+                .bind(u.disabled)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| unique_to_conflict(e, "e-mail already registered"))?;
+                Ok(())
+            }
+
+            async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query("SELECT * FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query("SELECT * FROM users WHERE email = $1").bind(email.trim().to_lowercase()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query("SELECT * FROM users WHERE ics_token = $1 AND disabled = FALSE").bind(token).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn users(&self, partner: Option<&str>) -> Result<Vec<User>, StoreError> {
+                let rows = match partner {
+                    Some(p) => sqlx::query("SELECT * FROM users WHERE partner = $1 ORDER BY email").bind(p).fetch_all(&self.pool).await?,
+                    None => sqlx::query("SELECT * FROM users ORDER BY email").fetch_all(&self.pool).await?,
+                };
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn create_session(&self, token_hash: &str, user: &str, csrf: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("DELETE FROM sessions WHERE expires_us <= $1").bind(to_us(now)).execute(&self.pool).await?;
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(token_hash)
+                    .bind(user)
+                    .bind(csrf)
+                    .bind(to_us(now))
+                    .bind(to_us(expires))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError> {
+                let row = sqlx::query("SELECT u.*, s.csrf AS session_csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_us > $2 AND u.disabled = FALSE")
+                    .bind(token_hash)
+                    .bind(to_us(now))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => Ok(Some((Self::user_from_row(&r)?, r.try_get("session_csrf")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us) VALUES ($1, $2, $3, $4)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE").bind(token_hash).fetch_optional(&self.pool).await?;
+                row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn set_partner_coordinator(&self, partner: &str, coordinator: Option<&str>) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE partners SET coordinator = $2 WHERE id = $1").bind(partner).bind(coordinator).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError> {
+                let v: Option<Option<String>> = sqlx::query_scalar("SELECT coordinator FROM partners WHERE id = $1").bind(partner).fetch_optional(&self.pool).await?;
+                Ok(v.flatten())
+            }
+
+            async fn put_file(&self, f: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("INSERT INTO files (sha256, size, content_type, created_us) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(&f.sha256)
+                    .bind(f.size)
+                    .bind(&f.content_type)
+                    .bind(to_us(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError> {
+                let row = sqlx::query("SELECT sha256, size, content_type FROM files WHERE sha256 = $1").bind(sha256).fetch_optional(&self.pool).await?;
+                match row {
+                    Some(r) => Ok(Some(FileMeta { sha256: r.try_get("sha256")?, size: r.try_get("size")?, content_type: r.try_get("content_type")? })),
+                    None => Ok(None),
+                }
+            }
+
+            async fn claim_outbox(&self, wall_now: DateTime<Utc>, limit: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<Vec<OutboxRow>, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let sql = concat!(
+                    "UPDATE outbox SET lease_owner = $1, lease_until_us = $2 WHERE id IN (
+                       SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_us <= $3
+                         AND (lease_until_us IS NULL OR lease_until_us < $3)
+                       ORDER BY id LIMIT $4 ",
+                    $lock_clause,
+                    ") RETURNING *"
+                );
+                let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
+                let mut v: Vec<OutboxRow> = rows.iter().map(Self::outbox_from_row).collect::<Result<_, _>>()?;
+                v.sort_by_key(|r| r.id);
+                Ok(v)
+            }
+
+            async fn outbox_sent(&self, id: i64, wall_now: DateTime<Utc>, message_id: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE outbox SET status = 'sent', sent_us = $2, message_id = $3, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL, last_error = NULL WHERE id = $1")
+                    .bind(id)
+                    .bind(to_us(wall_now))
+                    .bind(message_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn outbox_retry(&self, id: i64, next_attempt: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE outbox SET next_attempt_us = $2, last_error = $3, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1")
+                    .bind(id)
+                    .bind(to_us(next_attempt))
+                    .bind(error)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE outbox SET status = 'failed', last_error = $2, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1").bind(id).bind(error).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn outbox_set_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE outbox SET status = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1").bind(id).bind(status).execute(&self.pool).await?;
+                Ok(())
             }
         }
     };
