@@ -1,7 +1,9 @@
 //! Accounts and roles (DOMAIN.md §1): admins, coordinators, and partner users with main, full or
 //! limited rights; password hashing (Argon2id) and random tokens. No I/O here.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -114,12 +116,21 @@ impl User {
 /// Hashes a password with Argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// Checks a password against a stored hash (constant-time inside argon2).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// A random URL-safe token of 32 bytes.
@@ -136,7 +147,9 @@ pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut b = [0u8; 16];
     OsRng.fill_bytes(&mut b);
-    b.iter().map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char).collect()
+    b.iter()
+        .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Tokens are stored only as their SHA-256.
@@ -172,7 +185,19 @@ mod tests {
 
     #[test]
     fn limited_partner_users_do_not_see_money() {
-        let mut u = User { id: "u".into(), email: "a@b".into(), name: "A".into(), role: Role::Partner, partner: Some("p1".into()), rights: Some(Rights::Limited), password_hash: String::new(), must_change_password: false, digest: false, ics_token: None, disabled: false };
+        let mut u = User {
+            id: "u".into(),
+            email: "a@b".into(),
+            name: "A".into(),
+            role: Role::Partner,
+            partner: Some("p1".into()),
+            rights: Some(Rights::Limited),
+            password_hash: String::new(),
+            must_change_password: false,
+            digest: false,
+            ics_token: None,
+            disabled: false,
+        };
         assert!(!u.sees_money());
         u.rights = Some(Rights::Full);
         assert!(u.sees_money());

@@ -133,9 +133,13 @@ pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let line = inner
-                .span()
-                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = inner.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             let msg = inner.message().trim().to_string();
             let msg = match line {
                 Some(l) => format!("{msg} (строка {l})"),

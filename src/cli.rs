@@ -1,6 +1,7 @@
 //! The `seminarflow` command line. `main.rs` only calls [`run`].
 
 use crate::catalog::{self, Catalog, CatalogError};
+use crate::config::Config;
 use crate::simulate::{self, SimulateError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -22,6 +23,13 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
+    /// Runs the server: JSON API, scheduler and notifier (defaults: 127.0.0.1:8080, ./data, SQLite).
+    Serve(ServeArgs),
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
     /// Workflow files: validation.
     Workflow {
         #[command(subcommand)]
@@ -41,6 +49,60 @@ pub enum Cmd {
     },
 }
 
+#[derive(clap::Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Configuration file (default: <data dir>/seminarflow.toml when present).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Data folder (default ./data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: postgres://… for PostgreSQL (default: SQLite in the data folder).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Load a demo season of the flagship program, with a manual clock set mid-season.
+    #[arg(long)]
+    pub demo: bool,
+    /// `manual`: time moves only by POST /api/admin/clock.
+    #[arg(long, value_parser = ["system", "manual"])]
+    pub clock: Option<String>,
+    /// Logs as JSON lines.
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Creates an account; the password is read from standard input.
+    Add {
+        #[arg(long, value_parser = ["admin", "coordinator", "partner"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// The partner id (for partner users).
+        #[arg(long)]
+        partner: Option<String>,
+        /// Partner user's rights: main, full or limited.
+        #[arg(long, value_parser = ["main", "full", "limited"])]
+        rights: Option<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Configuration file, as for `serve`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database: Option<String>,
+    },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum WorkflowCmd {
     /// Validates workflow files (all of the workflows folder without arguments).
@@ -56,6 +118,34 @@ pub enum CalendarCmd {
 pub fn run(cli: Cli) -> ExitCode {
     let dir = cli.workflows.clone().unwrap_or_else(catalog::default_dir);
     match cli.command {
+        Cmd::Serve(args) => serve_cmd(cli.workflows.clone(), args),
+        Cmd::User {
+            action:
+                UserCmd::Add {
+                    role,
+                    email,
+                    name,
+                    partner,
+                    rights,
+                    password_stdin,
+                    config,
+                    data_dir,
+                    database,
+                },
+        } => user_add(
+            cli.workflows.clone(),
+            UserAdd {
+                role,
+                email,
+                name,
+                partner,
+                rights,
+                password_stdin,
+                config,
+                data_dir,
+                database,
+            },
+        ),
         Cmd::Workflow {
             action: WorkflowCmd::Check { files },
         } => workflow_check(&dir, files),
@@ -199,5 +289,156 @@ fn fail(path: &std::path::Path, e: SimulateError) -> ExitCode {
     match e {
         SimulateError::Malformed(_) => ExitCode::from(2),
         SimulateError::Failed(_) => ExitCode::from(1),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("ошибка: {e}");
+            ExitCode::from(1)
+        })
+}
+
+fn load_config(
+    file: Option<&std::path::Path>,
+    data_dir: Option<&std::path::Path>,
+) -> Result<Config, ExitCode> {
+    Config::load(file, data_dir, &|k| std::env::var(k).ok()).map_err(|e| {
+        eprintln!("ошибка конфигурации: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn serve_cmd(workflows: Option<PathBuf>, a: ServeArgs) -> ExitCode {
+    let mut config = match load_config(a.config.as_deref(), a.data_dir.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(v) = a.listen {
+        config.listen = v;
+    }
+    if let Some(v) = a.data_dir {
+        config.data_dir = v;
+    }
+    if let Some(v) = a.database {
+        config.database = Some(v);
+    }
+    if workflows.is_some() {
+        config.workflows = workflows;
+    }
+    if a.demo {
+        config.demo = true;
+    }
+    if a.clock.as_deref() == Some("manual") {
+        config.clock = crate::config::ClockMode::Manual;
+    }
+    if a.log_json {
+        config.log_json = true;
+    }
+    crate::logging::init(config.log_json, "info,sqlx=warn");
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match rt.block_on(crate::server::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ошибка: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+struct UserAdd {
+    role: String,
+    email: String,
+    name: String,
+    partner: Option<String>,
+    rights: Option<String>,
+    password_stdin: bool,
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    database: Option<String>,
+}
+
+fn user_add(workflows: Option<PathBuf>, a: UserAdd) -> ExitCode {
+    let mut config = match load_config(a.config.as_deref(), a.data_dir.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(v) = a.data_dir {
+        config.data_dir = v;
+    }
+    if let Some(v) = a.database {
+        config.database = Some(v);
+    }
+    if workflows.is_some() {
+        config.workflows = workflows;
+    }
+    let password = if a.password_stdin {
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).is_err() || line.trim().is_empty() {
+            eprintln!("ошибка: пароль не прочитан со стандартного ввода");
+            return ExitCode::from(2);
+        }
+        Some(line.trim_end_matches(['\n', '\r']).to_string())
+    } else {
+        None
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let result = rt.block_on(async {
+        let state = crate::server::build(&config).await?;
+        let admin = crate::accounts::User {
+            id: "cli".into(),
+            email: "cli@localhost".into(),
+            name: "командная строка".into(),
+            role: crate::accounts::Role::Admin,
+            partner: None,
+            rights: None,
+            password_hash: String::new(),
+            must_change_password: false,
+            digest: false,
+            ics_token: None,
+            disabled: false,
+        };
+        let name = if a.name.trim().is_empty() {
+            a.email.clone()
+        } else {
+            a.name.clone()
+        };
+        let req = crate::http::api::users::NewUser {
+            email: a.email.clone(),
+            name,
+            role: a.role.clone(),
+            partner: a.partner.clone(),
+            rights: a.rights.clone(),
+            password,
+        };
+        crate::http::api::users::create(&state, &admin, req)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    });
+    match result {
+        Ok(created) => {
+            println!(
+                "Создан пользователь {} ({})",
+                created.user.email,
+                created.user.role.label()
+            );
+            if let Some(p) = created.one_time_password {
+                println!("Одноразовый пароль: {p}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ошибка: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }

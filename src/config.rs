@@ -64,7 +64,12 @@ pub struct MailConfig {
 
 impl Default for MailConfig {
     fn default() -> Self {
-        MailConfig { dir: None, templates: None, digest_hour: 8, from: "seminarflow <noreply@seminarflow.local>".into() }
+        MailConfig {
+            dir: None,
+            templates: None,
+            digest_hour: 8,
+            from: "seminarflow <noreply@seminarflow.local>".into(),
+        }
     }
 }
 
@@ -131,17 +136,29 @@ pub enum ConfigError {
 impl Config {
     /// Reads a config file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_path_buf(), e))?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse(path.to_path_buf(), e.message().to_string()))
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_path_buf(), e))?;
+        toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse(path.to_path_buf(), e.message().to_string()))
     }
 
     /// Defaults ← file ← environment (`env` is passed in for testability).
-    pub fn load(file: Option<&Path>, data_dir_hint: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let file = file.map(Path::to_path_buf).or_else(|| env("SEMINARFLOW_CONFIG").map(PathBuf::from)).or_else(|| {
-            let dir = data_dir_hint.map(Path::to_path_buf).or_else(|| env("SEMINARFLOW_DATA_DIR").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("data"));
-            let p = dir.join("seminarflow.toml");
-            p.is_file().then_some(p)
-        });
+    pub fn load(
+        file: Option<&Path>,
+        data_dir_hint: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("SEMINARFLOW_CONFIG").map(PathBuf::from))
+            .or_else(|| {
+                let dir = data_dir_hint
+                    .map(Path::to_path_buf)
+                    .or_else(|| env("SEMINARFLOW_DATA_DIR").map(PathBuf::from))
+                    .unwrap_or_else(|| PathBuf::from("data"));
+                let p = dir.join("seminarflow.toml");
+                p.is_file().then_some(p)
+            });
         let mut c = match file {
             Some(f) => Config::from_file(&f)?,
             None => Config::default(),
@@ -166,14 +183,24 @@ impl Config {
         }
         if let Some(host) = env("SEMINARFLOW_SMTP_HOST") {
             let port = match env("SEMINARFLOW_SMTP_PORT") {
-                Some(p) => p.parse().map_err(|_| ConfigError::Env("SEMINARFLOW_SMTP_PORT".into(), format!("«{p}» — не номер порта")))?,
+                Some(p) => p.parse().map_err(|_| {
+                    ConfigError::Env(
+                        "SEMINARFLOW_SMTP_PORT".into(),
+                        format!("«{p}» — не номер порта"),
+                    )
+                })?,
                 None => default_smtp_port(),
             };
             let security = match env("SEMINARFLOW_SMTP_SECURITY").as_deref() {
                 None | Some("starttls") => SmtpSecurity::Starttls,
                 Some("tls") => SmtpSecurity::Tls,
                 Some("plain") => SmtpSecurity::Plain,
-                Some(o) => return Err(ConfigError::Env("SEMINARFLOW_SMTP_SECURITY".into(), format!("«{o}»: допустимо starttls, tls или plain"))),
+                Some(o) => {
+                    return Err(ConfigError::Env(
+                        "SEMINARFLOW_SMTP_SECURITY".into(),
+                        format!("«{o}»: допустимо starttls, tls или plain"),
+                    ))
+                }
             };
             c.smtp = Some(SmtpConfig {
                 host,
@@ -189,19 +216,32 @@ impl Config {
 
     /// The database URL: the configured one, or SQLite in the data folder.
     pub fn database_url(&self) -> String {
-        self.database.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("seminarflow.db").display()))
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("seminarflow.db").display()
+            )
+        })
     }
 
     pub fn base_url(&self) -> String {
-        self.base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_string()
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.secure_cookies.unwrap_or_else(|| self.base_url().starts_with("https://"))
+        self.secure_cookies
+            .unwrap_or_else(|| self.base_url().starts_with("https://"))
     }
 
     pub fn mail_dir(&self) -> PathBuf {
-        self.mail.dir.clone().unwrap_or_else(|| self.data_dir.join("mail"))
+        self.mail
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail"))
     }
 
     pub fn files_dir(&self) -> PathBuf {
@@ -211,13 +251,20 @@ impl Config {
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(ConfigError::Invalid(format!("listen: «{}» — не адрес вида 127.0.0.1:8080", self.listen)));
+            return Err(ConfigError::Invalid(format!(
+                "listen: «{}» — не адрес вида 127.0.0.1:8080",
+                self.listen
+            )));
         }
         if self.upload_limit_mb == 0 {
-            return Err(ConfigError::Invalid("upload_limit_mb: должно быть больше 0".into()));
+            return Err(ConfigError::Invalid(
+                "upload_limit_mb: должно быть больше 0".into(),
+            ));
         }
         if self.mail.digest_hour > 23 {
-            return Err(ConfigError::Invalid("mail.digest_hour: час от 0 до 23".into()));
+            return Err(ConfigError::Invalid(
+                "mail.digest_hour: час от 0 до 23".into(),
+            ));
         }
         Ok(())
     }
@@ -248,7 +295,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
         std::fs::write(&f, "lisen = \"x\"\n").unwrap();
-        let e = Config::load(Some(&f), None, &|_| None).unwrap_err().to_string();
+        let e = Config::load(Some(&f), None, &|_| None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("c.toml") && e.contains("lisen"), "{e}");
     }
 }

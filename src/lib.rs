@@ -11,11 +11,17 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod background;
 pub mod catalog;
-pub mod config;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod http;
+pub mod logging;
 pub mod scheduler;
+pub mod server;
 pub mod service;
 pub mod simulate;
 pub mod storage;

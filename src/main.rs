@@ -4,12 +4,9 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SEMINARFLOW_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    seminarflow::cli::run(seminarflow::cli::Cli::parse())
+    let cli = seminarflow::cli::Cli::parse();
+    if !matches!(cli.command, seminarflow::cli::Cmd::Serve(_)) {
+        seminarflow::logging::init(false, "warn");
+    }
+    seminarflow::cli::run(cli)
 }

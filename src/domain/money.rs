@@ -96,7 +96,11 @@ impl Factor {
 
     /// The product of two factors (exact).
     pub fn then(self, o: Factor) -> Factor {
-        Factor { num: self.num * o.num, den: self.den * o.den }.reduced()
+        Factor {
+            num: self.num * o.num,
+            den: self.den * o.den,
+        }
+        .reduced()
     }
 
     /// `1 - self * n`, floored at zero (e.g. 10 % off per company).

@@ -582,13 +582,6 @@ fn return_stage(
     out: &mut Outcome,
 ) -> Result<Seminar, DomainError> {
     expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
-    let today = local_date(prog.tz, now);
-    if due.is_some_and(|d| d < today) {
-        return refuse(
-            RefusalCode::InvalidInput,
-            "новый срок не может быть в прошлом",
-        );
-    }
     let returned_deadline = prog.designated(&s, stage)?;
     let p = stage_progress(prog, &mut s, stage)?;
     if p.status != StageStatus::Submitted {

@@ -76,14 +76,28 @@ pub fn plan(
     }
     let seminar_day = start_of(prog.tz, s.date);
     for d in &prog.wf.duties {
-        let before = d.days_from_seminar.iter().map(|n| s.date + Duration::days(*n));
-        let months = d.months_after_seminar.iter().filter_map(|m| s.date.checked_add_months(chrono::Months::new(*m)));
+        let before = d
+            .days_from_seminar
+            .iter()
+            .map(|n| s.date + Duration::days(*n));
+        let months = d
+            .months_after_seminar
+            .iter()
+            .filter_map(|m| s.date.checked_add_months(chrono::Months::new(*m)));
         for day in before.chain(months) {
             let at = local_instant(prog.tz, day, d.at);
             // Duties before the seminar only while it is being prepared; after it, while held or closed.
-            let fits = if day < s.date { s.state == SeminarState::Preparing } else { true };
+            let fits = if day < s.date {
+                s.state == SeminarState::Preparing
+            } else {
+                true
+            };
             if fits {
-                push(format!("duty:{}:{day}", d.id), at, DueKind::Duty { duty: d.id.clone() });
+                push(
+                    format!("duty:{}:{day}", d.id),
+                    at,
+                    DueKind::Duty { duty: d.id.clone() },
+                );
             }
         }
     }
@@ -172,7 +186,10 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
     };
     match &item.kind {
         DueKind::Duty { duty } => {
-            let on = matches!(s.state, SeminarState::Preparing | SeminarState::Held | SeminarState::Closed);
+            let on = matches!(
+                s.state,
+                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+            );
             if let (true, Some(d)) = (on, prog.wf.duties.iter().find(|d| &d.id == duty)) {
                 out.notifications.push(Notification {
                     key: format!("duty_reminder:{}", item.key),

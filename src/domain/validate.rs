@@ -411,10 +411,18 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             push(format!("duties[{i}].id"), format!("«{}»: идентификатор должен быть уникальным, латиница в нижнем регистре, цифры и _", d.id));
         }
         if d.days_from_seminar.is_empty() && d.months_after_seminar.is_empty() {
-            push(format!("duties[{i}]"), "не указано, когда напоминать (days_from_seminar или months_after_seminar)".into());
+            push(
+                format!("duties[{i}]"),
+                "не указано, когда напоминать (days_from_seminar или months_after_seminar)".into(),
+            );
         }
-        if d.days_from_seminar.iter().any(|n| n.abs() > 366) || d.months_after_seminar.iter().any(|m| *m > 36) {
-            push(format!("duties[{i}]"), "напоминание дальше чем за год от семинара".into());
+        if d.days_from_seminar.iter().any(|n| n.abs() > 366)
+            || d.months_after_seminar.iter().any(|m| *m > 36)
+        {
+            push(
+                format!("duties[{i}]"),
+                "напоминание дальше чем за год от семинара".into(),
+            );
         }
     }
 

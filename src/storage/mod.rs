@@ -7,7 +7,9 @@ mod sql;
 
 use crate::accounts::User;
 use crate::domain::schedule::DueItem;
-use crate::domain::{Event, Kopecks, Notification, Outcome, Partner, Penalty, Seminar};
+use crate::domain::{
+    BonusEntry, Event, Kopecks, Notification, Outcome, Partner, Penalty, PointsEntry, Seminar,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub struct OutboxRow {
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// The notifier's delivery log: one `<recipient> <Message-ID>` line per message accepted
+    /// (`<recipient> !<error>` for a permanent failure).
     pub message_id: Option<String>,
 }
 
@@ -112,6 +116,10 @@ pub trait Store: Send + Sync {
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
     /// Unburnt bonus money of a partner at `at`.
     async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError>;
+    /// A partner's points entries, newest first.
+    async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
+    /// A partner's bonus credits, newest first.
+    async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
     /// The outbox in insertion order.
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
     /// The audit log in order (of one seminar with `Some`).
@@ -126,13 +134,34 @@ pub trait Store: Send + Sync {
     async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError>;
     /// Users in e-mail order (of one partner with `Some`).
     async fn users(&self, partner: Option<&str>) -> Result<Vec<User>, StoreError>;
-    async fn create_session(&self, token_hash: &str, user: &str, csrf: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// The live session's user and CSRF token.
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>, StoreError>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
-    async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn create_api_token(
+        &self,
+        token_hash: &str,
+        user: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
-    async fn set_partner_coordinator(&self, partner: &str, coordinator: Option<&str>) -> Result<(), StoreError>;
+    async fn set_partner_coordinator(
+        &self,
+        partner: &str,
+        coordinator: Option<&str>,
+    ) -> Result<(), StoreError>;
     async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError>;
 
     // --- Files.
@@ -141,14 +170,33 @@ pub trait Store: Send + Sync {
 
     // --- Outbox delivery (wall-clock instants).
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.
-    async fn claim_outbox(&self, wall_now: DateTime<Utc>, limit: i64, owner: &str, lease_until: DateTime<Utc>) -> Result<Vec<OutboxRow>, StoreError>;
-    async fn outbox_sent(&self, id: i64, wall_now: DateTime<Utc>, message_id: &str) -> Result<(), StoreError>;
+    async fn claim_outbox(
+        &self,
+        wall_now: DateTime<Utc>,
+        limit: i64,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+    async fn outbox_sent(
+        &self,
+        id: i64,
+        wall_now: DateTime<Utc>,
+        message_id: &str,
+    ) -> Result<(), StoreError>;
     /// A temporary failure: try again at `next_attempt`.
-    async fn outbox_retry(&self, id: i64, next_attempt: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        next_attempt: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
     /// A permanent failure, shown to admins.
     async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), StoreError>;
     /// Moves a row to another status (e.g. `digest`, or back to `pending`).
     async fn outbox_set_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
+    /// Records the row's per-recipient delivery log so far (in `message_id`, one line per
+    /// recipient) without changing its status or lease: a retry or restart skips those recipients.
+    async fn outbox_progress(&self, id: i64, log: &str) -> Result<(), StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

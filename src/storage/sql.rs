@@ -5,7 +5,9 @@
 use super::{from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
 use crate::accounts::{Rights, Role, User};
 use crate::domain::schedule::{DueItem, DueKind};
-use crate::domain::{Event, Kopecks, Notification, Partner, Penalty, Recipient, Seminar};
+use crate::domain::{
+    BonusEntry, Event, Kopecks, Notification, Partner, Penalty, PointsEntry, Recipient, Seminar,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -465,6 +467,39 @@ macro_rules! store_impl {
                 Ok(Kopecks(v.unwrap_or(0)))
             }
 
+            async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM points_ledger WHERE partner = $1 ORDER BY booked_us DESC, key").bind(partner).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PointsEntry {
+                            key: r.try_get("key")?,
+                            partner: r.try_get("partner")?,
+                            seminar: r.try_get("seminar")?,
+                            points: r.try_get("points")?,
+                            reason: r.try_get("reason")?,
+                            booked_at: from_us(r.try_get("booked_us")?),
+                            expires_at: from_us(r.try_get("expires_us")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM bonus_ledger WHERE partner = $1 ORDER BY booked_us DESC, key").bind(partner).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(BonusEntry {
+                            key: r.try_get("key")?,
+                            partner: r.try_get("partner")?,
+                            seminar: r.try_get("seminar")?,
+                            amount: Kopecks(r.try_get("kopecks")?),
+                            booked_at: from_us(r.try_get("booked_us")?),
+                            expires_at: from_us(r.try_get("expires_us")?),
+                        })
+                    })
+                    .collect()
+            }
+
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
                 let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
                 rows.iter().map(Self::outbox_from_row).collect()
@@ -674,6 +709,12 @@ macro_rules! store_impl {
             async fn outbox_set_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 sqlx::query("UPDATE outbox SET status = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1").bind(id).bind(status).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn outbox_progress(&self, id: i64, log: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE outbox SET message_id = $2 WHERE id = $1").bind(id).bind(log).execute(&self.pool).await?;
                 Ok(())
             }
         }

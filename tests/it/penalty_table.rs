@@ -545,8 +545,18 @@ async fn a_landing_the_coordinator_returns_four_days_after_its_deadline_was_not_
     assert_penalties(
         &r,
         &[
-            pen("landing_first_late", -10, false, "2017-03-08T10:00:00+03:00"),
-            pen("landing_resubmit_late", -20, false, "2017-03-09T10:00:00+03:00"),
+            pen(
+                "landing_first_late",
+                -10,
+                false,
+                "2017-03-08T10:00:00+03:00",
+            ),
+            pen(
+                "landing_resubmit_late",
+                -20,
+                false,
+                "2017-03-09T10:00:00+03:00",
+            ),
             pen("landing_not_approved", 0, true, "2017-03-11T10:00:00+03:00"),
         ],
     );

@@ -1,0 +1,50 @@
+//! The business clock: the system clock, or a manual one that only an admin moves (training,
+//! demos, `--clock manual`). The scheduler and every command read `now` from here; the domain
+//! never does.
+
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, RwLock};
+
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    Manual(Arc<RwLock<DateTime<Utc>>>),
+}
+
+impl Clock {
+    pub fn manual(at: DateTime<Utc>) -> Clock {
+        Clock::Manual(Arc::new(RwLock::new(at)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Manual(t) => *t.read().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
+
+    pub fn is_manual(&self) -> bool {
+        matches!(self, Clock::Manual(_))
+    }
+
+    /// Moves a manual clock. Time never goes back.
+    ///
+    /// # Errors
+    /// On the system clock, or when `to` is earlier than the current manual time.
+    pub fn set(&self, to: DateTime<Utc>) -> Result<(), String> {
+        match self {
+            Clock::System => Err("часы системные: время нельзя переводить".into()),
+            Clock::Manual(t) => {
+                let mut g = t.write().unwrap_or_else(|e| e.into_inner());
+                if to < *g {
+                    return Err(format!(
+                        "время не может идти назад (сейчас {})",
+                        g.to_rfc3339()
+                    ));
+                }
+                *g = to;
+                Ok(())
+            }
+        }
+    }
+}

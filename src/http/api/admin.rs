@@ -1,0 +1,156 @@
+//! Administration: the manual clock, the outbox with delivery state, the audit log.
+
+use crate::http::auth::Auth;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::{AppJson, AppState};
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+pub struct ClockRequest {
+    /// RFC 3339, e.g. `2017-02-23T09:00:00+03:00`.
+    pub now: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClockResponse {
+    pub now: DateTime<Utc>,
+    pub manual: bool,
+    /// Due items fired on the way.
+    pub fired: u64,
+}
+
+/// Moves the manual clock forward; the scheduler runs up to the new instant. 403 on the system clock.
+#[utoipa::path(post, path = "/api/admin/clock", tag = "admin", request_body = ClockRequest,
+    responses((status = 200, body = ClockResponse), (status = 403, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+pub async fn set_clock(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppJson(req): AppJson<ClockRequest>,
+) -> ApiResult<Json<ClockResponse>> {
+    auth.require_admin()?;
+    if !state.clock.is_manual() {
+        return Err(ApiError::forbidden(
+            "сервер работает по системным часам; переводить время можно только с --clock manual",
+        ));
+    }
+    let to = DateTime::<FixedOffset>::parse_from_rfc3339(&req.now)
+        .map_err(|_| {
+            ApiError::BadRequest(
+                "invalid_input",
+                format!("now: «{}» — не момент времени RFC 3339", req.now),
+            )
+        })?
+        .with_timezone(&Utc);
+    state
+        .clock
+        .set(to)
+        .map_err(|m| ApiError::BadRequest("clock_backwards", m))?;
+    let report = state.service.scheduler.tick(to).await?;
+    state.wake.notify_one();
+    Ok(Json(ClockResponse {
+        now: to,
+        manual: true,
+        fired: report.fired,
+    }))
+}
+
+/// The current business time.
+#[utoipa::path(get, path = "/api/clock", tag = "admin", responses((status = 200, body = ClockResponse)))]
+pub async fn get_clock(State(state): State<AppState>, _auth: Auth) -> Json<ClockResponse> {
+    Json(ClockResponse {
+        now: state.clock.now(),
+        manual: state.clock.is_manual(),
+        fired: 0,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OutboxFilter {
+    /// `pending`, `sent`, `failed`, `digest`.
+    pub status: Option<String>,
+    pub seminar: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutboxView {
+    pub id: i64,
+    pub key: String,
+    pub kind: String,
+    pub to: String,
+    pub seminar: String,
+    pub stage: Option<String>,
+    pub at: DateTime<Utc>,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// Notifications and their delivery state (admins and coordinators).
+#[utoipa::path(get, path = "/api/admin/outbox", tag = "admin", params(OutboxFilter), responses((status = 200, body = [OutboxView])))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(f): Query<OutboxFilter>,
+) -> ApiResult<Json<Vec<OutboxView>>> {
+    auth.require_staff()?;
+    let rows = state.service.store.outbox().await?;
+    Ok(Json(
+        rows.into_iter()
+            .filter(|r| f.status.as_ref().is_none_or(|s| &r.status == s))
+            .filter(|r| {
+                f.seminar
+                    .as_ref()
+                    .is_none_or(|s| &r.notification.seminar == s)
+            })
+            .map(|r| OutboxView {
+                id: r.id,
+                key: r.notification.key,
+                kind: r.notification.kind,
+                to: r.notification.to.to_string(),
+                seminar: r.notification.seminar,
+                stage: r.notification.stage,
+                at: r.notification.at,
+                status: r.status,
+                attempts: r.attempts,
+                last_error: r.last_error,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditFilter {
+    pub seminar: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+/// The audit log of every command and effect (staff), newest last, paginated.
+#[utoipa::path(get, path = "/api/audit", tag = "admin", params(AuditFilter), responses((status = 200, body = [crate::http::api::seminars::EventView])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(f): Query<AuditFilter>,
+) -> ApiResult<Json<Vec<crate::http::api::seminars::EventView>>> {
+    auth.require_staff()?;
+    let per_page = f.per_page.unwrap_or(100).clamp(1, 500);
+    let page = f.page.unwrap_or(1).max(1);
+    let ev = state.service.store.events(f.seminar.as_deref()).await?;
+    Ok(Json(
+        ev.into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|e| crate::http::api::seminars::EventView {
+                at: e.at,
+                actor: e.actor,
+                kind: e.kind,
+                seminar: e.seminar,
+                data: e.data,
+            })
+            .collect(),
+    ))
+}

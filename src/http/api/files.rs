@@ -1,0 +1,197 @@
+//! Uploads: streamed to disk while hashed, type sniffed from the content (PDF, images, XLSX,
+//! DOCX), stored content-addressed as `<data>/files/<sha256>`; downloads stream them back.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::AppState;
+use crate::storage::FileMeta;
+use axum::body::Body;
+use axum::extract::multipart::Field;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct UploadedFile {
+    pub sha256: String,
+    pub name: String,
+    pub size: i64,
+    pub content_type: String,
+}
+
+/// Content types accepted for stage materials.
+const ALLOWED: &[&str] = &[
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+];
+
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != ':')
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "файл".into()
+    } else {
+        cleaned
+    }
+}
+
+/// Streams one multipart file to disk, enforcing the size limit and the allowed types.
+pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<UploadedFile> {
+    let name = clean_name(field.file_name().unwrap_or("файл"));
+    let limit = state.config.upload_limit_mb.saturating_mul(1024 * 1024);
+    let dir = state.config.files_dir();
+    let tmp_dir = dir.join("tmp");
+    tokio::fs::create_dir_all(&tmp_dir)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp_dir.display())))?;
+    let tmp = tmp_dir.join(crate::accounts::random_token());
+    let mut out = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp.display())))?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head: Vec<u8> = Vec::new();
+    let result: ApiResult<()> = async {
+        while let Some(chunk) = field.chunk().await.map_err(|e| {
+            ApiError::bad(format!(
+                "файл «{name}» не получен целиком: {}",
+                e.body_text()
+            ))
+        })? {
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(ApiError::TooLarge(format!(
+                    "файл «{name}» больше {} МБ",
+                    state.config.upload_limit_mb
+                )));
+            }
+            if head.len() < 8192 {
+                head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+            }
+            hasher.update(&chunk);
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        out.flush()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(())
+    }
+    .await;
+    drop(out);
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    let content_type = sniff(&tmp, &head).await;
+    let Some(content_type) = content_type.filter(|t| ALLOWED.contains(&t.as_str())) else {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(ApiError::BadRequest("unsupported_file_type", format!("файл «{name}»: принимаются PDF, изображения (JPEG, PNG, GIF, WebP), XLSX и DOCX; ссылки на страницы передаются полем links")));
+    };
+    if size == 0 {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(ApiError::bad(format!("файл «{name}» пустой")));
+    }
+    let sha: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dest = dir.join(&sha);
+    tokio::fs::rename(&tmp, &dest)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{}: {e}", dest.display())))?;
+    let meta = FileMeta {
+        sha256: sha.clone(),
+        size: size as i64,
+        content_type: content_type.clone(),
+    };
+    state
+        .service
+        .store
+        .put_file(&meta, chrono::Utc::now())
+        .await?;
+    Ok(UploadedFile {
+        sha256: sha,
+        name,
+        size: size as i64,
+        content_type,
+    })
+}
+
+/// Type from magic bytes; Office files are ZIP containers, told apart by their entries.
+async fn sniff(path: &std::path::Path, head: &[u8]) -> Option<String> {
+    let kind = infer::get(head)?;
+    let mime = kind.mime_type();
+    if mime == "application/zip" || mime.starts_with("application/vnd.openxmlformats") {
+        // `infer` looks at the first entry only; read the whole file's entry names when needed.
+        let bytes = tokio::fs::read(path).await.ok()?;
+        if let Some(k) = infer::get(&bytes) {
+            if k.mime_type().starts_with("application/vnd.openxmlformats") {
+                return Some(k.mime_type().to_string());
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if text.contains("xl/workbook.xml") {
+            return Some(ALLOWED[5].into());
+        }
+        if text.contains("word/document.xml") {
+            return Some(ALLOWED[6].into());
+        }
+        return Some(mime.into());
+    }
+    Some(mime.into())
+}
+
+/// Streams a stored file with its content type, as an attachment named `name`.
+pub async fn stream(state: &AppState, sha: &str, name: &str) -> ApiResult<Response> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("файл не найден"));
+    }
+    let meta = state
+        .service
+        .store
+        .file(sha)
+        .await?
+        .ok_or_else(|| ApiError::not_found("файл не найден"))?;
+    let path = state.config.files_dir().join(sha);
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| ApiError::not_found("файл не найден в хранилище"))?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, meta.content_type),
+            (header::CONTENT_LENGTH, meta.size.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"file\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}

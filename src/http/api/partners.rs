@@ -1,0 +1,228 @@
+//! Partners: the list with active points (the rating), one partner, its ledgers, and the
+//! coordinator assigned to it.
+
+use crate::accounts::Role;
+use crate::domain::Partner;
+use crate::http::auth::Auth;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::{AppJson, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    pub experienced: bool,
+    pub flags: Vec<String>,
+    /// Active points now.
+    pub points: i64,
+    /// Unburnt bonus money, RUB; absent for users who may not see money.
+    pub bonus: Option<String>,
+    pub coordinator: Option<String>,
+}
+
+async fn view(
+    state: &AppState,
+    p: Partner,
+    money: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<PartnerView> {
+    let store = &state.service.store;
+    Ok(PartnerView {
+        points: store.points_balance(&p.id, now).await?,
+        bonus: if money {
+            Some(store.bonus_balance(&p.id, now).await?.to_string())
+        } else {
+            None
+        },
+        coordinator: store.partner_coordinator(&p.id).await?,
+        flags: p.flags().into_iter().map(String::from).collect(),
+        id: p.id,
+        name: p.name,
+        experienced: p.experienced,
+    })
+}
+
+/// Partners sorted by active points (the rating); a partner user sees only its own company.
+#[utoipa::path(get, path = "/api/partners", tag = "partners", responses((status = 200, body = [PartnerView])))]
+pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<PartnerView>>> {
+    let now = state.clock.now();
+    let mut out = Vec::new();
+    for p in state.service.store.partners().await? {
+        if auth.user.can_access_partner(&p.id) {
+            out.push(view(&state, p, auth.user.sees_money(), now).await?);
+        }
+    }
+    out.sort_by(|a, b| b.points.cmp(&a.points).then_with(|| a.name.cmp(&b.name)));
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPartner {
+    /// Short stable id (latin letters, digits, `-`, `_`).
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub experienced: bool,
+    /// Coordinator user id assigned to the partner.
+    pub coordinator: Option<String>,
+}
+
+/// Registers or updates a partner company (staff).
+#[utoipa::path(post, path = "/api/partners", tag = "partners", request_body = NewPartner, responses((status = 201, body = PartnerView)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppJson(req): AppJson<NewPartner>,
+) -> ApiResult<(StatusCode, Json<PartnerView>)> {
+    auth.require_staff()?;
+    let id = req.id.trim();
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::bad(
+            "id партнёра: латинские буквы, цифры, «-» и «_», не длиннее 64 символов",
+        ));
+    }
+    if req.name.trim().is_empty() {
+        return Err(ApiError::bad("укажите название партнёра"));
+    }
+    let store = &state.service.store;
+    if let Some(c) = &req.coordinator {
+        match store.user(c).await? {
+            Some(u) if u.role == Role::Coordinator || u.role == Role::Admin => {}
+            _ => return Err(ApiError::bad(format!("координатор «{c}» не найден"))),
+        }
+    }
+    let p = Partner {
+        id: id.into(),
+        name: req.name.trim().into(),
+        experienced: req.experienced,
+        barred: false,
+        late_withdrawal: false,
+    };
+    store.put_partner(&p).await?;
+    if req.coordinator.is_some() {
+        store
+            .set_partner_coordinator(id, req.coordinator.as_deref())
+            .await?;
+    }
+    let saved = store
+        .partner(id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("partner vanished".into()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, saved, true, state.clock.now()).await?),
+    ))
+}
+
+/// One partner.
+#[utoipa::path(get, path = "/api/partners/{id}", tag = "partners", params(("id" = String, Path)), responses((status = 200, body = PartnerView), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PartnerView>> {
+    auth.require_partner_access(&id, "партнёр")?;
+    let p = state
+        .service
+        .store
+        .partner(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("партнёр не найден"))?;
+    Ok(Json(
+        view(&state, p, auth.user.sees_money(), state.clock.now()).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub seminar: String,
+    /// Penalty code or `organizer`; for bonus entries `compensation`.
+    pub reason: String,
+    pub points: Option<i64>,
+    pub amount: Option<String>,
+    pub booked_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerView {
+    pub partner: String,
+    pub points_active: i64,
+    pub points: Vec<LedgerEntryView>,
+    /// Absent for users who may not see money.
+    pub bonus_active: Option<String>,
+    pub bonus: Option<Vec<LedgerEntryView>>,
+}
+
+/// Points and bonus ledgers with expiry dates.
+#[utoipa::path(get, path = "/api/partners/{id}/ledger", tag = "partners", params(("id" = String, Path)), responses((status = 200, body = LedgerView), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<LedgerView>> {
+    auth.require_partner_access(&id, "партнёр")?;
+    let store = &state.service.store;
+    if store.partner(&id).await?.is_none() {
+        return Err(ApiError::not_found("партнёр не найден"));
+    }
+    let now = state.clock.now();
+    let points = store
+        .points_entries(&id)
+        .await?
+        .into_iter()
+        .map(|e| LedgerEntryView {
+            active: e.booked_at <= now && e.expires_at > now,
+            seminar: e.seminar,
+            reason: e.reason,
+            points: Some(e.points),
+            amount: None,
+            booked_at: e.booked_at,
+            expires_at: e.expires_at,
+        })
+        .collect();
+    let money = auth.user.sees_money();
+    let bonus = if money {
+        Some(
+            store
+                .bonus_entries(&id)
+                .await?
+                .into_iter()
+                .map(|e| LedgerEntryView {
+                    active: e.booked_at <= now && e.expires_at > now,
+                    seminar: e.seminar,
+                    reason: "compensation".into(),
+                    points: None,
+                    amount: Some(e.amount.to_string()),
+                    booked_at: e.booked_at,
+                    expires_at: e.expires_at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(Json(LedgerView {
+        points_active: store.points_balance(&id, now).await?,
+        bonus_active: if money {
+            Some(store.bonus_balance(&id, now).await?.to_string())
+        } else {
+            None
+        },
+        partner: id,
+        points,
+        bonus,
+    }))
+}

@@ -1,0 +1,466 @@
+//! Programs (workflows): their dates and rules, the city × week slot grid, the review queue,
+//! applying, and reviewing a week's applications.
+
+use super::seminars::{run_command, seminar_response};
+use crate::domain::review;
+use crate::domain::workflow::{DeadlineRule, Round};
+use crate::domain::{Command, Program, SeminarState, StageStatus};
+use crate::http::auth::Auth;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::views::{costs, CostView, SeminarView};
+use crate::http::{AppJson, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgramSummary {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub seminar_title: String,
+    pub seminars_from: NaiveDate,
+    pub seminars_to: NaiveDate,
+    pub applications_from: NaiveDate,
+    pub applications_to: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WeekView {
+    pub id: String,
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageRule {
+    pub id: String,
+    pub name: String,
+    /// Russian description of the deadline rule.
+    pub deadline: String,
+    pub requirements: Vec<String>,
+    pub first_submission_costs: Vec<CostView>,
+    pub resubmission_costs: Vec<CostView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViolationRule {
+    pub code: String,
+    pub name: String,
+    pub points: i64,
+    pub repeatable: bool,
+    pub effects: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgramDetail {
+    #[serde(flatten)]
+    pub summary: ProgramSummary,
+    pub countries: Vec<String>,
+    pub weeks: Vec<WeekView>,
+    pub withdrawal_free_until: Option<NaiveDate>,
+    pub stages: Vec<StageRule>,
+    pub violations: Vec<ViolationRule>,
+}
+
+fn summary(p: &Program) -> ProgramSummary {
+    let wf = &p.wf;
+    ProgramSummary {
+        id: wf.id.clone(),
+        name: wf.name.clone(),
+        vendor: wf.vendor.clone(),
+        seminar_title: wf.seminar_title.clone(),
+        seminars_from: wf.seminars.from,
+        seminars_to: wf.seminars.to,
+        applications_from: wf.applications.from,
+        applications_to: wf.applications.to,
+    }
+}
+
+fn deadline_text(rule: &DeadlineRule) -> String {
+    let d = |d: &NaiveDate| d.format("%d.%m.%Y").to_string();
+    match rule {
+        DeadlineRule::Date(x) => format!("до {} включительно", d(x)),
+        DeadlineRule::PerWeek(m) => m
+            .iter()
+            .map(|(w, x)| format!("{w}: до {}", d(x)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        DeadlineRule::WorkingDaysAfterSeminar(n) => format!("{n} рабочих дней после семинара"),
+        DeadlineRule::DaysAfterSeminar(n) => format!("{n} дней после семинара"),
+        DeadlineRule::MonthsAfterSeminar(n) => format!("{n} мес. после семинара"),
+        DeadlineRule::DaysBeforeSeminar(n) => format!("за {n} дней до семинара"),
+        DeadlineRule::WorkingDaysBeforeSeminar(n) => format!("за {n} рабочих дней до семинара"),
+    }
+}
+
+pub fn program<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a Program> {
+    state
+        .service
+        .program(id)
+        .ok_or_else(|| ApiError::not_found(format!("программа «{id}» не найдена")))
+}
+
+/// Programs the server runs.
+#[utoipa::path(get, path = "/api/programs", tag = "programs", responses((status = 200, body = [ProgramSummary])))]
+pub async fn list(State(state): State<AppState>, _auth: Auth) -> Json<Vec<ProgramSummary>> {
+    Json(state.service.programs().map(summary).collect())
+}
+
+/// One program: dates, weeks, stages with deadlines and lateness costs, the violation catalogue.
+#[utoipa::path(get, path = "/api/programs/{id}", tag = "programs", params(("id" = String, Path)), responses((status = 200, body = ProgramDetail), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ProgramDetail>> {
+    let p = program(&state, &id)?;
+    let wf = &p.wf;
+    Ok(Json(ProgramDetail {
+        summary: summary(p),
+        countries: wf.countries.clone(),
+        weeks: wf
+            .seminars
+            .weeks
+            .iter()
+            .map(|w| WeekView {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                from: w.from,
+                to: w.to,
+            })
+            .collect(),
+        withdrawal_free_until: wf.withdrawal.free_until,
+        stages: wf
+            .stages
+            .iter()
+            .map(|s| StageRule {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                deadline: deadline_text(&s.deadline),
+                requirements: s.requirements.clone(),
+                first_submission_costs: costs(p, &s.id, Round::First),
+                resubmission_costs: costs(p, &s.id, Round::Resubmit),
+            })
+            .collect(),
+        violations: wf
+            .penalties
+            .manual
+            .iter()
+            .map(|m| ViolationRule {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                points: m.points,
+                repeatable: m.repeatable,
+                effects: m.effects.iter().map(|e| format!("{e:?}")).collect(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SlotCell {
+    pub week: String,
+    /// `free`, `applied`, `taken`, `excluded`, `withdrawn`.
+    pub status: String,
+    pub seminars: Vec<SlotSeminar>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SlotSeminar {
+    pub id: String,
+    pub partner: String,
+    pub date: NaiveDate,
+    pub state: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CityRow {
+    pub city: String,
+    pub weeks: Vec<SlotCell>,
+}
+
+/// City × week slot occupancy (partners see cities and states, not other partners' names).
+#[utoipa::path(get, path = "/api/programs/{id}/slots", tag = "programs", params(("id" = String, Path)), responses((status = 200, body = [CityRow])))]
+pub async fn slots(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<CityRow>>> {
+    let p = program(&state, &id)?;
+    let seminars = state.service.store.seminars(Some(&id)).await?;
+    let mut cities: BTreeMap<String, Vec<SlotCell>> = BTreeMap::new();
+    for s in &seminars {
+        cities.entry(s.city.clone()).or_insert_with(|| {
+            p.wf.seminars
+                .weeks
+                .iter()
+                .map(|w| SlotCell {
+                    week: w.id.clone(),
+                    status: "free".into(),
+                    seminars: vec![],
+                })
+                .collect()
+        });
+    }
+    for s in seminars
+        .iter()
+        .filter(|s| s.state != SeminarState::Rejected)
+    {
+        if let Some(cell) = cities
+            .get_mut(&s.city)
+            .and_then(|c| c.iter_mut().find(|c| c.week == s.week))
+        {
+            let shown_partner = if auth.user.can_access_partner(&s.partner) {
+                s.partner.clone()
+            } else {
+                String::new()
+            };
+            cell.seminars.push(SlotSeminar {
+                id: if shown_partner.is_empty() {
+                    String::new()
+                } else {
+                    s.id.clone()
+                },
+                partner: shown_partner,
+                date: s.date,
+                state: s.state.as_str().into(),
+            });
+            let rank = |st: &str| match st {
+                "taken" => 4,
+                "applied" => 3,
+                "excluded" => 2,
+                "withdrawn" => 1,
+                _ => 0,
+            };
+            let mine = match s.state {
+                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed => "taken",
+                SeminarState::Applied => "applied",
+                SeminarState::Excluded => "excluded",
+                SeminarState::Withdrawn => "withdrawn",
+                SeminarState::Rejected => "free",
+            };
+            if rank(mine) > rank(&cell.status) {
+                cell.status = mine.into();
+            }
+        }
+    }
+    Ok(Json(
+        cities
+            .into_iter()
+            .map(|(city, weeks)| CityRow { city, weeks })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedApplication {
+    pub seminar: String,
+    pub partner: String,
+    pub city: String,
+    pub date: NaiveDate,
+    pub review_day: NaiveDate,
+    pub experienced: bool,
+    /// What the engine would decide now: `approve` or a refusal code.
+    pub suggestion: String,
+    pub priority_reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedSubmission {
+    pub seminar: String,
+    pub partner: String,
+    pub city: String,
+    pub stage: String,
+    pub stage_name: String,
+    pub deadline: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewQueue {
+    pub applications: Vec<QueuedApplication>,
+    pub submissions: Vec<QueuedSubmission>,
+}
+
+/// The coordinator's review queue: applications whose review day has come (with the engine's
+/// suggested allocation and priority) and submissions waiting for review, oldest deadline first.
+#[utoipa::path(get, path = "/api/programs/{id}/review-queue", tag = "programs", params(("id" = String, Path)), responses((status = 200, body = ReviewQueue)))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReviewQueue>> {
+    auth.require_staff()?;
+    let p = program(&state, &id)?;
+    let now = state.clock.now();
+    let seminars = state.service.store.seminars(Some(&id)).await?;
+    let partners: BTreeMap<String, crate::domain::Partner> = state
+        .service
+        .store
+        .partners()
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let today = crate::domain::deadline::local_date(p.tz, now);
+    let mut due = review::queue(p, &seminars, today + chrono::Duration::days(366))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let experienced = |pid: &str| partners.get(pid).is_some_and(|x| x.experienced);
+    due.sort_by(|(da, a), (db, b)| {
+        da.cmp(db)
+            .then(experienced(&b.partner).cmp(&experienced(&a.partner)))
+            .then(a.applied_at.cmp(&b.applied_at))
+    });
+    let mut all = seminars.clone();
+    let mut applications = Vec::new();
+    for (day, s) in due {
+        let suggestion = match review::slot_conflict(p, &all, &s) {
+            None => {
+                if let Some(x) = all.iter_mut().find(|o| o.id == s.id) {
+                    x.state = SeminarState::Preparing;
+                }
+                "approve".to_string()
+            }
+            Some(code) => code.as_str().to_string(),
+        };
+        let exp = experienced(&s.partner);
+        applications.push(QueuedApplication {
+            priority_reason: format!(
+                "{}; заявка подана {}",
+                if exp {
+                    "есть опыт проведения семинаров"
+                } else {
+                    "нет опыта семинаров"
+                },
+                crate::http::views::zoned(p.tz, s.applied_at)
+            ),
+            seminar: s.id,
+            partner: s.partner,
+            city: s.city,
+            date: s.date,
+            review_day: day,
+            experienced: exp,
+            suggestion,
+        });
+    }
+    let mut submissions = Vec::new();
+    for s in seminars.iter().filter(|s| s.state.is_active()) {
+        for st in &p.wf.stages {
+            if s.stages
+                .get(&st.id)
+                .is_some_and(|x| x.status == StageStatus::Submitted)
+            {
+                submissions.push(QueuedSubmission {
+                    seminar: s.id.clone(),
+                    partner: s.partner.clone(),
+                    city: s.city.clone(),
+                    stage: st.id.clone(),
+                    stage_name: st.name.clone(),
+                    deadline: p
+                        .designated(s, &st.id)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                });
+            }
+        }
+    }
+    submissions.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.seminar.cmp(&b.seminar)));
+    Ok(Json(ReviewQueue {
+        applications,
+        submissions,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewResult {
+    pub decided: Vec<SeminarView>,
+}
+
+/// Accepts the engine's allocation for every application whose review day has come.
+#[utoipa::path(post, path = "/api/programs/{id}/review", tag = "programs", params(("id" = String, Path)), responses((status = 200, body = ReviewResult)))]
+pub async fn review_applications(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReviewResult>> {
+    auth.require_staff()?;
+    let p = program(&state, &id)?;
+    let out = run_command(&state, &auth, &id, Command::ReviewApplications).await?;
+    let now = state.clock.now();
+    Ok(Json(ReviewResult {
+        decided: out
+            .seminars
+            .iter()
+            .map(|s| crate::http::views::seminar_view(p, s, &auth.user, now))
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ApplicationRequest {
+    /// Partner applying; partner users may omit it (their own company).
+    pub partner: Option<String>,
+    /// Seminar id; generated when omitted.
+    pub seminar: Option<String>,
+    pub city: String,
+    pub date: NaiveDate,
+}
+
+/// Applies for a seminar in a city on a date.
+#[utoipa::path(post, path = "/api/programs/{id}/applications", tag = "programs", params(("id" = String, Path)), request_body = ApplicationRequest,
+    responses((status = 201, body = SeminarView), (status = 409, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<ApplicationRequest>,
+) -> ApiResult<(StatusCode, Json<SeminarView>)> {
+    program(&state, &id)?;
+    let partner = match (&auth.user.partner, req.partner) {
+        (Some(own), None) => own.clone(),
+        (Some(own), Some(p)) if *own == p => p,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::forbidden(
+                "можно подать заявку только от своей компании",
+            ))
+        }
+        (None, Some(p)) if auth.user.is_staff() => p,
+        (None, _) => return Err(ApiError::bad("partner: укажите партнёра")),
+    };
+    if auth.user.partner.is_some() && auth.user.rights == Some(crate::accounts::Rights::Limited) {
+        return Err(ApiError::forbidden(
+            "подать заявку может пользователь с полными правами",
+        ));
+    }
+    let seminar = match req.seminar {
+        Some(s)
+            if !s.trim().is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            s
+        }
+        Some(_) => {
+            return Err(ApiError::bad(
+                "seminar: латинские буквы, цифры, «-» и «_», не длиннее 64 символов",
+            ))
+        }
+        None => format!("s-{}", &crate::accounts::new_id()[..10]),
+    };
+    let cmd = Command::Apply {
+        seminar: seminar.clone(),
+        partner,
+        city: req.city.trim().to_string(),
+        date: req.date,
+    };
+    run_command(&state, &auth, &id, cmd).await?;
+    Ok((
+        StatusCode::CREATED,
+        seminar_response(&state, &auth, &seminar).await?,
+    ))
+}

@@ -1,0 +1,623 @@
+//! Seminars: lists and the stage timeline, every command of coordinators and partners, versions
+//! with uploaded files, downloads, penalties and the audit history.
+
+use super::files::{save_upload, UploadedFile};
+use crate::accounts::Rights;
+use crate::domain::{Command, Kopecks, Outcome, ReportFigures, Seminar};
+use crate::http::auth::Auth;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
+use crate::http::{AppJson, AppState, OptionalJson};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::header;
+use axum::response::Response;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Runs a command at the clock's now, on behalf of the signed-in user.
+pub async fn run_command(
+    state: &AppState,
+    auth: &Auth,
+    program: &str,
+    cmd: Command,
+) -> ApiResult<Outcome> {
+    let out = state
+        .service
+        .execute(program, &cmd, &auth.actor(), state.clock.now())
+        .await?;
+    state.wake.notify_one();
+    Ok(out)
+}
+
+/// Loads a seminar the caller may see (another partner's seminar is 404).
+pub async fn visible_seminar(state: &AppState, auth: &Auth, id: &str) -> ApiResult<Seminar> {
+    let s = state
+        .service
+        .store
+        .seminar(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("семинар не найден"))?;
+    auth.require_partner_access(&s.partner, "семинар")?;
+    Ok(s)
+}
+
+pub async fn seminar_response(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+) -> ApiResult<Json<SeminarView>> {
+    let s = visible_seminar(state, auth, id).await?;
+    let p = super::programs::program(state, &s.program)?;
+    Ok(Json(seminar_view(p, &s, &auth.user, state.clock.now())))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SeminarFilter {
+    pub program: Option<String>,
+    pub partner: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    /// Coordinator user id assigned to the partner.
+    pub coordinator: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SeminarPage {
+    pub items: Vec<SeminarView>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+/// Seminars the caller may see, filtered and paginated (`page` from 1, `per_page` up to 200).
+#[utoipa::path(get, path = "/api/seminars", tag = "seminars", params(SeminarFilter), responses((status = 200, body = SeminarPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(f): Query<SeminarFilter>,
+) -> ApiResult<Json<SeminarPage>> {
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let page = f.page.unwrap_or(1).max(1);
+    if let Some(st) = &f.state {
+        if crate::domain::SeminarState::parse(st).is_none() {
+            return Err(ApiError::bad(format!(
+                "state: неизвестное состояние «{st}»"
+            )));
+        }
+    }
+    let store = &state.service.store;
+    let mut coordinator_partners = None;
+    if let Some(c) = &f.coordinator {
+        let mut v = vec![];
+        for p in store.partners().await? {
+            if store.partner_coordinator(&p.id).await?.as_deref() == Some(c) {
+                v.push(p.id);
+            }
+        }
+        coordinator_partners = Some(v);
+    }
+    let all: Vec<Seminar> = store
+        .seminars(f.program.as_deref())
+        .await?
+        .into_iter()
+        .filter(|s| auth.user.can_access_partner(&s.partner))
+        .filter(|s| f.partner.as_ref().is_none_or(|p| &s.partner == p))
+        .filter(|s| f.city.as_ref().is_none_or(|c| &s.city == c))
+        .filter(|s| f.state.as_ref().is_none_or(|x| s.state.as_str() == x))
+        .filter(|s| {
+            coordinator_partners
+                .as_ref()
+                .is_none_or(|v| v.contains(&s.partner))
+        })
+        .collect();
+    let now = state.clock.now();
+    let total = all.len();
+    let mut items = vec![];
+    for s in all.iter().skip((page - 1) * per_page).take(per_page) {
+        if let Some(p) = state.service.program(&s.program) {
+            items.push(seminar_view(p, s, &auth.user, now));
+        }
+    }
+    Ok(Json(SeminarPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// One seminar with its stage timeline, versions, penalties and results.
+#[utoipa::path(get, path = "/api/seminars/{id}", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SeminarView>> {
+    seminar_response(&state, &auth, &id).await
+}
+
+async fn staff_command(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    cmd: Command,
+) -> ApiResult<Json<SeminarView>> {
+    auth.require_staff()?;
+    let s = visible_seminar(state, auth, id).await?;
+    run_command(state, auth, &s.program, cmd).await?;
+    seminar_response(state, auth, id).await
+}
+
+fn require_partner_rights(auth: &Auth, s: &Seminar, allow_limited: bool) -> ApiResult<()> {
+    if auth.user.is_staff() {
+        return Ok(());
+    }
+    auth.require_partner_access(&s.partner, "семинар")?;
+    if !allow_limited && auth.user.rights == Some(Rights::Limited) {
+        return Err(ApiError::forbidden(
+            "действие доступно пользователю партнёра с полными правами",
+        ));
+    }
+    Ok(())
+}
+
+/// Approves an application (the engine checks the city and week are free).
+#[utoipa::path(post, path = "/api/seminars/{id}/approve-application", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView), (status = 409, body = crate::http::error::ErrorBody)))]
+pub async fn approve_application(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SeminarView>> {
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::ApproveApplication {
+            seminar: id.clone(),
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CommentBody {
+    pub comment: Option<String>,
+}
+
+/// Rejects an application.
+#[utoipa::path(post, path = "/api/seminars/{id}/reject-application", tag = "seminars", params(("id" = String, Path)), request_body = CommentBody, responses((status = 200, body = SeminarView)))]
+pub async fn reject_application(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<CommentBody>,
+) -> ApiResult<Json<SeminarView>> {
+    let comment = body.comment;
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::RejectApplication {
+            seminar: id.clone(),
+            comment,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ReportBody {
+    pub attendees: u32,
+    pub registrations: u32,
+    /// Documented costs, RUB (`"48000"` or `"48000.50"`).
+    #[schema(value_type = String)]
+    pub costs: Kopecks,
+    #[serde(default)]
+    pub third_party_companies: u32,
+    /// Approved estimate total, RUB; default = costs.
+    #[schema(value_type = Option<String>)]
+    pub estimate: Option<Kopecks>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct SubmitBody {
+    pub comment: Option<String>,
+    /// Links (e.g. the landing page URL) submitted with the version.
+    #[serde(default)]
+    pub links: Vec<String>,
+    /// Report figures, for the report stage.
+    pub report: Option<ReportBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubmitResponse {
+    pub seminar: SeminarView,
+    pub files: Vec<UploadedFile>,
+}
+
+/// Submits a new version of a stage: JSON (`comment`, `links`, `report`) or multipart/form-data
+/// with `file` parts plus the same fields (`report` figures as fields `attendees`, `registrations`,
+/// `costs`, `third_party_companies`, `estimate`).
+#[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/versions", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = SubmitBody,
+    responses((status = 200, body = SubmitResponse), (status = 409, body = crate::http::error::ErrorBody), (status = 413, body = crate::http::error::ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, stage)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Json<SubmitResponse>> {
+    let s = visible_seminar(&state, &auth, &id).await?;
+    require_partner_rights(&auth, &s, true)?;
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut files = Vec::new();
+    let body = if is_multipart {
+        let mut mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?;
+        let mut b = SubmitBody::default();
+        let mut fields: std::collections::BTreeMap<String, String> = Default::default();
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            if field.file_name().is_some() || name == "file" {
+                files.push(save_upload(&state, field).await?);
+            } else {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| ApiError::bad(format!("поле {name}: {}", e.body_text())))?;
+                if name == "link" || name == "links" {
+                    b.links.push(text);
+                } else {
+                    fields.insert(name, text);
+                }
+            }
+        }
+        b.comment = fields.remove("comment");
+        if fields.contains_key("attendees") || fields.contains_key("costs") {
+            let num = |k: &str| -> ApiResult<u32> {
+                let v = fields
+                    .get(k)
+                    .ok_or_else(|| ApiError::bad(format!("{k}: обязательное поле отчёта")))?;
+                v.trim().parse().map_err(|_| {
+                    ApiError::bad(format!("{k}: «{v}» — не целое неотрицательное число"))
+                })
+            };
+            let money = |k: &str| -> ApiResult<Option<Kopecks>> {
+                fields
+                    .get(k)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| {
+                        v.trim()
+                            .parse::<Kopecks>()
+                            .map_err(|m| ApiError::bad(format!("{k}: {m}")))
+                    })
+                    .transpose()
+            };
+            b.report = Some(ReportBody {
+                attendees: num("attendees")?,
+                registrations: num("registrations")?,
+                costs: money("costs")?
+                    .ok_or_else(|| ApiError::bad("costs: обязательное поле отчёта"))?,
+                third_party_companies: if fields.contains_key("third_party_companies") {
+                    num("third_party_companies")?
+                } else {
+                    0
+                },
+                estimate: money("estimate")?,
+            });
+        }
+        b
+    } else {
+        let AppJson(b) = AppJson::<SubmitBody>::from_request(req, &state).await?;
+        b
+    };
+    for l in &body.links {
+        if !(l.starts_with("https://") || l.starts_with("http://")) || l.len() > 2000 {
+            return Err(ApiError::bad(format!(
+                "ссылка «{l}» должна начинаться с http:// или https://"
+            )));
+        }
+    }
+    let report = body.report.map(|r| ReportFigures {
+        attendees: r.attendees,
+        registrations: r.registrations,
+        costs: r.costs,
+        third_party_companies: r.third_party_companies,
+        estimate: r.estimate.unwrap_or(r.costs),
+    });
+    let mut refs: Vec<String> = files
+        .iter()
+        .map(|f| format!("{}:{}", f.sha256, f.name))
+        .collect();
+    refs.extend(body.links.iter().cloned());
+    let cmd = Command::Submit {
+        seminar: id.clone(),
+        stage,
+        report,
+        files: refs,
+        comment: body.comment,
+    };
+    run_command(&state, &auth, &s.program, cmd).await?;
+    let Json(seminar) = seminar_response(&state, &auth, &id).await?;
+    Ok(Json(SubmitResponse { seminar, files }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ReturnBody {
+    pub comment: Option<String>,
+    /// New due date for the re-submission (inclusive); without it the stage's own deadline.
+    pub due: Option<NaiveDate>,
+}
+
+/// Returns the stage's waiting version for rework.
+#[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/return", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = ReturnBody, responses((status = 200, body = SeminarView)))]
+pub async fn return_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, stage)): Path<(String, String)>,
+    OptionalJson(b): OptionalJson<ReturnBody>,
+) -> ApiResult<Json<SeminarView>> {
+    if let (Some(due), Some(s)) = (b.due, state.service.store.seminar(&id).await?) {
+        // The engine accepts any date (a scenario may need it); people get a guard against typos.
+        if let Some(p) = state.service.program(&s.program) {
+            if due < crate::domain::deadline::local_date(p.tz, state.clock.now()) {
+                return Err(ApiError::BadRequest(
+                    "invalid_input",
+                    format!("due: новый срок {} уже прошёл", due.format("%d.%m.%Y")),
+                ));
+            }
+        }
+    }
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::Return {
+            seminar: id.clone(),
+            stage,
+            due: b.due,
+            comment: b.comment,
+        },
+    )
+    .await
+}
+
+/// Approves the stage's waiting version (for the report stage: accepts the report).
+#[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/approve", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = CommentBody, responses((status = 200, body = SeminarView)))]
+pub async fn approve_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, stage)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<CommentBody>,
+) -> ApiResult<Json<SeminarView>> {
+    let comment = body.comment;
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::Approve {
+            seminar: id.clone(),
+            stage,
+            comment,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VenueBody {
+    pub venue: String,
+}
+
+/// Changes the venue (too close to the seminar excludes it, per the program's rule).
+#[utoipa::path(post, path = "/api/seminars/{id}/venue", tag = "seminars", params(("id" = String, Path)), request_body = VenueBody, responses((status = 200, body = SeminarView)))]
+pub async fn change_venue(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<VenueBody>,
+) -> ApiResult<Json<SeminarView>> {
+    let s = visible_seminar(&state, &auth, &id).await?;
+    require_partner_rights(&auth, &s, false)?;
+    if b.venue.trim().is_empty() {
+        return Err(ApiError::bad("укажите новое место проведения"));
+    }
+    run_command(
+        &state,
+        &auth,
+        &s.program,
+        Command::ChangeVenue {
+            seminar: id.clone(),
+            venue: Some(b.venue.trim().into()),
+        },
+    )
+    .await?;
+    seminar_response(&state, &auth, &id).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ViolationBody {
+    pub code: String,
+    #[serde(default = "one")]
+    pub count: u32,
+    /// For violations that void an item's cost: RUB per item.
+    #[schema(value_type = Option<String>)]
+    pub cost: Option<Kopecks>,
+    pub note: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Records a manual violation from the program's catalogue.
+#[utoipa::path(post, path = "/api/seminars/{id}/violations", tag = "seminars", params(("id" = String, Path)), request_body = ViolationBody, responses((status = 200, body = SeminarView), (status = 422, body = crate::http::error::ErrorBody)))]
+pub async fn violation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<ViolationBody>,
+) -> ApiResult<Json<SeminarView>> {
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::Violation {
+            seminar: id.clone(),
+            code: b.code,
+            count: b.count,
+            cost: b.cost,
+            note: b.note,
+        },
+    )
+    .await
+}
+
+/// Withdraws the seminar (after the program's free date the partner is flagged `late_withdrawal`).
+#[utoipa::path(post, path = "/api/seminars/{id}/withdraw", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SeminarView>> {
+    let s = visible_seminar(&state, &auth, &id).await?;
+    require_partner_rights(&auth, &s, false)?;
+    run_command(
+        &state,
+        &auth,
+        &s.program,
+        Command::Withdraw {
+            seminar: id.clone(),
+        },
+    )
+    .await?;
+    seminar_response(&state, &auth, &id).await
+}
+
+/// Accepts the submitted report: points and compensation are computed and booked.
+#[utoipa::path(post, path = "/api/seminars/{id}/accept-report", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView)))]
+pub async fn accept_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SeminarView>> {
+    staff_command(
+        &state,
+        &auth,
+        &id,
+        Command::AcceptReport {
+            seminar: id.clone(),
+        },
+    )
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub seminar: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// The audit history of a seminar.
+#[utoipa::path(get, path = "/api/seminars/{id}/events", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = [EventView])))]
+pub async fn events(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<EventView>>> {
+    let s = visible_seminar(&state, &auth, &id).await?;
+    require_partner_rights(&auth, &s, false)?;
+    let ev = state.service.store.events(Some(&id)).await?;
+    Ok(Json(
+        ev.into_iter()
+            .map(|e| EventView {
+                at: e.at,
+                actor: e.actor,
+                kind: e.kind,
+                seminar: e.seminar,
+                data: e.data,
+            })
+            .collect(),
+    ))
+}
+
+/// Downloads a file attached to one of the seminar's versions.
+#[utoipa::path(get, path = "/api/seminars/{id}/files/{sha256}", tag = "seminars", params(("id" = String, Path), ("sha256" = String, Path)), responses((status = 200, description = "Содержимое файла"), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, sha)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let s = visible_seminar(&state, &auth, &id).await?;
+    let attached = s
+        .stages
+        .values()
+        .flat_map(|p| p.versions.iter())
+        .flat_map(|v| v.files.iter())
+        .find_map(|f| {
+            f.split_once(':')
+                .filter(|(h, _)| *h == sha)
+                .map(|(_, name)| name.to_string())
+        });
+    let Some(name) = attached else {
+        return Err(ApiError::not_found("файл не найден"));
+    };
+    super::files::stream(&state, &sha, &name).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PenaltyFilter {
+    pub partner: Option<String>,
+    pub seminar: Option<String>,
+    pub code: Option<String>,
+}
+
+/// Booked penalties with their reasons, newest first.
+#[utoipa::path(get, path = "/api/penalties", tag = "seminars", params(PenaltyFilter), responses((status = 200, body = [PenaltyView])))]
+pub async fn penalties(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(f): Query<PenaltyFilter>,
+) -> ApiResult<Json<Vec<PenaltyView>>> {
+    let store = &state.service.store;
+    let mut out = vec![];
+    let seminars = store.seminars(None).await?;
+    for s in seminars
+        .iter()
+        .filter(|s| auth.user.can_access_partner(&s.partner))
+    {
+        if f.partner.as_ref().is_some_and(|p| p != &s.partner)
+            || f.seminar.as_ref().is_some_and(|x| x != &s.id)
+        {
+            continue;
+        }
+        let Some(p) = state.service.program(&s.program) else {
+            continue;
+        };
+        for pen in s
+            .penalties
+            .iter()
+            .filter(|p| f.code.as_ref().is_none_or(|c| c == &p.code))
+        {
+            out.push(penalty_view(p, &s.id, pen));
+        }
+    }
+    out.sort_by(|a, b| b.at.cmp(&a.at));
+    Ok(Json(out))
+}

@@ -1,0 +1,181 @@
+//! Sign-in and the signed-in user: login, logout, who am I, password change, API tokens.
+
+use crate::accounts::{
+    check_password_strength, hash_password, random_token, token_hash, verify_password, User,
+};
+use crate::http::auth::{Auth, AuthAllowingPasswordChange, SESSION_COOKIE, SESSION_DAYS};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::{AppJson, AppState};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    #[schema(value_type = Object)]
+    pub user: User,
+    /// Send it back as `X-CSRF-Token` on every unsafe request of a cookie session.
+    pub csrf_token: Option<String>,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// Signs in with e-mail and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/login", tag = "session", request_body = LoginRequest,
+    responses((status = 200, body = MeResponse), (status = 401, body = crate::http::error::ErrorBody), (status = 429, body = crate::http::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    AppJson(req): AppJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let now = Utc::now();
+    let email = req.email.trim().to_lowercase();
+    let keys = vec![format!("email:{email}"), format!("ip:{}", addr.ip())];
+    state.limiter.check(&keys, now)?;
+    let user = state.service.store.user_by_email(&email).await?;
+    let ok = match &user {
+        Some(u) if !u.disabled => verify_password(&req.password, &u.password_hash),
+        _ => {
+            // Same work whether or not the account exists.
+            let _ = verify_password(&req.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YmFkaGFzaGJhZGhhc2hiYWRoYXNoYmFkaGFzaA");
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        state.limiter.failed(&keys, now);
+        return Err(ApiError::InvalidCredentials);
+    };
+    state.limiter.succeeded(&keys);
+    let token = random_token();
+    let csrf = random_token();
+    state
+        .service
+        .store
+        .create_session(
+            &token_hash(&token),
+            &user.id,
+            &csrf,
+            now,
+            now + chrono::Duration::days(SESSION_DAYS),
+        )
+        .await?;
+    let body = Json(MeResponse {
+        user,
+        csrf_token: Some(csrf),
+    });
+    Ok((
+        [(
+            header::SET_COOKIE,
+            session_cookie(&state, &token, SESSION_DAYS * 86_400),
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// Ends the browser session.
+#[utoipa::path(post, path = "/api/logout", tag = "session", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    AuthAllowingPasswordChange(auth): AuthAllowingPasswordChange,
+) -> ApiResult<Response> {
+    if let Some(h) = &auth.session_hash {
+        state.service.store.delete_session(h).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+    )
+        .into_response())
+}
+
+/// The signed-in user and the session's CSRF token.
+#[utoipa::path(get, path = "/api/me", tag = "session", responses((status = 200, body = MeResponse), (status = 401, body = crate::http::error::ErrorBody)))]
+pub async fn me(AuthAllowingPasswordChange(auth): AuthAllowingPasswordChange) -> Json<MeResponse> {
+    Json(MeResponse {
+        user: auth.user,
+        csrf_token: auth.csrf,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the password (required after a one-time password).
+#[utoipa::path(post, path = "/api/me/password", tag = "session", request_body = PasswordChange,
+    responses((status = 204), (status = 422, body = crate::http::error::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    AuthAllowingPasswordChange(auth): AuthAllowingPasswordChange,
+    AppJson(req): AppJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    if !verify_password(&req.current, &auth.user.password_hash) {
+        return Err(ApiError::BadRequest(
+            "invalid_credentials",
+            "текущий пароль указан неверно".into(),
+        ));
+    }
+    check_password_strength(&req.new).map_err(ApiError::bad)?;
+    let mut user = auth.user;
+    user.password_hash = hash_password(&req.new).map_err(ApiError::Internal)?;
+    user.must_change_password = false;
+    state.service.store.update_user(&user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// What the token is for, e.g. «выгрузка в 1С».
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Shown once: send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// Creates a bearer API token for scripts.
+#[utoipa::path(post, path = "/api/me/tokens", tag = "session", request_body = TokenRequest, responses((status = 201, body = TokenResponse)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppJson(req): AppJson<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    if req.name.trim().is_empty() {
+        return Err(ApiError::bad("укажите, для чего нужен токен (name)"));
+    }
+    let token = random_token();
+    state
+        .service
+        .store
+        .create_api_token(
+            &token_hash(&token),
+            &auth.user.id,
+            req.name.trim(),
+            Utc::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+}

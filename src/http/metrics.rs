@@ -1,0 +1,139 @@
+//! Operations: `/healthz` and `/metrics` (Prometheus text format: requests, latencies, due
+//! items, outbox backlog, penalties booked).
+
+use super::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Latency histogram buckets, seconds.
+const BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// (method, status) → count
+    requests: BTreeMap<(String, u16), u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Metrics {
+    fn record(&self, method: &str, status: u16, seconds: f64) {
+        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        *m.requests.entry((method.to_string(), status)).or_default() += 1;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                m.buckets[i] += 1;
+            }
+        }
+        m.count += 1;
+        m.sum += seconds;
+    }
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    state.metrics.record(
+        &method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+/// Liveness: answers as soon as the server listens.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Сервис работает", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Метрики в формате Prometheus", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    use std::fmt::Write;
+    let mut out = String::new();
+    {
+        let m = state
+            .metrics
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(out, "# HELP seminarflow_http_requests_total HTTP requests by method and status.\n# TYPE seminarflow_http_requests_total counter");
+        for ((method, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "seminarflow_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+        let _ = writeln!(out, "# HELP seminarflow_http_request_duration_seconds Request latency.\n# TYPE seminarflow_http_request_duration_seconds histogram");
+        for (i, b) in BUCKETS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "seminarflow_http_request_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                m.buckets[i]
+            );
+        }
+        let _ = writeln!(
+            out,
+            "seminarflow_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            m.count
+        );
+        let _ = writeln!(
+            out,
+            "seminarflow_http_request_duration_seconds_sum {}",
+            m.sum
+        );
+        let _ = writeln!(
+            out,
+            "seminarflow_http_request_duration_seconds_count {}",
+            m.count
+        );
+    }
+    let store = &state.service.store;
+    if let Ok(n) = store.pending_due_count().await {
+        let _ = writeln!(out, "# HELP seminarflow_due_items_pending Due items waiting for their instant.\n# TYPE seminarflow_due_items_pending gauge\nseminarflow_due_items_pending {n}");
+    }
+    if let Ok(rows) = store.outbox().await {
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for r in rows {
+            *by.entry(r.status).or_default() += 1;
+        }
+        let _ = writeln!(out, "# HELP seminarflow_outbox_notifications Outbox rows by delivery status.\n# TYPE seminarflow_outbox_notifications gauge");
+        for (s, n) in by {
+            let _ = writeln!(
+                out,
+                "seminarflow_outbox_notifications{{status=\"{s}\"}} {n}"
+            );
+        }
+    }
+    if let Ok(p) = store.penalties(None).await {
+        let _ = writeln!(out, "# HELP seminarflow_penalties_booked_total Penalties booked.\n# TYPE seminarflow_penalties_booked_total counter\nseminarflow_penalties_booked_total {}", p.len());
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}

@@ -1,0 +1,59 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations, at `/api/openapi.json`, and
+//! a self-contained page to browse it at `/api/docs` (no CDN: it works offline).
+
+use super::api::{admin, partners, programs, seminars, session, users};
+use super::metrics;
+use super::AppState;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let c = api.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("sf_session"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "seminarflow API", description = "Партнёрские программы семинаров: заявки, этапы, сроки, штрафы, баллы и компенсации. Ошибки: `{\"error\": {\"code\", \"message\"}}`. Браузерная сессия (cookie) требует заголовок X-CSRF-Token для изменяющих запросов; скрипты используют `Authorization: Bearer`."),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+    paths(
+        session::login, session::logout, session::me, session::change_password, session::create_token,
+        users::create_user, users::list_users,
+        partners::list, partners::create, partners::get_one, partners::ledger,
+        programs::list, programs::get_one, programs::slots, programs::review_queue, programs::review_applications, programs::apply,
+        seminars::list, seminars::get_one, seminars::approve_application, seminars::reject_application, seminars::submit,
+        seminars::return_stage, seminars::approve_stage, seminars::change_venue, seminars::violation, seminars::withdraw,
+        seminars::accept_report, seminars::events, seminars::download, seminars::penalties,
+        admin::get_clock, admin::set_clock, admin::outbox, admin::audit,
+        metrics::healthz, metrics::metrics,
+    )
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(ApiDoc::openapi()) }),
+        )
+        .route("/api/docs", get(docs))
+}
+
+async fn docs() -> Html<&'static str> {
+    Html(include_str!("../../templates/api-docs.html"))
+}

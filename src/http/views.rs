@@ -1,0 +1,342 @@
+//! What the API shows of a seminar, a program or a partner: plain data built from the aggregate
+//! and the workflow, with each deadline in Moscow and in the city's local time, days left or
+//! late, and what lateness costs — so pages and scripts can explain every number.
+
+use crate::accounts::User;
+use crate::domain::deadline::{end_of, local_date};
+use crate::domain::workflow::{Effect, Round, Trigger};
+use crate::domain::{Penalty, Program, Seminar, StageStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct SeminarView {
+    pub id: String,
+    pub program: String,
+    pub title: String,
+    pub partner: String,
+    pub city: String,
+    pub date: NaiveDate,
+    pub week: String,
+    pub state: String,
+    pub state_label: String,
+    pub info_support: bool,
+    pub venue: Option<String>,
+    pub applied_at: DateTime<Utc>,
+    pub stages: Vec<StageView>,
+    pub penalties: Vec<PenaltyView>,
+    pub points_awarded: i64,
+    /// RUB with two decimals; absent for users who may not see money.
+    pub compensation: Option<String>,
+    pub result_reasons: Vec<String>,
+    pub report: Option<ReportView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportView {
+    pub attendees: u32,
+    pub registrations: u32,
+    pub third_party_companies: u32,
+    pub costs: Option<String>,
+    pub estimate: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageView {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub status_label: String,
+    /// 0: first submission; n: n-th re-submission after a return.
+    pub round: u32,
+    pub submittable: bool,
+    /// The designated deadline date (inclusive).
+    pub deadline: NaiveDate,
+    /// The instant the deadline ends, in the deadline zone (Moscow).
+    pub deadline_moscow: String,
+    /// The same instant in the city's local time.
+    pub deadline_local: String,
+    pub partner_holds: bool,
+    /// Days until the deadline while the partner holds the stage (0 = today).
+    pub days_left: Option<i64>,
+    /// Days past the deadline while the partner holds the stage.
+    pub days_late: Option<i64>,
+    pub lateness_costs: Vec<CostView>,
+    pub requirements: Vec<String>,
+    pub versions: Vec<VersionView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CostView {
+    pub code: String,
+    pub name: String,
+    pub late_days_from: Option<i64>,
+    pub late_days_to: Option<i64>,
+    pub points: i64,
+    pub exclusion: bool,
+    /// Russian sentence: «опоздание на 1–2 дня: −10 баллов».
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionView {
+    pub number: u32,
+    pub round: u32,
+    pub submitted_at: DateTime<Utc>,
+    pub deadline: NaiveDate,
+    pub days_late: i64,
+    pub files: Vec<String>,
+    pub comment: Option<String>,
+    pub decision: Option<DecisionView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionView {
+    pub approved: bool,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub comment: Option<String>,
+    pub due: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PenaltyView {
+    pub seminar: String,
+    pub code: String,
+    pub name: String,
+    pub points: i64,
+    pub exclusion: bool,
+    pub info_support_withdrawn: bool,
+    pub at: DateTime<Utc>,
+    pub at_moscow: String,
+    pub manual: bool,
+    pub stage: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub days_late: Option<i64>,
+    pub count: u32,
+    pub note: Option<String>,
+    /// Why, in Russian.
+    pub reason: String,
+}
+
+pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// Russian plural: 1 день, 2 дня, 5 дней.
+pub fn plural(n: i64, one: &str, few: &str, many: &str) -> String {
+    let a = n.unsigned_abs();
+    let w = if (11..=14).contains(&(a % 100)) {
+        many
+    } else {
+        match a % 10 {
+            1 => one,
+            2..=4 => few,
+            _ => many,
+        }
+    };
+    format!("{n} {w}")
+}
+
+fn status_label(s: StageStatus, submittable: bool) -> &'static str {
+    match (s, submittable) {
+        (_, false) => "напоминание",
+        (StageStatus::Open, _) => "ожидает материалы",
+        (StageStatus::Submitted, _) => "на проверке у координатора",
+        (StageStatus::Returned, _) => "возвращено на доработку",
+        (StageStatus::Approved, _) => "согласовано",
+    }
+}
+
+fn status_code(s: StageStatus) -> &'static str {
+    match s {
+        StageStatus::Open => "open",
+        StageStatus::Submitted => "submitted",
+        StageStatus::Returned => "returned",
+        StageStatus::Approved => "approved",
+    }
+}
+
+pub fn penalty_view(prog: &Program, seminar: &str, p: &Penalty) -> PenaltyView {
+    let mut reason = p.name.clone();
+    if let (Some(d), Some(n)) = (p.deadline, p.days_late) {
+        reason = format!(
+            "{reason}: срок {}, опоздание {}",
+            d.format("%d.%m.%Y"),
+            plural(n, "день", "дня", "дней")
+        );
+    }
+    if let Some(note) = &p.note {
+        reason = format!("{reason} ({note})");
+    }
+    PenaltyView {
+        seminar: seminar.into(),
+        code: p.code.clone(),
+        name: p.name.clone(),
+        points: p.points,
+        exclusion: p.exclusion,
+        info_support_withdrawn: p.effects.contains(&Effect::InfoSupportWithdrawn),
+        at: p.at,
+        at_moscow: zoned(prog.tz, p.at),
+        manual: p.manual,
+        stage: p.stage.clone(),
+        deadline: p.deadline,
+        days_late: p.days_late,
+        count: p.count,
+        note: p.note.clone(),
+        reason,
+    }
+}
+
+/// Lateness costs of a stage in a round, from the penalty table.
+pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
+    let mut v = Vec::new();
+    for trig in [Trigger::LateSubmission, Trigger::StillHeld] {
+        for r in prog.wf.rules_for(stage, round, trig) {
+            let band = r.late_days;
+            let days = match band {
+                Some(b) => match b.to {
+                    Some(t) if t == b.from => {
+                        format!("опоздание на {}", plural(b.from, "день", "дня", "дней"))
+                    }
+                    Some(t) => format!(
+                        "опоздание на {}–{}",
+                        b.from,
+                        plural(t, "день", "дня", "дней")
+                    ),
+                    None => format!(
+                        "опоздание на {} и больше",
+                        plural(b.from, "день", "дня", "дней")
+                    ),
+                },
+                None => "опоздание".into(),
+            };
+            let mut effects = vec![];
+            if r.points != 0 {
+                effects.push(plural(r.points, "балл", "балла", "баллов").replace('-', "−"));
+            }
+            if r.effects.contains(&Effect::InfoSupportWithdrawn) {
+                effects.push("снятие информационной поддержки".into());
+            }
+            if r.effects.contains(&Effect::Exclusion) {
+                effects.push("исключение из программы".into());
+            }
+            v.push(CostView {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                late_days_from: band.map(|b| b.from),
+                late_days_to: band.and_then(|b| b.to),
+                points: r.points,
+                exclusion: r.effects.contains(&Effect::Exclusion),
+                text: format!("{days}: {}", effects.join(", ")),
+            });
+        }
+    }
+    v.sort_by_key(|c| c.late_days_from);
+    v
+}
+
+pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Utc>) -> SeminarView {
+    let money = viewer.sees_money();
+    let today = local_date(prog.tz, now);
+    let city_tz = prog.city_zone(&s.city);
+    let mut stages = Vec::new();
+    for st in &prog.wf.stages {
+        let p = s.stages.get(&st.id).cloned().unwrap_or_default();
+        let Ok(deadline) = prog.designated(s, &st.id) else {
+            continue;
+        };
+        let end = end_of(prog.tz, deadline);
+        let holds = s.state.is_active() && p.partner_holds() && st.submittable;
+        let delta = (deadline - today).num_days();
+        stages.push(StageView {
+            id: st.id.clone(),
+            name: st.name.clone(),
+            status: status_code(p.status).into(),
+            status_label: status_label(p.status, st.submittable).into(),
+            round: p.round,
+            submittable: st.submittable,
+            deadline,
+            deadline_moscow: zoned(prog.tz, end),
+            deadline_local: zoned(city_tz, end),
+            partner_holds: holds,
+            days_left: (holds && delta >= 0).then_some(delta),
+            days_late: (holds && delta < 0).then_some(-delta),
+            lateness_costs: costs(prog, &st.id, p.round_kind()),
+            requirements: st.requirements.clone(),
+            versions: p
+                .versions
+                .iter()
+                .map(|v| VersionView {
+                    number: v.number,
+                    round: v.round,
+                    submitted_at: v.submitted_at,
+                    deadline: v.deadline,
+                    days_late: v.days_late,
+                    files: v.files.clone(),
+                    comment: v.comment.clone(),
+                    decision: v.decision.as_ref().map(|d| DecisionView {
+                        approved: d.approved,
+                        at: d.at,
+                        by: d.by.clone(),
+                        comment: d.comment.clone(),
+                        due: d.due,
+                    }),
+                })
+                .collect(),
+        });
+    }
+    SeminarView {
+        id: s.id.clone(),
+        program: s.program.clone(),
+        title: prog.wf.seminar_title.clone(),
+        partner: s.partner.clone(),
+        city: s.city.clone(),
+        date: s.date,
+        week: s.week.clone(),
+        state: s.state.as_str().into(),
+        state_label: s.state.label().into(),
+        info_support: s.info_support,
+        venue: s.venue.clone(),
+        applied_at: s.applied_at,
+        stages,
+        penalties: s
+            .penalties
+            .iter()
+            .map(|p| penalty_view(prog, &s.id, p))
+            .collect(),
+        points_awarded: s.points_awarded(),
+        compensation: money.then(|| s.compensation().to_string()),
+        result_reasons: s
+            .result
+            .as_ref()
+            .map(|r| r.reasons.clone())
+            .unwrap_or_default(),
+        report: s.report.as_ref().map(|r| ReportView {
+            attendees: r.attendees,
+            registrations: r.registrations,
+            third_party_companies: r.third_party_companies,
+            costs: money.then(|| r.costs.to_string()),
+            estimate: money.then(|| r.estimate.to_string()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn russian_plurals_follow_the_last_digits() {
+        assert_eq!(plural(1, "день", "дня", "дней"), "1 день");
+        assert_eq!(plural(2, "день", "дня", "дней"), "2 дня");
+        assert_eq!(plural(5, "день", "дня", "дней"), "5 дней");
+        assert_eq!(plural(11, "балл", "балла", "баллов"), "11 баллов");
+        assert_eq!(plural(21, "балл", "балла", "баллов"), "21 балл");
+        assert_eq!(plural(-10, "балл", "балла", "баллов"), "-10 баллов");
+    }
+}

@@ -1,0 +1,248 @@
+//! `seminarflow serve`: opens the store, creates the first admin on an empty database, runs the
+//! scheduler (a cron schedule plus a wake-up at the next due instant) and, when present, the
+//! notifier, and serves HTTP until Ctrl-C or SIGTERM.
+
+use crate::accounts::{hash_password, new_id, random_password, random_token, Role, User};
+use crate::catalog::{self, Catalog};
+use crate::clock::Clock;
+use crate::config::{ClockMode, Config};
+use crate::http::{self, AppState};
+use crate::service::Service;
+use crate::storage;
+use anyhow::Context;
+use chrono::Utc;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Builds the application (store, programs, clock) from a configuration.
+pub async fn build(config: &Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "не удалось создать папку данных {}",
+            config.data_dir.display()
+        )
+    })?;
+    let dir = config
+        .workflows
+        .clone()
+        .unwrap_or_else(catalog::default_dir);
+    let cat = Catalog::open(&dir)
+        .map_err(|e| anyhow::anyhow!("папка программ {}: {e}", dir.display()))?;
+    let programs = cat.programs().map_err(|e| anyhow::anyhow!("{e}"))?;
+    if programs.is_empty() {
+        anyhow::bail!("в {} нет ни одной программы (*.toml)", dir.display());
+    }
+    let store = storage::open(&config.database_url())
+        .await
+        .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
+    let service = Service::new(store, programs);
+    let clock = if config.demo {
+        Clock::manual(crate::demo::now())
+    } else if config.clock == ClockMode::Manual {
+        Clock::manual(Utc::now())
+    } else {
+        Clock::System
+    };
+    Ok(AppState::new(service, config.clone(), clock))
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the first admin on an empty database; returns the one-time password to print.
+pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, String)>> {
+    let store = &state.service.store;
+    if !store.users(None).await?.is_empty() {
+        return Ok(None);
+    }
+    let password = random_password();
+    let user = User {
+        id: new_id(),
+        email: "admin@seminarflow.local".into(),
+        name: "Администратор".into(),
+        role: Role::Admin,
+        partner: None,
+        rights: None,
+        password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+        must_change_password: true,
+        digest: false,
+        ics_token: Some(random_token()),
+        disabled: false,
+    };
+    store.create_user(&user, Utc::now()).await?;
+    Ok(Some((user.email, password)))
+}
+
+/// Loads the demo season into an empty database, with demo accounts; returns their credentials.
+pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
+    let store = &state.service.store;
+    if !store.seminars(None).await?.is_empty() {
+        return Ok(vec![]);
+    }
+    let refused = crate::demo::load(&state.service).await?;
+    if !refused.is_empty() {
+        tracing::warn!(?refused, "demo season had refusals");
+    }
+    let mut creds = vec![];
+    let mut add = |email: &str,
+                   name: &str,
+                   role: Role,
+                   partner: Option<&str>,
+                   rights: Option<crate::accounts::Rights>|
+     -> anyhow::Result<(User, String)> {
+        let password = random_password();
+        let u = User {
+            id: new_id(),
+            email: email.into(),
+            name: name.into(),
+            role,
+            partner: partner.map(String::from),
+            rights,
+            password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+            must_change_password: false,
+            digest: role == Role::Coordinator,
+            ics_token: Some(random_token()),
+            disabled: false,
+        };
+        creds.push((email.to_string(), password.clone()));
+        Ok((u, password))
+    };
+    let (coordinator, _) = add(
+        "coordinator@demo.local",
+        "Анна Координатор",
+        Role::Coordinator,
+        None,
+        None,
+    )?;
+    let (partner_main, _) = add(
+        "p01@demo.local",
+        "Иван из «СекретКонторы»",
+        Role::Partner,
+        Some("p01"),
+        Some(crate::accounts::Rights::Main),
+    )?;
+    let (partner_limited, _) = add(
+        "p03@demo.local",
+        "Ольга из «ДвериНастежь»",
+        Role::Partner,
+        Some("p03"),
+        Some(crate::accounts::Rights::Limited),
+    )?;
+    for u in [&coordinator, &partner_main, &partner_limited] {
+        store.create_user(u, Utc::now()).await?;
+    }
+    for p in store.partners().await? {
+        store
+            .set_partner_coordinator(&p.id, Some(&coordinator.id))
+            .await?;
+    }
+    Ok(creds)
+}
+
+/// The scheduler loop: ticks on the cron schedule, at the next due instant, and when woken.
+pub async fn scheduler_loop(state: AppState, shutdown: Arc<Notify>) {
+    let schedule = match cron::Schedule::from_str(&state.config.scheduler_cron) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, cron = %state.config.scheduler_cron, "bad scheduler_cron; using every minute");
+            cron::Schedule::from_str("0 * * * * *").expect("literal cron expression")
+        }
+    };
+    loop {
+        let now = state.clock.now();
+        if let Err(e) = state.service.scheduler.tick(now).await {
+            tracing::error!(error = %e, "scheduler tick failed");
+        }
+        let wall = Utc::now();
+        let mut wait = schedule
+            .after(&wall)
+            .next()
+            .map(|n| (n - wall).to_std().unwrap_or(Duration::from_secs(60)))
+            .unwrap_or(Duration::from_secs(60));
+        if !state.clock.is_manual() {
+            if let Ok(Some(next)) = state.service.store.next_due().await {
+                let until = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                wait = wait.min(until.max(Duration::from_millis(200)));
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = state.wake.notified() => {}
+            _ = shutdown.notified() => return,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    config.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = build(&config).await?;
+    let addr: SocketAddr = config
+        .listen
+        .parse()
+        .map_err(|_| anyhow::anyhow!("listen: «{}» — не адрес", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("не удалось открыть {addr}"))?;
+    if let Some((email, password)) = ensure_admin(&state).await? {
+        println!("Создан администратор: {email}\nОдноразовый пароль (показывается один раз, при первом входе его нужно сменить): {password}");
+    }
+    if config.demo {
+        for (email, password) in load_demo(&state).await? {
+            println!("Демо-доступ: {email} / {password}");
+        }
+    }
+    let shutdown = Arc::new(Notify::new());
+    let sched = tokio::spawn(scheduler_loop(state.clone(), shutdown.clone()));
+    let extra = crate::background::spawn(&state, shutdown.clone());
+    println!(
+        "seminarflow слушает {} (данные: {}, часы: {})",
+        config.base_url(),
+        config.data_dir.display(),
+        if state.clock.is_manual() {
+            "ручные"
+        } else {
+            "системные"
+        }
+    );
+    let app = http::router(state.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("HTTP-сервер остановился с ошибкой")?;
+    shutdown.notify_waiters();
+    let _ = sched.await;
+    for h in extra {
+        let _ = h.await;
+    }
+    println!("seminarflow остановлен");
+    Ok(())
+}
