@@ -25,3 +25,4 @@ pub mod server;
 pub mod service;
 pub mod simulate;
 pub mod storage;
+pub mod text;

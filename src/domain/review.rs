@@ -126,6 +126,13 @@ pub fn reject(
 ) {
     s.state = SeminarState::Rejected;
     s.decided_at = Some(now);
+    out.events.push(Event {
+        at: now,
+        actor: "coordinator".into(),
+        kind: "application_rejected".into(),
+        seminar: Some(s.id.clone()),
+        data: json!({ "reason": code.map(|c| c.as_str()), "comment": comment }),
+    });
     out.notifications.push(Notification {
         key: format!("{}:application_rejected", s.id),
         kind: "application_rejected".into(),

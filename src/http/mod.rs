@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod ui;
 pub mod views;
 
 use crate::clock::Clock;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(1024 * 1024);
     Router::new()
         .merge(api::routes())
+        .merge(ui::routes())
         .merge(openapi::routes())
         .merge(metrics::routes())
         .fallback(|| async { ApiError::not_found("такой страницы нет") })

@@ -127,20 +127,7 @@ pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Russian plural: 1 день, 2 дня, 5 дней.
-pub fn plural(n: i64, one: &str, few: &str, many: &str) -> String {
-    let a = n.unsigned_abs();
-    let w = if (11..=14).contains(&(a % 100)) {
-        many
-    } else {
-        match a % 10 {
-            1 => one,
-            2..=4 => few,
-            _ => many,
-        }
-    };
-    format!("{n} {w}")
-}
+pub use crate::text::plural;
 
 fn status_label(s: StageStatus, submittable: bool) -> &'static str {
     match (s, submittable) {
@@ -323,20 +310,5 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             costs: money.then(|| r.costs.to_string()),
             estimate: money.then(|| r.estimate.to_string()),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plural;
-
-    #[test]
-    fn russian_plurals_follow_the_last_digits() {
-        assert_eq!(plural(1, "день", "дня", "дней"), "1 день");
-        assert_eq!(plural(2, "день", "дня", "дней"), "2 дня");
-        assert_eq!(plural(5, "день", "дня", "дней"), "5 дней");
-        assert_eq!(plural(11, "балл", "балла", "баллов"), "11 баллов");
-        assert_eq!(plural(21, "балл", "балла", "баллов"), "21 балл");
-        assert_eq!(plural(-10, "балл", "балла", "баллов"), "-10 баллов");
     }
 }

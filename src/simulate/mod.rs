@@ -271,16 +271,21 @@ pub async fn timeline(
                     let code = e.data.get("code").and_then(|v| v.as_str()).unwrap_or("");
                     let points = e.data.get("points").and_then(|v| v.as_i64()).unwrap_or(0);
                     let name = e.data.get("name").and_then(|v| v.as_str()).unwrap_or("");
-                    format!("штраф {code} ({points} балл.): {name}")
+                    format!(
+                        "штраф {code} ({}): {name}",
+                        crate::text::plural(points, "балл", "балла", "баллов")
+                    )
                 }
                 "excluded" => "семинар исключён из программы".into(),
                 "seminar_held" => "день семинара прошёл".into(),
+                // The decision itself is logged as application_approved / application_rejected.
+                "approve_application" | "reject_application" | "review_applications" => continue,
                 other => {
                     let stage = e
                         .data
                         .get("stage")
                         .and_then(|v| v.as_str())
-                        .map(|s| format!(" [{s}]"))
+                        .map(|s| format!(" — {}", stage_name(prog, s)))
                         .unwrap_or_default();
                     format!("{}{stage}", command_label(other))
                 }
@@ -293,8 +298,8 @@ pub async fn timeline(
             lines.push((
                 n.notification.at,
                 format!(
-                    "напоминание о сроке [{}]",
-                    n.notification.stage.unwrap_or_default()
+                    "напоминание о сроке — {}",
+                    stage_name(prog, &n.notification.stage.unwrap_or_default())
                 ),
             ));
         }
@@ -347,6 +352,13 @@ pub async fn timeline(
     Ok(out)
 }
 
+fn stage_name(prog: &Program, id: &str) -> String {
+    prog.wf
+        .stage(id)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
 fn state_label(s: &str) -> &'static str {
     crate::domain::SeminarState::parse(s)
         .map(|s| s.label())
@@ -357,6 +369,7 @@ fn command_label(kind: &str) -> &str {
     match kind {
         "apply" => "заявка подана",
         "application_approved" => "заявка одобрена",
+        "application_rejected" => "заявка отклонена",
         "reject_application" => "заявка отклонена",
         "review_applications" => "рассмотрение заявок",
         "approve_application" => "решение по заявке",
