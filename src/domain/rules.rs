@@ -548,24 +548,14 @@ fn submit(
         data: json!({ "version": version, "days_late": late.max(0), "deadline": designated }),
     });
     if late >= 1 {
-        let rule = prog
-            .wf
-            .rules_for(stage, round, Trigger::LateSubmission)
-            .into_iter()
-            .find(|r| r.late_days.is_some_and(|b| b.contains(late)));
-        if let Some(rule) = rule {
-            if !s.has_penalty(&rule.code) {
-                let c = Circumstances {
-                    stage: Some(stage.into()),
-                    deadline: Some(designated),
-                    days_late: Some(late),
-                    count: 1,
-                    note: None,
-                };
-                let pen = automatic_penalty(&s.id, rule, now, c);
-                book(prog, &mut s, pen, actor, out);
-            }
-        }
+        let band = Band {
+            stage,
+            round,
+            trigger: Trigger::LateSubmission,
+            deadline: designated,
+            days_late: late,
+        };
+        book_band(prog, &mut s, band, now, actor, out);
     }
     Ok(s)
 }
@@ -614,45 +604,25 @@ fn return_stage(
     });
     // The coordinator returned it too late for approval (e.g. landing_not_approved).
     let late_return = days_late(prog.tz, returned_deadline, now);
-    for rule in prog.wf.rules_for(stage, Round::First, Trigger::LateReturn) {
-        if rule.late_days.is_some_and(|b| b.contains(late_return))
-            && !s.has_penalty(&rule.code)
-            && s.state.is_active()
-        {
-            let c = Circumstances {
-                stage: Some(stage.into()),
-                deadline: Some(returned_deadline),
-                days_late: Some(late_return),
-                count: 1,
-                note: None,
-            };
-            let pen = automatic_penalty(&s.id, rule, now, c);
-            book(prog, &mut s, pen, actor, out);
-        }
-    }
+    let band = Band {
+        stage,
+        round: Round::First,
+        trigger: Trigger::LateReturn,
+        deadline: returned_deadline,
+        days_late: late_return,
+    };
+    book_band(prog, &mut s, band, now, actor, out);
     // A re-submission would already be past its band: the very-late rule fires at the return.
-    if s.state.is_active() {
-        let new_deadline = prog.designated(&s, stage)?;
-        let would_be = days_late(prog.tz, new_deadline, now);
-        let rule = prog
-            .wf
-            .rules_for(stage, Round::Resubmit, Trigger::StillHeld)
-            .into_iter()
-            .find(|r| r.late_days.is_some_and(|b| b.contains(would_be)));
-        if let Some(rule) = rule {
-            if !s.has_penalty(&rule.code) {
-                let c = Circumstances {
-                    stage: Some(stage.into()),
-                    deadline: Some(new_deadline),
-                    days_late: Some(would_be),
-                    count: 1,
-                    note: None,
-                };
-                let pen = automatic_penalty(&s.id, rule, now, c);
-                book(prog, &mut s, pen, actor, out);
-            }
-        }
-    }
+    let new_deadline = prog.designated(&s, stage)?;
+    let would_be = days_late(prog.tz, new_deadline, now);
+    let band = Band {
+        stage,
+        round: Round::Resubmit,
+        trigger: Trigger::StillHeld,
+        deadline: new_deadline,
+        days_late: would_be,
+    };
+    book_band(prog, &mut s, band, now, actor, out);
     Ok(s)
 }
 
@@ -760,6 +730,49 @@ fn accept_report(
     s.result = Some(result);
     s.state = SeminarState::Closed;
     Ok(s)
+}
+
+/// Where a stage's lateness stands against one kind of rule.
+struct Band<'a> {
+    stage: &'a str,
+    round: Round,
+    trigger: Trigger,
+    deadline: NaiveDate,
+    days_late: i64,
+}
+
+/// Books the automatic rule whose lateness band holds `band.days_late`, once per seminar and
+/// code, while the seminar is active.
+fn book_band(
+    prog: &Program,
+    s: &mut Seminar,
+    band: Band,
+    now: DateTime<Utc>,
+    actor: &str,
+    out: &mut Outcome,
+) {
+    if !s.state.is_active() {
+        return;
+    }
+    let rules = prog.wf.rules_for(band.stage, band.round, band.trigger);
+    let Some(rule) = rules
+        .into_iter()
+        .find(|r| r.late_days.is_some_and(|b| b.contains(band.days_late)))
+    else {
+        return;
+    };
+    if s.has_penalty(&rule.code) {
+        return;
+    }
+    let c = Circumstances {
+        stage: Some(band.stage.into()),
+        deadline: Some(band.deadline),
+        days_late: Some(band.days_late),
+        count: 1,
+        note: None,
+    };
+    let pen = automatic_penalty(&s.id, rule, now, c);
+    book(prog, s, pen, actor, out);
 }
 
 /// `27.03.2017`

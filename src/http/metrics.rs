@@ -112,21 +112,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(n) = store.pending_due_count().await {
         let _ = writeln!(out, "# HELP seminarflow_due_items_pending Due items waiting for their instant.\n# TYPE seminarflow_due_items_pending gauge\nseminarflow_due_items_pending {n}");
     }
-    if let Ok(rows) = store.outbox().await {
-        let mut by: BTreeMap<String, u64> = BTreeMap::new();
-        for r in rows {
-            *by.entry(r.status).or_default() += 1;
-        }
+    if let Ok(counts) = store.outbox_counts().await {
         let _ = writeln!(out, "# HELP seminarflow_outbox_notifications Outbox rows by delivery status.\n# TYPE seminarflow_outbox_notifications gauge");
-        for (s, n) in by {
+        for (s, n) in counts {
             let _ = writeln!(
                 out,
                 "seminarflow_outbox_notifications{{status=\"{s}\"}} {n}"
             );
         }
     }
-    if let Ok(p) = store.penalties(None).await {
-        let _ = writeln!(out, "# HELP seminarflow_penalties_booked_total Penalties booked.\n# TYPE seminarflow_penalties_booked_total counter\nseminarflow_penalties_booked_total {}", p.len());
+    if let Ok(n) = store.penalty_count().await {
+        let _ = writeln!(out, "# HELP seminarflow_penalties_booked_total Penalties booked.\n# TYPE seminarflow_penalties_booked_total counter\nseminarflow_penalties_booked_total {n}");
     }
     (
         [(

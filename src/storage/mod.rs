@@ -120,6 +120,10 @@ pub trait Store: Send + Sync {
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A partner's bonus credits, newest first.
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
+    /// Outbox rows per delivery status.
+    async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Penalties booked in all.
+    async fn penalty_count(&self) -> Result<i64, StoreError>;
     /// The outbox in insertion order.
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
     /// The audit log in order (of one seminar with `Some`).

@@ -500,6 +500,15 @@ macro_rules! store_impl {
                     .collect()
             }
 
+            async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status").fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+            }
+
+            async fn penalty_count(&self) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM penalties").fetch_one(&self.pool).await?)
+            }
+
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
                 let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
                 rows.iter().map(Self::outbox_from_row).collect()
