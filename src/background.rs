@@ -1,11 +1,22 @@
-//! Background workers started by `serve` besides the scheduler (the notifier's delivery loop).
+//! Background workers started by `serve` besides the scheduler: the notifier's delivery loop.
 
 use crate::http::AppState;
+use crate::notifier::Notifier;
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// Spawns the background workers; each stops when `shutdown` is notified.
-pub fn spawn(_state: &AppState, _shutdown: Arc<Notify>) -> Vec<JoinHandle<()>> {
-    Vec::new()
+///
+/// # Errors
+/// A notifier that cannot start (bad SMTP settings, a broken template override).
+pub fn spawn(state: &AppState, shutdown: Arc<Notify>) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let notifier = Arc::new(
+        Notifier::from_config(state.service.clone(), &state.config)
+            .map_err(|e| anyhow::anyhow!("почта: {e}"))?,
+    );
+    let handle = tokio::spawn(async move {
+        notifier.run(async move { shutdown.notified().await }).await;
+    });
+    Ok(vec![handle])
 }

@@ -46,6 +46,9 @@ pub enum Cmd {
         /// Print the machine-readable report (SCENARIOS.md) instead of the timeline.
         #[arg(long)]
         json: bool,
+        /// Also write every notification of the season as a rendered e-mail (`.eml`) into DIR.
+        #[arg(long, value_name = "DIR")]
+        mail_dir: Option<PathBuf>,
     },
 }
 
@@ -152,7 +155,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Cmd::Calendar {
             action: CalendarCmd::Show { id, year },
         } => calendar_show(&dir, &id, year),
-        Cmd::Simulate { scenario, json } => simulate_cmd(&dir, &scenario, json),
+        Cmd::Simulate {
+            scenario,
+            json,
+            mail_dir,
+        } => simulate_cmd(&dir, &scenario, json, mail_dir.as_deref()),
     }
 }
 
@@ -238,7 +245,12 @@ fn calendar_show(dir: &std::path::Path, id: &str, year: i32) -> ExitCode {
     }
 }
 
-fn simulate_cmd(dir: &std::path::Path, path: &std::path::Path, json: bool) -> ExitCode {
+fn simulate_cmd(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    json: bool,
+    mail_dir: Option<&std::path::Path>,
+) -> ExitCode {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -269,6 +281,11 @@ fn simulate_cmd(dir: &std::path::Path, path: &std::path::Path, json: bool) -> Ex
             Ok(v) => v,
             Err(e) => return fail(path, e),
         };
+        if let Some(mail_dir) = mail_dir {
+            if let Err(e) = preview_mail(&service, mail_dir).await {
+                return fail(path, SimulateError::Failed(e));
+            }
+        }
         if json {
             match serde_json::to_string_pretty(&report) {
                 Ok(s) => println!("{s}"),
@@ -282,6 +299,27 @@ fn simulate_cmd(dir: &std::path::Path, path: &std::path::Path, json: bool) -> Ex
         }
         ExitCode::SUCCESS
     })
+}
+
+/// `simulate --mail-dir`: the season's mail as `.eml` files, rendered with the configured
+/// templates (admin overrides included) and links to the configured `base_url`.
+async fn preview_mail(
+    service: &crate::service::Service,
+    mail_dir: &std::path::Path,
+) -> Result<(), String> {
+    use crate::notifier::{preview, Templates};
+    let config = Config::load(None, None, &|k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
+    let templates = Templates::load(config.mail.templates.as_deref()).map_err(|e| e.to_string())?;
+    let from = config
+        .smtp
+        .as_ref()
+        .map(|s| s.from.clone())
+        .unwrap_or_else(|| config.mail.from.clone());
+    let files = preview::write_mail(service, &templates, mail_dir, &config.base_url(), &from)
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!("писем записано: {} в {}", files.len(), mail_dir.display());
+    Ok(())
 }
 
 fn fail(path: &std::path::Path, e: SimulateError) -> ExitCode {

@@ -6,6 +6,7 @@
 //! - [`storage`]: the `Store` trait with SQLite and PostgreSQL implementations.
 //! - [`service`]: the application service: runs commands, books effects atomically with the outbox.
 //! - [`scheduler`]: fires due items exactly once (`tick(now)`).
+//! - [`notifier`]: delivers the outbox as e-mail (SMTP, `.eml` files, memory) from Russian templates.
 //! - [`simulate`]: runs scenario files through the same services on in-memory SQLite.
 //! - [`cli`]: the `seminarflow` command line.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod logging;
+pub mod notifier;
 pub mod scheduler;
 pub mod server;
 pub mod service;

@@ -219,7 +219,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let shutdown = Arc::new(Notify::new());
     let sched = tokio::spawn(scheduler_loop(state.clone(), shutdown.clone()));
-    let extra = crate::background::spawn(&state, shutdown.clone());
+    let extra = crate::background::spawn(&state, shutdown.clone())?;
     println!(
         "seminarflow слушает {} (данные: {}, часы: {})",
         config.base_url(),

@@ -3,6 +3,7 @@
 mod support;
 
 mod calendar;
+mod notifier;
 mod penalty_table;
 mod program_rules;
 mod scenarios;

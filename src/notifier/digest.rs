@@ -1,0 +1,221 @@
+//! The daily digest: rows waiting with status `digest` are collected once a day, after
+//! `digest_hour` in the notifier's zone, into one e-mail per recipient.
+//!
+//! The day's digest is itself an outbox row (`digest:<date>`, kind `digest`) so that it is
+//! leased, retried and logged like any other: its delivery log records each recipient's digest,
+//! and only when every digest is out are the covered rows settled.
+
+use super::context::{self, DigestItem, Facts};
+use super::mailer::{self, Email};
+use super::{DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError};
+use crate::domain::{Notification, Outcome, Recipient};
+use crate::storage::{Commit, OutboxRow};
+use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
+use std::collections::BTreeMap;
+
+impl Notifier {
+    /// After the digest hour, adds today's digest job when rows are waiting for it (once per day
+    /// and process; the unique key makes it once per day across processes).
+    pub(super) async fn ensure_digest_job(
+        &self,
+        wall_now: DateTime<Utc>,
+    ) -> Result<(), NotifierError> {
+        let zone = self.settings.zone;
+        let local = wall_now.with_timezone(&zone);
+        if local.hour() < self.settings.digest_hour {
+            return Ok(());
+        }
+        let today = local.date_naive();
+        if *self
+            .digest_checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            == Some(today)
+        {
+            return Ok(());
+        }
+        let store = &self.service.store;
+        if store.outbox().await?.iter().any(|r| r.status == "digest") {
+            let start = today
+                .and_hms_opt(self.settings.digest_hour, 0, 0)
+                .unwrap_or_default();
+            let at = zone
+                .from_local_datetime(&start)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(wall_now);
+            let job = Notification {
+                key: format!("digest:{today}"),
+                kind: "digest".into(),
+                to: Recipient::Coordinator,
+                seminar: String::new(),
+                stage: None,
+                at,
+                data: serde_json::json!({ "date": today }),
+            };
+            let commit = Commit {
+                outcome: Outcome {
+                    notifications: vec![job],
+                    ..Outcome::default()
+                },
+                ..Commit::default()
+            };
+            store.commit(&commit).await?;
+        }
+        *self
+            .digest_checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(today);
+        Ok(())
+    }
+
+    /// Sends the digests of job row `job` and settles the rows they cover (those waiting with
+    /// status `digest` and added before the job).
+    pub(super) async fn deliver_digest(
+        &self,
+        job: OutboxRow,
+        wall_now: DateTime<Utc>,
+        rep: &mut DeliveryReport,
+    ) -> Result<(), NotifierError> {
+        let store = &self.service.store;
+        let date: NaiveDate = job
+            .notification
+            .data
+            .get("date")
+            .and_then(|d| d.as_str())
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| {
+                job.notification
+                    .at
+                    .with_timezone(&self.settings.zone)
+                    .date_naive()
+            });
+        let rows: Vec<OutboxRow> = store
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "digest" && r.id < job.id)
+            .collect();
+
+        // Who still lacks which row, and the digest line each row makes for them.
+        let mut people: BTreeMap<String, (super::Addressee, Vec<DigestItem>)> = BTreeMap::new();
+        let mut covered: Vec<(OutboxRow, DeliveryLog, Vec<String>)> = Vec::new();
+        for row in rows {
+            let n = &row.notification;
+            let p = match self.prepare(n).await? {
+                Ok(p) => p,
+                Err(why) => {
+                    self.fail(row.id, &why, rep).await?;
+                    continue;
+                }
+            };
+            let facts = Facts {
+                seminar: &p.seminar,
+                program: &p.program,
+                partner_name: &p.partner_name,
+                base_url: &self.settings.base_url,
+            };
+            let log = DeliveryLog::parse(row.message_id.as_deref());
+            let mut items = Vec::new();
+            let mut broken = None;
+            for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
+                let subject = context::notification(n, &facts, to).and_then(|ctx| {
+                    self.templates
+                        .subject(&n.kind, &ctx)
+                        .map_err(|e| e.to_string())
+                });
+                match subject {
+                    Ok(subject) => items.push((
+                        to.clone(),
+                        DigestItem {
+                            kind: n.kind.clone(),
+                            subject,
+                            at: super::russian::instant(p.program.tz, n.at),
+                            link: facts.link(),
+                        },
+                    )),
+                    Err(e) => broken = Some(e),
+                }
+            }
+            if let Some(why) = broken {
+                self.fail(row.id, &why, rep).await?;
+                continue;
+            }
+            let tokens = items.iter().map(|(to, _)| to.token.clone()).collect();
+            for (to, item) in items {
+                people
+                    .entry(to.token.clone())
+                    .or_insert_with(|| (to, Vec::new()))
+                    .1
+                    .push(item);
+            }
+            covered.push((row, log, tokens));
+        }
+
+        let mut job_log = DeliveryLog::parse(job.message_id.as_deref());
+        for (token, (to, items)) in people {
+            if job_log.has(&token) {
+                continue;
+            }
+            let ctx = context::digest(&to, date, items);
+            let r = match self.templates.render("digest", &ctx) {
+                Ok(r) => r,
+                Err(e) => return self.fail(job.id, &e.to_string(), rep).await,
+            };
+            let email = Email {
+                message_id: mailer::message_id(
+                    &job.notification.key,
+                    &token,
+                    &mailer::domain_of(&self.settings.from),
+                ),
+                from: self.settings.from.clone(),
+                to_name: to.name.clone(),
+                to_email: to.email.clone(),
+                subject: r.subject,
+                text: r.text,
+                html: r.html,
+                date: job.notification.at,
+                kind: "digest".into(),
+                key: job.notification.key.clone(),
+            };
+            match self.mailer.send(&email).await {
+                Ok(()) => {
+                    job_log.record(&token, Ok(email.message_id.clone()));
+                    rep.sent += 1;
+                    rep.digests += 1;
+                }
+                Err(SendError::Unavailable(e)) => {
+                    rep.unreachable = Some(e.clone());
+                    store.outbox_progress(job.id, &job_log.text()).await?;
+                    return self
+                        .retry(
+                            &job,
+                            wall_now,
+                            &format!("почтовый сервер недоступен: {e}"),
+                            rep,
+                        )
+                        .await;
+                }
+                Err(SendError::Temporary(e)) => {
+                    store.outbox_progress(job.id, &job_log.text()).await?;
+                    return self.retry(&job, wall_now, &e, rep).await;
+                }
+                Err(SendError::Permanent(e)) => {
+                    job_log.record(&token, Err(format!("{} <{}>: {e}", to.name, to.email)))
+                }
+            }
+            store.outbox_progress(job.id, &job_log.text()).await?;
+        }
+
+        for (row, mut log, tokens) in covered {
+            for t in tokens {
+                if let Some(outcome) = job_log.get(&t).cloned() {
+                    log.record(&t, outcome);
+                }
+            }
+            self.settle(row.id, &log, false, wall_now, rep).await?;
+        }
+        store.outbox_sent(job.id, wall_now, &job_log.text()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Who gets a notification, and when.
+//!
+//! | kind | partner's users | the partner's coordinator |
+//! |---|---|---|
+//! | `penalty_applied`, `excluded` | at once | at once |
+//! | `deadline_reminder` | at once (a digest could come after the deadline) | daily digest |
+//! | `submission_received` | at once, or digest if the user chose it | daily digest (review queue) |
+//! | `review_due` (addressed to the coordinator) | — | at once |
+//! | other kinds (decisions, report, duties) | at once, or digest if the user chose it | — (the coordinator's own decisions) |
+//!
+//! The partner's coordinator is the user assigned with `partner_coordinator`, or every active
+//! coordinator when none is assigned (or the assigned one is gone or disabled). Partner users
+//! with limited rights get the variant without money (`Addressee::money`).
+
+use crate::accounts::{Role, User};
+use crate::domain::{Notification, Recipient};
+use crate::storage::{DynStore, StoreError};
+
+/// One person an e-mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressee {
+    /// Stable identity for the Message-ID and the delivery log: `user:<id>`, or `addr:<e-mail>`
+    /// for addresses that are not accounts (previews).
+    pub token: String,
+    pub name: String,
+    pub email: String,
+    /// May see amounts of money.
+    pub money: bool,
+    pub coordinator: bool,
+    /// Gets this notification in the daily digest instead of at once.
+    pub digest: bool,
+}
+
+/// Kinds that go out at once to partner users whatever their digest choice.
+pub fn immediate_for_partner(kind: &str) -> bool {
+    matches!(kind, "penalty_applied" | "excluded" | "deadline_reminder")
+}
+
+/// Kinds that go out at once to coordinators; the rest wait for the daily digest.
+pub fn immediate_for_coordinator(kind: &str) -> bool {
+    matches!(kind, "penalty_applied" | "excluded" | "review_due")
+}
+
+/// Partner notifications that the partner's coordinator gets a copy of.
+pub fn copied_to_coordinator(kind: &str) -> bool {
+    matches!(
+        kind,
+        "penalty_applied" | "excluded" | "deadline_reminder" | "submission_received"
+    )
+}
+
+fn partner_user(u: &User, kind: &str) -> Addressee {
+    Addressee {
+        token: format!("user:{}", u.id),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        money: u.sees_money(),
+        coordinator: false,
+        digest: u.digest && !immediate_for_partner(kind),
+    }
+}
+
+fn coordinator(u: &User, kind: &str) -> Addressee {
+    Addressee {
+        token: format!("user:{}", u.id),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        money: true,
+        coordinator: true,
+        digest: !immediate_for_coordinator(kind),
+    }
+}
+
+/// The people notification `n` goes to, and why someone expected is missing (a partner
+/// without users, no coordinator at all): such problems are recorded, never dropped silently.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub to: Vec<Addressee>,
+    /// `(token, problem)`: recorded in the delivery log as failures.
+    pub problems: Vec<(String, String)>,
+}
+
+/// The coordinators responsible for partner `partner`.
+///
+/// # Errors
+/// Store failures.
+pub async fn coordinators_of(store: &DynStore, partner: &str) -> Result<Vec<User>, StoreError> {
+    if let Some(id) = store.partner_coordinator(partner).await? {
+        if let Some(u) = store.user(&id).await? {
+            if !u.disabled && u.is_staff() {
+                return Ok(vec![u]);
+            }
+        }
+    }
+    Ok(store
+        .users(None)
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Coordinator && !u.disabled)
+        .collect())
+}
+
+/// Resolves notification `n` about a seminar of partner `partner` (named `partner_name`).
+///
+/// # Errors
+/// Store failures.
+pub async fn resolve(
+    store: &DynStore,
+    n: &Notification,
+    partner: &str,
+    partner_name: &str,
+) -> Result<Resolution, StoreError> {
+    let mut r = Resolution::default();
+    let to_coordinators = match &n.to {
+        Recipient::Partner(p) => {
+            let users: Vec<User> = store
+                .users(Some(p))
+                .await?
+                .into_iter()
+                .filter(|u| !u.disabled && u.role == Role::Partner)
+                .collect();
+            if users.is_empty() {
+                r.problems.push((format!("partner:{p}"), format!("у партнёра «{partner_name}» ({p}) нет активных пользователей — письмо некому отправить")));
+            }
+            r.to.extend(users.iter().map(|u| partner_user(u, &n.kind)));
+            copied_to_coordinator(&n.kind)
+        }
+        Recipient::Coordinator => true,
+    };
+    if to_coordinators {
+        let cs = coordinators_of(store, partner).await?;
+        if cs.is_empty() && n.to == Recipient::Coordinator {
+            r.problems.push(("coordinator".into(), format!("нет ни одного активного координатора для партнёра «{partner_name}» ({partner})")));
+        }
+        for c in &cs {
+            if !r.to.iter().any(|a| a.email.eq_ignore_ascii_case(&c.email)) {
+                r.to.push(coordinator(c, &n.kind));
+            }
+        }
+    }
+    Ok(r)
+}

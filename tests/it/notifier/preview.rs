@@ -1,0 +1,157 @@
+//! `seminarflow simulate SCENARIO --mail-dir DIR` on shipped scenarios: one valid multipart
+//! e-mail per notification, each with its own Message-ID, and stdout still the JSON report.
+
+use crate::support;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// Headers of an `.eml` file (unfolded), and its body.
+fn parse(raw: &str) -> (Vec<(String, String)>, String) {
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .expect("a blank line ends the headers");
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            let last = headers.last_mut().expect("a folded line follows a header");
+            last.1.push_str(line.trim_start());
+        } else {
+            let (k, v) = line
+                .split_once(':')
+                .unwrap_or_else(|| panic!("not a header line: {line}"));
+            headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    (headers, body.to_string())
+}
+
+fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
+    h.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+fn check_season(scenario: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seminarflow"))
+        .current_dir(support::root())
+        .env_remove("SEMINARFLOW_CONFIG")
+        .env("SEMINARFLOW_DATA_DIR", dir.path().join("no-data"))
+        .args(["simulate", scenario, "--json", "--mail-dir"])
+        .arg(dir.path().join("mail"))
+        .output()
+        .expect("seminarflow runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is still the JSON report");
+    let contract = report["notifications"].as_array().unwrap().len();
+
+    // The JSON lists the contract's kinds; duty reminders are mail only. Count them from the
+    // same season run in-process.
+    let text = std::fs::read_to_string(support::root().join(scenario)).unwrap();
+    let (sc, prog) = seminarflow::simulate::load(&support::catalog(), &text).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = rt.block_on(async {
+        let (svc, _) = seminarflow::simulate::run(&sc, prog).await.unwrap();
+        svc.store.outbox().await.unwrap()
+    });
+    let duties = rows
+        .iter()
+        .filter(|r| r.notification.kind == "duty_reminder")
+        .count();
+    assert_eq!(rows.len(), contract + duties);
+
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("mail"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "eml")),
+        "{files:?}"
+    );
+    assert_eq!(files.len(), rows.len(), "one e-mail per notification");
+    let mut ids = BTreeSet::new();
+    for f in &files {
+        check_eml(f, &mut ids);
+    }
+    assert_eq!(ids.len(), files.len(), "unique Message-IDs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("писем записано: {}", files.len())),
+        "{stderr}"
+    );
+}
+
+fn check_eml(f: &Path, ids: &mut BTreeSet<String>) {
+    let raw = std::fs::read_to_string(f).unwrap();
+    assert!(raw.is_ascii(), "{}: MIME-encoded, 7-bit", f.display());
+    let (h, body) = parse(&raw);
+    for name in ["from", "to", "subject", "date", "mime-version"] {
+        assert!(!header(&h, name).is_empty(), "{}: {name}", f.display());
+    }
+    assert!(
+        header(&h, "subject").starts_with("=?utf-8?"),
+        "{}: the Russian subject is encoded",
+        f.display()
+    );
+    let to = header(&h, "to");
+    assert!(
+        to.ends_with("<partner-p1@example.invalid>")
+            || to.ends_with("<partner-p2@example.invalid>")
+            || to.ends_with("<coordinator@example.invalid>"),
+        "{to}"
+    );
+    let id = header(&h, "message-id");
+    assert!(id.starts_with("<sf.") && id.ends_with('>'), "{id}");
+    assert!(
+        ids.insert(id.to_string()),
+        "{}: Message-ID {id} used twice",
+        f.display()
+    );
+    let ct = header(&h, "content-type");
+    assert!(ct.starts_with("multipart/alternative;"), "{ct}");
+    let boundary = ct
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|b| b.split('"').next())
+        .expect("boundary");
+    let parts: Vec<&str> = body.split(&format!("--{boundary}")).collect();
+    assert_eq!(
+        parts.len(),
+        4,
+        "preamble, text, HTML, closing: {}",
+        f.display()
+    );
+    assert!(
+        parts[1].contains("Content-Type: text/plain; charset=utf-8"),
+        "{}",
+        parts[1]
+    );
+    assert!(
+        parts[2].contains("Content-Type: text/html; charset=utf-8"),
+        "{}",
+        parts[2]
+    );
+    assert!(parts[3].starts_with("--"), "closing delimiter");
+}
+
+#[test]
+fn simulate_writes_one_valid_email_per_notification_on_time_season() {
+    check_season("tests/scenarios/01-on-time.toml");
+}
+
+#[test]
+fn simulate_writes_one_valid_email_per_notification_late_season() {
+    check_season("tests/scenarios/02-late-and-halved.toml");
+}
