@@ -618,6 +618,6 @@ pub async fn penalties(
             out.push(penalty_view(p, &s.id, pen));
         }
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|p| std::cmp::Reverse(p.at));
     Ok(Json(out))
 }
