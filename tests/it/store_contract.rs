@@ -286,6 +286,172 @@ async fn contract(store: DynStore) {
             .unwrap(),
         0
     );
+
+    outbox_and_accounts(&store).await;
+}
+
+/// Outbox delivery states and accounts behave the same on both backends.
+async fn outbox_and_accounts(store: &DynStore) {
+    use seminarflow::accounts::{Rights, Role, User};
+    use seminarflow::domain::{Notification, Recipient};
+    let at = t("2017-02-23T00:00:00+03:00");
+    let mut o = Outcome::default();
+    for k in ["n1", "n2"] {
+        o.notifications.push(Notification {
+            key: k.into(),
+            kind: "penalty_applied".into(),
+            to: Recipient::Partner("p1".into()),
+            seminar: "s1".into(),
+            stage: Some("program".into()),
+            at,
+            data: serde_json::json!({"code": "x"}),
+        });
+    }
+    store
+        .commit(&Commit {
+            outcome: o.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store
+        .commit(&Commit {
+            outcome: o,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows = store.outbox().await.unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.notification.key.starts_with('n'))
+            .count(),
+        2,
+        "a notification key is written once"
+    );
+    let wall = Utc::now();
+    let claimed = store
+        .claim_outbox(wall, 10, "mailer-a", wall + Duration::seconds(600))
+        .await
+        .unwrap();
+    let mine: Vec<i64> = claimed
+        .iter()
+        .filter(|r| r.notification.key.starts_with('n'))
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(mine.len(), 2);
+    assert!(
+        store
+            .claim_outbox(wall, 10, "mailer-b", wall + Duration::seconds(600))
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| !r.notification.key.starts_with('n')),
+        "leased rows are not claimed twice"
+    );
+    store
+        .outbox_progress(mine[0], "ok:a@example.ru")
+        .await
+        .unwrap();
+    store
+        .outbox_sent(mine[0], wall, "<id@seminarflow>")
+        .await
+        .unwrap();
+    store
+        .outbox_retry(mine[1], wall + Duration::minutes(1), "421 try later")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_outbox(wall, 10, "mailer-b", wall + Duration::seconds(600))
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.id != mine[1]),
+        "a retry waits for its next attempt"
+    );
+    let again = store
+        .claim_outbox(
+            wall + Duration::minutes(2),
+            10,
+            "mailer-b",
+            wall + Duration::seconds(900),
+        )
+        .await
+        .unwrap();
+    assert!(again.iter().any(|r| r.id == mine[1]));
+    store
+        .outbox_failed(mine[1], "550 no such user")
+        .await
+        .unwrap();
+    let rows = store.outbox().await.unwrap();
+    let r0 = rows.iter().find(|r| r.id == mine[0]).unwrap();
+    let r1 = rows.iter().find(|r| r.id == mine[1]).unwrap();
+    assert_eq!((r0.status.as_str(), r1.status.as_str()), ("sent", "failed"));
+    assert_eq!(r1.last_error.as_deref(), Some("550 no such user"));
+    assert_eq!(r1.attempts, 2);
+    let counts = store.outbox_counts().await.unwrap();
+    assert!(counts.iter().any(|(s, n)| s == "failed" && *n >= 1));
+
+    let user = User {
+        id: "u1".into(),
+        email: "Anna@Example.ru".into(),
+        name: "Анна".into(),
+        role: Role::Partner,
+        partner: Some("p1".into()),
+        rights: Some(Rights::Limited),
+        password_hash: "h".into(),
+        must_change_password: true,
+        digest: false,
+        ics_token: Some("tok".into()),
+        disabled: false,
+    };
+    store.create_user(&user, at).await.unwrap();
+    let dup = User {
+        id: "u2".into(),
+        ..user.clone()
+    };
+    assert!(
+        matches!(
+            store.create_user(&dup, at).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "e-mails are unique, case-insensitively"
+    );
+    let found = store
+        .user_by_email("anna@example.ru")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id.as_str(), found.rights),
+        ("u1", Some(Rights::Limited))
+    );
+    assert_eq!(
+        store.user_by_ics_token("tok").await.unwrap().unwrap().id,
+        "u1"
+    );
+    store
+        .create_session("hash", "u1", "csrf", at, at + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(store.session("hash", at).await.unwrap().unwrap().1, "csrf");
+    assert!(
+        store
+            .session("hash", at + Duration::days(2))
+            .await
+            .unwrap()
+            .is_none(),
+        "an expired session is gone"
+    );
+    store
+        .set_partner_coordinator("p1", Some("u1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.partner_coordinator("p1").await.unwrap().as_deref(),
+        Some("u1")
+    );
 }
 
 async fn sqlite_memory() -> DynStore {
