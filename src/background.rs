@@ -3,20 +3,20 @@
 use crate::http::AppState;
 use crate::notifier::Notifier;
 use std::sync::Arc;
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
-/// Spawns the background workers; each stops when `shutdown` is notified.
+/// Spawns the background workers; each stops when `shutdown` is cancelled.
 ///
 /// # Errors
 /// A notifier that cannot start (bad SMTP settings, a broken template override).
-pub fn spawn(state: &AppState, shutdown: Arc<Notify>) -> anyhow::Result<Vec<JoinHandle<()>>> {
+pub fn spawn(state: &AppState, shutdown: CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let notifier = Arc::new(
         Notifier::from_config(state.service.clone(), &state.config)
             .map_err(|e| anyhow::anyhow!("почта: {e}"))?,
     );
     let handle = tokio::spawn(async move {
-        notifier.run(async move { shutdown.notified().await }).await;
+        notifier.run(shutdown.cancelled_owned()).await;
     });
     Ok(vec![handle])
 }

@@ -13,9 +13,8 @@ use anyhow::Context;
 use chrono::Utc;
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 /// Builds the application (store, programs, clock) from a configuration.
 pub async fn build(config: &Config) -> anyhow::Result<AppState> {
@@ -147,7 +146,7 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
 }
 
 /// The scheduler loop: ticks on the cron schedule, at the next due instant, and when woken.
-pub async fn scheduler_loop(state: AppState, shutdown: Arc<Notify>) {
+pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
     let schedule = match cron::Schedule::from_str(&state.config.scheduler_cron) {
         Ok(s) => s,
         Err(e) => {
@@ -175,7 +174,7 @@ pub async fn scheduler_loop(state: AppState, shutdown: Arc<Notify>) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.wake.notified() => {}
-            _ = shutdown.notified() => return,
+            _ = shutdown.cancelled() => return,
         }
     }
 }
@@ -217,7 +216,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             println!("Демо-доступ: {email} / {password}");
         }
     }
-    let shutdown = Arc::new(Notify::new());
+    // A token, not a Notify: a worker busy when the signal comes still sees it afterwards.
+    let shutdown = CancellationToken::new();
     let sched = tokio::spawn(scheduler_loop(state.clone(), shutdown.clone()));
     let extra = crate::background::spawn(&state, shutdown.clone())?;
     println!(
@@ -238,7 +238,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("HTTP-сервер остановился с ошибкой")?;
-    shutdown.notify_waiters();
+    shutdown.cancel();
     let _ = sched.await;
     for h in extra {
         let _ = h.await;

@@ -29,6 +29,8 @@ pub enum ApiError {
     TooLarge(String),
     #[error("слишком много попыток входа; попробуйте через несколько минут")]
     TooManyRequests,
+    #[error("этот метод не поддерживается по этому адресу")]
+    MethodNotAllowed,
     #[error(transparent)]
     Refused(Refusal),
     #[error("внутренняя ошибка сервера")]
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::Conflict(..) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Refused(r) => match r.code {
                 RefusalCode::UnknownSeminar => StatusCode::NOT_FOUND,
                 RefusalCode::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found".into(),
             ApiError::TooLarge(_) => "too_large".into(),
             ApiError::TooManyRequests => "too_many_requests".into(),
+            ApiError::MethodNotAllowed => "method_not_allowed".into(),
             ApiError::Refused(r) => r.code.as_str().into(),
             ApiError::Internal(_) => "internal".into(),
         }

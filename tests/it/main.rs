@@ -3,6 +3,7 @@
 mod support;
 
 mod calendar;
+mod http_api;
 mod notifier;
 mod penalty_table;
 mod program_rules;

@@ -2,8 +2,8 @@
 
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::{AppJson, AppState};
-use axum::extract::{Query, State};
+use crate::http::{AppJson, AppQuery, AppState};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ pub struct OutboxView {
 pub async fn outbox(
     State(state): State<AppState>,
     auth: Auth,
-    Query(f): Query<OutboxFilter>,
+    AppQuery(f): AppQuery<OutboxFilter>,
 ) -> ApiResult<Json<Vec<OutboxView>>> {
     auth.require_staff()?;
     let rows = state.service.store.outbox().await?;
@@ -134,7 +134,7 @@ pub struct AuditFilter {
 pub async fn audit(
     State(state): State<AppState>,
     auth: Auth,
-    Query(f): Query<AuditFilter>,
+    AppQuery(f): AppQuery<AuditFilter>,
 ) -> ApiResult<Json<Vec<crate::http::api::seminars::EventView>>> {
     auth.require_staff()?;
     let per_page = f.per_page.unwrap_or(100).clamp(1, 500);

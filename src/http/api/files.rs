@@ -46,6 +46,17 @@ fn clean_name(name: &str) -> String {
     }
 }
 
+/// A multipart read error: the request over its size cap is 413, anything else 400.
+pub fn multipart_error(what: &str, e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge(
+            "запрос слишком большой: файлы одной версии вместе превышают допустимый объём".into(),
+        )
+    } else {
+        ApiError::bad(format!("«{what}» не получено целиком: {}", e.body_text()))
+    }
+}
+
 /// Streams one multipart file to disk, enforcing the size limit and the allowed types.
 pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<UploadedFile> {
     let name = clean_name(field.file_name().unwrap_or("файл"));
@@ -63,12 +74,7 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
     let mut size: u64 = 0;
     let mut head: Vec<u8> = Vec::new();
     let result: ApiResult<()> = async {
-        while let Some(chunk) = field.chunk().await.map_err(|e| {
-            ApiError::bad(format!(
-                "файл «{name}» не получен целиком: {}",
-                e.body_text()
-            ))
-        })? {
+        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&name, e))? {
             size += chunk.len() as u64;
             if size > limit {
                 return Err(ApiError::TooLarge(format!(

@@ -7,8 +7,8 @@ use crate::domain::{Command, Kopecks, Outcome, ReportFigures, Seminar};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
-use crate::http::{AppJson, AppState, OptionalJson};
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use crate::http::{AppJson, AppQuery, AppState, OptionalJson};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
 use axum::response::Response;
 use axum::Json;
@@ -78,7 +78,7 @@ pub struct SeminarPage {
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    Query(f): Query<SeminarFilter>,
+    AppQuery(f): AppQuery<SeminarFilter>,
 ) -> ApiResult<Json<SeminarPage>> {
     let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
     let page = f.page.unwrap_or(1).max(1);
@@ -267,7 +267,7 @@ pub async fn submit(
         while let Some(field) = mp
             .next_field()
             .await
-            .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?
+            .map_err(|e| super::files::multipart_error("запрос", e))?
         {
             let name = field.name().unwrap_or("").to_string();
             if field.file_name().is_some() || name == "file" {
@@ -276,7 +276,7 @@ pub async fn submit(
                 let text = field
                     .text()
                     .await
-                    .map_err(|e| ApiError::bad(format!("поле {name}: {}", e.body_text())))?;
+                    .map_err(|e| super::files::multipart_error(&format!("поле {name}"), e))?;
                 if name == "link" || name == "links" {
                     b.links.push(text);
                 } else {
@@ -593,7 +593,7 @@ pub struct PenaltyFilter {
 pub async fn penalties(
     State(state): State<AppState>,
     auth: Auth,
-    Query(f): Query<PenaltyFilter>,
+    AppQuery(f): AppQuery<PenaltyFilter>,
 ) -> ApiResult<Json<Vec<PenaltyView>>> {
     let store = &state.service.store;
     let mut out = vec![];

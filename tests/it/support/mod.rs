@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests.
 
+pub mod app;
 pub mod pg;
 
 use seminarflow::catalog::Catalog;
