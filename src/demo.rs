@@ -66,7 +66,12 @@ pub fn steps() -> Vec<(DateTime<Utc>, Command)> {
         seminar: s.into(),
         stage: stage.into(),
         report: None,
-        files: vec![],
+        // Landing pages are submitted as links; the public page lists them.
+        files: if stage == "landing" {
+            vec![format!("https://example.ru/seminar-bitrix24/{s}")]
+        } else {
+            vec![]
+        },
         comment: None,
     };
     let approve = |s: &str, stage: &str| Command::Approve {

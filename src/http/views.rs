@@ -298,10 +298,17 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             .collect(),
         points_awarded: s.points_awarded(),
         compensation: money.then(|| s.compensation().to_string()),
+        // Reasons name sums; users who may not see money get only the others.
         result_reasons: s
             .result
             .as_ref()
-            .map(|r| r.reasons.clone())
+            .map(|r| {
+                r.reasons
+                    .iter()
+                    .filter(|l| money || !(l.contains("руб") || l.contains("компенсац")))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default(),
         report: s.report.as_ref().map(|r| ReportView {
             attendees: r.attendees,

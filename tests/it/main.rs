@@ -9,4 +9,5 @@ mod penalty_table;
 mod program_rules;
 mod scenarios;
 mod store_contract;
+mod ui_e2e;
 mod workflow_check;

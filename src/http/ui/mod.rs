@@ -1,9 +1,89 @@
 //! Server-rendered HTML pages for coordinators, partners and the public (handlebars templates
-//! in `templates/ui/`), and the personal ICS calendar feed.
+//! in `templates/ui/`, a small stylesheet and script embedded in the binary, no build step),
+//! and the personal ICS calendar feed.
+//!
+//! - [`page`]: templates, layout, the signed-in `Viewer`, CSRF checks, error pages.
+//! - [`account`]: login, logout, profile with password change and the calendar address.
+//! - [`dashboard`]: the coordinator's dashboard of a program.
+//! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it.
+//! - [`partner`]: my seminars, the application form, my penalties, ledgers.
+//! - [`public`]: approved organizers by city, for listeners.
+//! - [`ics`]: the feed `/calendar/<token>.ics`.
+//!
+//! Forms post `application/x-www-form-urlencoded` (uploads `multipart/form-data`) with a hidden
+//! `_csrf` field equal to the session's token; every command runs at the business clock's now.
+
+pub mod account;
+pub mod actions;
+pub mod cards;
+pub mod dashboard;
+pub mod format;
+pub mod history;
+pub mod ics;
+pub mod page;
+pub mod partner;
+pub mod public;
+pub mod seminar;
 
 use super::AppState;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::Router;
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        page::CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        page::JS,
+    )
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(account::home))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/account", get(account::account))
+        .route("/account/password", post(account::change_password))
+        .route("/dashboard", get(dashboard::index))
+        .route("/programs/{id}", get(dashboard::show))
+        .route("/programs/{id}/review", post(dashboard::review))
+        .route("/seminars/{id}", get(seminar::show))
+        .route("/seminars/{id}/decide", post(actions::decide))
+        .route("/seminars/{id}/violation", post(actions::violation))
+        .route("/seminars/{id}/withdraw", post(actions::withdraw))
+        .route(
+            "/seminars/{id}/stages/{stage}/submit",
+            post(actions::submit),
+        )
+        .route(
+            "/seminars/{id}/stages/{stage}/approve",
+            post(actions::approve),
+        )
+        .route(
+            "/seminars/{id}/stages/{stage}/return",
+            post(actions::return_stage),
+        )
+        .route("/my", get(partner::my))
+        .route("/my/apply", get(partner::apply_form).post(partner::apply))
+        .route("/my/penalties", get(partner::penalties))
+        .route("/my/ledger", get(partner::ledger))
+        .route("/organizers", get(public::organizers))
+        .route("/calendar/{file}", get(ics::feed))
+        .route("/ui/app.css", get(css))
+        .route("/ui/app.js", get(js))
+        .layer(axum::middleware::map_response(page::security_headers))
 }

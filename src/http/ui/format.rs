@@ -1,0 +1,193 @@
+//! How pages show dates, instants, countdowns, points and money in Russian.
+
+use crate::domain::deadline::end_of;
+use crate::domain::{Kopecks, Program};
+use crate::http::views::plural;
+use chrono::{DateTime, Datelike, NaiveDate, Offset, Utc, Weekday};
+use chrono_tz::Tz;
+
+const MONTHS: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+/// `29.03.2017`.
+pub fn date(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// `29.03`.
+pub fn day_month(d: NaiveDate) -> String {
+    d.format("%d.%m").to_string()
+}
+
+fn weekday(d: NaiveDate) -> &'static str {
+    match d.weekday() {
+        Weekday::Mon => "пн",
+        Weekday::Tue => "вт",
+        Weekday::Wed => "ср",
+        Weekday::Thu => "чт",
+        Weekday::Fri => "пт",
+        Weekday::Sat => "сб",
+        Weekday::Sun => "вс",
+    }
+}
+
+/// `ср, 29 марта 2017`.
+pub fn date_long(d: NaiveDate) -> String {
+    format!(
+        "{}, {} {} {}",
+        weekday(d),
+        d.day(),
+        MONTHS[d.month0() as usize],
+        d.year()
+    )
+}
+
+/// The zone's short name for people: «МСК» for Moscow, else the UTC offset at `at`.
+pub fn zone_label(tz: Tz, at: DateTime<Utc>) -> String {
+    if tz == chrono_tz::Europe::Moscow {
+        return "МСК".into();
+    }
+    let secs = at.with_timezone(&tz).offset().fix().local_minus_utc();
+    let (sign, secs) = if secs < 0 {
+        ('−', -secs)
+    } else {
+        ('+', secs)
+    };
+    let (h, m) = (secs / 3600, secs % 3600 / 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
+}
+
+/// `04.04.2017 12:00 МСК`.
+pub fn instant(tz: Tz, at: DateTime<Utc>) -> String {
+    format!(
+        "{} {}",
+        at.with_timezone(&tz).format("%d.%m.%Y %H:%M"),
+        zone_label(tz, at)
+    )
+}
+
+/// The last minute of a "by date D" deadline: `22.02.2017 23:59 МСК` in the deadline zone.
+pub fn deadline_moscow(prog: &Program, d: NaiveDate) -> String {
+    instant(prog.tz, end_of(prog.tz, d) - chrono::Duration::seconds(1))
+}
+
+/// The same moment in the city's local time, when the city lives in another zone.
+pub fn deadline_local(prog: &Program, city: &str, d: NaiveDate) -> Option<String> {
+    let tz = prog.city_zone(city);
+    let last = end_of(prog.tz, d) - chrono::Duration::seconds(1);
+    let differs =
+        last.with_timezone(&tz).offset().fix() != last.with_timezone(&prog.tz).offset().fix();
+    differs.then(|| instant(tz, last))
+}
+
+pub fn days(n: i64) -> String {
+    plural(n, "день", "дня", "дней")
+}
+
+/// Countdown text and its tone (`ok`, `soon`, `late`) while the partner holds a stage.
+pub fn countdown(days_left: Option<i64>, days_late: Option<i64>) -> Option<(String, &'static str)> {
+    match (days_left, days_late) {
+        (_, Some(n)) => Some((format!("просрочено на {}", days(n)), "late")),
+        (Some(0), _) => Some(("сегодня последний день".into(), "soon")),
+        (Some(1), _) => Some(("остался 1 день — срок завтра".into(), "soon")),
+        (Some(n), _) => {
+            let word = if n % 10 == 1 && n % 100 != 11 {
+                "остался"
+            } else {
+                "осталось"
+            };
+            Some((
+                format!("{word} {}", days(n)),
+                if n <= 3 { "soon" } else { "ok" },
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// `−10 баллов`, `+120 баллов`, `без баллов`.
+pub fn points(n: i64) -> String {
+    if n == 0 {
+        return "баллы не списываются".into();
+    }
+    let sign = if n < 0 { "−" } else { "+" };
+    format!("{sign}{}", plural(n.abs(), "балл", "балла", "баллов"))
+}
+
+/// A balance: `120 баллов`, `−10 баллов`, `0 баллов`.
+pub fn balance(n: i64) -> String {
+    plural(n, "балл", "балла", "баллов").replace('-', "−")
+}
+
+/// `48 000,00 ₽`.
+pub fn money(k: Kopecks) -> String {
+    let sign = if k.0 < 0 { "−" } else { "" };
+    let a = k.0.unsigned_abs();
+    let rub = (a / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in rub.chars().enumerate() {
+        if i > 0 && (rub.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped},{:02}\u{a0}₽", a % 100)
+}
+
+/// A user's money input: `48000`, `48 000,50`, `48000.50`.
+pub fn parse_money(s: &str) -> Result<Kopecks, String> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '₽')
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    if cleaned.is_empty() {
+        return Err("укажите сумму в рублях".into());
+    }
+    if cleaned.starts_with('-') {
+        return Err("сумма не может быть отрицательной".into());
+    }
+    cleaned
+        .parse::<Kopecks>()
+        .map_err(|_| format!("«{s}» — не сумма в рублях; пример: 48000 или 48000,50"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_by_thousands_with_kopecks() {
+        assert_eq!(money(Kopecks(4_800_050)), "48\u{a0}000,50\u{a0}₽");
+        assert_eq!(money(Kopecks(99)), "0,99\u{a0}₽");
+        assert_eq!(parse_money("48 000,5"), Ok(Kopecks(4_800_050)));
+        assert!(parse_money("-1").is_err());
+    }
+
+    #[test]
+    fn countdowns_read_naturally() {
+        assert_eq!(countdown(Some(21), None).unwrap().0, "остался 21 день");
+        assert_eq!(countdown(Some(5), None).unwrap().0, "осталось 5 дней");
+        assert_eq!(countdown(None, Some(2)).unwrap().0, "просрочено на 2 дня");
+        assert_eq!(
+            date_long(NaiveDate::from_ymd_opt(2017, 3, 29).unwrap()),
+            "ср, 29 марта 2017"
+        );
+    }
+}

@@ -1,0 +1,553 @@
+//! Partner pages: my seminars, the application form (which weeks are still free in each city),
+//! my penalties with reasons, and the points and bonus ledgers with expiry dates (no money for
+//! users with limited rights).
+
+use super::cards::{
+    ledger_reason, partner_names, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow,
+};
+use super::format;
+use super::page::{
+    check_csrf, render, render_status, see_other, FormData, FormState, Page, UiError, UiResult,
+    Viewer,
+};
+use crate::domain::deadline::local_date;
+use crate::domain::{Command, Program, RefusalCode, Seminar, SeminarState};
+use crate::http::api::seminars::run_command;
+use crate::http::error::ApiError;
+use crate::http::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::Form;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The viewer's partner company, or a redirect for staff (who have the dashboard).
+fn own_partner(v: &Viewer) -> Result<String, UiError> {
+    v.user.partner.clone().ok_or_else(|| {
+        UiError::Api(ApiError::forbidden(
+            "раздел для пользователей партнёров; координаторам — панель координатора",
+        ))
+    })
+}
+
+async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, UiError> {
+    Ok(state
+        .service
+        .store
+        .seminars(None)
+        .await?
+        .into_iter()
+        .filter(|s| s.partner == partner)
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OpenProgram {
+    name: String,
+    until: String,
+}
+
+#[derive(Serialize)]
+struct MyPage {
+    company: String,
+    active: Vec<SeminarRow>,
+    finished: Vec<SeminarRow>,
+    points: i64,
+    points_text: String,
+    bonus: Option<String>,
+    can_apply: bool,
+    open_programs: Vec<OpenProgram>,
+}
+
+/// `/my`: the partner's seminars, active first, with the next step and countdown.
+pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> UiResult {
+    if v.is_staff() {
+        return Ok(see_other("/dashboard"));
+    }
+    let partner = own_partner(&v)?;
+    let store = &state.service.store;
+    let now = state.clock.now();
+    let names = partner_names(&state).await?;
+    let mut seminars = own_seminars(&state, &partner).await?;
+    seminars.sort_by_key(|s| s.date);
+    let (mut active, mut finished) = (vec![], vec![]);
+    for s in &seminars {
+        let Some(prog) = state.service.program(&s.program) else {
+            continue;
+        };
+        let row = seminar_row(prog, s, &v.user, now, &names);
+        if matches!(
+            s.state,
+            SeminarState::Applied | SeminarState::Preparing | SeminarState::Held
+        ) {
+            active.push(row);
+        } else {
+            finished.push(row);
+        }
+    }
+    let points = store.points_balance(&partner, now).await?;
+    let bonus = if v.user.sees_money() {
+        Some(format::money(store.bonus_balance(&partner, now).await?))
+    } else {
+        None
+    };
+    let open_programs = state
+        .service
+        .programs()
+        .filter(|p| application_window_open(p, now))
+        .map(|p| OpenProgram {
+            name: p.wf.name.clone(),
+            until: format::date(p.wf.applications.to),
+        })
+        .collect();
+    Ok(render(
+        &state,
+        Page::new("Мои семинары", "/my", Some(&v)).flash(q.done.as_deref()),
+        "my_seminars",
+        MyPage {
+            company: super::cards::name_of(&names, &partner),
+            active,
+            finished,
+            points,
+            points_text: format::balance(points),
+            bonus,
+            can_apply: !v.is_limited(),
+            open_programs,
+        },
+    ))
+}
+
+fn application_window_open(p: &Program, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let today = local_date(p.tz, now);
+    p.wf.applications.from <= today && today <= p.wf.applications.to
+}
+
+#[derive(Deserialize)]
+pub struct ApplyQuery {
+    program: Option<String>,
+    city: Option<String>,
+}
+
+#[derive(Serialize)]
+struct WeekFree {
+    name: String,
+    free: bool,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct CityFree {
+    city: String,
+    selected: bool,
+    weeks: Vec<WeekFree>,
+    any_free: bool,
+}
+
+#[derive(Serialize)]
+struct ApplyPage {
+    program_id: String,
+    program_name: String,
+    window: String,
+    window_open: bool,
+    date_min: String,
+    date_max: String,
+    weeks: Vec<String>,
+    known_cities: Vec<String>,
+    cities: Vec<CityFree>,
+    chosen: Option<CityFree>,
+    form: FormState,
+}
+
+/// Which weeks of each city are free (slot rules of the program, other partners anonymous).
+async fn city_weeks(
+    state: &AppState,
+    prog: &Program,
+    selected: Option<&str>,
+) -> Result<Vec<CityFree>, UiError> {
+    let all = state.service.store.seminars(Some(prog.id())).await?;
+    let mut cities: Vec<String> = all.iter().map(|s| s.city.clone()).collect();
+    if let Some(c) = selected.filter(|c| !c.is_empty()) {
+        cities.push(c.to_string());
+    }
+    cities.sort();
+    cities.dedup();
+    let slots = &prog.wf.slots;
+    Ok(cities
+        .into_iter()
+        .map(|city| {
+            let held: Vec<&Seminar> = all
+                .iter()
+                .filter(|s| s.city == city && s.state.is_active_or_closed())
+                .collect();
+            let closed = slots.closed_cities.contains(&city);
+            let full = held.len() as u32 >= slots.per_city;
+            let weeks: Vec<WeekFree> = prog
+                .wf
+                .seminars
+                .weeks
+                .iter()
+                .map(|w| {
+                    let taken = held.iter().filter(|s| s.week == w.id).count() as u32
+                        >= slots.per_city_week;
+                    let free = !(closed || full || taken);
+                    WeekFree {
+                        name: week_name(prog, &w.id),
+                        free,
+                        label: if closed {
+                            "город закрыт для программы".into()
+                        } else if free {
+                            "свободна".into()
+                        } else {
+                            "занята".into()
+                        },
+                    }
+                })
+                .collect();
+            CityFree {
+                selected: selected == Some(city.as_str()),
+                any_free: weeks.iter().any(|w| w.free),
+                city,
+                weeks,
+            }
+        })
+        .collect())
+}
+
+async fn apply_page(
+    state: &AppState,
+    v: &Viewer,
+    prog: &Program,
+    city: Option<&str>,
+    form: FormState,
+    status: StatusCode,
+) -> UiResult {
+    let now = state.clock.now();
+    let cities = city_weeks(state, prog, city).await?;
+    let chosen = city
+        .and_then(|c| cities.iter().find(|x| x.city == c))
+        .map(|c| CityFree {
+            city: c.city.clone(),
+            selected: true,
+            weeks: c
+                .weeks
+                .iter()
+                .map(|w| WeekFree {
+                    name: w.name.clone(),
+                    free: w.free,
+                    label: w.label.clone(),
+                })
+                .collect(),
+            any_free: c.any_free,
+        });
+    let wf = &prog.wf;
+    let data = ApplyPage {
+        program_id: prog.id().to_string(),
+        program_name: wf.name.clone(),
+        window: format!(
+            "с {} по {}",
+            format::date(wf.applications.from),
+            format::date(wf.applications.to)
+        ),
+        window_open: application_window_open(prog, now),
+        date_min: wf.seminars.from.format("%Y-%m-%d").to_string(),
+        date_max: wf.seminars.to.format("%Y-%m-%d").to_string(),
+        weeks: wf
+            .seminars
+            .weeks
+            .iter()
+            .map(|w| week_name(prog, &w.id))
+            .collect(),
+        known_cities: wf.city_zones.keys().cloned().collect(),
+        cities,
+        chosen,
+        form,
+    };
+    Ok(render_status(
+        state,
+        status,
+        Page::new("Заявка на семинар", "/my/apply", Some(v)),
+        "apply",
+        data,
+    ))
+}
+
+fn pick_program<'a>(state: &'a AppState, id: Option<&str>) -> Result<&'a Program, UiError> {
+    let now = state.clock.now();
+    match id.filter(|x| !x.is_empty()) {
+        Some(id) => Ok(crate::http::api::programs::program(state, id)?),
+        None => state
+            .service
+            .programs()
+            .find(|p| application_window_open(p, now))
+            .or_else(|| state.service.programs().next())
+            .ok_or_else(|| UiError::Api(ApiError::not_found("программ пока нет"))),
+    }
+}
+
+fn require_apply_rights(v: &Viewer) -> Result<String, UiError> {
+    let partner = own_partner(v)?;
+    if v.is_limited() {
+        return Err(UiError::Api(ApiError::forbidden(
+            "подать заявку может пользователь партнёра с полными правами",
+        )));
+    }
+    Ok(partner)
+}
+
+/// `/my/apply`: the application form.
+pub async fn apply_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ApplyQuery>,
+) -> UiResult {
+    require_apply_rights(&v)?;
+    let prog = pick_program(&state, q.program.as_deref())?;
+    let city = q.city.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let mut form = FormState::default();
+    if let Some(c) = city {
+        form.values.insert("city".into(), c.to_string());
+    }
+    apply_page(&state, &v, prog, city, form, StatusCode::OK).await
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(form): Form<FormData>,
+) -> UiResult {
+    check_csrf(&v, &form)?;
+    let partner = require_apply_rights(&v)?;
+    let prog = pick_program(&state, form.get("program").map(String::as_str))?;
+    let mut f = FormState::with_values(&form);
+    let city = form
+        .get("city")
+        .map(|c| c.trim().to_string())
+        .unwrap_or_default();
+    if city.is_empty() {
+        f = f.field("city", "Укажите город, в котором пройдёт семинар.");
+    } else if city.chars().count() > 100 {
+        f = f.field("city", "Слишком длинное название города.");
+    }
+    let date = match form.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
+        None => {
+            f = f.field("date", "Укажите дату семинара.");
+            None
+        }
+        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(d, "%d.%m.%Y"))
+        {
+            Ok(x) => Some(x),
+            Err(_) => {
+                f = f.field("date", "Укажите дату в формате ДД.ММ.ГГГГ.");
+                None
+            }
+        },
+    };
+    let city_opt = (!city.is_empty()).then_some(city.as_str());
+    let Some(date) = date.filter(|_| !f.has_errors()) else {
+        return apply_page(
+            &state,
+            &v,
+            prog,
+            city_opt,
+            f,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let seminar = format!("s-{}", &crate::accounts::new_id()[..10]);
+    let cmd = Command::Apply {
+        seminar: seminar.clone(),
+        partner,
+        city: city.clone(),
+        date,
+    };
+    match run_command(&state, &v.auth(), prog.id(), cmd).await {
+        Ok(_) => Ok(see_other(&format!("/seminars/{seminar}?done=applied"))),
+        Err(ApiError::Refused(r)) => {
+            let msg = super::actions::capitalize(&r.message);
+            f = match r.code {
+                RefusalCode::DateOutsideProgram | RefusalCode::CityWeekTaken => {
+                    f.field("date", msg)
+                }
+                RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => f.field("city", msg),
+                _ => f.general(msg),
+            };
+            apply_page(
+                &state,
+                &v,
+                prog,
+                city_opt,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct PenaltiesPage {
+    penalties: Vec<PenaltyUi>,
+    total: String,
+    count: usize,
+}
+
+/// `/my/penalties`: every penalty of the partner's seminars, newest first.
+pub async fn penalties(State(state): State<AppState>, v: Viewer) -> UiResult {
+    let partner = own_partner(&v)?;
+    let names = partner_names(&state).await?;
+    let mut list = vec![];
+    let mut total = 0;
+    for s in own_seminars(&state, &partner).await? {
+        let Some(prog) = state.service.program(&s.program) else {
+            continue;
+        };
+        for p in &s.penalties {
+            total += p.points;
+            list.push((p.at, penalty_ui(prog, &s, p, &names)));
+        }
+    }
+    list.sort_by_key(|p| std::cmp::Reverse(p.0));
+    Ok(render(
+        &state,
+        Page::new("Мои штрафы", "/my/penalties", Some(&v)),
+        "penalties",
+        PenaltiesPage {
+            count: list.len(),
+            penalties: list.into_iter().map(|(_, p)| p).collect(),
+            total: if total == 0 {
+                "баллы не списывались".into()
+            } else {
+                format!(
+                    "списано {}",
+                    crate::http::views::plural(total.abs(), "балл", "балла", "баллов")
+                )
+            },
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct LedgerRow {
+    booked: String,
+    expires: String,
+    active: bool,
+    seminar_href: String,
+    seminar: String,
+    reason: String,
+    amount: String,
+    negative: bool,
+}
+
+#[derive(Serialize)]
+struct LedgerPage {
+    points_active: String,
+    points: Vec<LedgerRow>,
+    sees_money: bool,
+    bonus_active: Option<String>,
+    bonus: Vec<LedgerRow>,
+    valid_months: String,
+}
+
+/// `/my/ledger`: points (and, for users who may see money, bonus) ledgers with expiry dates.
+pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
+    let partner = own_partner(&v)?;
+    let store = &state.service.store;
+    let now = state.clock.now();
+    let seminars: BTreeMap<String, Seminar> = own_seminars(&state, &partner)
+        .await?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let tz = state
+        .service
+        .programs()
+        .next()
+        .map(|p| p.tz)
+        .unwrap_or(chrono_tz::Europe::Moscow);
+    let label = |sid: &str| {
+        seminars
+            .get(sid)
+            .map(|s| format!("{}, {}", s.city, format::date(s.date)))
+            .unwrap_or_else(|| sid.to_string())
+    };
+    let prog_of = |sid: &str| {
+        seminars
+            .get(sid)
+            .and_then(|s| state.service.program(&s.program))
+    };
+    let points = store
+        .points_entries(&partner)
+        .await?
+        .into_iter()
+        .map(|e| LedgerRow {
+            booked: format::instant(tz, e.booked_at),
+            expires: format::date(local_date(tz, e.expires_at)),
+            active: e.booked_at <= now && e.expires_at > now,
+            seminar_href: format!("/seminars/{}", e.seminar),
+            seminar: label(&e.seminar),
+            reason: ledger_reason(prog_of(&e.seminar), &e.reason),
+            negative: e.points < 0,
+            amount: format::points(e.points),
+        })
+        .collect();
+    let money = v.user.sees_money();
+    let (bonus_active, bonus) = if money {
+        let rows = store
+            .bonus_entries(&partner)
+            .await?
+            .into_iter()
+            .map(|e| LedgerRow {
+                booked: format::instant(tz, e.booked_at),
+                expires: format::date(local_date(tz, e.expires_at)),
+                active: e.booked_at <= now && e.expires_at > now,
+                seminar_href: format!("/seminars/{}", e.seminar),
+                seminar: label(&e.seminar),
+                reason: "Компенсация затрат на семинар".into(),
+                negative: e.amount.0 < 0,
+                amount: format::money(e.amount),
+            })
+            .collect();
+        (
+            Some(format::money(store.bonus_balance(&partner, now).await?)),
+            rows,
+        )
+    } else {
+        (None, vec![])
+    };
+    let months = state
+        .service
+        .programs()
+        .next()
+        .map(|p| p.wf.ledgers.points_valid_months)
+        .unwrap_or(12);
+    Ok(render(
+        &state,
+        Page::new(
+            if money {
+                "Баллы и бонусы"
+            } else {
+                "Баллы"
+            },
+            "/my/ledger",
+            Some(&v),
+        ),
+        "ledger",
+        LedgerPage {
+            points_active: format::balance(store.points_balance(&partner, now).await?),
+            points,
+            sees_money: money,
+            bonus_active,
+            bonus,
+            valid_months: crate::http::views::plural(months as i64, "месяц", "месяца", "месяцев"),
+        },
+    ))
+}

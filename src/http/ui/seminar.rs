@@ -1,0 +1,492 @@
+//! The seminar page: the stage timeline (deadlines in Moscow and local time, state, countdown or
+//! days late, lateness costs), versions with files and comments, the coordinator's and the
+//! partner's forms, penalties, results and the audit history.
+
+use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_name, PenaltyUi};
+use super::format;
+use super::history::{event_ui, EventUi};
+use super::page::{render_status, FormState, Page, UiResult, Viewer};
+use crate::domain::deadline::local_date;
+use crate::domain::review::{conflict_message, slot_conflict};
+use crate::domain::{Program, Seminar, SeminarState};
+use crate::http::api::programs::program;
+use crate::http::api::seminars::visible_seminar;
+use crate::http::views::{seminar_view, StageView, VersionView};
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Form states by form key: `submit:<stage>`, `approve:<stage>`, `return:<stage>`,
+/// `violation`, `decide`, `withdraw`, `accept`.
+pub type Forms = BTreeMap<String, FormState>;
+
+#[derive(Serialize)]
+struct Header {
+    id: String,
+    title: String,
+    program: String,
+    partner_name: String,
+    city: String,
+    date_long: String,
+    week: String,
+    state_label: String,
+    state_tone: &'static str,
+    venue: Option<String>,
+    info_support: bool,
+    applied_at: String,
+    coordinator: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileUi {
+    name: String,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct DecisionUi {
+    approved: bool,
+    at: String,
+    by: String,
+    comment: Option<String>,
+    due: Option<String>,
+}
+
+#[derive(Serialize)]
+struct VersionUi {
+    number: u32,
+    round: String,
+    submitted_at: String,
+    late: Option<String>,
+    files: Vec<FileUi>,
+    links: Vec<String>,
+    notes: Vec<String>,
+    comment: Option<String>,
+    decision: Option<DecisionUi>,
+}
+
+#[derive(Serialize)]
+struct StageUi {
+    id: String,
+    name: String,
+    status_label: String,
+    tone: &'static str,
+    submittable: bool,
+    is_report: bool,
+    is_landing: bool,
+    deadline_moscow: String,
+    deadline_local: Option<String>,
+    countdown: Option<String>,
+    countdown_tone: &'static str,
+    /// What a submission today would cost, while late.
+    late_now: Option<String>,
+    costs: Vec<String>,
+    requirements: Vec<String>,
+    versions: Vec<VersionUi>,
+    can_submit: bool,
+    /// The first stage the partner holds: its form and requirements are shown unfolded.
+    current: bool,
+    upload_open: bool,
+    opens_later: Option<String>,
+    can_review: bool,
+    resubmission: bool,
+    submit_form: FormState,
+    approve_form: FormState,
+    return_form: FormState,
+}
+
+#[derive(Serialize)]
+struct DecideBox {
+    suggestion: String,
+    free: bool,
+    form: FormState,
+}
+
+#[derive(Serialize)]
+struct ViolationOption {
+    code: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct ViolationBox {
+    options: Vec<ViolationOption>,
+    form: FormState,
+}
+
+#[derive(Serialize)]
+struct WithdrawBox {
+    warning: Option<String>,
+    form: FormState,
+}
+
+#[derive(Serialize)]
+struct ResultsUi {
+    points: String,
+    compensation: Option<String>,
+    reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ReportUi {
+    attendees: u32,
+    registrations: u32,
+    third_party_companies: u32,
+    costs: Option<String>,
+    estimate: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SeminarPage {
+    s: Header,
+    is_staff: bool,
+    sees_money: bool,
+    path: String,
+    today: String,
+    decide: Option<DecideBox>,
+    stages: Vec<StageUi>,
+    penalties: Vec<PenaltyUi>,
+    report: Option<ReportUi>,
+    results: Option<ResultsUi>,
+    violation: Option<ViolationBox>,
+    withdraw: Option<WithdrawBox>,
+    history: Option<Vec<EventUi>>,
+}
+
+fn stage_tone(st: &StageView) -> &'static str {
+    match st.status.as_str() {
+        _ if !st.submittable => "muted",
+        _ if st.days_late.is_some() => "bad",
+        "approved" => "ok",
+        "submitted" => "info",
+        "returned" => "warn",
+        _ => "neutral",
+    }
+}
+
+fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
+    let mut files = vec![];
+    let mut links = vec![];
+    let mut notes = vec![];
+    for f in &v.files {
+        if f.starts_with("https://") || f.starts_with("http://") {
+            links.push(f.clone());
+        } else if let Some((sha, name)) = f
+            .split_once(':')
+            .filter(|(h, _)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            files.push(FileUi {
+                name: name.to_string(),
+                href: format!("/api/seminars/{seminar}/files/{sha}"),
+            });
+        } else {
+            notes.push(f.clone());
+        }
+    }
+    VersionUi {
+        number: v.number,
+        round: if v.round == 0 {
+            "первая подача".into()
+        } else {
+            format!("доработка № {}", v.round)
+        },
+        submitted_at: format::instant(prog.tz, v.submitted_at),
+        late: (v.days_late > 0).then(|| format!("с опозданием на {}", format::days(v.days_late))),
+        files,
+        links,
+        notes,
+        comment: v.comment.clone(),
+        decision: v.decision.as_ref().map(|d| DecisionUi {
+            approved: d.approved,
+            at: format::instant(prog.tz, d.at),
+            by: super::history::actor(&d.by),
+            comment: d.comment.clone(),
+            due: d.due.map(format::date),
+        }),
+    }
+}
+
+/// Renders the seminar page for `v`, with the given form states (errors after a failed post).
+pub async fn seminar_page(
+    state: &AppState,
+    v: &Viewer,
+    id: &str,
+    mut forms: Forms,
+    status: StatusCode,
+    done: Option<&str>,
+) -> UiResult {
+    let auth = v.auth();
+    let s = visible_seminar(state, &auth, id).await?;
+    let prog = program(state, &s.program)?;
+    let now = state.clock.now();
+    let today = local_date(prog.tz, now);
+    let view = seminar_view(prog, &s, &v.user, now);
+    let names = partner_names(state).await?;
+    let staff = v.is_staff();
+    let active = s.state.is_active();
+    let mut take = |k: String| forms.remove(&k).unwrap_or_default();
+
+    let mut stages = vec![];
+    let mut current_found = false;
+    for st in &view.stages {
+        let def = prog.wf.stage(&st.id);
+        let is_open = opened(prog, &s, &st.id, now);
+        let holds = st.partner_holds;
+        let (countdown, countdown_tone) = match format::countdown(st.days_left, st.days_late) {
+            Some((t, tone)) if is_open => (Some(t), tone),
+            _ => (None, "ok"),
+        };
+        let can_submit = !staff && holds && is_open && active;
+        let current = can_submit && !current_found;
+        current_found |= can_submit;
+        let late_now = st.days_late.filter(|_| can_submit).and_then(|n| {
+            st.lateness_costs
+                .iter()
+                .find(|c| {
+                    c.late_days_from.is_some_and(|f| f <= n)
+                        && c.late_days_to.is_none_or(|t| n <= t)
+                })
+                .map(|c| format!("Если отправить сегодня — {}", c.text))
+        });
+        let submit_form = take(format!("submit:{}", st.id));
+        stages.push(StageUi {
+            id: st.id.clone(),
+            name: st.name.clone(),
+            status_label: if holds && !is_open {
+                "откроется в день семинара".into()
+            } else {
+                st.status_label.clone()
+            },
+            tone: stage_tone(st),
+            submittable: st.submittable,
+            is_report: def.is_some_and(|d| d.report),
+            is_landing: st.id == "landing",
+            deadline_moscow: format::deadline_moscow(prog, st.deadline),
+            deadline_local: format::deadline_local(prog, &s.city, st.deadline)
+                .map(|t| format!("{t}, {}", s.city)),
+            countdown,
+            countdown_tone,
+            late_now,
+            // Lateness no longer matters once the stage is approved.
+            costs: if st.status == "approved" || !st.submittable {
+                vec![]
+            } else {
+                st.lateness_costs.iter().map(|c| c.text.clone()).collect()
+            },
+            requirements: st.requirements.clone(),
+            versions: st
+                .versions
+                .iter()
+                .rev()
+                .map(|x| version_ui(prog, &s.id, x))
+                .collect(),
+            can_submit,
+            current,
+            upload_open: current || submit_form.has_errors(),
+            opens_later: (!staff && holds && !is_open && active)
+                .then(|| format!("Этап откроется в день семинара, {}.", format::date(s.date))),
+            can_review: staff && active && st.status == "submitted",
+            resubmission: st.round > 0,
+            submit_form,
+            approve_form: take(format!("approve:{}", st.id)),
+            return_form: take(format!("return:{}", st.id)),
+        });
+    }
+
+    let decide = (staff && s.state == SeminarState::Applied).then(|| {
+        // The engine's view of the slot, as the review queue shows it.
+        DecideBox {
+            suggestion: String::new(),
+            free: true,
+            form: take("decide".into()),
+        }
+    });
+    let decide = match decide {
+        Some(mut d) => {
+            let all = state.service.store.seminars(Some(&s.program)).await?;
+            match slot_conflict(prog, &all, &s) {
+                None => {
+                    d.suggestion = format!(
+                        "Неделя свободна: {} в городе {} ещё никто не занял.",
+                        week_name(prog, &s.week),
+                        s.city
+                    );
+                }
+                Some(code) => {
+                    d.free = false;
+                    d.suggestion = format!(
+                        "Утвердить нельзя: {}. Отклоните заявку с комментарием.",
+                        conflict_message(code, &s)
+                    );
+                }
+            }
+            Some(d)
+        }
+        None => None,
+    };
+
+    let violation = (staff && active).then(|| ViolationBox {
+        options: prog
+            .wf
+            .penalties
+            .manual
+            .iter()
+            .filter(|m| m.repeatable || !s.has_penalty(&m.code))
+            .map(|m| ViolationOption {
+                code: m.code.clone(),
+                label: format!("{} ({})", m.name, violation_cost(m)),
+            })
+            .collect(),
+        form: take("violation".into()),
+    });
+
+    let can_withdraw = !staff
+        && !v.is_limited()
+        && matches!(s.state, SeminarState::Applied | SeminarState::Preparing);
+    let withdraw = can_withdraw.then(|| WithdrawBox {
+        warning: prog
+            .wf
+            .withdrawal
+            .free_until
+            .filter(|d| today > *d && s.state == SeminarState::Preparing)
+            .map(|d| {
+                format!(
+                    "Срок отзыва без последствий прошёл {}: отзыв будет отмечен как поздний и учтётся при следующих программах.",
+                    format::date(d)
+                )
+            }),
+        form: take("withdraw".into()),
+    });
+
+    let history = if staff || !v.is_limited() {
+        let events = state.service.store.events(Some(&s.id)).await?;
+        Some(events.iter().rev().map(|e| event_ui(prog, e)).collect())
+    } else {
+        None
+    };
+
+    let money = v.user.sees_money();
+    let page = SeminarPage {
+        s: header(state, prog, &s, &names).await?,
+        is_staff: staff,
+        sees_money: money,
+        path: format!("/seminars/{}", s.id),
+        today: today.format("%Y-%m-%d").to_string(),
+        decide,
+        stages,
+        penalties: s
+            .penalties
+            .iter()
+            .rev()
+            .map(|p| penalty_ui(prog, &s, p, &names))
+            .collect(),
+        report: s.report.as_ref().map(|r| ReportUi {
+            attendees: r.attendees,
+            registrations: r.registrations,
+            third_party_companies: r.third_party_companies,
+            costs: money.then(|| format::money(r.costs)),
+            estimate: money.then(|| format::money(r.estimate)),
+        }),
+        results: s.result.as_ref().map(|r| ResultsUi {
+            points: format::points(r.points),
+            compensation: money.then(|| format::money(r.compensation)),
+            // Reasons about compensation name sums: not for users who may not see money.
+            reasons: r
+                .reasons
+                .iter()
+                .filter(|x| money || !(x.contains("руб") || x.contains("компенсац")))
+                .cloned()
+                .collect(),
+        }),
+        violation,
+        withdraw,
+        history,
+    };
+    let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
+    Ok(render_status(
+        state,
+        status,
+        Page::new(title, if staff { "/dashboard" } else { "/my" }, Some(v)).flash(done),
+        "seminar",
+        page,
+    ))
+}
+
+fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
+    use crate::domain::workflow::Effect;
+    let mut parts = vec![];
+    if m.points != 0 {
+        let each = if m.repeatable {
+            " за каждое"
+        } else {
+            ""
+        };
+        parts.push(format!("{}{each}", format::points(m.points)));
+    }
+    for e in &m.effects {
+        parts.push(
+            match e {
+                Effect::VoidItemCost => "стоимость позиции не компенсируется",
+                Effect::NoPoints => "без баллов",
+                Effect::NoCompensation => "без компенсации",
+                Effect::BarPartner => "партнёр не допускается к программам",
+                Effect::Exclusion => "исключение",
+                Effect::InfoSupportWithdrawn => "снятие информационной поддержки",
+            }
+            .to_string(),
+        );
+    }
+    parts.join(", ")
+}
+
+async fn header(
+    state: &AppState,
+    prog: &Program,
+    s: &Seminar,
+    names: &BTreeMap<String, String>,
+) -> UiResult<Header> {
+    let store = &state.service.store;
+    let coordinator = match store.partner_coordinator(&s.partner).await? {
+        Some(id) => store.user(&id).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(Header {
+        id: s.id.clone(),
+        title: prog.wf.seminar_title.clone(),
+        program: prog.wf.name.clone(),
+        partner_name: name_of(names, &s.partner),
+        city: s.city.clone(),
+        date_long: format::date_long(s.date),
+        week: week_name(prog, &s.week),
+        state_label: s.state.label().to_string(),
+        state_tone: state_tone(s.state),
+        venue: s.venue.clone(),
+        info_support: s.info_support,
+        applied_at: format::instant(prog.tz, s.applied_at),
+        coordinator,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
+    seminar_page(
+        &state,
+        &v,
+        &id,
+        Forms::new(),
+        StatusCode::OK,
+        q.done.as_deref(),
+    )
+    .await
+}
