@@ -18,6 +18,27 @@ pub fn plural_word<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a
     }
 }
 
+/// Month names in the genitive: «22 февраля».
+pub const MONTHS_GENITIVE: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+/// `22.02.2017`
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::plural;

@@ -15,20 +15,7 @@ pub fn count(n: i64, one: &str, few: &str, many: &str) -> String {
     crate::text::plural(n, one, few, many)
 }
 
-const MONTHS_GENITIVE: [&str; 12] = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-];
+use crate::text::MONTHS_GENITIVE;
 
 const WEEKDAYS: [&str; 7] = [
     "понедельник",
@@ -40,10 +27,7 @@ const WEEKDAYS: [&str; 7] = [
     "воскресенье",
 ];
 
-/// `22.02.2017`
-pub fn date(d: NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
-}
+pub use crate::text::date;
 
 /// `22 февраля 2017 (среда)`
 pub fn date_long(d: NaiveDate) -> String {

@@ -6,25 +6,9 @@ use crate::http::views::plural;
 use chrono::{DateTime, Datelike, NaiveDate, Offset, Utc, Weekday};
 use chrono_tz::Tz;
 
-const MONTHS: [&str; 12] = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-];
+use crate::text::MONTHS_GENITIVE as MONTHS;
 
-/// `29.03.2017`.
-pub fn date(d: NaiveDate) -> String {
-    d.format("%d.%m.%Y").to_string()
-}
+pub use crate::text::date;
 
 /// `29.03`.
 pub fn day_month(d: NaiveDate) -> String {
