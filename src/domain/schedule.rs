@@ -101,7 +101,7 @@ pub fn plan(
             }
         }
     }
-    for st in &prog.wf.stages {
+    for (idx, st) in prog.wf.stages.iter().enumerate() {
         // A closed seminar only keeps reminder-only stages (e.g. conversion data).
         if !active && st.submittable {
             continue;
@@ -120,7 +120,8 @@ pub fn plan(
                 let at = local_instant(prog.tz, day, r.at);
                 if at >= opens {
                     push(
-                        format!("remind:{}:r{}:{}", st.id, p.round, at.timestamp()),
+                        // The stage position first: reminders due together fire in workflow order.
+                        format!("remind:{idx:02}-{}:r{}:{}", st.id, p.round, at.timestamp()),
                         at,
                         DueKind::Reminder {
                             stage: st.id.clone(),
