@@ -39,7 +39,8 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
         .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
     let service = Service::new(store, programs);
     let clock = if config.demo {
-        Clock::manual(crate::demo::now())
+        let (_, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
+        Clock::manual(season.until)
     } else if config.clock == ClockMode::Manual {
         Clock::manual(Utc::now())
     } else {
@@ -85,7 +86,15 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
     if !store.seminars(None).await?.is_empty() {
         return Ok(vec![]);
     }
-    let refused = crate::demo::load(&state.service).await?;
+    let dir = state
+        .config
+        .workflows
+        .clone()
+        .unwrap_or_else(catalog::default_dir);
+    let cat = Catalog::open(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (path, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
+    tracing::info!(file = %path.display(), "loading the demo season");
+    let refused = crate::demo::load(&state.service, &season).await?;
     if !refused.is_empty() {
         tracing::warn!(?refused, "demo season had refusals");
     }

@@ -93,6 +93,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Optional array of strings (e.g. `links`): links submitted with a version.
+    fn strings(&mut self, k: &'static str) -> Result<Vec<String>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(vec![]),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(String::from)
+                        .ok_or_else(|| err(self.step, k, "ожидается массив строк"))
+                })
+                .collect(),
+            Some(_) => Err(err(self.step, k, "ожидается массив строк")),
+        }
+    }
+
     fn boolean(&mut self, k: &'static str) -> Result<bool, ScenarioError> {
         match self.get(k) {
             None => Ok(false),
@@ -360,14 +376,14 @@ fn step_command(
             let seminar = f.string("seminar")?;
             let stage = stage_field(f, wf, true)?;
             let report = if wf.stage(&stage).is_some_and(|s| s.report) { Some(report_figures(f)?) } else { None };
-            Command::Submit { seminar, stage, report, files: vec![], comment: f.opt_string("comment")? }
+            Command::Submit { seminar, stage, report, files: f.strings("links")?, comment: f.opt_string("comment")? }
         }
         "report" => {
             let seminar = f.string("seminar")?;
             let Some(stage) = wf.report_stage() else {
                 return Err(err(step, "do", "в программе нет этапа отчёта"));
             };
-            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f)?), files: vec![], comment: f.opt_string("comment")? }
+            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f)?), files: f.strings("links")?, comment: f.opt_string("comment")? }
         }
         "return" => Command::Return { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, due: f.date_opt("due")?, comment: f.opt_string("comment")? },
         "approve" => Command::Approve { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, comment: f.opt_string("comment")? },

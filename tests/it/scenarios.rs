@@ -121,3 +121,31 @@ fn the_comparison_notices_a_wrong_penalty_instant_and_ignores_offsets() {
     matches(&e, &other, "", &mut d);
     assert_eq!(d.len(), 1);
 }
+
+#[tokio::test]
+async fn the_shipped_demo_season_plays_without_refusals_and_shows_every_kind_of_seminar() {
+    let cat = catalog();
+    let (path, season) = seminarflow::demo::season(&cat).expect("the demo season parses");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (sc, prog) = simulate::load(&cat, &text).unwrap();
+    assert_eq!(sc, season);
+    let (_, report) = simulate::run(&sc, prog).await.unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let states: std::collections::BTreeSet<&str> =
+        report.seminars.iter().map(|s| s.state.as_str()).collect();
+    for st in [
+        "rejected",
+        "preparing",
+        "excluded",
+        "withdrawn",
+        "held",
+        "closed",
+    ] {
+        assert!(
+            states.contains(st),
+            "no {st} seminar in the demo: {states:?}"
+        );
+    }
+    assert!(report.seminars.iter().any(|s| !s.penalties.is_empty()));
+    assert!(report.seminars.len() >= 12);
+}

@@ -60,8 +60,12 @@ async fn run(app: &App, cmd: Command) {
 
 /// The demo season (`serve --demo`) with its accounts; returns (email, password) pairs.
 async fn demo_app() -> (App, Vec<(String, String)>) {
+    // The demo clock starts where the shipped demo season ends.
+    let (_, season) = seminarflow::demo::season(&crate::support::catalog())
+        .expect("the shipped demo season parses");
+    let start = season.until.to_rfc3339();
     let app = app::spawn_with(Setup {
-        start: seminarflow::demo::NOW,
+        start: Box::leak(start.into_boxed_str()),
         ..Setup::default()
     })
     .await;
