@@ -23,6 +23,32 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("sf_session"))),
         );
+        // Handlers in different modules share names (`list`, `get_one`): operation ids must be
+        // unique, so each is prefixed with its tag (`programs_list`, `seminars_get_one`).
+        for item in api.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let tag = op
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(id) = &op.operation_id {
+                    if !tag.is_empty() && !id.starts_with(&format!("{tag}_")) {
+                        op.operation_id = Some(format!("{tag}_{id}"));
+                    }
+                }
+            }
+        }
     }
 }
 

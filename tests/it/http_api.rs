@@ -2101,3 +2101,36 @@ async fn serve_demo_shows_a_populated_season_to_the_printed_coordinator() {
         s.output()
     );
 }
+
+#[test]
+fn the_openapi_document_passes_an_external_openapi_validator() {
+    use utoipa::OpenApi;
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !have {
+        if std::env::var("SEMINARFLOW_REQUIRE_OPENAPI_VALIDATOR").as_deref() == Ok("1") {
+            panic!("python3 module openapi_spec_validator not installed, and SEMINARFLOW_REQUIRE_OPENAPI_VALIDATOR=1");
+        }
+        eprintln!("SKIPPED: python3 module openapi_spec_validator is not installed; the OpenAPI document was not validated externally");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(&seminarflow::http::openapi::ApiDoc::openapi()).unwrap(),
+    )
+    .unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator rejects the document:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -69,6 +69,7 @@ pub async fn get_clock(State(state): State<AppState>, _auth: Auth) -> Json<Clock
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OutboxFilter {
     /// `pending`, `sent`, `failed`, `digest`.
     pub status: Option<String>,
@@ -123,6 +124,7 @@ pub async fn outbox(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     pub seminar: Option<String>,
     pub page: Option<usize>,

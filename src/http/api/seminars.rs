@@ -54,6 +54,7 @@ pub async fn seminar_response(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeminarFilter {
     pub program: Option<String>,
     pub partner: Option<String>,
@@ -582,6 +583,7 @@ pub async fn download(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PenaltyFilter {
     pub partner: Option<String>,
     pub seminar: Option<String>,
