@@ -2,7 +2,7 @@
 //! scheduler (a cron schedule plus a wake-up at the next due instant) and, when present, the
 //! notifier, and serves HTTP until Ctrl-C or SIGTERM.
 
-use crate::accounts::{hash_password, new_id, random_password, random_token, Role, User};
+use crate::accounts::{hash_password, new_id, random_password, random_token, Rights, Role, User};
 use crate::catalog::{self, Catalog};
 use crate::clock::Clock;
 use crate::config::{ClockMode, Config};
@@ -98,20 +98,41 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
     if !refused.is_empty() {
         tracing::warn!(?refused, "demo season had refusals");
     }
+    // Accounts come from the season's partners, not from Rust: a main user for the first
+    // partner and a limited-rights user for the third (or last), plus one coordinator.
+    let mut accounts = vec![(
+        "coordinator@demo.local".to_string(),
+        "Анна Координатор".to_string(),
+        Role::Coordinator,
+        None,
+        None,
+    )];
+    let partners = &season.partners;
+    for (p, rights) in [
+        (partners.first(), Rights::Main),
+        (partners.get(2).or(partners.last()), Rights::Limited),
+    ] {
+        if let Some(p) = p {
+            accounts.push((
+                format!("{}@demo.local", p.id),
+                format!("Сотрудник «{}»", p.name),
+                Role::Partner,
+                Some(p.id.clone()),
+                Some(rights),
+            ));
+        }
+    }
+    accounts.dedup_by(|a, b| a.0 == b.0);
     let mut creds = vec![];
-    let mut add = |email: &str,
-                   name: &str,
-                   role: Role,
-                   partner: Option<&str>,
-                   rights: Option<crate::accounts::Rights>|
-     -> anyhow::Result<(User, String)> {
+    let mut coordinator_id = None;
+    for (email, name, role, partner, rights) in accounts {
         let password = random_password();
-        let u = User {
+        let user = User {
             id: new_id(),
-            email: email.into(),
-            name: name.into(),
+            email: email.clone(),
+            name,
             role,
-            partner: partner.map(String::from),
+            partner,
             rights,
             password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
             must_change_password: false,
@@ -119,36 +140,15 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
             ics_token: Some(random_token()),
             disabled: false,
         };
-        creds.push((email.to_string(), password.clone()));
-        Ok((u, password))
-    };
-    let (coordinator, _) = add(
-        "coordinator@demo.local",
-        "Анна Координатор",
-        Role::Coordinator,
-        None,
-        None,
-    )?;
-    let (partner_main, _) = add(
-        "p01@demo.local",
-        "Иван из «СекретКонторы»",
-        Role::Partner,
-        Some("p01"),
-        Some(crate::accounts::Rights::Main),
-    )?;
-    let (partner_limited, _) = add(
-        "p03@demo.local",
-        "Ольга из «ДвериНастежь»",
-        Role::Partner,
-        Some("p03"),
-        Some(crate::accounts::Rights::Limited),
-    )?;
-    for u in [&coordinator, &partner_main, &partner_limited] {
-        store.create_user(u, Utc::now()).await?;
+        store.create_user(&user, Utc::now()).await?;
+        if role == Role::Coordinator {
+            coordinator_id = Some(user.id);
+        }
+        creds.push((email, password));
     }
     for p in store.partners().await? {
         store
-            .set_partner_coordinator(&p.id, Some(&coordinator.id))
+            .set_partner_coordinator(&p.id, coordinator_id.as_deref())
             .await?;
     }
     Ok(creds)
