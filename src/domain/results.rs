@@ -8,7 +8,15 @@ use super::workflow::{Effect, Workflow};
 /// Points and compensation for seminar `s` with report `r`.
 pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
     let rules = &wf.results;
+    // Each reason is written once, saying whether it speaks of money.
     let mut reasons = Vec::new();
+    let mut money_reasons = Vec::new();
+    let mut say = |text: String, money: bool| {
+        if money {
+            money_reasons.push(text.clone());
+        }
+        reasons.push(text);
+    };
     let nullified: Vec<&str> = s
         .penalties
         .iter()
@@ -26,22 +34,29 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
         .iter()
         .any(|p| p.effects.contains(&Effect::NoCompensation));
     if r.attendees < rules.nothing_below {
-        reasons.push(format!(
-            "участников {} — меньше {}: баллы и компенсация не начисляются",
-            r.attendees, rules.nothing_below
-        ));
+        say(
+            format!(
+                "участников {} — меньше {}: баллы и компенсация не начисляются",
+                r.attendees, rules.nothing_below
+            ),
+            true,
+        );
         return SeminarResult {
             points: 0,
             compensation: Kopecks::ZERO,
             reasons,
+            money_reasons,
         };
     }
     let minimum = wf.attendance_minimum(&s.city);
     let attendance = if r.attendees < minimum {
-        reasons.push(format!(
-            "участников {} при минимуме {} для города {}: баллы и компенсация × {}",
-            r.attendees, minimum, s.city, rules.below_minimum_factor
-        ));
+        say(
+            format!(
+                "участников {} при минимуме {} для города {}: баллы и компенсация × {}",
+                r.attendees, minimum, s.city, rules.below_minimum_factor
+            ),
+            true,
+        );
         rules.below_minimum_factor
     } else {
         Factor::ONE
@@ -50,44 +65,50 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
         let f = rules
             .third_party_reduction_per_company
             .one_minus_times(r.third_party_companies as i64);
-        reasons.push(format!(
-            "приглашено компаний-непартнёров: {} (больше {}): компенсация × {}",
-            r.third_party_companies, rules.third_party_free_companies, f
-        ));
+        say(
+            format!(
+                "приглашено компаний-непартнёров: {} (больше {}): компенсация × {}",
+                r.third_party_companies, rules.third_party_free_companies, f
+            ),
+            true,
+        );
         f
     } else {
         Factor::ONE
     };
     let points = if no_points {
-        reasons.push(format!(
-            "нарушение {}: баллы не начисляются",
-            nullified.join(", ")
-        ));
+        say(
+            format!("нарушение {}: баллы не начисляются", nullified.join(", ")),
+            false,
+        );
         0
     } else {
         attendance.apply_points(rules.organizer_points)
     };
     let compensation = if no_comp {
-        reasons.push(format!(
-            "нарушение {}: компенсация не выплачивается",
-            nullified.join(", ")
-        ));
+        say(
+            format!(
+                "нарушение {}: компенсация не выплачивается",
+                nullified.join(", ")
+            ),
+            true,
+        );
         Kopecks::ZERO
     } else {
         let estimate = Kopecks(r.estimate.0 - s.voided.0);
         let costs = Kopecks(r.costs.0 - s.voided.0);
         if s.voided.0 > 0 {
-            reasons.push(format!("не компенсируется: {} руб.", s.voided));
+            say(format!("не компенсируется: {} руб.", s.voided), true);
         }
         let base = estimate
             .min(costs)
             .min(rules.compensation_cap)
             .max(Kopecks::ZERO);
         if base == rules.compensation_cap && costs > rules.compensation_cap {
-            reasons.push(format!(
-                "компенсация ограничена {} руб.",
-                rules.compensation_cap
-            ));
+            say(
+                format!("компенсация ограничена {} руб.", rules.compensation_cap),
+                true,
+            );
         }
         // Rounded once, to the kopeck, after both factors.
         base.times(attendance.then(third_party))
@@ -96,6 +117,7 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
         points,
         compensation,
         reasons,
+        money_reasons,
     }
 }
 

@@ -181,6 +181,20 @@ pub struct SeminarResult {
     pub compensation: Kopecks,
     /// Why the numbers are what they are, in Russian, one line per rule applied.
     pub reasons: Vec<String>,
+    /// Those of `reasons` that speak of compensation or sums (hidden from users without money views).
+    #[serde(default)]
+    pub money_reasons: Vec<String>,
+}
+
+impl SeminarResult {
+    /// The reasons a viewer may read: all of them, or without the money lines.
+    pub fn reasons_for(&self, sees_money: bool) -> Vec<String> {
+        self.reasons
+            .iter()
+            .filter(|r| sees_money || !self.money_reasons.contains(r))
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

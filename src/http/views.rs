@@ -302,13 +302,7 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
         result_reasons: s
             .result
             .as_ref()
-            .map(|r| {
-                r.reasons
-                    .iter()
-                    .filter(|l| money || !(l.contains("руб") || l.contains("компенсац")))
-                    .cloned()
-                    .collect()
-            })
+            .map(|r| r.reasons_for(money))
             .unwrap_or_default(),
         report: s.report.as_ref().map(|r| ReportView {
             attendees: r.attendees,

@@ -393,12 +393,7 @@ pub async fn seminar_page(
             points: format::points(r.points),
             compensation: money.then(|| format::money(r.compensation)),
             // Reasons about compensation name sums: not for users who may not see money.
-            reasons: r
-                .reasons
-                .iter()
-                .filter(|x| money || !(x.contains("руб") || x.contains("компенсац")))
-                .cloned()
-                .collect(),
+            reasons: r.reasons_for(money),
         }),
         violation,
         withdraw,
