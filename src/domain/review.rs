@@ -119,6 +119,7 @@ pub fn approve(
 
 pub fn reject(
     s: &mut Seminar,
+    actor: &str,
     code: Option<RefusalCode>,
     comment: Option<String>,
     now: DateTime<Utc>,
@@ -128,7 +129,7 @@ pub fn reject(
     s.decided_at = Some(now);
     out.events.push(Event {
         at: now,
-        actor: "coordinator".into(),
+        actor: actor.into(),
         kind: "application_rejected".into(),
         seminar: Some(s.id.clone()),
         data: json!({ "reason": code.map(|c| c.as_str()), "comment": comment }),
@@ -190,7 +191,7 @@ pub fn review_due_groups(
     for (_, mut s) in due {
         match slot_conflict(prog, &all, &s) {
             None => approve(prog, &mut s, actor, now, out),
-            Some(code) => reject(&mut s, Some(code), None, now, out),
+            Some(code) => reject(&mut s, actor, Some(code), None, now, out),
         }
         if let Some(slot) = all.iter_mut().find(|o| o.id == s.id) {
             *slot = s.clone();

@@ -184,7 +184,7 @@ pub fn decide(
         Command::RejectApplication { seminar, comment } => {
             let mut s = view.seminar(seminar)?;
             expect_state(&s, &[SeminarState::Applied])?;
-            review::reject(&mut s, None, comment.clone(), now, &mut out);
+            review::reject(&mut s, actor, None, comment.clone(), now, &mut out);
             out.seminars.push(s);
         }
         Command::Submit {
