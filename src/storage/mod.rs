@@ -167,6 +167,10 @@ pub trait Store: Send + Sync {
         coordinator: Option<&str>,
     ) -> Result<(), StoreError>;
     async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError>;
+    /// Every partner's assigned coordinator (partner id → coordinator user id), in one query.
+    async fn partner_coordinators(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
 
     // --- Files.
     async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError>;

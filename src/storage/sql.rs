@@ -651,6 +651,11 @@ macro_rules! store_impl {
                 Ok(v.flatten())
             }
 
+            async fn partner_coordinators(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+                let rows = sqlx::query("SELECT id, coordinator FROM partners WHERE coordinator IS NOT NULL").fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("coordinator")?))).collect()
+            }
+
             async fn put_file(&self, f: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 sqlx::query("INSERT INTO files (sha256, size, content_type, created_us) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")

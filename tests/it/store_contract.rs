@@ -452,6 +452,16 @@ async fn outbox_and_accounts(store: &DynStore) {
         store.partner_coordinator("p1").await.unwrap().as_deref(),
         Some("u1")
     );
+    assert_eq!(
+        store
+            .partner_coordinators()
+            .await
+            .unwrap()
+            .get("p1")
+            .map(String::as_str),
+        Some("u1"),
+        "the assignment map agrees with the single lookup"
+    );
 }
 
 async fn sqlite_memory() -> DynStore {

@@ -93,13 +93,14 @@ pub async fn list(
     let store = &state.service.store;
     let mut coordinator_partners = None;
     if let Some(c) = &f.coordinator {
-        let mut v = vec![];
-        for p in store.partners().await? {
-            if store.partner_coordinator(&p.id).await?.as_deref() == Some(c) {
-                v.push(p.id);
-            }
-        }
-        coordinator_partners = Some(v);
+        let assigned = store.partner_coordinators().await?;
+        coordinator_partners = Some(
+            assigned
+                .into_iter()
+                .filter(|(_, co)| co == c)
+                .map(|(p, _)| p)
+                .collect::<Vec<_>>(),
+        );
     }
     let all: Vec<Seminar> = store
         .seminars(f.program.as_deref())

@@ -223,12 +223,7 @@ pub async fn show(
     let empty = |o: &Option<String>| o.clone().filter(|x| !x.is_empty());
     let (city_f, partner_f, coord_f) = (empty(&f.city), empty(&f.partner), empty(&f.coordinator));
 
-    let mut coordinator_of = BTreeMap::new();
-    for p in names.keys() {
-        if let Some(c) = store.partner_coordinator(p).await? {
-            coordinator_of.insert(p.clone(), c);
-        }
-    }
+    let coordinator_of = store.partner_coordinators().await?;
     let keep = |s: &Seminar| {
         city_f.as_ref().is_none_or(|c| &s.city == c)
             && partner_f.as_ref().is_none_or(|p| &s.partner == p)

@@ -116,12 +116,13 @@ async fn seminars_of(state: &AppState, user: &User) -> ApiResult<Vec<Seminar>> {
             .collect(),
         Role::Admin => all,
         Role::Coordinator => {
-            let mut mine = vec![];
-            for p in store.partners().await? {
-                if store.partner_coordinator(&p.id).await?.as_deref() == Some(user.id.as_str()) {
-                    mine.push(p.id);
-                }
-            }
+            let mine: Vec<String> = store
+                .partner_coordinators()
+                .await?
+                .into_iter()
+                .filter(|(_, c)| *c == user.id)
+                .map(|(p, _)| p)
+                .collect();
             if mine.is_empty() {
                 all
             } else {
