@@ -38,6 +38,16 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
     let service = Service::new(store, programs);
+    let filled = service
+        .backfill_attention()
+        .await
+        .context("заполнение списочных полей семинаров")?;
+    if filled > 0 {
+        tracing::info!(
+            seminars = filled,
+            "list columns filled for seminars of an earlier version"
+        );
+    }
     let clock = if config.demo {
         let (_, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
         Clock::manual(season.until)
@@ -59,7 +69,7 @@ fn redact(url: &str) -> String {
 /// Creates the first admin on an empty database; returns the one-time password to print.
 pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, String)>> {
     let store = &state.service.store;
-    if !store.users(None).await?.is_empty() {
+    if store.has_users().await? {
         return Ok(None);
     }
     let password = random_password();
@@ -83,7 +93,7 @@ pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, St
 /// Loads the demo season into an empty database, with demo accounts; returns their credentials.
 pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
     let store = &state.service.store;
-    if !store.seminars(None).await?.is_empty() {
+    if store.count_seminars(&Default::default()).await? > 0 {
         return Ok(vec![]);
     }
     let dir = state
@@ -146,7 +156,7 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
         }
         creds.push((email, password));
     }
-    for p in store.partners().await? {
+    for p in partners {
         store
             .set_partner_coordinator(&p.id, coordinator_id.as_deref())
             .await?;

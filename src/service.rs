@@ -1,11 +1,15 @@
 //! The application service: runs a command against the current state, books the outcome and its
 //! notifications and due items in one transaction, and retries on concurrent changes.
 
-use crate::domain::rules::View;
+use crate::domain::deadline::{local_date, start_of};
+use crate::domain::review;
+use crate::domain::rules::{Reads, View, CITY_STATES, SLOT_STATES};
 use crate::domain::schedule::plan;
-use crate::domain::{decide, Command, DomainError, Outcome, Partner, Program, Refusal};
+use crate::domain::{
+    decide, Command, DomainError, Outcome, Partner, Program, Refusal, SeminarState,
+};
 use crate::scheduler::Scheduler;
-use crate::storage::{Commit, DynStore, StoreError};
+use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,6 +65,30 @@ impl Service {
         self.programs.values()
     }
 
+    /// Fills the list columns of seminars written before they existed (a database from an
+    /// earlier version); a no-op on every later start.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn backfill_attention(&self) -> Result<u64, ServiceError> {
+        let mut n = 0;
+        loop {
+            let batch = self.store.seminars_without_attention(500).await?;
+            if batch.is_empty() {
+                return Ok(n);
+            }
+            for s in &batch {
+                let a = self
+                    .programs
+                    .get(&s.program)
+                    .map(|p| p.attention(s))
+                    .unwrap_or_default();
+                self.store.set_attention(&s.id, &a).await?;
+                n += 1;
+            }
+        }
+    }
+
     /// Registers or updates a partner.
     pub async fn put_partner(&self, p: &Partner) -> Result<(), ServiceError> {
         Ok(self.store.put_partner(p).await?)
@@ -80,32 +108,22 @@ impl Service {
     ) -> Result<Outcome, ServiceError> {
         let mut program = program.to_string();
         for attempt in 0.. {
-            let whole = cmd.needs_program_view();
+            let reads = cmd.reads();
+            let whole = !matches!(reads, Reads::Seminar(_) | Reads::Nothing);
             if whole {
                 self.scheduler.tick(now).await?;
             } else if let Some(id) = cmd.seminar() {
                 self.scheduler.catch_up_seminar(id, now).await?;
             }
-            let mut view = View::default();
             let mut lock = None;
             if whole {
+                // Program-wide decisions (slots) serialize on the program lock, so two approvals
+                // can never take one slot even though each reads only its cities.
                 lock = Some((program.clone(), self.store.program_version(&program).await?));
-                view.seminars = self.store.seminars(Some(&program)).await?;
-                view.partners = self
-                    .store
-                    .partners()
-                    .await?
-                    .into_iter()
-                    .map(|p| (p.id.clone(), p))
-                    .collect();
-            } else if let Some(id) = cmd.seminar() {
-                if let Some(s) = self.store.seminar(id).await? {
-                    program = s.program.clone();
-                    if let Some(p) = self.store.partner(&s.partner).await? {
-                        view.partners.insert(p.id.clone(), p);
-                    }
-                    view.seminars.push(s);
-                }
+            }
+            let (view, of_program) = self.read_view(&program, reads, now).await?;
+            if let Some(p) = of_program {
+                program = p;
             }
             let prog = self
                 .programs
@@ -116,12 +134,13 @@ impl Service {
             for s in &outcome.seminars {
                 plans.push((s.id.clone(), plan(prog, s, now)?));
             }
-            let commit = Commit {
+            let mut commit = Commit {
                 outcome,
                 plans,
-                fired: None,
                 program_lock: lock,
+                ..Commit::default()
             };
+            commit.index(&self.programs);
             match self.store.commit(&commit).await {
                 Ok(()) => return Ok(commit.outcome),
                 Err(StoreError::Conflict(why)) if attempt + 1 < RETRIES => {
@@ -132,5 +151,117 @@ impl Service {
             }
         }
         unreachable!("the retry loop returns")
+    }
+
+    /// Loads what deciding a command reads ([`Reads`]) in `program`; also returns the program of
+    /// the seminar a per-seminar command names.
+    async fn read_view(
+        &self,
+        program: &str,
+        reads: Reads<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(View, Option<String>), ServiceError> {
+        let store = &self.store;
+        let mut view = View::default();
+        let in_program = |cities: Vec<String>, states: &[SeminarState]| SeminarQuery {
+            program: Some(program.to_string()),
+            cities: Some(cities),
+            states: states.to_vec(),
+            ..SeminarQuery::default()
+        };
+        match reads {
+            Reads::Nothing => {}
+            Reads::Seminar(id) => {
+                if let Some(s) = store.seminar(id).await? {
+                    let of = s.program.clone();
+                    if let Some(p) = store.partner(&s.partner).await? {
+                        view.partners.insert(p.id.clone(), p);
+                    }
+                    view.seminars.push(s);
+                    return Ok((view, Some(of)));
+                }
+            }
+            Reads::Application {
+                seminar,
+                partner,
+                city,
+            } => {
+                if let Some(s) = store.seminar(seminar).await? {
+                    view.seminars.push(s);
+                }
+                if let Some(p) = store.partner(partner).await? {
+                    view.partners.insert(p.id.clone(), p);
+                }
+                let q = in_program(vec![city.to_string()], &CITY_STATES);
+                let known: Vec<String> = view.seminars.iter().map(|s| s.id.clone()).collect();
+                view.seminars.extend(
+                    store
+                        .find_seminars(&q)
+                        .await?
+                        .into_iter()
+                        .map(|(_, s)| s)
+                        .filter(|s| !known.contains(&s.id)),
+                );
+            }
+            Reads::Decision { seminar } => {
+                let Some(s) = store
+                    .seminar(seminar)
+                    .await?
+                    .filter(|s| s.program == program)
+                else {
+                    return Ok((view, None));
+                };
+                if let Some(p) = store.partner(&s.partner).await? {
+                    view.partners.insert(p.id.clone(), p);
+                }
+                let q = in_program(vec![s.city.clone()], &SLOT_STATES);
+                let holders = store.find_seminars(&q).await?;
+                view.seminars.push(s);
+                view.seminars.extend(
+                    holders
+                        .into_iter()
+                        .map(|(_, s)| s)
+                        .filter(|o| o.id != seminar),
+                );
+            }
+            Reads::DueGroups => {
+                let prog = self
+                    .programs
+                    .get(program)
+                    .ok_or_else(|| ServiceError::UnknownProgram(program.to_string()))?;
+                let today = local_date(prog.tz, now);
+                let cutoff = review::received_cutoff(prog, today)
+                    .map_err(|e| ServiceError::Program(e.to_string()))?;
+                let Some(cutoff) = cutoff else {
+                    return Ok((view, None));
+                };
+                let due = store
+                    .find_seminars(&SeminarQuery {
+                        program: Some(program.to_string()),
+                        states: vec![SeminarState::Applied],
+                        applied_before: Some(start_of(prog.tz, cutoff + chrono::Duration::days(1))),
+                        ..SeminarQuery::default()
+                    })
+                    .await?;
+                let mut cities: Vec<String> = due.iter().map(|(_, s)| s.city.clone()).collect();
+                cities.sort();
+                cities.dedup();
+                let mut partners: Vec<String> =
+                    due.iter().map(|(_, s)| s.partner.clone()).collect();
+                partners.sort();
+                partners.dedup();
+                for p in store.partners_by_ids(&partners).await? {
+                    view.partners.insert(p.id.clone(), p);
+                }
+                if !cities.is_empty() {
+                    let holders = store
+                        .find_seminars(&in_program(cities, &SLOT_STATES))
+                        .await?;
+                    view.seminars.extend(holders.into_iter().map(|(_, s)| s));
+                }
+                view.seminars.extend(due.into_iter().map(|(_, s)| s));
+            }
+        }
+        Ok((view, None))
     }
 }

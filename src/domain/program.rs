@@ -3,13 +3,20 @@
 
 use super::calendar::Calendar;
 use super::deadline::{self, DeadlineError};
-use super::seminar::Seminar;
+use super::seminar::{Seminar, StageStatus};
 use super::validate::{validate, Problem};
 use super::workflow::Workflow;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// See [`Program::attention`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attention {
+    pub partner_deadline: Option<NaiveDate>,
+    pub awaiting_review: bool,
+}
 
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -60,6 +67,30 @@ impl Program {
             Some(d) => Ok(d),
             None => self.stage_deadline(s, stage),
         }
+    }
+
+    /// What lists need to find a seminar without loading the season (the store keeps it in
+    /// indexed columns): the earliest deadline of a stage the partner holds while the seminar is
+    /// active (open or not yet open), and whether a submission waits for the coordinator.
+    pub fn attention(&self, s: &Seminar) -> Attention {
+        let mut a = Attention::default();
+        if !s.state.is_active() {
+            return a;
+        }
+        for st in &self.wf.stages {
+            let Some(p) = s.stages.get(&st.id) else {
+                continue;
+            };
+            if p.status == StageStatus::Submitted {
+                a.awaiting_review = true;
+            }
+            if st.submittable && p.partner_holds() {
+                if let Ok(d) = self.designated(s, &st.id) {
+                    a.partner_deadline = Some(a.partner_deadline.map_or(d, |x| x.min(d)));
+                }
+            }
+        }
+        a
     }
 
     /// Time zone of a seminar's city for local display; the deadline zone when unknown.

@@ -45,6 +45,23 @@ pub fn review_day(prog: &Program, received: NaiveDate) -> Result<NaiveDate, Cale
     ))
 }
 
+/// The latest day (in the deadline zone) on or before `today` whose applications are due for
+/// review by `today`: review days never decrease as the received day grows, so every
+/// application received up to the end of that day is due, and none after it.
+pub fn received_cutoff(
+    prog: &Program,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, CalendarError> {
+    // A group is reviewed within a few weeks of its days (the search below looks 60 weeks ahead).
+    for back in 0..400 {
+        let d = today - Duration::days(back);
+        if review_day(prog, d)? <= today {
+            return Ok(Some(d));
+        }
+    }
+    Ok(None)
+}
+
 /// The refusal code if `s` cannot take its city × week slot among `all` approved seminars.
 pub fn slot_conflict(prog: &Program, all: &[Seminar], s: &Seminar) -> Option<RefusalCode> {
     let slots = &prog.wf.slots;
@@ -82,10 +99,7 @@ pub fn conflict_message(code: RefusalCode, s: &Seminar) -> String {
 impl SeminarState {
     /// Holds its slot: approved and not excluded or withdrawn.
     pub fn is_active_or_closed(self) -> bool {
-        matches!(
-            self,
-            SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
-        )
+        super::rules::SLOT_STATES.contains(&self)
     }
 }
 

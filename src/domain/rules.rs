@@ -132,8 +132,66 @@ impl Command {
     }
 }
 
-/// What a decision may look at: the program's seminars (all of them for program-wide commands,
-/// else the one named) and the partners concerned.
+/// What deciding a command reads, so the service loads exactly that and no more: a command's
+/// cost does not grow with the season.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reads<'a> {
+    /// Nothing: the command names nothing to decide on.
+    Nothing,
+    /// One seminar and its partner.
+    Seminar(&'a str),
+    /// A new application: the id (taken or not), the partner, and the program's seminars in the
+    /// city that count against the partner's or the city's limits ([`CITY_STATES`]).
+    Application {
+        seminar: &'a str,
+        partner: &'a str,
+        city: &'a str,
+    },
+    /// One application, its partner and the seminars holding slots in its city.
+    Decision { seminar: &'a str },
+    /// The applications whose review day has come, their partners, and the seminars holding
+    /// slots in their cities.
+    DueGroups,
+}
+
+/// States in which a seminar counts as the partner's seminar in its city.
+pub const CITY_STATES: [SeminarState; 4] = [
+    SeminarState::Applied,
+    SeminarState::Preparing,
+    SeminarState::Held,
+    SeminarState::Closed,
+];
+
+/// States in which a seminar holds its city × week slot.
+pub const SLOT_STATES: [SeminarState; 3] = [
+    SeminarState::Preparing,
+    SeminarState::Held,
+    SeminarState::Closed,
+];
+
+impl Command {
+    /// What deciding this command reads (see [`Reads`]).
+    pub fn reads(&self) -> Reads<'_> {
+        match self {
+            Command::Apply {
+                seminar,
+                partner,
+                city,
+                ..
+            } => Reads::Application {
+                seminar,
+                partner,
+                city,
+            },
+            Command::ReviewApplications => Reads::DueGroups,
+            Command::ApproveApplication { seminar } => Reads::Decision { seminar },
+            other => other.seminar().map_or(Reads::Nothing, Reads::Seminar),
+        }
+    }
+}
+
+/// What a decision may look at: the seminars it decides on and those that constrain it (see
+/// [`Command::reads`]), and the partners concerned.
 #[derive(Debug, Clone, Default)]
 pub struct View {
     pub seminars: Vec<Seminar>,
@@ -441,12 +499,8 @@ fn apply(
     Ok(())
 }
 
-/// States in which a seminar counts as the partner's seminar in its city.
 fn holds_city(st: SeminarState) -> bool {
-    matches!(
-        st,
-        SeminarState::Applied | SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
-    )
+    CITY_STATES.contains(&st)
 }
 
 fn stage_progress<'a>(

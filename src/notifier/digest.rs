@@ -9,7 +9,7 @@ use super::context::{self, DigestItem, Facts};
 use super::mailer::{self, Email};
 use super::{DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError};
 use crate::domain::{Notification, Outcome, Recipient};
-use crate::storage::{Commit, OutboxRow};
+use crate::storage::{Commit, OutboxQuery, OutboxRow};
 use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
 use std::collections::BTreeMap;
 
@@ -35,7 +35,7 @@ impl Notifier {
             return Ok(());
         }
         let store = &self.service.store;
-        if store.outbox().await?.iter().any(|r| r.status == "digest") {
+        if store.outbox_has_status("digest").await? {
             let start = today
                 .and_hms_opt(self.settings.digest_hour, 0, 0)
                 .unwrap_or_default();
@@ -90,12 +90,24 @@ impl Notifier {
                     .with_timezone(&self.settings.zone)
                     .date_naive()
             });
-        let rows: Vec<OutboxRow> = store
-            .outbox()
+        let mut rows: Vec<OutboxRow> = store
+            .find_outbox(&OutboxQuery {
+                status: Some("digest".into()),
+                ..OutboxQuery::default()
+            })
             .await?
             .into_iter()
-            .filter(|r| r.status == "digest" && r.id < job.id)
+            .filter(|r| r.id < job.id)
             .collect();
+        // Lines in time order, then by seminar: the order rows were booked in depends on how the
+        // scheduler batched them, which a reader should not see.
+        rows.sort_by(|a, b| {
+            (a.notification.at, &a.notification.seminar, a.id).cmp(&(
+                b.notification.at,
+                &b.notification.seminar,
+                b.id,
+            ))
+        });
 
         // Who still lacks which row, and the digest line each row makes for them.
         let mut people: BTreeMap<String, (super::Addressee, Vec<DigestItem>)> = BTreeMap::new();

@@ -93,10 +93,10 @@ pub async fn coordinators_of(store: &DynStore, partner: &str) -> Result<Vec<User
         }
     }
     Ok(store
-        .users(None)
+        .users_by_roles(&[Role::Coordinator.as_str()])
         .await?
         .into_iter()
-        .filter(|u| u.role == Role::Coordinator && !u.disabled)
+        .filter(|u| !u.disabled)
         .collect())
 }
 

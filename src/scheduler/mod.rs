@@ -4,8 +4,8 @@
 //! a lease and `FOR UPDATE SKIP LOCKED`, and a seminar's items fire in time order.
 
 use crate::domain::schedule::{fire, plan, DueItem};
-use crate::domain::{DomainError, Program};
-use crate::storage::{Commit, DynStore, StoreError};
+use crate::domain::{DomainError, Outcome, Program, Seminar};
+use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,16 +72,10 @@ impl Scheduler {
             if items.is_empty() {
                 break;
             }
-            let mut progressed = false;
-            for item in items {
-                match self.fire_one(&item).await? {
-                    Fired::Done => {
-                        report.fired += 1;
-                        progressed = true;
-                    }
-                    Fired::Deferred => report.deferred += 1,
-                }
-            }
+            let (fired, deferred) = self.fire_batch(items).await?;
+            report.fired += fired;
+            report.deferred += deferred;
+            let progressed = fired > 0;
             if !progressed {
                 idle += 1;
                 if idle > 200 {
@@ -118,19 +112,111 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
-        if self
-            .store
-            .has_earlier_due(&item.seminar, item.at, &item.key)
-            .await?
-        {
-            self.store.release_due(&item.key).await?;
-            return Ok(Fired::Deferred);
+    /// Fires a claimed batch (each item the earliest pending one of its seminar) in one
+    /// transaction; on a conflict (a command or another process changed one of the seminars)
+    /// falls back to firing the items one by one. Returns (fired, deferred).
+    async fn fire_batch(&self, items: Vec<DueItem>) -> Result<(u64, u64), StoreError> {
+        if items.len() == 1 {
+            return Ok(match self.fire_one(&items[0]).await? {
+                Fired::Done => (1, 0),
+                Fired::Deferred => (0, 1),
+            });
         }
+        let mut ids: Vec<String> = items.iter().map(|i| i.seminar.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut state: BTreeMap<String, Seminar> = self
+            .store
+            .find_seminars(&SeminarQuery {
+                ids: Some(ids),
+                ..SeminarQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|(_, s)| (s.id.clone(), s))
+            .collect();
+        let mut commit = Commit::default();
+        // The instant of the last item fired on each changed seminar: its new plan starts there.
+        let mut changed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+        let mut deferred = Vec::new();
+        for item in &items {
+            let Some(seminar) = state.get(&item.seminar) else {
+                // The seminar is gone: retire the item so it never fires.
+                commit.fired.push((item.key.clone(), item.at));
+                continue;
+            };
+            let Some(prog) = self.programs.get(&seminar.program) else {
+                deferred.push(item);
+                continue;
+            };
+            let outcome = decide_fire(prog, seminar, item);
+            commit.fired.push((item.key.clone(), item.at));
+            let Outcome {
+                seminars,
+                penalties,
+                points,
+                bonus,
+                flags,
+                notifications,
+                events,
+                slots_taken,
+                slots_freed,
+            } = outcome;
+            for s in seminars {
+                changed.insert(s.id.clone(), item.at);
+                state.insert(s.id.clone(), s);
+            }
+            let o = &mut commit.outcome;
+            o.penalties.extend(penalties);
+            o.points.extend(points);
+            o.bonus.extend(bonus);
+            o.flags.extend(flags);
+            o.notifications.extend(notifications);
+            o.events.extend(events);
+            o.slots_taken.extend(slots_taken);
+            o.slots_freed.extend(slots_freed);
+        }
+        for (id, at) in &changed {
+            let Some(s) = state.remove(id) else { continue };
+            if let Some(prog) = self.programs.get(&s.program) {
+                match plan(prog, &s, *at) {
+                    Ok(p) => commit.plans.push((s.id.clone(), p)),
+                    Err(e) => tracing::error!(seminar = %s.id, error = %e, "cannot plan due items"),
+                }
+            }
+            commit.outcome.seminars.push(s);
+        }
+        for item in &deferred {
+            // A program not loaded in this process: leave it to one that has it.
+            self.store.release_due(&item.key).await?;
+        }
+        commit.index(&self.programs);
+        let fired = commit.fired.len() as u64;
+        match self.store.commit(&commit).await {
+            Ok(()) => Ok((fired, deferred.len() as u64)),
+            Err(StoreError::Conflict(why)) => {
+                tracing::debug!(%why, "batch conflicted; firing one by one");
+                let mut report = (0, deferred.len() as u64);
+                for item in items
+                    .iter()
+                    .filter(|i| !deferred.iter().any(|d| d.key == i.key))
+                {
+                    match self.fire_one(item).await? {
+                        Fired::Done => report.0 += 1,
+                        Fired::Deferred => report.1 += 1,
+                    }
+                }
+                Ok(report)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
         let Some(seminar) = self.store.seminar(&item.seminar).await? else {
             // The seminar is gone: retire the item so it never fires.
             let commit = Commit {
-                fired: Some((item.key.clone(), item.at)),
+                fired: vec![(item.key.clone(), item.at)],
                 ..Default::default()
             };
             return self.finish(item, commit).await;
@@ -140,14 +226,7 @@ impl Scheduler {
             self.store.release_due(&item.key).await?;
             return Ok(Fired::Deferred);
         };
-        let outcome = match fire(prog, &seminar, item) {
-            Ok(o) => o,
-            Err(DomainError::Program(msg))
-            | Err(DomainError::Refused(crate::domain::Refusal { message: msg, .. })) => {
-                tracing::error!(key = %item.key, %msg, "due item cannot be decided; retired");
-                Default::default()
-            }
-        };
+        let outcome = decide_fire(prog, &seminar, item);
         let mut plans = Vec::new();
         for s in &outcome.seminars {
             match plan(prog, s, item.at) {
@@ -155,16 +234,14 @@ impl Scheduler {
                 Err(e) => tracing::error!(seminar = %s.id, error = %e, "cannot plan due items"),
             }
         }
-        self.finish(
-            item,
-            Commit {
-                outcome,
-                plans,
-                fired: Some((item.key.clone(), item.at)),
-                program_lock: None,
-            },
-        )
-        .await
+        let mut commit = Commit {
+            outcome,
+            plans,
+            fired: vec![(item.key.clone(), item.at)],
+            ..Commit::default()
+        };
+        commit.index(&self.programs);
+        self.finish(item, commit).await
     }
 
     async fn finish(&self, item: &DueItem, commit: Commit) -> Result<Fired, StoreError> {
@@ -176,6 +253,19 @@ impl Scheduler {
                 Ok(Fired::Deferred)
             }
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// What firing `item` on `seminar` books; an item the rules cannot decide is retired with an
+/// error in the log (it must not block the seminar's later items).
+fn decide_fire(prog: &Program, seminar: &Seminar, item: &DueItem) -> Outcome {
+    match fire(prog, seminar, item) {
+        Ok(o) => o,
+        Err(DomainError::Program(msg))
+        | Err(DomainError::Refused(crate::domain::Refusal { message: msg, .. })) => {
+            tracing::error!(key = %item.key, %msg, "due item cannot be decided; retired");
+            Outcome::default()
         }
     }
 }

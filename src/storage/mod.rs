@@ -6,12 +6,16 @@
 mod sql;
 
 use crate::accounts::User;
+use crate::domain::program::Attention;
 use crate::domain::schedule::DueItem;
+use crate::domain::Program;
 use crate::domain::{
     BonusEntry, Event, Kopecks, Notification, Outcome, Partner, Penalty, PointsEntry, Seminar,
+    SeminarState,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use sql::{PgStore, SqliteStore};
@@ -36,10 +40,25 @@ pub struct Commit {
     pub outcome: Outcome,
     /// New pending due items per changed seminar (replacing its pending ones).
     pub plans: Vec<(String, Vec<DueItem>)>,
-    /// The due item this commit fires; the commit fails with `Conflict` if it already fired.
-    pub fired: Option<(String, DateTime<Utc>)>,
+    /// The due items this commit fires (several when the scheduler batches); the commit fails
+    /// with `Conflict` if one already fired, or if its seminar still has an earlier pending item.
+    pub fired: Vec<(String, DateTime<Utc>)>,
     /// Program-wide decisions hold the program lock at this version.
     pub program_lock: Option<(String, i64)>,
+    /// The list columns of each changed seminar ([`Program::attention`]), computed by the writer
+    /// that knows the program.
+    pub attention: BTreeMap<String, Attention>,
+}
+
+impl Commit {
+    /// Computes the list columns of every seminar the outcome changes.
+    pub fn index(&mut self, programs: &BTreeMap<String, Program>) {
+        for s in &self.outcome.seminars {
+            if let Some(p) = programs.get(&s.program) {
+                self.attention.insert(s.id.clone(), p.attention(s));
+            }
+        }
+    }
 }
 
 /// A notification row of the outbox with its delivery state.
@@ -64,17 +83,147 @@ pub struct FileMeta {
     pub content_type: String,
 }
 
+/// A page of a list: keyset (`after`, the last row's cursor from the previous page) or offset,
+/// and at most `limit` rows (all with `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<i64>,
+    pub offset: i64,
+    pub limit: Option<i64>,
+}
+
+impl Page {
+    pub fn first(limit: i64) -> Page {
+        Page {
+            limit: Some(limit),
+            ..Page::default()
+        }
+    }
+}
+
+/// Which seminars a read wants. Every field narrows; all of them are indexed columns next to the
+/// aggregate, so a command or a page reads only what it shows or decides on.
+#[derive(Debug, Clone, Default)]
+pub struct SeminarQuery {
+    pub program: Option<String>,
+    pub partner: Option<String>,
+    /// Any of these partners.
+    pub partners: Option<Vec<String>>,
+    /// Only partners assigned to this coordinator (a user id).
+    pub coordinator: Option<String>,
+    pub cities: Option<Vec<String>>,
+    pub ids: Option<Vec<String>>,
+    /// Any of these states (all states when empty).
+    pub states: Vec<SeminarState>,
+    /// Applications that arrived strictly before this instant.
+    pub applied_before: Option<DateTime<Utc>>,
+    /// Seminar days in `[from, to]`.
+    pub date_from: Option<NaiveDate>,
+    pub date_to: Option<NaiveDate>,
+    /// Active seminars whose partner holds a stage due on or before this day.
+    pub partner_deadline_until: Option<NaiveDate>,
+    /// Seminars with a submission waiting for the coordinator.
+    pub awaiting_review: bool,
+    /// Seminar day order (then city) instead of creation order; offset paging only.
+    pub by_date: bool,
+    /// Creation order (`seq`); the cursor of a row is its `seq`.
+    pub page: Page,
+}
+
+/// Which booked penalties a read wants, newest first (the cursor is the booking `seq`).
+#[derive(Debug, Clone, Default)]
+pub struct PenaltyQuery {
+    pub program: Option<String>,
+    pub partner: Option<String>,
+    pub seminar: Option<String>,
+    pub code: Option<String>,
+    /// Booked at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    pub page: Page,
+}
+
+/// A booked penalty with where it belongs; `seq` is its booking order (and list cursor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PenaltyRow {
+    pub seq: i64,
+    pub program: String,
+    pub seminar: String,
+    pub partner: String,
+    pub penalty: Penalty,
+}
+
+/// Which partners a read wants (offset paging).
+#[derive(Debug, Clone, Default)]
+pub struct PartnerQuery {
+    pub ids: Option<Vec<String>>,
+    pub coordinator: Option<String>,
+    /// Case-insensitive part of the id or the name.
+    pub search: Option<String>,
+    /// The rating order (active points, most first, then name) instead of id order.
+    pub by_points: bool,
+    pub page: Page,
+}
+
+/// A partner with its assigned coordinator and ledger balances at one instant, read in one query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerSummary {
+    pub partner: Partner,
+    pub coordinator: Option<String>,
+    pub points: i64,
+    pub bonus: Kopecks,
+}
+
+/// Seminars per city, week and state of one program (the dashboard's grid, counted in SQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellCount {
+    pub city: String,
+    pub week: String,
+    pub state: String,
+    pub count: i64,
+}
+
+/// Which outbox rows a read wants, in insertion order (the cursor is the row id).
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    pub status: Option<String>,
+    pub seminar: Option<String>,
+    /// Newest first instead of insertion order.
+    pub newest_first: bool,
+    pub page: Page,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Creates or updates a partner's name and experience (flags are only ever set by effects,
     /// or here when `partner.barred` is already true).
     async fn put_partner(&self, partner: &Partner) -> Result<(), StoreError>;
     async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError>;
-    /// All partners in id order.
+    /// All partners in id order. A whole-table read for reports (`simulate`) and tests: pages and
+    /// commands use [`Store::find_partners`] or [`Store::partners_by_ids`].
     async fn partners(&self) -> Result<Vec<Partner>, StoreError>;
+    /// The partners with these ids, in id order.
+    async fn partners_by_ids(&self, ids: &[String]) -> Result<Vec<Partner>, StoreError>;
+    /// Partners with their coordinator and balances at `at`, filtered and paged in one query.
+    async fn find_partners(
+        &self,
+        q: &PartnerQuery,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PartnerSummary>, StoreError>;
+    async fn count_partners(&self, q: &PartnerQuery) -> Result<i64, StoreError>;
     async fn seminar(&self, id: &str) -> Result<Option<Seminar>, StoreError>;
-    /// Seminars of a program (all programs with `None`) in creation order.
+    /// Seminars of a program (all programs with `None`) in creation order. A whole-table read for
+    /// reports (`simulate`) and tests: commands and pages use [`Store::find_seminars`].
     async fn seminars(&self, program: Option<&str>) -> Result<Vec<Seminar>, StoreError>;
+    /// The seminars `q` selects, in creation order, with each one's cursor (`seq`).
+    async fn find_seminars(&self, q: &SeminarQuery) -> Result<Vec<(i64, Seminar)>, StoreError>;
+    /// How many seminars `q` selects (its page ignored).
+    async fn count_seminars(&self, q: &SeminarQuery) -> Result<i64, StoreError>;
+    /// Seminars whose list columns were written before they existed (see [`Commit::attention`]).
+    async fn seminars_without_attention(&self, limit: i64) -> Result<Vec<Seminar>, StoreError>;
+    /// Writes the list columns of one seminar (the start-up backfill).
+    async fn set_attention(&self, seminar: &str, a: &Attention) -> Result<(), StoreError>;
+    /// Seminars of a program counted per city, week and state.
+    async fn seminar_cells(&self, program: &str) -> Result<Vec<CellCount>, StoreError>;
     /// Current version of a program's lock (0 if never taken).
     async fn program_version(&self, program: &str) -> Result<i64, StoreError>;
     /// Writes everything in `commit` atomically.
@@ -112,6 +261,9 @@ pub trait Store: Send + Sync {
     async fn pending_due_count(&self) -> Result<i64, StoreError>;
     /// Booked penalties in booking order (of one seminar with `Some`).
     async fn penalties(&self, seminar: Option<&str>) -> Result<Vec<(String, Penalty)>, StoreError>;
+    /// Booked penalties `q` selects, newest first.
+    async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError>;
+    async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
     /// Active points of a partner at `at` (entries not yet expired).
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
     /// Unburnt bonus money of a partner at `at`.
@@ -124,10 +276,22 @@ pub trait Store: Send + Sync {
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
     /// Penalties booked in all.
     async fn penalty_count(&self) -> Result<i64, StoreError>;
-    /// The outbox in insertion order.
+    /// The outbox in insertion order. A whole-table read for reports (`simulate`) and tests.
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
+    /// Outbox rows `q` selects.
+    async fn find_outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxRow>, StoreError>;
+    async fn count_outbox(&self, q: &OutboxQuery) -> Result<i64, StoreError>;
+    /// Whether any outbox row has this status (one index probe).
+    async fn outbox_has_status(&self, status: &str) -> Result<bool, StoreError>;
     /// The audit log in order (of one seminar with `Some`).
     async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError>;
+    /// A page of the audit log (of one seminar with `Some`) in order; each event with its cursor
+    /// (its id: the next page starts after it).
+    async fn find_events(
+        &self,
+        seminar: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<(i64, Event)>, StoreError>;
 
     // --- Accounts.
     /// Creates a user; `Conflict` when the e-mail is taken.
@@ -138,6 +302,10 @@ pub trait Store: Send + Sync {
     async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError>;
     /// Users in e-mail order (of one partner with `Some`).
     async fn users(&self, partner: Option<&str>) -> Result<Vec<User>, StoreError>;
+    /// Users with one of these roles (`admin`, `coordinator`, `partner`), in e-mail order.
+    async fn users_by_roles(&self, roles: &[&str]) -> Result<Vec<User>, StoreError>;
+    /// Whether any user exists (one probe).
+    async fn has_users(&self) -> Result<bool, StoreError>;
     async fn create_session(
         &self,
         token_hash: &str,

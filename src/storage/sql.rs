@@ -2,8 +2,12 @@
 //! parameters, `ON CONFLICT`, `RETURNING`); the only differences are the connection, the
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
-use super::{from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
+use super::{
+    from_us, to_us, CellCount, Commit, FileMeta, OutboxQuery, OutboxRow, Page, PartnerQuery,
+    PartnerSummary, PenaltyQuery, PenaltyRow, SeminarQuery, Store, StoreError,
+};
 use crate::accounts::{Rights, Role, User};
+use crate::domain::program::Attention;
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::{
     BonusEntry, Event, Kopecks, Notification, Partner, Penalty, PointsEntry, Recipient, Seminar,
@@ -17,6 +21,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
+
+/// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
+const ROWS_PER_INSERT: usize = 500;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
@@ -88,10 +95,12 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             pool,
             write: Some(Arc::new(Mutex::new(()))),
-        })
+        };
+        store.backfill_index_columns().await?;
+        Ok(store)
     }
 }
 
@@ -113,13 +122,26 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool, write: None })
+        let store = PgStore { pool, write: None };
+        store.backfill_index_columns().await?;
+        Ok(store)
     }
 }
 
 macro_rules! store_impl {
     ($store:ty, $lock_clause:literal) => {
         impl $store {
+            /// Fills the indexed columns that migration 0003 added (`applied_us`) from the
+            /// aggregates written before it; a no-op on every later start.
+            async fn backfill_index_columns(&self) -> Result<(), StoreError> {
+                let rows = sqlx::query("SELECT id, data, version FROM seminars WHERE applied_us IS NULL").fetch_all(&self.pool).await?;
+                for r in &rows {
+                    let s = Self::seminar_from_row(r)?;
+                    sqlx::query("UPDATE seminars SET applied_us = $1 WHERE id = $2").bind(to_us(s.applied_at)).bind(&s.id).execute(&self.pool).await?;
+                }
+                Ok(())
+            }
+
             fn seminar_from_row(row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<Seminar, StoreError> {
                 let data: String = row.try_get("data")?;
                 let version: i64 = row.try_get("version")?;
@@ -230,6 +252,125 @@ macro_rules! store_impl {
                 rows.iter().map(Self::seminar_from_row).collect()
             }
 
+            async fn find_seminars(&self, q: &SeminarQuery) -> Result<Vec<(i64, Seminar)>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT s.seq, s.data, s.version FROM seminars s");
+                seminar_where(&mut qb, q);
+                if let Some(after) = q.page.after.filter(|_| !q.by_date) {
+                    qb.push(" AND s.seq > ").push_bind(after);
+                }
+                qb.push(if q.by_date { " ORDER BY s.date, s.city, s.seq" } else { " ORDER BY s.seq" });
+                push_page(&mut qb, &q.page);
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter().map(|r| Ok((r.try_get("seq")?, Self::seminar_from_row(r)?))).collect()
+            }
+
+            async fn count_seminars(&self, q: &SeminarQuery) -> Result<i64, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT COUNT(*) AS n FROM seminars s");
+                seminar_where(&mut qb, q);
+                Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
+            }
+
+            async fn seminars_without_attention(&self, limit: i64) -> Result<Vec<Seminar>, StoreError> {
+                let rows = sqlx::query("SELECT data, version FROM seminars WHERE attention_known = FALSE ORDER BY seq LIMIT $1").bind(limit).fetch_all(&self.pool).await?;
+                rows.iter().map(Self::seminar_from_row).collect()
+            }
+
+            async fn set_attention(&self, seminar: &str, a: &Attention) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("UPDATE seminars SET partner_deadline = $1, awaiting_review = $2, attention_known = TRUE WHERE id = $3")
+                    .bind(a.partner_deadline.map(|d| d.to_string()))
+                    .bind(a.awaiting_review)
+                    .bind(seminar)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn seminar_cells(&self, program: &str) -> Result<Vec<CellCount>, StoreError> {
+                let rows = sqlx::query("SELECT city, week, state, COUNT(*) AS n FROM seminars WHERE program = $1 GROUP BY city, week, state ORDER BY city, week, state")
+                    .bind(program)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok(CellCount { city: r.try_get("city")?, week: r.try_get("week")?, state: r.try_get("state")?, count: r.try_get("n")? }))
+                    .collect()
+            }
+
+            async fn partners_by_ids(&self, ids: &[String]) -> Result<Vec<Partner>, StoreError> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(ROWS_PER_INSERT) {
+                    let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT * FROM partners WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.clone());
+                    }
+                    qb.push(") ORDER BY id");
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        out.push(Self::partner_from_row(&r)?);
+                    }
+                }
+                out.sort_by(|a, b| a.id.cmp(&b.id));
+                Ok(out)
+            }
+
+            async fn find_partners(&self, q: &PartnerQuery, at: DateTime<Utc>) -> Result<Vec<PartnerSummary>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT p.*, CAST(COALESCE((SELECT SUM(l.points) FROM points_ledger l WHERE l.partner = p.id AND l.booked_us <= ");
+                qb.push_bind(to_us(at)).push(" AND l.expires_us > ").push_bind(to_us(at));
+                qb.push("), 0) AS BIGINT) AS points_active, CAST(COALESCE((SELECT SUM(b.kopecks) FROM bonus_ledger b WHERE b.partner = p.id AND b.booked_us <= ");
+                qb.push_bind(to_us(at)).push(" AND b.expires_us > ").push_bind(to_us(at));
+                qb.push("), 0) AS BIGINT) AS bonus_active FROM partners p");
+                partner_where(&mut qb, q);
+                qb.push(if q.by_points { " ORDER BY points_active DESC, p.name, p.id" } else { " ORDER BY p.id" });
+                push_page(&mut qb, &q.page);
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PartnerSummary {
+                            partner: Self::partner_from_row(r)?,
+                            coordinator: r.try_get("coordinator")?,
+                            points: r.try_get("points_active")?,
+                            bonus: Kopecks(r.try_get("bonus_active")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_partners(&self, q: &PartnerQuery) -> Result<i64, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT COUNT(*) AS n FROM partners p");
+                partner_where(&mut qb, q);
+                Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
+            }
+
+            async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT seq, program, seminar, partner, data FROM penalties p");
+                penalty_where(&mut qb, q);
+                if let Some(after) = q.page.after {
+                    qb.push(" AND p.seq < ").push_bind(after);
+                }
+                qb.push(" ORDER BY p.seq DESC");
+                push_page(&mut qb, &q.page);
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        let program: Option<String> = r.try_get("program")?;
+                        Ok(PenaltyRow {
+                            seq: r.try_get("seq")?,
+                            program: program.unwrap_or_default(),
+                            seminar: r.try_get("seminar")?,
+                            partner: r.try_get("partner")?,
+                            penalty: parse("penalty", &data)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT COUNT(*) AS n FROM penalties p");
+                penalty_where(&mut qb, q);
+                Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
+            }
+
             async fn program_version(&self, program: &str) -> Result<i64, StoreError> {
                 let v: Option<i64> = sqlx::query_scalar("SELECT version FROM program_locks WHERE program = $1").bind(program).fetch_optional(&self.pool).await?;
                 Ok(v.unwrap_or(0))
@@ -248,23 +389,29 @@ macro_rules! store_impl {
                         return Err(StoreError::Conflict(format!("program {program} changed concurrently")));
                     }
                 }
-                if let Some((key, at)) = &c.fired {
-                    let n = sqlx::query("UPDATE due_items SET fired_us = $1, lease_owner = NULL, lease_until_us = NULL WHERE key = $2 AND fired_us IS NULL")
+                for (key, at) in &c.fired {
+                    // An item fires only while no earlier item of its seminar waits: the order
+                    // check and the exactly-once mark are one statement.
+                    let n = sqlx::query(
+                        "UPDATE due_items SET fired_us = $1, lease_owner = NULL, lease_until_us = NULL
+                         WHERE key = $2 AND fired_us IS NULL AND NOT EXISTS (
+                           SELECT 1 FROM due_items e WHERE e.seminar = due_items.seminar AND e.fired_us IS NULL AND e.due_us < due_items.due_us)",
+                    )
                         .bind(to_us(*at))
                         .bind(key)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
                     if n != 1 {
-                        return Err(StoreError::Conflict(format!("due item {key} already fired or gone")));
+                        return Err(StoreError::Conflict(format!("due item {key} already fired, gone or not yet first")));
                     }
                 }
                 for s in &c.outcome.seminars {
                     let data = json(s);
                     let n = if s.version == 0 {
                         sqlx::query(
-                            "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM seminars), 1, $8)",
+                            "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data, applied_us)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM seminars), 1, $8, $9)",
                         )
                         .bind(&s.id)
                         .bind(&s.program)
@@ -274,6 +421,7 @@ macro_rules! store_impl {
                         .bind(&s.week)
                         .bind(s.state.as_str())
                         .bind(&data)
+                        .bind(to_us(s.applied_at))
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| unique_to_conflict(e, "seminar exists"))?
@@ -294,24 +442,38 @@ macro_rules! store_impl {
                     if n != 1 {
                         return Err(StoreError::Conflict(format!("seminar {} changed concurrently", s.id)));
                     }
+                    if let Some(a) = c.attention.get(&s.id) {
+                        sqlx::query("UPDATE seminars SET partner_deadline = $1, awaiting_review = $2, attention_known = TRUE WHERE id = $3")
+                            .bind(a.partner_deadline.map(|d| d.to_string()))
+                            .bind(a.awaiting_review)
+                            .bind(&s.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
-                for (seminar, p) in &c.outcome.penalties {
-                    let partner = c.outcome.seminars.iter().find(|s| &s.id == seminar).map(|s| s.partner.clone()).unwrap_or_default();
-                    sqlx::query(
-                        "INSERT INTO penalties (key, seq, seminar, partner, code, points, exclusion, at_us, data)
-                         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM penalties), $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(&p.key)
-                    .bind(seminar)
-                    .bind(partner)
-                    .bind(&p.code)
-                    .bind(p.points)
-                    .bind(p.exclusion)
-                    .bind(to_us(p.at))
-                    .bind(json(p))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| unique_to_conflict(e, "penalty already booked"))?;
+                if !c.outcome.penalties.is_empty() {
+                    // Booking order: one index probe for the last number, then consecutive ones.
+                    let last: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM penalties").fetch_one(&mut *tx).await?;
+                    let rows: Vec<_> = c.outcome.penalties.iter().enumerate().collect();
+                    for chunk in rows.chunks(ROWS_PER_INSERT) {
+                        let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new(
+                            "INSERT INTO penalties (key, seq, seminar, partner, program, code, points, exclusion, at_us, data) ",
+                        );
+                        qb.push_values(chunk, |mut b, (i, (seminar, p))| {
+                            let owner = c.outcome.seminars.iter().find(|s| &s.id == seminar);
+                            b.push_bind(p.key.clone())
+                                .push_bind(last + 1 + *i as i64)
+                                .push_bind(seminar.clone())
+                                .push_bind(owner.map(|s| s.partner.clone()).unwrap_or_default())
+                                .push_bind(owner.map(|s| s.program.clone()))
+                                .push_bind(p.code.clone())
+                                .push_bind(p.points)
+                                .push_bind(p.exclusion)
+                                .push_bind(to_us(p.at))
+                                .push_bind(json(p));
+                        });
+                        qb.build().execute(&mut *tx).await.map_err(|e| unique_to_conflict(e, "penalty already booked"))?;
+                    }
                 }
                 for e in &c.outcome.points {
                     sqlx::query("INSERT INTO points_ledger (key, partner, seminar, points, reason, booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -345,41 +507,85 @@ macro_rules! store_impl {
                     };
                     sqlx::query(sql).bind(partner).execute(&mut *tx).await?;
                 }
-                for n in &c.outcome.notifications {
-                    sqlx::query(
-                        "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)
-                         ON CONFLICT (key) DO NOTHING",
-                    )
-                    .bind(&n.key)
-                    .bind(&n.kind)
-                    .bind(recipient_str(&n.to))
-                    .bind(&n.seminar)
-                    .bind(&n.stage)
-                    .bind(to_us(n.at))
-                    .bind(json(&n.data))
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in c.outcome.notifications.chunks(ROWS_PER_INSERT) {
+                    let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new(
+                        "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) ",
+                    );
+                    qb.push_values(chunk, |mut b, n| {
+                        b.push_bind(n.key.clone())
+                            .push_bind(n.kind.clone())
+                            .push_bind(recipient_str(&n.to))
+                            .push_bind(n.seminar.clone())
+                            .push_bind(n.stage.clone())
+                            .push_bind(to_us(n.at))
+                            .push_bind(json(&n.data))
+                            .push_bind(0_i64);
+                    });
+                    qb.push(" ON CONFLICT (key) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
                 }
-                for e in &c.outcome.events {
-                    sqlx::query("INSERT INTO events (at_us, actor, kind, seminar, data) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(to_us(e.at))
-                        .bind(&e.actor)
-                        .bind(&e.kind)
-                        .bind(&e.seminar)
-                        .bind(json(&e.data))
-                        .execute(&mut *tx)
-                        .await?;
+                for chunk in c.outcome.events.chunks(ROWS_PER_INSERT) {
+                    let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("INSERT INTO events (at_us, actor, kind, seminar, data) ");
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(to_us(e.at))
+                            .push_bind(e.actor.clone())
+                            .push_bind(e.kind.clone())
+                            .push_bind(e.seminar.clone())
+                            .push_bind(json(&e.data));
+                    });
+                    qb.build().execute(&mut *tx).await?;
                 }
-                for (seminar, items) in &c.plans {
-                    sqlx::query("DELETE FROM due_items WHERE seminar = $1 AND fired_us IS NULL").bind(seminar).execute(&mut *tx).await?;
-                    for it in items {
-                        sqlx::query("INSERT INTO due_items (key, seminar, due_us, kind) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING")
-                            .bind(&it.key)
-                            .bind(&it.seminar)
-                            .bind(to_us(it.at))
-                            .bind(json(&it.kind))
-                            .execute(&mut *tx)
-                            .await?;
+                if !c.plans.is_empty() {
+                    // Replace each seminar's pending plan by writing only the difference: most
+                    // commands leave most of a plan as it was.
+                    let mut pending: std::collections::HashMap<String, (i64, String)> = Default::default();
+                    for chunk in c.plans.chunks(ROWS_PER_INSERT) {
+                        let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT key, due_us, kind FROM due_items WHERE fired_us IS NULL AND seminar IN (");
+                        let mut sep = qb.separated(", ");
+                        for (seminar, _) in chunk {
+                            sep.push_bind(seminar.clone());
+                        }
+                        qb.push(")");
+                        for r in qb.build().fetch_all(&mut *tx).await? {
+                            pending.insert(r.try_get("key")?, (r.try_get("due_us")?, r.try_get("kind")?));
+                        }
+                    }
+                    let mut fresh = Vec::new();
+                    for (_, items) in &c.plans {
+                        for it in items {
+                            let kind = json(&it.kind);
+                            match pending.remove(&it.key) {
+                                Some((due, k)) if due == to_us(it.at) && k == kind => {}
+                                Some(_) => {
+                                    sqlx::query("UPDATE due_items SET due_us = $1, kind = $2 WHERE key = $3 AND fired_us IS NULL")
+                                        .bind(to_us(it.at))
+                                        .bind(&kind)
+                                        .bind(&it.key)
+                                        .execute(&mut *tx)
+                                        .await?;
+                                }
+                                None => fresh.push((it, kind)),
+                            }
+                        }
+                    }
+                    let gone: Vec<String> = pending.into_keys().collect();
+                    for chunk in gone.chunks(ROWS_PER_INSERT) {
+                        let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("DELETE FROM due_items WHERE fired_us IS NULL AND key IN (");
+                        let mut sep = qb.separated(", ");
+                        for k in chunk {
+                            sep.push_bind(k.clone());
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    for chunk in fresh.chunks(ROWS_PER_INSERT) {
+                        let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("INSERT INTO due_items (key, seminar, due_us, kind) ");
+                        qb.push_values(chunk, |mut b, (it, kind)| {
+                            b.push_bind(it.key.clone()).push_bind(it.seminar.clone()).push_bind(to_us(it.at)).push_bind(kind.clone());
+                        });
+                        // A key that already fired stays fired: it never fires twice.
+                        qb.push(" ON CONFLICT (key) DO NOTHING");
+                        qb.build().execute(&mut *tx).await?;
                     }
                 }
                 tx.commit().await?;
@@ -390,9 +596,10 @@ macro_rules! store_impl {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 let sql = concat!(
                     "UPDATE due_items SET lease_owner = $1, lease_until_us = $2 WHERE key IN (
-                       SELECT key FROM due_items WHERE fired_us IS NULL AND due_us <= $3
-                         AND (lease_until_us IS NULL OR lease_until_us < $4)
-                       ORDER BY due_us, key LIMIT $5 ",
+                       SELECT d.key FROM due_items d WHERE d.fired_us IS NULL AND d.due_us <= $3
+                         AND (d.lease_until_us IS NULL OR d.lease_until_us < $4)
+                         AND NOT EXISTS (SELECT 1 FROM due_items e WHERE e.seminar = d.seminar AND e.fired_us IS NULL AND e.due_us < d.due_us)
+                       ORDER BY d.due_us, d.key LIMIT $5 ",
                     $lock_clause,
                     ") RETURNING key, seminar, due_us, kind"
                 );
@@ -514,6 +721,48 @@ macro_rules! store_impl {
                 rows.iter().map(Self::outbox_from_row).collect()
             }
 
+            async fn find_outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxRow>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT * FROM outbox o");
+                outbox_where(&mut qb, q);
+                if let Some(after) = q.page.after {
+                    qb.push(if q.newest_first { " AND o.id < " } else { " AND o.id > " }).push_bind(after);
+                }
+                qb.push(if q.newest_first { " ORDER BY o.id DESC" } else { " ORDER BY o.id" });
+                push_page(&mut qb, &q.page);
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter().map(Self::outbox_from_row).collect()
+            }
+
+            async fn count_outbox(&self, q: &OutboxQuery) -> Result<i64, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT COUNT(*) AS n FROM outbox o");
+                outbox_where(&mut qb, q);
+                Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
+            }
+
+            async fn outbox_has_status(&self, status: &str) -> Result<bool, StoreError> {
+                let row = sqlx::query("SELECT id FROM outbox WHERE status = $1 LIMIT 1").bind(status).fetch_optional(&self.pool).await?;
+                Ok(row.is_some())
+            }
+
+            async fn find_events(&self, seminar: Option<&str>, page: Page) -> Result<Vec<(i64, Event)>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT id, at_us, actor, kind, seminar, data FROM events WHERE 1 = 1");
+                if let Some(s) = seminar {
+                    qb.push(" AND seminar = ").push_bind(s.to_string());
+                }
+                if let Some(after) = page.after {
+                    qb.push(" AND id > ").push_bind(after);
+                }
+                qb.push(" ORDER BY id");
+                push_page(&mut qb, &page);
+                let rows = qb.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let data: String = r.try_get("data")?;
+                        Ok((r.try_get("id")?, Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? }))
+                    })
+                    .collect()
+            }
+
             async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
                 let rows = match seminar {
                     Some(s) => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
@@ -595,6 +844,21 @@ macro_rules! store_impl {
                     None => sqlx::query("SELECT * FROM users ORDER BY email").fetch_all(&self.pool).await?,
                 };
                 rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn users_by_roles(&self, roles: &[&str]) -> Result<Vec<User>, StoreError> {
+                let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT * FROM users WHERE role IN (");
+                let mut sep = qb.separated(", ");
+                for r in roles {
+                    sep.push_bind(r.to_string());
+                }
+                qb.push(") ORDER BY email");
+                let rows = if roles.is_empty() { Vec::new() } else { qb.build().fetch_all(&self.pool).await? };
+                rows.iter().map(Self::user_from_row).collect()
+            }
+
+            async fn has_users(&self) -> Result<bool, StoreError> {
+                Ok(sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(&self.pool).await?.is_some())
             }
 
             async fn create_session(&self, token_hash: &str, user: &str, csrf: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError> {
@@ -733,6 +997,153 @@ macro_rules! store_impl {
             }
         }
     };
+}
+
+fn push_in<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, column: &str, values: &'a [String])
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if values.is_empty() {
+        qb.push(" AND 1 = 0");
+        return;
+    }
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.clone());
+    }
+    qb.push(")");
+}
+
+fn push_page<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, page: &Page)
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    // Both backends accept LIMIT/OFFSET; -1 is SQLite's "no limit", so a page without a limit
+    // but with an offset uses a very large one instead.
+    if page.limit.is_some() || page.offset > 0 {
+        qb.push(" LIMIT ").push_bind(page.limit.unwrap_or(i64::MAX));
+        if page.offset > 0 {
+            qb.push(" OFFSET ").push_bind(page.offset);
+        }
+    }
+}
+
+fn seminar_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a SeminarQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(p) = &q.program {
+        qb.push(" AND s.program = ").push_bind(p.clone());
+    }
+    if let Some(p) = &q.partner {
+        qb.push(" AND s.partner = ").push_bind(p.clone());
+    }
+    if let Some(ps) = &q.partners {
+        push_in(qb, "s.partner", ps);
+    }
+    if let Some(c) = &q.coordinator {
+        qb.push(" AND s.partner IN (SELECT id FROM partners WHERE coordinator = ")
+            .push_bind(c.clone())
+            .push(")");
+    }
+    if let Some(cities) = &q.cities {
+        push_in(qb, "s.city", cities);
+    }
+    if let Some(ids) = &q.ids {
+        push_in(qb, "s.id", ids);
+    }
+    if !q.states.is_empty() {
+        qb.push(" AND s.state IN (");
+        let mut sep = qb.separated(", ");
+        for st in &q.states {
+            sep.push_bind(st.as_str().to_string());
+        }
+        qb.push(")");
+    }
+    if let Some(t) = q.applied_before {
+        qb.push(" AND s.applied_us < ").push_bind(to_us(t));
+    }
+    if let Some(d) = q.date_from {
+        qb.push(" AND s.date >= ").push_bind(d.to_string());
+    }
+    if let Some(d) = q.date_to {
+        qb.push(" AND s.date <= ").push_bind(d.to_string());
+    }
+    if let Some(d) = q.partner_deadline_until {
+        qb.push(" AND s.partner_deadline <= ")
+            .push_bind(d.to_string());
+    }
+    if q.awaiting_review {
+        qb.push(" AND s.awaiting_review = TRUE");
+    }
+}
+
+fn partner_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a PartnerQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(ids) = &q.ids {
+        push_in(qb, "p.id", ids);
+    }
+    if let Some(c) = &q.coordinator {
+        qb.push(" AND p.coordinator = ").push_bind(c.clone());
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // The pattern is folded in Rust (Unicode) and compared with LOWER() of the column, which
+        // folds Cyrillic on PostgreSQL and ASCII on SQLite; LIKE's wildcards are taken literally.
+        let pattern = format!("%{}%", text.to_lowercase().replace(['\\', '%', '_'], ""));
+        qb.push(" AND (LOWER(p.id) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR LOWER(p.name) LIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+}
+
+fn penalty_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a PenaltyQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(v) = &q.program {
+        qb.push(" AND p.program = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.partner {
+        qb.push(" AND p.partner = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.seminar {
+        qb.push(" AND p.seminar = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.code {
+        qb.push(" AND p.code = ").push_bind(v.clone());
+    }
+    if let Some(t) = q.since {
+        qb.push(" AND p.at_us >= ").push_bind(to_us(t));
+    }
+}
+
+fn outbox_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a OutboxQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(v) = &q.status {
+        qb.push(" AND o.status = ").push_bind(v.clone());
+    }
+    if let Some(v) = &q.seminar {
+        qb.push(" AND o.seminar = ").push_bind(v.clone());
+    }
 }
 
 /// Maps each store to its sqlx database type (used by the macro's row helpers).

@@ -213,14 +213,14 @@ async fn contract(store: DynStore) {
     let first: DueItem = claimed[0].clone();
     store
         .commit(&Commit {
-            fired: Some((first.key.clone(), first.at)),
+            fired: vec![(first.key.clone(), first.at)],
             ..Default::default()
         })
         .await
         .unwrap();
     let err = store
         .commit(&Commit {
-            fired: Some((first.key.clone(), first.at)),
+            fired: vec![(first.key.clone(), first.at)],
             ..Default::default()
         })
         .await

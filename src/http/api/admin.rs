@@ -3,6 +3,7 @@
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::{AppJson, AppQuery, AppState};
+use crate::storage::{OutboxQuery, Page};
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -74,6 +75,10 @@ pub struct OutboxFilter {
     /// `pending`, `sent`, `failed`, `digest`.
     pub status: Option<String>,
     pub seminar: Option<String>,
+    /// Rows per page, 1–1000 (default 200).
+    pub limit: Option<usize>,
+    /// Keyset paging: the `id` of the last row of the previous page.
+    pub cursor: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,7 +95,8 @@ pub struct OutboxView {
     pub last_error: Option<String>,
 }
 
-/// Notifications and their delivery state (admins and coordinators).
+/// Notifications and their delivery state (admins and coordinators), oldest first, filtered and
+/// paged in SQL (`limit` up to 1000, default 200; `cursor` = the last id of the previous page).
 #[utoipa::path(get, path = "/api/admin/outbox", tag = "admin", params(OutboxFilter), responses((status = 200, body = [OutboxView])))]
 pub async fn outbox(
     State(state): State<AppState>,
@@ -98,15 +104,19 @@ pub async fn outbox(
     AppQuery(f): AppQuery<OutboxFilter>,
 ) -> ApiResult<Json<Vec<OutboxView>>> {
     auth.require_staff()?;
-    let rows = state.service.store.outbox().await?;
+    let q = OutboxQuery {
+        status: f.status.clone(),
+        seminar: f.seminar.clone(),
+        newest_first: false,
+        page: Page {
+            after: f.cursor,
+            offset: 0,
+            limit: Some(f.limit.unwrap_or(200).clamp(1, 1000) as i64),
+        },
+    };
+    let rows = state.service.store.find_outbox(&q).await?;
     Ok(Json(
         rows.into_iter()
-            .filter(|r| f.status.as_ref().is_none_or(|s| &r.status == s))
-            .filter(|r| {
-                f.seminar
-                    .as_ref()
-                    .is_none_or(|s| &r.notification.seminar == s)
-            })
             .map(|r| OutboxView {
                 id: r.id,
                 key: r.notification.key,
@@ -127,8 +137,12 @@ pub async fn outbox(
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     pub seminar: Option<String>,
+    /// Page number from 1 (offset paging; ignored with `cursor`).
     pub page: Option<usize>,
+    /// Rows per page, 1–500 (default 100).
     pub per_page: Option<usize>,
+    /// Keyset paging: the `id` of the last event of the previous page.
+    pub cursor: Option<i64>,
 }
 
 /// The audit log of every command and effect (staff), newest last, paginated.
@@ -141,12 +155,24 @@ pub async fn audit(
     auth.require_staff()?;
     let per_page = f.per_page.unwrap_or(100).clamp(1, 500);
     let page = f.page.unwrap_or(1).max(1);
-    let ev = state.service.store.events(f.seminar.as_deref()).await?;
+    let page = Page {
+        after: f.cursor,
+        offset: if f.cursor.is_some() {
+            0
+        } else {
+            ((page - 1) * per_page) as i64
+        },
+        limit: Some(per_page as i64),
+    };
+    let ev = state
+        .service
+        .store
+        .find_events(f.seminar.as_deref(), page)
+        .await?;
     Ok(Json(
         ev.into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .map(|e| crate::http::api::seminars::EventView {
+            .map(|(id, e)| crate::http::api::seminars::EventView {
+                id: Some(id),
                 at: e.at,
                 actor: e.actor,
                 kind: e.kind,

@@ -5,13 +5,15 @@ use crate::accounts::Role;
 use crate::domain::Partner;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::{AppJson, AppState};
+use crate::http::{AppJson, AppQuery, AppState};
+use crate::storage::{Page, PartnerQuery, PartnerSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 pub struct PartnerView {
@@ -33,33 +35,96 @@ async fn view(
     now: DateTime<Utc>,
 ) -> ApiResult<PartnerView> {
     let store = &state.service.store;
-    Ok(PartnerView {
-        points: store.points_balance(&p.id, now).await?,
-        bonus: if money {
-            Some(store.bonus_balance(&p.id, now).await?.to_string())
-        } else {
-            None
-        },
-        coordinator: store.partner_coordinator(&p.id).await?,
+    let summary = store
+        .find_partners(
+            &PartnerQuery {
+                ids: Some(vec![p.id.clone()]),
+                ..PartnerQuery::default()
+            },
+            now,
+        )
+        .await?
+        .into_iter()
+        .next();
+    Ok(match summary {
+        Some(s) => summary_view(s, money),
+        None => summary_view(
+            PartnerSummary {
+                partner: p,
+                coordinator: None,
+                points: 0,
+                bonus: Default::default(),
+            },
+            money,
+        ),
+    })
+}
+
+fn summary_view(s: PartnerSummary, money: bool) -> PartnerView {
+    let p = s.partner;
+    PartnerView {
+        points: s.points,
+        bonus: money.then(|| s.bonus.to_string()),
+        coordinator: s.coordinator,
         flags: p.flags().into_iter().map(String::from).collect(),
         id: p.id,
         name: p.name,
         experienced: p.experienced,
-    })
+    }
 }
 
-/// Partners sorted by active points (the rating); a partner user sees only its own company.
-#[utoipa::path(get, path = "/api/partners", tag = "partners", responses((status = 200, body = [PartnerView])))]
-pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<PartnerView>>> {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerFilter {
+    /// Part of the partner's id or name.
+    pub q: Option<String>,
+    /// Coordinator user id assigned to the partner.
+    pub coordinator: Option<String>,
+    /// Rows per page, 1–500 (default 100).
+    pub limit: Option<usize>,
+    /// Rows to skip (the rating is an ordering by points, so pages are offsets).
+    pub offset: Option<usize>,
+}
+
+/// Partners sorted by active points (the rating), with balances, read and paged in one query; a
+/// partner user sees only its own company. `X-Total-Count` holds the number of matching partners.
+#[utoipa::path(get, path = "/api/partners", tag = "partners", params(PartnerFilter), responses((status = 200, body = [PartnerView], headers(("X-Total-Count" = i64, description = "partners matching the filter")))))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppQuery(f): AppQuery<PartnerFilter>,
+) -> ApiResult<Response> {
     let now = state.clock.now();
-    let mut out = Vec::new();
-    for p in state.service.store.partners().await? {
-        if auth.user.can_access_partner(&p.id) {
-            out.push(view(&state, p, auth.user.sees_money(), now).await?);
-        }
+    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let mut q = PartnerQuery {
+        search: f.q.clone(),
+        coordinator: f.coordinator.clone(),
+        by_points: true,
+        ..PartnerQuery::default()
+    };
+    if !auth.user.is_staff() {
+        q.ids = Some(auth.user.partner.clone().into_iter().collect());
     }
-    out.sort_by(|a, b| b.points.cmp(&a.points).then_with(|| a.name.cmp(&b.name)));
-    Ok(Json(out))
+    let store = &state.service.store;
+    let total = store.count_partners(&q).await?;
+    q.page = Page {
+        after: None,
+        offset: f.offset.unwrap_or(0) as i64,
+        limit: Some(limit as i64),
+    };
+    let money = auth.user.sees_money();
+    let out: Vec<PartnerView> = store
+        .find_partners(&q, now)
+        .await?
+        .into_iter()
+        .map(|s| summary_view(s, money))
+        .collect();
+    let mut resp = Json(out).into_response();
+    resp.headers_mut().insert(
+        "x-total-count",
+        axum::http::HeaderValue::from_str(&total.to_string()).expect("digits are a valid header"),
+    );
+    Ok(resp)
 }
 
 #[derive(Deserialize, ToSchema)]

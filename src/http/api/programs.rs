@@ -3,19 +3,22 @@
 
 use super::seminars::{run_command, seminar_response};
 use crate::domain::review;
+use crate::domain::rules::SLOT_STATES;
 use crate::domain::workflow::{DeadlineRule, Round};
-use crate::domain::{Command, Program, SeminarState, StageStatus};
+use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{costs, CostView, SeminarView};
-use crate::http::{AppJson, AppState};
+use crate::http::{AppJson, AppQuery, AppState};
+use crate::storage::SeminarQuery;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 pub struct ProgramSummary {
@@ -185,15 +188,73 @@ pub struct CityRow {
     pub weeks: Vec<SlotCell>,
 }
 
-/// City × week slot occupancy (partners see cities and states, not other partners' names).
-#[utoipa::path(get, path = "/api/programs/{id}/slots", tag = "programs", params(("id" = String, Path)), responses((status = 200, body = [CityRow])))]
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct SlotFilter {
+    /// One city only.
+    pub city: Option<String>,
+    /// Cities per page, 1–500 (default 200), in alphabetical order.
+    pub limit: Option<usize>,
+    /// Cities to skip.
+    pub offset: Option<usize>,
+}
+
+/// City × week slot occupancy (partners see cities and states, not other partners' names), a
+/// page of cities at a time; `X-Total-Count` holds the number of cities.
+#[utoipa::path(get, path = "/api/programs/{id}/slots", tag = "programs", params(("id" = String, Path), SlotFilter), responses((status = 200, body = [CityRow], headers(("X-Total-Count" = i64, description = "cities with seminars")))))]
 pub async fn slots(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<CityRow>>> {
-    let p = program(&state, &id)?;
-    let seminars = state.service.store.seminars(Some(&id)).await?;
+    AppQuery(f): AppQuery<SlotFilter>,
+) -> ApiResult<Response> {
+    let (rows, total) = slot_rows(&state, &auth, &id, &f).await?;
+    let mut resp = Json(rows).into_response();
+    resp.headers_mut().insert(
+        "x-total-count",
+        axum::http::HeaderValue::from_str(&total.to_string()).expect("digits are a valid header"),
+    );
+    Ok(resp)
+}
+
+/// A page of the slot grid and the number of cities in all (the dashboard shows the same).
+pub async fn slot_rows(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    f: &SlotFilter,
+) -> ApiResult<(Vec<CityRow>, usize)> {
+    let p = program(state, id)?;
+    let store = &state.service.store;
+    // Cities come from counts in SQL; only the seminars of the page's cities are read.
+    let mut all_cities: Vec<String> = store
+        .seminar_cells(id)
+        .await?
+        .into_iter()
+        .map(|c| c.city)
+        .filter(|c| f.city.as_ref().is_none_or(|x| x == c))
+        .collect();
+    all_cities.dedup();
+    let total = all_cities.len();
+    let page: Vec<String> = all_cities
+        .into_iter()
+        .skip(f.offset.unwrap_or(0))
+        .take(f.limit.unwrap_or(200).clamp(1, 500))
+        .collect();
+    let seminars: Vec<Seminar> = if page.is_empty() {
+        vec![]
+    } else {
+        store
+            .find_seminars(&SeminarQuery {
+                program: Some(id.to_string()),
+                cities: Some(page.clone()),
+                ..SeminarQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
+    };
     let mut cities: BTreeMap<String, Vec<SlotCell>> = BTreeMap::new();
     for s in &seminars {
         cities.entry(s.city.clone()).or_insert_with(|| {
@@ -250,11 +311,12 @@ pub async fn slots(
             }
         }
     }
-    Ok(Json(
+    Ok((
         cities
             .into_iter()
             .map(|(city, weeks)| CityRow { city, weeks })
             .collect(),
+        total,
     ))
 }
 
@@ -265,6 +327,8 @@ pub struct QueuedApplication {
     pub city: String,
     pub date: NaiveDate,
     pub review_day: NaiveDate,
+    /// When the application arrived.
+    pub applied_at: chrono::DateTime<chrono::Utc>,
     pub experienced: bool,
     /// What the engine would decide now: `approve` or a refusal code.
     pub suggestion: String,
@@ -298,14 +362,55 @@ pub async fn review_queue(
     auth.require_staff()?;
     let p = program(&state, &id)?;
     let now = state.clock.now();
-    let seminars = state.service.store.seminars(Some(&id)).await?;
-    let partners: BTreeMap<String, crate::domain::Partner> = state
-        .service
-        .store
-        .partners()
+    let store = &state.service.store;
+    // Pending applications, the seminars holding slots in their cities, and the seminars with a
+    // submission waiting: each an indexed read, never the whole season.
+    let applied: Vec<Seminar> = store
+        .find_seminars(&SeminarQuery {
+            program: Some(id.clone()),
+            states: vec![SeminarState::Applied],
+            ..SeminarQuery::default()
+        })
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let mut cities: Vec<String> = applied.iter().map(|s| s.city.clone()).collect();
+    cities.sort();
+    cities.dedup();
+    let mut seminars = applied.clone();
+    if !cities.is_empty() {
+        seminars.extend(
+            store
+                .find_seminars(&SeminarQuery {
+                    program: Some(id.clone()),
+                    cities: Some(cities),
+                    states: SLOT_STATES.to_vec(),
+                    ..SeminarQuery::default()
+                })
+                .await?
+                .into_iter()
+                .map(|(_, s)| s),
+        );
+    }
+    let mut partner_ids: Vec<String> = applied.iter().map(|s| s.partner.clone()).collect();
+    partner_ids.sort();
+    partner_ids.dedup();
+    let partners: BTreeMap<String, crate::domain::Partner> = store
+        .partners_by_ids(&partner_ids)
         .await?
         .into_iter()
         .map(|p| (p.id.clone(), p))
+        .collect();
+    let waiting: Vec<Seminar> = store
+        .find_seminars(&SeminarQuery {
+            program: Some(id.clone()),
+            awaiting_review: true,
+            ..SeminarQuery::default()
+        })
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
         .collect();
     let today = crate::domain::deadline::local_date(p.tz, now);
     let mut due = review::queue(p, &seminars, today + chrono::Duration::days(366))
@@ -344,12 +449,13 @@ pub async fn review_queue(
             city: s.city,
             date: s.date,
             review_day: day,
+            applied_at: s.applied_at,
             experienced: exp,
             suggestion,
         });
     }
     let mut submissions = Vec::new();
-    for s in seminars.iter().filter(|s| s.state.is_active()) {
+    for s in waiting.iter().filter(|s| s.state.is_active()) {
         for st in &p.wf.stages {
             if s.stages
                 .get(&st.id)

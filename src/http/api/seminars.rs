@@ -8,9 +8,10 @@ use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
 use crate::http::{AppJson, AppQuery, AppState, OptionalJson};
+use crate::storage::{Page, PenaltyQuery, SeminarQuery};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,8 +63,14 @@ pub struct SeminarFilter {
     pub state: Option<String>,
     /// Coordinator user id assigned to the partner.
     pub coordinator: Option<String>,
+    /// Page number from 1 (offset paging; ignored with `cursor`).
     pub page: Option<usize>,
+    /// Rows per page, 1–200 (default 50).
     pub per_page: Option<usize>,
+    /// Same as `per_page` (the name the other lists use).
+    pub limit: Option<usize>,
+    /// Keyset paging: the `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -72,64 +79,97 @@ pub struct SeminarPage {
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<i64>,
 }
 
-/// Seminars the caller may see, filtered and paginated (`page` from 1, `per_page` up to 200).
+/// Seminars the caller may see, filtered, sorted (creation order) and paged in SQL (`page` from
+/// 1 or `cursor`, `per_page`/`limit` up to 200).
 #[utoipa::path(get, path = "/api/seminars", tag = "seminars", params(SeminarFilter), responses((status = 200, body = SeminarPage)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     AppQuery(f): AppQuery<SeminarFilter>,
 ) -> ApiResult<Json<SeminarPage>> {
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 200);
+    let per_page = f.limit.or(f.per_page).unwrap_or(50).clamp(1, 200);
     let page = f.page.unwrap_or(1).max(1);
+    let mut states = Vec::new();
     if let Some(st) = &f.state {
-        if crate::domain::SeminarState::parse(st).is_none() {
-            return Err(ApiError::bad(format!(
-                "state: неизвестное состояние «{st}»"
-            )));
+        match crate::domain::SeminarState::parse(st) {
+            Some(x) => states.push(x),
+            None => {
+                return Err(ApiError::bad(format!(
+                    "state: неизвестное состояние «{st}»"
+                )))
+            }
         }
     }
+    let Some(partner) = visible_partner(&auth, f.partner.clone()) else {
+        return Ok(Json(SeminarPage {
+            items: vec![],
+            total: 0,
+            page,
+            per_page,
+            next_cursor: None,
+        }));
+    };
+    let mut q = SeminarQuery {
+        program: f.program.clone(),
+        partner,
+        coordinator: f.coordinator.clone(),
+        cities: f.city.clone().map(|c| vec![c]),
+        states,
+        ..SeminarQuery::default()
+    };
     let store = &state.service.store;
-    let mut coordinator_partners = None;
-    if let Some(c) = &f.coordinator {
-        let assigned = store.partner_coordinators().await?;
-        coordinator_partners = Some(
-            assigned
-                .into_iter()
-                .filter(|(_, co)| co == c)
-                .map(|(p, _)| p)
-                .collect::<Vec<_>>(),
-        );
-    }
-    let all: Vec<Seminar> = store
-        .seminars(f.program.as_deref())
-        .await?
-        .into_iter()
-        .filter(|s| auth.user.can_access_partner(&s.partner))
-        .filter(|s| f.partner.as_ref().is_none_or(|p| &s.partner == p))
-        .filter(|s| f.city.as_ref().is_none_or(|c| &s.city == c))
-        .filter(|s| f.state.as_ref().is_none_or(|x| s.state.as_str() == x))
-        .filter(|s| {
-            coordinator_partners
-                .as_ref()
-                .is_none_or(|v| v.contains(&s.partner))
+    let total = store.count_seminars(&q).await? as usize;
+    q.page = Page {
+        after: f.cursor,
+        offset: if f.cursor.is_some() {
+            0
+        } else {
+            ((page - 1) * per_page) as i64
+        },
+        limit: Some(per_page as i64 + 1),
+    };
+    let mut rows = store.find_seminars(&q).await?;
+    let more = rows.len() > per_page;
+    rows.truncate(per_page);
+    let next_cursor = if more {
+        rows.last().map(|(c, _)| *c)
+    } else {
+        None
+    };
+    let now = state.clock.now();
+    let items = rows
+        .iter()
+        .filter_map(|(_, s)| {
+            state
+                .service
+                .program(&s.program)
+                .map(|p| seminar_view(p, s, &auth.user, now))
         })
         .collect();
-    let now = state.clock.now();
-    let total = all.len();
-    let mut items = vec![];
-    for s in all.iter().skip((page - 1) * per_page).take(per_page) {
-        if let Some(p) = state.service.program(&s.program) {
-            items.push(seminar_view(p, s, &auth.user, now));
-        }
-    }
     Ok(Json(SeminarPage {
         items,
         total,
         page,
         per_page,
+        next_cursor,
     }))
+}
+
+/// The partner filter a caller may use: staff any (or none), a partner user only its own.
+/// `None` when the caller asked for another partner's rows (an empty answer, not an error).
+pub fn visible_partner(auth: &Auth, asked: Option<String>) -> Option<Option<String>> {
+    if auth.user.is_staff() {
+        return Some(asked);
+    }
+    let own = auth.user.partner.clone();
+    match asked {
+        Some(p) if Some(&p) != own.as_ref() => None,
+        _ => Some(Some(own.unwrap_or_default())),
+    }
 }
 
 /// One seminar with its stage timeline, versions, penalties and results.
@@ -528,6 +568,10 @@ pub async fn accept_report(
 
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
+    /// The event's place in the audit log (the audit list's `cursor`); absent in a seminar's
+    /// own history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub at: DateTime<Utc>,
     pub actor: String,
     pub kind: String,
@@ -549,6 +593,7 @@ pub async fn events(
     Ok(Json(
         ev.into_iter()
             .map(|e| EventView {
+                id: None,
                 at: e.at,
                 actor: e.actor,
                 kind: e.kind,
@@ -586,41 +631,63 @@ pub async fn download(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PenaltyFilter {
+    pub program: Option<String>,
     pub partner: Option<String>,
     pub seminar: Option<String>,
     pub code: Option<String>,
+    /// Rows per page, 1–1000 (default 200).
+    pub limit: Option<usize>,
+    /// Keyset paging: the `X-Next-Cursor` header of the previous page.
+    pub cursor: Option<i64>,
 }
 
-/// Booked penalties with their reasons, newest first.
-#[utoipa::path(get, path = "/api/penalties", tag = "seminars", params(PenaltyFilter), responses((status = 200, body = [PenaltyView])))]
+/// Booked penalties with their reasons, newest first, filtered and paged in SQL; when more rows
+/// follow, the `X-Next-Cursor` response header holds the `cursor` of the next page.
+#[utoipa::path(get, path = "/api/penalties", tag = "seminars", params(PenaltyFilter), responses((status = 200, body = [PenaltyView], headers(("X-Next-Cursor" = i64, description = "cursor of the next page, when there is one")))))]
 pub async fn penalties(
     State(state): State<AppState>,
     auth: Auth,
     AppQuery(f): AppQuery<PenaltyFilter>,
-) -> ApiResult<Json<Vec<PenaltyView>>> {
-    let store = &state.service.store;
-    let mut out = vec![];
-    let seminars = store.seminars(None).await?;
-    for s in seminars
+) -> ApiResult<Response> {
+    let limit = f.limit.unwrap_or(200).clamp(1, 1000);
+    let Some(partner) = visible_partner(&auth, f.partner.clone()) else {
+        return Ok(Json(Vec::<PenaltyView>::new()).into_response());
+    };
+    let q = PenaltyQuery {
+        program: f.program.clone(),
+        partner,
+        seminar: f.seminar.clone(),
+        code: f.code.clone(),
+        since: None,
+        page: Page {
+            after: f.cursor,
+            offset: 0,
+            limit: Some(limit as i64 + 1),
+        },
+    };
+    let mut rows = state.service.store.find_penalties(&q).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|r| r.seq)
+    } else {
+        None
+    };
+    let out: Vec<PenaltyView> = rows
         .iter()
-        .filter(|s| auth.user.can_access_partner(&s.partner))
-    {
-        if f.partner.as_ref().is_some_and(|p| p != &s.partner)
-            || f.seminar.as_ref().is_some_and(|x| x != &s.id)
-        {
-            continue;
-        }
-        let Some(p) = state.service.program(&s.program) else {
-            continue;
-        };
-        for pen in s
-            .penalties
-            .iter()
-            .filter(|p| f.code.as_ref().is_none_or(|c| c == &p.code))
-        {
-            out.push(penalty_view(p, &s.id, pen));
-        }
+        .filter_map(|r| {
+            state
+                .service
+                .program(&r.program)
+                .map(|p| penalty_view(p, &r.seminar, &r.penalty))
+        })
+        .collect();
+    let mut resp = Json(out).into_response();
+    if let Some(c) = next {
+        resp.headers_mut().insert(
+            "x-next-cursor",
+            header::HeaderValue::from_str(&c.to_string()).expect("digits are a valid header"),
+        );
     }
-    out.sort_by_key(|p| std::cmp::Reverse(p.at));
-    Ok(Json(out))
+    Ok(resp)
 }

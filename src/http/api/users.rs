@@ -149,14 +149,13 @@ pub async fn create_user(
 pub async fn list_users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<User>>> {
     let users = match auth.user.role {
         Role::Admin => state.service.store.users(None).await?,
-        Role::Coordinator => state
-            .service
-            .store
-            .users(None)
-            .await?
-            .into_iter()
-            .filter(|u| u.role != Role::Admin)
-            .collect(),
+        Role::Coordinator => {
+            state
+                .service
+                .store
+                .users_by_roles(&[Role::Coordinator.as_str(), Role::Partner.as_str()])
+                .await?
+        }
         Role::Partner => {
             state
                 .service

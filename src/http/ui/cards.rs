@@ -12,12 +12,21 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Partner id → company name.
-pub async fn partner_names(state: &AppState) -> Result<BTreeMap<String, String>, StoreError> {
+/// Partner id → company name, for the partners a page shows (one query, never all partners).
+pub async fn partner_names<'a>(
+    state: &AppState,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     Ok(state
         .service
         .store
-        .partners()
+        .partners_by_ids(&ids)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))

@@ -3,21 +3,20 @@
 //! oldest deadline first), deadlines of the next 14 days, overdue items, recent penalties and
 //! every seminar — filtered by city, partner and coordinator.
 
-use super::cards::{
-    name_of, partner_names, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow,
-};
+use super::cards::{name_of, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
 use super::format;
 use super::page::{
     check_csrf, render, see_other, with_done, FormData, Page, UiError, UiResult, Viewer,
 };
 use crate::accounts::Role;
 use crate::domain::deadline::local_date;
-use crate::domain::{Command, Seminar};
+use crate::domain::{Command, Seminar, SeminarState};
 use crate::http::api::programs::{self as api_programs, program};
 use crate::http::api::seminars::run_command;
 use crate::http::error::ApiError;
 use crate::http::views::seminar_view;
 use crate::http::AppState;
+use crate::storage::{Page as StorePage, PartnerQuery, PenaltyQuery, SeminarQuery};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::{Form, Json};
@@ -86,6 +85,10 @@ pub struct Filter {
     partner: Option<String>,
     coordinator: Option<String>,
     done: Option<String>,
+    /// Page of the seminar list (from 1).
+    page: Option<usize>,
+    /// Page of the city grid (from 1).
+    grid: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -165,10 +168,12 @@ struct Dashboard {
     path: String,
     filtered: bool,
     cities: Vec<Opt>,
-    partners: Vec<Opt>,
+    /// The partner filter as typed (an id or part of a name).
+    partner_filter: String,
     coordinators: Vec<Opt>,
     weeks: Vec<String>,
     grid: Vec<GridRow>,
+    grid_pager: Option<Pager>,
     groups: Vec<AppGroup>,
     any_due_group: bool,
     waiting: Vec<Waiting>,
@@ -176,6 +181,8 @@ struct Dashboard {
     overdue: Vec<DeadlineItem>,
     penalties: Vec<PenaltyUi>,
     seminars: Vec<SeminarRow>,
+    seminars_total: usize,
+    seminars_pager: Option<Pager>,
 }
 
 fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str>) -> Vec<Opt> {
@@ -199,7 +206,48 @@ fn cell_label(status: &str) -> &'static str {
     }
 }
 
-/// `/programs/{id}`: the dashboard.
+/// Seminars per page of the dashboard's list, and cities per page of its grid.
+const SEMINARS_PER_PAGE: usize = 50;
+const CITIES_PER_PAGE: usize = 30;
+
+/// Links to the previous and next page of a list, keeping the other query parameters.
+#[derive(Serialize)]
+struct Pager {
+    label: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+fn pager(
+    path: &str,
+    params: &[(&str, String)],
+    key: &str,
+    page: usize,
+    per: usize,
+    total: usize,
+) -> Option<Pager> {
+    let pages = total.div_ceil(per).max(1);
+    if pages <= 1 {
+        return None;
+    }
+    let link = |n: usize| {
+        let mut q: Vec<String> = params
+            .iter()
+            .filter(|(k, v)| *k != key && !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", format::url_encode(v)))
+            .collect();
+        q.push(format!("{key}={n}"));
+        format!("{path}?{}", q.join("&"))
+    };
+    Some(Pager {
+        label: format!("страница {page} из {pages}"),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    })
+}
+
+/// `/programs/{id}`: the dashboard. Every section is one indexed read of what it shows (the
+/// grid and the seminar list a page at a time), never the whole season.
 pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
@@ -211,50 +259,191 @@ pub async fn show(
     let store = &state.service.store;
     let now = state.clock.now();
     let today = local_date(prog.tz, now);
-    let names = partner_names(&state).await?;
-    let experienced: BTreeSet<String> = store
-        .partners()
-        .await?
-        .into_iter()
-        .filter(|p| p.experienced)
-        .map(|p| p.id)
-        .collect();
-    let seminars = store.seminars(Some(&id)).await?;
-    let empty = |o: &Option<String>| o.clone().filter(|x| !x.is_empty());
+    let empty = |o: &Option<String>| o.clone().filter(|x| !x.trim().is_empty());
     let (city_f, partner_f, coord_f) = (empty(&f.city), empty(&f.partner), empty(&f.coordinator));
 
-    let coordinator_of = store.partner_coordinators().await?;
-    let keep = |s: &Seminar| {
-        city_f.as_ref().is_none_or(|c| &s.city == c)
-            && partner_f.as_ref().is_none_or(|p| &s.partner == p)
-            && coord_f
-                .as_ref()
-                .is_none_or(|c| coordinator_of.get(&s.partner) == Some(c))
+    // The partner filter takes an id or part of a name.
+    let partner_ids: Option<Vec<String>> = match &partner_f {
+        None => None,
+        Some(text) => {
+            let text = text.trim();
+            if store.partner(text).await?.is_some() {
+                Some(vec![text.to_string()])
+            } else {
+                let q = PartnerQuery {
+                    search: Some(text.to_string()),
+                    page: StorePage::first(100),
+                    ..PartnerQuery::default()
+                };
+                Some(
+                    store
+                        .find_partners(&q, now)
+                        .await?
+                        .into_iter()
+                        .map(|p| p.partner.id)
+                        .collect(),
+                )
+            }
+        }
     };
-    let by_id: BTreeMap<&str, &Seminar> = seminars.iter().map(|s| (s.id.as_str(), s)).collect();
-    let kept = |sid: &str| by_id.get(sid).is_some_and(|s| keep(s));
+    let base = SeminarQuery {
+        program: Some(id.clone()),
+        partners: partner_ids.clone(),
+        coordinator: coord_f.clone(),
+        cities: city_f.clone().map(|c| vec![c]),
+        ..SeminarQuery::default()
+    };
+    let keep = |partner: &str, city: &str, coordinator: Option<&String>| {
+        city_f.as_ref().is_none_or(|c| c == city)
+            && partner_ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|p| p == partner))
+            && coord_f.as_ref().is_none_or(|c| coordinator == Some(c))
+    };
 
-    // Filter choices.
-    let cities: BTreeSet<String> = seminars.iter().map(|s| s.city.clone()).collect();
-    let staff: Vec<(String, String)> = store
-        .users(None)
+    // Filter choices: cities from counts in SQL, staff from the staff accounts.
+    let cities: BTreeSet<String> = store
+        .seminar_cells(&id)
         .await?
         .into_iter()
-        .filter(|u| matches!(u.role, Role::Coordinator | Role::Admin) && !u.disabled)
+        .map(|c| c.city)
+        .collect();
+    let staff: Vec<(String, String)> = store
+        .users_by_roles(&[Role::Coordinator.as_str(), Role::Admin.as_str()])
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
         .map(|u| (u.id, u.name))
         .collect();
 
-    // Slot grid (the API's view, names instead of ids).
-    let Json(rows) = api_programs::slots(State(state.clone()), v.auth(), Path(id.clone())).await?;
+    // Slot grid: a page of cities (the API's view).
+    let grid_page = f.grid.unwrap_or(1).max(1);
+    let slot_filter = api_programs::SlotFilter {
+        city: city_f.clone(),
+        limit: Some(CITIES_PER_PAGE),
+        offset: Some((grid_page - 1) * CITIES_PER_PAGE),
+    };
+    let (rows, cities_total) =
+        api_programs::slot_rows(&state, &v.auth(), &id, &slot_filter).await?;
+
+    // Review queue (applications and waiting submissions).
+    let Json(queue) =
+        api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
+
+    // Deadlines and overdue items the partners hold: only seminars whose earliest held deadline
+    // falls within 14 days (or has passed).
+    let horizon = today + Duration::days(14);
+    let attention = store
+        .find_seminars(&SeminarQuery {
+            states: vec![SeminarState::Preparing, SeminarState::Held],
+            partner_deadline_until: Some(horizon),
+            ..base.clone()
+        })
+        .await?;
+
+    // Penalties of the last 30 days, newest first.
+    let recent_rows = store
+        .find_penalties(&PenaltyQuery {
+            program: Some(id.clone()),
+            since: Some(now - Duration::days(30)),
+            partner: partner_ids
+                .as_ref()
+                .filter(|v| v.len() == 1)
+                .map(|v| v[0].clone()),
+            page: StorePage::first(200),
+            ..PenaltyQuery::default()
+        })
+        .await?;
+    let mut penalty_seminar_ids: Vec<String> =
+        recent_rows.iter().map(|r| r.seminar.clone()).collect();
+    penalty_seminar_ids.sort();
+    penalty_seminar_ids.dedup();
+    let penalty_seminars: BTreeMap<String, Seminar> = if penalty_seminar_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        store
+            .find_seminars(&SeminarQuery {
+                ids: Some(penalty_seminar_ids),
+                ..SeminarQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|(_, s)| (s.id.clone(), s))
+            .collect()
+    };
+
+    // The seminar list: one page, by date.
+    let page = f.page.unwrap_or(1).max(1);
+    let seminars_total = store.count_seminars(&base).await? as usize;
+    let listed: Vec<Seminar> = store
+        .find_seminars(&SeminarQuery {
+            by_date: true,
+            page: StorePage {
+                after: None,
+                offset: ((page - 1) * SEMINARS_PER_PAGE) as i64,
+                limit: Some(SEMINARS_PER_PAGE as i64),
+            },
+            ..base.clone()
+        })
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+
+    // One read for the names, experience and coordinators of every partner on the page.
+    let mut shown: Vec<String> = rows
+        .iter()
+        .flat_map(|r| {
+            r.weeks
+                .iter()
+                .flat_map(|w| w.seminars.iter().map(|x| x.partner.clone()))
+        })
+        .chain(queue.applications.iter().map(|a| a.partner.clone()))
+        .chain(queue.submissions.iter().map(|w| w.partner.clone()))
+        .chain(attention.iter().map(|(_, s)| s.partner.clone()))
+        .chain(penalty_seminars.values().map(|s| s.partner.clone()))
+        .chain(listed.iter().map(|s| s.partner.clone()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    shown.sort();
+    shown.dedup();
+    let summaries = if shown.is_empty() {
+        vec![]
+    } else {
+        store
+            .find_partners(
+                &PartnerQuery {
+                    ids: Some(shown),
+                    ..PartnerQuery::default()
+                },
+                now,
+            )
+            .await?
+    };
+    let names: BTreeMap<String, String> = summaries
+        .iter()
+        .map(|p| (p.partner.id.clone(), p.partner.name.clone()))
+        .collect();
+    let coordinator_of: BTreeMap<&str, &String> = summaries
+        .iter()
+        .filter_map(|p| p.coordinator.as_ref().map(|c| (p.partner.id.as_str(), c)))
+        .collect();
+    let experienced: BTreeSet<&str> = summaries
+        .iter()
+        .filter(|p| p.partner.experienced)
+        .map(|p| p.partner.id.as_str())
+        .collect();
+    let kept =
+        |partner: &str, city: &str| keep(partner, city, coordinator_of.get(partner).copied());
+
     let grid = rows
         .into_iter()
-        .filter(|r| city_f.as_ref().is_none_or(|c| &r.city == c))
         .filter(|r| {
             (partner_f.is_none() && coord_f.is_none())
                 || r.weeks
                     .iter()
                     .flat_map(|w| w.seminars.iter())
-                    .any(|x| kept(&x.id))
+                    .any(|x| kept(&x.partner, &r.city))
         })
         .map(|r| GridRow {
             city: r.city,
@@ -268,15 +457,13 @@ pub async fn show(
                         .seminars
                         .iter()
                         .map(|x| {
-                            let st = by_id.get(x.id.as_str());
+                            let st = SeminarState::parse(&x.state);
                             CellSeminar {
                                 href: (!x.id.is_empty()).then(|| format!("/seminars/{}", x.id)),
                                 partner_name: name_of(&names, &x.partner),
                                 date: format::day_month(x.date),
-                                state_label: st.map(|s| s.state.label()).unwrap_or("").into(),
-                                tone: st
-                                    .map(|s| super::cards::state_tone(s.state))
-                                    .unwrap_or("muted"),
+                                state_label: st.map(|s| s.label()).unwrap_or("").into(),
+                                tone: st.map(super::cards::state_tone).unwrap_or("muted"),
                             }
                         })
                         .collect(),
@@ -285,11 +472,12 @@ pub async fn show(
         })
         .collect();
 
-    // Review queue.
-    let Json(queue) =
-        api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
     let mut groups: Vec<AppGroup> = vec![];
-    for a in queue.applications.into_iter().filter(|a| kept(&a.seminar)) {
+    for a in queue
+        .applications
+        .into_iter()
+        .filter(|a| kept(&a.partner, &a.city))
+    {
         let mut item = QueuedApp {
             order: 1,
             href: format!("/seminars/{}", a.seminar),
@@ -311,15 +499,12 @@ pub async fn show(
             },
             priority_reason: format!(
                 "{}; заявка подана {}",
-                if experienced.contains(&a.partner) {
+                if experienced.contains(a.partner.as_str()) {
                     "есть опыт проведения семинаров — рассматривается раньше"
                 } else {
                     "опыта семинаров нет"
                 },
-                by_id
-                    .get(a.seminar.as_str())
-                    .map(|s| format::instant(prog.tz, s.applied_at))
-                    .unwrap_or_default()
+                format::instant(prog.tz, a.applied_at)
             ),
             seminar: a.seminar,
         };
@@ -339,7 +524,7 @@ pub async fn show(
     let waiting = queue
         .submissions
         .into_iter()
-        .filter(|w| kept(&w.seminar))
+        .filter(|w| kept(&w.partner, &w.city))
         .map(|w| Waiting {
             href: format!("/seminars/{}#stage-{}", w.seminar, w.stage),
             partner_name: name_of(&names, &w.partner),
@@ -350,10 +535,9 @@ pub async fn show(
         })
         .collect();
 
-    // Deadlines and overdue items the partners hold.
     let mut upcoming = vec![];
     let mut overdue = vec![];
-    for s in seminars.iter().filter(|s| s.state.is_active() && keep(s)) {
+    for (_, s) in &attention {
         let view = seminar_view(prog, s, &v.user, now);
         for st in view
             .stages
@@ -374,7 +558,7 @@ pub async fn show(
             };
             if st.days_late.is_some() {
                 overdue.push((st.deadline, item));
-            } else if st.deadline <= today + Duration::days(14) {
+            } else if st.deadline <= horizon {
                 upcoming.push((st.deadline, item));
             }
         }
@@ -382,23 +566,23 @@ pub async fn show(
     upcoming.sort_by_key(|(d, _)| *d);
     overdue.sort_by_key(|(d, _)| *d);
 
-    // Penalties of the last 30 days, newest first.
-    let since = now - Duration::days(30);
-    let mut recent: Vec<(chrono::DateTime<chrono::Utc>, PenaltyUi)> = seminars
+    let recent: Vec<PenaltyUi> = recent_rows
         .iter()
-        .filter(|s| keep(s))
-        .flat_map(|s| {
-            s.penalties
-                .iter()
-                .filter(|p| p.at >= since && p.at <= now)
-                .map(|p| (p.at, penalty_ui(prog, s, p, &names)))
+        .filter(|r| r.penalty.at <= now)
+        .filter_map(|r| {
+            let s = penalty_seminars.get(&r.seminar)?;
+            kept(&s.partner, &s.city).then(|| penalty_ui(prog, s, &r.penalty, &names))
         })
         .collect();
-    recent.sort_by_key(|p| std::cmp::Reverse(p.0));
 
-    let mut rows: Vec<&Seminar> = seminars.iter().filter(|s| keep(s)).collect();
-    rows.sort_by(|a, b| a.date.cmp(&b.date).then(a.city.cmp(&b.city)));
     let path = format!("/programs/{id}");
+    let params = [
+        ("city", city_f.clone().unwrap_or_default()),
+        ("partner", partner_f.clone().unwrap_or_default()),
+        ("coordinator", coord_f.clone().unwrap_or_default()),
+        ("page", page.to_string()),
+        ("grid", grid_page.to_string()),
+    ];
     let data = Dashboard {
         program_id: id.clone(),
         program_name: prog.wf.name.clone(),
@@ -407,10 +591,7 @@ pub async fn show(
             cities.into_iter().map(|c| (c.clone(), c)),
             city_f.as_deref(),
         ),
-        partners: opts(
-            names.iter().map(|(k, n)| (k.clone(), n.clone())),
-            partner_f.as_deref(),
-        ),
+        partner_filter: partner_f.clone().unwrap_or_default(),
         coordinators: opts(staff, coord_f.as_deref()),
         weeks: prog
             .wf
@@ -420,16 +601,33 @@ pub async fn show(
             .map(|w| week_name(prog, &w.id))
             .collect(),
         grid,
+        grid_pager: pager(
+            &path,
+            &params,
+            "grid",
+            grid_page,
+            CITIES_PER_PAGE,
+            cities_total,
+        ),
         any_due_group: groups.iter().any(|g| g.due),
         groups,
         waiting,
         upcoming: upcoming.into_iter().map(|(_, i)| i).collect(),
         overdue: overdue.into_iter().map(|(_, i)| i).collect(),
-        penalties: recent.into_iter().map(|(_, p)| p).collect(),
-        seminars: rows
-            .into_iter()
+        penalties: recent,
+        seminars: listed
+            .iter()
             .map(|s| seminar_row(prog, s, &v.user, now, &names))
             .collect(),
+        seminars_total,
+        seminars_pager: pager(
+            &path,
+            &params,
+            "page",
+            page,
+            SEMINARS_PER_PAGE,
+            seminars_total,
+        ),
         path,
     };
     Ok(render(

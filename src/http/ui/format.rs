@@ -152,6 +152,20 @@ pub fn parse_money(s: &str) -> Result<Kopecks, String> {
         .map_err(|_| format!("«{s}» — не сумма в рублях; пример: 48000 или 48000,50"))
 }
 
+/// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
+pub fn url_encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

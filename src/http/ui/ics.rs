@@ -4,10 +4,12 @@
 
 use super::format;
 use crate::accounts::{Role, User};
-use crate::domain::{Program, Seminar, SeminarState};
+use crate::domain::rules::SLOT_STATES;
+use crate::domain::{Program, Seminar};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::seminar_view;
 use crate::http::AppState;
+use crate::storage::{PartnerQuery, SeminarQuery};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -94,44 +96,42 @@ pub fn calendar(name: &str, stamp: DateTime<Utc>, events: &[DayEvent]) -> String
     out
 }
 
+/// How far back a feed reaches: deadlines of seminars older than this are history, not plans.
+const FEED_PAST_DAYS: i64 = 120;
+
 /// The seminars a user's calendar shows: the partner's own; a coordinator's assigned partners'
-/// (all when none is assigned); everything for admins. Only approved ones have deadlines.
-async fn seminars_of(state: &AppState, user: &User) -> ApiResult<Vec<Seminar>> {
+/// (all when none is assigned); everything for admins. Only approved ones have deadlines, and
+/// seminars that ended long ago are left out; filtered in SQL.
+async fn seminars_of(
+    state: &AppState,
+    user: &User,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Vec<Seminar>> {
     let store = &state.service.store;
-    let all: Vec<Seminar> = store
-        .seminars(None)
-        .await?
-        .into_iter()
-        .filter(|s| {
-            matches!(
-                s.state,
-                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
-            )
-        })
-        .collect();
-    Ok(match user.role {
-        Role::Partner => all
-            .into_iter()
-            .filter(|s| user.partner.as_deref() == Some(s.partner.as_str()))
-            .collect(),
-        Role::Admin => all,
+    let mut q = SeminarQuery {
+        states: SLOT_STATES.to_vec(),
+        date_from: Some(now.date_naive() - Duration::days(FEED_PAST_DAYS)),
+        ..SeminarQuery::default()
+    };
+    match user.role {
+        Role::Partner => q.partner = Some(user.partner.clone().unwrap_or_default()),
+        Role::Admin => {}
         Role::Coordinator => {
-            let mine: Vec<String> = store
-                .partner_coordinators()
-                .await?
-                .into_iter()
-                .filter(|(_, c)| *c == user.id)
-                .map(|(p, _)| p)
-                .collect();
-            if mine.is_empty() {
-                all
-            } else {
-                all.into_iter()
-                    .filter(|s| mine.contains(&s.partner))
-                    .collect()
+            let assigned = PartnerQuery {
+                coordinator: Some(user.id.clone()),
+                ..PartnerQuery::default()
+            };
+            if store.count_partners(&assigned).await? > 0 {
+                q.coordinator = Some(user.id.clone());
             }
         }
-    })
+    }
+    Ok(store
+        .find_seminars(&q)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect())
 }
 
 fn seminar_events(
@@ -213,9 +213,11 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         .next()
         .unwrap_or("seminarflow")
         .to_string();
-    let names = super::cards::partner_names(&state).await?;
+    let seminars = seminars_of(&state, &user, now).await?;
+    let names =
+        super::cards::partner_names(&state, seminars.iter().map(|s| s.partner.as_str())).await?;
     let mut events = vec![];
-    for s in seminars_of(&state, &user).await? {
+    for s in seminars {
         let Some(prog) = state.service.program(&s.program) else {
             continue;
         };

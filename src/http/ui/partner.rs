@@ -15,6 +15,7 @@ use crate::domain::{Command, Program, RefusalCode, Seminar, SeminarState};
 use crate::http::api::seminars::run_command;
 use crate::http::error::ApiError;
 use crate::http::AppState;
+use crate::storage::SeminarQuery;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
@@ -31,14 +32,20 @@ fn own_partner(v: &Viewer) -> Result<String, UiError> {
     })
 }
 
+/// The partner's own seminars in every program, in creation order (read by the indexed
+/// partner column).
 async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, UiError> {
+    let q = SeminarQuery {
+        partner: Some(partner.to_string()),
+        ..SeminarQuery::default()
+    };
     Ok(state
         .service
         .store
-        .seminars(None)
+        .find_seminars(&q)
         .await?
         .into_iter()
-        .filter(|s| s.partner == partner)
+        .map(|(_, s)| s)
         .collect())
 }
 
@@ -73,9 +80,9 @@ pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQu
     let partner = own_partner(&v)?;
     let store = &state.service.store;
     let now = state.clock.now();
-    let names = partner_names(&state).await?;
     let mut seminars = own_seminars(&state, &partner).await?;
     seminars.sort_by_key(|s| s.date);
+    let names = partner_names(&state, [partner.as_str()]).await?;
     let (mut active, mut finished) = (vec![], vec![]);
     for s in &seminars {
         let Some(prog) = state.service.program(&s.program) else {
@@ -170,31 +177,41 @@ async fn city_weeks(
     prog: &Program,
     selected: Option<&str>,
 ) -> Result<Vec<CityFree>, UiError> {
-    let all = state.service.store.seminars(Some(prog.id())).await?;
-    let mut cities: Vec<String> = all.iter().map(|s| s.city.clone()).collect();
+    // Counted per city, week and state in SQL: the page never loads the season's seminars.
+    let cells = state.service.store.seminar_cells(prog.id()).await?;
+    let mut cities: Vec<String> = cells.iter().map(|c| c.city.clone()).collect();
     if let Some(c) = selected.filter(|c| !c.is_empty()) {
         cities.push(c.to_string());
     }
     cities.sort();
     cities.dedup();
     let slots = &prog.wf.slots;
+    let holds = |c: &&crate::storage::CellCount| {
+        SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed())
+    };
     Ok(cities
         .into_iter()
         .map(|city| {
-            let held: Vec<&Seminar> = all
+            let held: Vec<&crate::storage::CellCount> = cells
                 .iter()
-                .filter(|s| s.city == city && s.state.is_active_or_closed())
+                .filter(|c| c.city == city)
+                .filter(holds)
                 .collect();
+            let held_total: i64 = held.iter().map(|c| c.count).sum();
             let closed = slots.closed_cities.contains(&city);
-            let full = held.len() as u32 >= slots.per_city;
+            let full = held_total >= i64::from(slots.per_city);
             let weeks: Vec<WeekFree> = prog
                 .wf
                 .seminars
                 .weeks
                 .iter()
                 .map(|w| {
-                    let taken = held.iter().filter(|s| s.week == w.id).count() as u32
-                        >= slots.per_city_week;
+                    let taken = held
+                        .iter()
+                        .filter(|c| c.week == w.id)
+                        .map(|c| c.count)
+                        .sum::<i64>()
+                        >= i64::from(slots.per_city_week);
                     let free = !(closed || full || taken);
                     WeekFree {
                         name: week_name(prog, &w.id),
@@ -403,7 +420,7 @@ struct PenaltiesPage {
 /// `/my/penalties`: every penalty of the partner's seminars, newest first.
 pub async fn penalties(State(state): State<AppState>, v: Viewer) -> UiResult {
     let partner = own_partner(&v)?;
-    let names = partner_names(&state).await?;
+    let names = partner_names(&state, [partner.as_str()]).await?;
     let mut list = vec![];
     let mut total = 0;
     for s in own_seminars(&state, &partner).await? {

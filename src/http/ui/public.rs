@@ -5,10 +5,12 @@ use super::cards::{name_of, partner_names};
 use super::format;
 use super::page::{render, MaybeViewer, Page, UiResult};
 use crate::domain::deadline::local_date;
-use crate::domain::{Program, Seminar};
+use crate::domain::rules::SLOT_STATES;
+use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::AppState;
-use axum::extract::State;
-use serde::Serialize;
+use crate::storage::SeminarQuery;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Serialize)]
@@ -38,6 +40,8 @@ struct ProgramBlock {
 struct PublicPage {
     programs: Vec<ProgramBlock>,
     any: bool,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 /// The landing page address of the latest approved landing version, if it carried a link.
@@ -54,13 +58,58 @@ pub fn landing_link(prog: &Program, s: &Seminar) -> Option<String> {
         .cloned()
 }
 
-pub async fn organizers(State(state): State<AppState>, MaybeViewer(v): MaybeViewer) -> UiResult {
-    let names = partner_names(&state).await?;
+/// Cities per page of each program's list.
+const CITIES_PER_PAGE: usize = 40;
+
+#[derive(Deserialize, Default)]
+pub struct PublicQuery {
+    /// Page of cities (from 1).
+    page: Option<usize>,
+}
+
+pub async fn organizers(
+    State(state): State<AppState>,
+    MaybeViewer(v): MaybeViewer,
+    Query(q): Query<PublicQuery>,
+) -> UiResult {
     let now = state.clock.now();
+    let page = q.page.unwrap_or(1).max(1);
+    let store = &state.service.store;
     let mut programs = vec![];
+    let mut more = false;
     for prog in state.service.programs() {
         let today = local_date(prog.tz, now);
-        let seminars = state.service.store.seminars(Some(prog.id())).await?;
+        // A page of the cities with approved seminars (counted in SQL), then only their seminars.
+        let mut cities: Vec<String> = store
+            .seminar_cells(prog.id())
+            .await?
+            .into_iter()
+            .filter(|c| SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed()))
+            .map(|c| c.city)
+            .collect();
+        cities.dedup();
+        more |= cities.len() > page * CITIES_PER_PAGE;
+        let cities: Vec<String> = cities
+            .into_iter()
+            .skip((page - 1) * CITIES_PER_PAGE)
+            .take(CITIES_PER_PAGE)
+            .collect();
+        let seminars: Vec<Seminar> = if cities.is_empty() {
+            vec![]
+        } else {
+            store
+                .find_seminars(&SeminarQuery {
+                    program: Some(prog.id().to_string()),
+                    cities: Some(cities),
+                    states: SLOT_STATES.to_vec(),
+                    ..SeminarQuery::default()
+                })
+                .await?
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect()
+        };
+        let names = partner_names(&state, seminars.iter().map(|s| s.partner.as_str())).await?;
         let mut by_city: BTreeMap<String, Vec<(chrono::NaiveDate, Organizer)>> = BTreeMap::new();
         for s in seminars
             .iter()
@@ -103,6 +152,11 @@ pub async fn organizers(State(state): State<AppState>, MaybeViewer(v): MaybeView
         &state,
         Page::new("Где пройдут семинары", "/organizers", v.as_ref()),
         "public",
-        PublicPage { programs, any },
+        PublicPage {
+            programs,
+            any: any || page > 1,
+            prev: (page > 1).then(|| format!("/organizers?page={}", page - 1)),
+            next: more.then(|| format!("/organizers?page={}", page + 1)),
+        },
     ))
 }

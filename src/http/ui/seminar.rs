@@ -8,11 +8,13 @@ use super::history::{event_ui, EventUi};
 use super::page::{render_status, FormState, Page, UiResult, Viewer};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
+use crate::domain::rules::SLOT_STATES;
 use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::api::programs::program;
 use crate::http::api::seminars::visible_seminar;
 use crate::http::views::{seminar_view, StageView, VersionView};
 use crate::http::AppState;
+use crate::storage::SeminarQuery;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -223,7 +225,7 @@ pub async fn seminar_page(
     let now = state.clock.now();
     let today = local_date(prog.tz, now);
     let view = seminar_view(prog, &s, &v.user, now);
-    let names = partner_names(state).await?;
+    let names = partner_names(state, [s.partner.as_str()]).await?;
     let staff = v.is_staff();
     let active = s.state.is_active();
     let mut take = |k: String| forms.remove(&k).unwrap_or_default();
@@ -305,7 +307,20 @@ pub async fn seminar_page(
     });
     let decide = match decide {
         Some(mut d) => {
-            let all = state.service.store.seminars(Some(&s.program)).await?;
+            // The seminars holding slots in its city are all the rule looks at.
+            let all: Vec<Seminar> = state
+                .service
+                .store
+                .find_seminars(&SeminarQuery {
+                    program: Some(s.program.clone()),
+                    cities: Some(vec![s.city.clone()]),
+                    states: SLOT_STATES.to_vec(),
+                    ..SeminarQuery::default()
+                })
+                .await?
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect();
             match slot_conflict(prog, &all, &s) {
                 None => {
                     d.suggestion = format!(
