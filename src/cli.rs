@@ -287,9 +287,15 @@ fn simulate_cmd(
             }
         }
         if json {
-            match serde_json::to_string_pretty(&report) {
-                Ok(s) => println!("{s}"),
-                Err(e) => return fail(path, SimulateError::Failed(e.to_string())),
+            // Written straight to stdout: a large season's report is not built as one string.
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = serde_json::to_writer_pretty(&mut out, &report)
+                .map_err(|e| e.to_string())
+                .and_then(|()| writeln!(out).map_err(|e| e.to_string()))
+                .and_then(|()| out.flush().map_err(|e| e.to_string()));
+            if let Err(e) = written {
+                return fail(path, SimulateError::Failed(e));
             }
         } else {
             match simulate::timeline(&service, &report, &prog).await {

@@ -6,7 +6,7 @@ pub mod scenario;
 use crate::catalog::Catalog;
 use crate::domain::{Partner, Program, Recipient};
 use crate::service::{Service, ServiceError};
-use crate::storage::SqliteStore;
+use crate::storage::{OutboxQuery, Page, PartnerQuery, PartnerSummary, SeminarQuery, SqliteStore};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scenario::{Scenario, ScenarioError};
@@ -163,48 +163,73 @@ async fn report(
     refused: Vec<RefusedStep>,
 ) -> Result<Report, ServiceError> {
     let store = &service.store;
+    // Read a page at a time: a season of tens of thousands of seminars must not sit in memory
+    // twice (as rows and as the report).
+    const PAGE: i64 = 500;
     let mut seminars = Vec::new();
-    for s in store.seminars(Some(program)).await? {
-        seminars.push(SeminarReport {
-            penalties: s
-                .penalties
-                .iter()
-                .map(|p| PenaltyReport {
-                    code: p.code.clone(),
-                    points: p.points,
-                    exclusion: p.exclusion,
-                    at: zoned(tz, p.at),
-                })
-                .collect(),
-            points_awarded: s.points_awarded(),
-            compensation: s.compensation().to_string(),
-            id: s.id,
-            partner: s.partner,
-            city: s.city,
-            date: s.date.to_string(),
-            state: s.state.as_str().into(),
-            info_support: s.info_support,
-        });
+    let mut after = None;
+    loop {
+        let q = SeminarQuery {
+            program: Some(program.to_string()),
+            page: Page {
+                after,
+                offset: 0,
+                limit: Some(PAGE),
+            },
+            ..SeminarQuery::default()
+        };
+        let rows = store.find_seminars(&q).await?;
+        let Some((last, _)) = rows.last() else {
+            break;
+        };
+        after = Some(*last);
+        for (_, s) in rows {
+            seminars.push(SeminarReport {
+                penalties: s
+                    .penalties
+                    .iter()
+                    .map(|p| PenaltyReport {
+                        code: p.code.clone(),
+                        points: p.points,
+                        exclusion: p.exclusion,
+                        at: zoned(tz, p.at),
+                    })
+                    .collect(),
+                points_awarded: s.points_awarded(),
+                compensation: s.compensation().to_string(),
+                id: s.id,
+                partner: s.partner,
+                city: s.city,
+                date: s.date.to_string(),
+                state: s.state.as_str().into(),
+                info_support: s.info_support,
+            });
+        }
     }
     let mut partners = Vec::new();
-    for p in &sc.partners {
-        let rec = store.partner(&p.id).await?;
-        partners.push(PartnerReport {
-            id: p.id.clone(),
-            points: store.points_balance(&p.id, sc.until).await?,
-            bonus: store.bonus_balance(&p.id, sc.until).await?.to_string(),
-            flags: rec
-                .map(|r| r.flags().into_iter().map(String::from).collect())
-                .unwrap_or_default(),
-        });
+    for chunk in sc.partners.chunks(PAGE as usize) {
+        let q = PartnerQuery {
+            ids: Some(chunk.iter().map(|p| p.id.clone()).collect()),
+            ..PartnerQuery::default()
+        };
+        let found: std::collections::HashMap<String, PartnerSummary> = store
+            .find_partners(&q, sc.until)
+            .await?
+            .into_iter()
+            .map(|p| (p.partner.id.clone(), p))
+            .collect();
+        for p in chunk {
+            let rec = found.get(&p.id);
+            partners.push(PartnerReport {
+                id: p.id.clone(),
+                points: rec.map_or(0, |r| r.points),
+                bonus: rec.map(|r| r.bonus).unwrap_or_default().to_string(),
+                flags: rec
+                    .map(|r| r.partner.flags().into_iter().map(String::from).collect())
+                    .unwrap_or_default(),
+            });
+        }
     }
-    let mut rows = store.outbox().await?;
-    rows.sort_by(|a, b| {
-        a.notification
-            .at
-            .cmp(&b.notification.at)
-            .then(a.id.cmp(&b.id))
-    });
     // The JSON contract lists these kinds; other outbox rows (partner-duty reminders, digests)
     // are mail only and show in `--mail-dir` previews.
     const CONTRACT_KINDS: &[&str] = &[
@@ -219,23 +244,45 @@ async fn report(
         "report_accepted",
         "review_due",
     ];
-    let notifications = rows
-        .into_iter()
-        .filter(|r| CONTRACT_KINDS.contains(&r.notification.kind.as_str()))
-        .map(|r| {
-            let n = r.notification;
-            NotificationReport {
-                at: zoned(tz, n.at),
-                to: match n.to {
-                    Recipient::Partner(p) => p,
-                    Recipient::Coordinator => "coordinator".into(),
-                },
-                kind: n.kind,
-                seminar: n.seminar,
-                stage: n.stage,
+    let mut notifications: Vec<(DateTime<Utc>, i64, NotificationReport)> = Vec::new();
+    let mut after = None;
+    loop {
+        let q = OutboxQuery {
+            page: Page {
+                after,
+                offset: 0,
+                limit: Some(PAGE * 4),
+            },
+            ..OutboxQuery::default()
+        };
+        let rows = store.find_outbox(&q).await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = Some(last.id);
+        for r in rows {
+            if !CONTRACT_KINDS.contains(&r.notification.kind.as_str()) {
+                continue;
             }
-        })
-        .collect();
+            let n = r.notification;
+            notifications.push((
+                n.at,
+                r.id,
+                NotificationReport {
+                    at: zoned(tz, n.at),
+                    to: match n.to {
+                        Recipient::Partner(p) => p,
+                        Recipient::Coordinator => "coordinator".into(),
+                    },
+                    kind: n.kind,
+                    seminar: n.seminar,
+                    stage: n.stage,
+                },
+            ));
+        }
+    }
+    notifications.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let notifications = notifications.into_iter().map(|(_, _, n)| n).collect();
     Ok(Report {
         seminars,
         partners,
@@ -292,9 +339,17 @@ pub async fn timeline(
             };
             lines.push((e.at, what));
         }
-        for n in service.store.outbox().await?.into_iter().filter(|r| {
-            r.notification.seminar == s.id && r.notification.kind == "deadline_reminder"
-        }) {
+        let own = OutboxQuery {
+            seminar: Some(s.id.clone()),
+            ..OutboxQuery::default()
+        };
+        for n in service
+            .store
+            .find_outbox(&own)
+            .await?
+            .into_iter()
+            .filter(|r| r.notification.kind == "deadline_reminder")
+        {
             lines.push((
                 n.notification.at,
                 format!(

@@ -208,13 +208,11 @@ pub fn parse(
     text: &str,
     load: impl Fn(&str) -> Result<Workflow, String>,
 ) -> Result<(Scenario, Workflow), ScenarioError> {
-    let root: Table = toml::from_str(text).map_err(|e| {
-        err(
-            None,
-            "",
-            format!("файл сценария не разобран: {}", e.message()),
-        )
-    })?;
+    // A season of thousands of seminars is a file of tens of megabytes: parsing it into one TOML
+    // tree costs tens of times its size in memory. The top-level `[[partners]]` and `[[steps]]`
+    // tables are parsed one at a time instead (see `split_tables`).
+    let (preamble, tables) = split_tables(text);
+    let root: Table = parse_chunk(preamble, 0)?;
     let mut f = Fields::new(&root, None);
     let workflow = f.string("workflow")?;
     let until = f.instant("until")?;
@@ -222,10 +220,39 @@ pub fn parse(
     let steps_v = f.get("steps");
     f.finish()?;
     let wf = load(&workflow).map_err(|m| err(None, "workflow", m))?;
-
+    for (name, inline) in [("partners", partners_v), ("steps", steps_v)] {
+        if inline.is_some() && tables.iter().any(|t| t.name == name) {
+            return Err(err(
+                None,
+                name,
+                format!("массив «{name}» задан дважды: и списком, и таблицами [[{name}]]"),
+            ));
+        }
+    }
+    // The tables in file order; `[[partners]]` must come before the steps that name them.
+    let partner_items = array(partners_v, "partners")?
+        .iter()
+        .map(|v| Ok(Item::Inline(v)))
+        .chain(
+            tables
+                .iter()
+                .filter(|t| t.name == "partners")
+                .map(|t| t.parse().map(Item::Owned)),
+        );
+    let step_items = array(steps_v, "steps")?
+        .iter()
+        .map(|v| Ok(Item::Inline(v)))
+        .chain(
+            tables
+                .iter()
+                .filter(|t| t.name == "steps")
+                .map(|t| t.parse().map(Item::Owned)),
+        );
     let mut partners = Vec::new();
-    for (i, v) in array(partners_v, "partners")?.iter().enumerate() {
-        let t = v.as_table().ok_or_else(|| {
+    let mut partner_ids = std::collections::HashSet::new();
+    for (i, v) in partner_items.enumerate() {
+        let v = v?;
+        let t = v.value().as_table().ok_or_else(|| {
             err(
                 None,
                 &format!("partners[{i}]"),
@@ -245,7 +272,7 @@ pub fn parse(
             .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
         f.finish()
             .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
-        if partners.iter().any(|p: &ScenarioPartner| p.id == id) {
+        if !partner_ids.insert(id.clone()) {
             return Err(err(
                 None,
                 &format!("partners[{i}].id"),
@@ -261,8 +288,10 @@ pub fn parse(
     }
 
     let mut steps: Vec<Step> = Vec::new();
-    for (i, v) in array(steps_v, "steps")?.iter().enumerate() {
+    for (i, v) in step_items.enumerate() {
+        let v = v?;
         let t = v
+            .value()
             .as_table()
             .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
         let mut f = Fields::new(t, Some(i));
@@ -273,7 +302,7 @@ pub fn parse(
             }
         }
         let action = f.string("do")?;
-        let command = step_command(&mut f, &action, &wf, &partners, i)?;
+        let command = step_command(&mut f, &action, &wf, &partner_ids, i)?;
         f.finish()?;
         steps.push(Step {
             at,
@@ -299,6 +328,115 @@ pub fn parse(
         },
         wf,
     ))
+}
+
+/// One top-level `[[partners]]` or `[[steps]]` table of a scenario file, with the line it starts on.
+struct TableText<'a> {
+    name: &'static str,
+    /// 0-based line of its `[[…]]` header in the file.
+    line: usize,
+    text: &'a str,
+}
+
+impl TableText<'_> {
+    /// Parses the table alone and returns its one array element.
+    fn parse(&self) -> Result<Value, ScenarioError> {
+        let mut root = parse_chunk(self.text, self.line)?;
+        match root.remove(self.name) {
+            Some(Value::Array(mut a)) if a.len() == 1 => Ok(a.remove(0)),
+            _ => Err(err(
+                None,
+                self.name,
+                format!(
+                    "строка {}: ожидается таблица [[{}]]",
+                    self.line + 1,
+                    self.name
+                ),
+            )),
+        }
+    }
+}
+
+/// A scenario table parsed from the file or on its own.
+enum Item<'a> {
+    Inline(&'a Value),
+    Owned(Value),
+}
+
+impl Item<'_> {
+    fn value(&self) -> &Value {
+        match self {
+            Item::Inline(v) => v,
+            Item::Owned(v) => v,
+        }
+    }
+}
+
+/// Splits scenario text into what precedes the first top-level `[[partners]]`/`[[steps]]` header
+/// and each such table. A header is a line holding only `[[partners]]` or `[[steps]]` (and
+/// perhaps a comment) outside a multi-line string.
+fn split_tables(text: &str) -> (&str, Vec<TableText<'_>>) {
+    let mut starts: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut offset = 0;
+    let mut in_string: Option<&str> = None;
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim();
+        match in_string {
+            Some(q) => {
+                if t.matches(q).count() % 2 == 1 {
+                    in_string = None;
+                }
+            }
+            None => {
+                let head = t.split('#').next().unwrap_or("").trim();
+                let name = match head {
+                    "[[steps]]" => Some("steps"),
+                    "[[partners]]" => Some("partners"),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    starts.push((offset, line_no, name));
+                } else {
+                    for q in ["\"\"\"", "'''"] {
+                        if t.matches(q).count() % 2 == 1 {
+                            in_string = Some(q);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        offset += line.len();
+    }
+    let Some(first) = starts.first() else {
+        return (text, Vec::new());
+    };
+    let preamble = &text[..first.0];
+    let tables = starts
+        .iter()
+        .enumerate()
+        .map(|(i, (at, line, name))| TableText {
+            name,
+            line: *line,
+            text: &text[*at..starts.get(i + 1).map_or(text.len(), |n| n.0)],
+        })
+        .collect();
+    (preamble, tables)
+}
+
+/// Parses a piece of the file that starts at 0-based line `first_line`; errors name the line.
+fn parse_chunk(text: &str, first_line: usize) -> Result<Table, ScenarioError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + first_line + 1);
+        let place = line.map(|l| format!("строка {l}: ")).unwrap_or_default();
+        err(
+            None,
+            "",
+            format!("файл сценария не разобран: {place}{}", e.message()),
+        )
+    })
 }
 
 fn array<'a>(v: Option<&'a Value>, name: &str) -> Result<&'a [Value], ScenarioError> {
@@ -357,14 +495,14 @@ fn step_command(
     f: &mut Fields,
     action: &str,
     wf: &Workflow,
-    partners: &[ScenarioPartner],
+    partners: &std::collections::HashSet<String>,
     i: usize,
 ) -> Result<Command, ScenarioError> {
     let step = Some(i);
     Ok(match action {
         "apply" => {
             let partner = f.string("partner")?;
-            if !partners.iter().any(|p| p.id == partner) {
+            if !partners.contains(&partner) {
                 return Err(err(step, "partner", format!("партнёр «{partner}» не описан в [[partners]]")));
             }
             Command::Apply { seminar: f.string("seminar")?, partner, city: f.string("city")?, date: f.date("date")? }

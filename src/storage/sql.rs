@@ -408,10 +408,12 @@ macro_rules! store_impl {
                 }
                 for s in &c.outcome.seminars {
                     let data = json(s);
+                    let attention = c.attention.get(&s.id);
                     let n = if s.version == 0 {
                         sqlx::query(
-                            "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data, applied_us)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM seminars), 1, $8, $9)",
+                            "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data, applied_us,
+                               partner_deadline, awaiting_review, attention_known)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM seminars), 1, $8, $9, $10, $11, $12)",
                         )
                         .bind(&s.id)
                         .bind(&s.program)
@@ -422,12 +424,22 @@ macro_rules! store_impl {
                         .bind(s.state.as_str())
                         .bind(&data)
                         .bind(to_us(s.applied_at))
+                        .bind(attention.and_then(|a| a.partner_deadline).map(|d| d.to_string()))
+                        .bind(attention.is_some_and(|a| a.awaiting_review))
+                        .bind(attention.is_some())
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| unique_to_conflict(e, "seminar exists"))?
                         .rows_affected()
                     } else {
-                        sqlx::query("UPDATE seminars SET state = $1, data = $2, city = $3, date = $4, week = $5, version = version + 1 WHERE id = $6 AND version = $7")
+                        // The list columns change only with what the writer computed (`attention`).
+                        sqlx::query(
+                            "UPDATE seminars SET state = $1, data = $2, city = $3, date = $4, week = $5, version = version + 1,
+                               partner_deadline = CASE WHEN $8 THEN $9 ELSE partner_deadline END,
+                               awaiting_review = CASE WHEN $8 THEN $10 ELSE awaiting_review END,
+                               attention_known = attention_known OR $8
+                             WHERE id = $6 AND version = $7",
+                        )
                             .bind(s.state.as_str())
                             .bind(&data)
                             .bind(&s.city)
@@ -435,20 +447,15 @@ macro_rules! store_impl {
                             .bind(&s.week)
                             .bind(&s.id)
                             .bind(s.version)
+                            .bind(attention.is_some())
+                            .bind(attention.and_then(|a| a.partner_deadline).map(|d| d.to_string()))
+                            .bind(attention.is_some_and(|a| a.awaiting_review))
                             .execute(&mut *tx)
                             .await?
                             .rows_affected()
                     };
                     if n != 1 {
                         return Err(StoreError::Conflict(format!("seminar {} changed concurrently", s.id)));
-                    }
-                    if let Some(a) = c.attention.get(&s.id) {
-                        sqlx::query("UPDATE seminars SET partner_deadline = $1, awaiting_review = $2, attention_known = TRUE WHERE id = $3")
-                            .bind(a.partner_deadline.map(|d| d.to_string()))
-                            .bind(a.awaiting_review)
-                            .bind(&s.id)
-                            .execute(&mut *tx)
-                            .await?;
                     }
                 }
                 if !c.outcome.penalties.is_empty() {
