@@ -281,7 +281,7 @@ async fn report(
             ));
         }
     }
-    notifications.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    notifications.sort_by_key(|n| (n.0, n.1));
     let notifications = notifications.into_iter().map(|(_, _, n)| n).collect();
     Ok(Report {
         seminars,
