@@ -37,4 +37,7 @@ CREATE INDEX outbox_by_status ON outbox (status, id);
 CREATE INDEX outbox_by_seminar ON outbox (seminar, id);
 
 CREATE INDEX partners_by_coordinator ON partners (coordinator);
+-- The partner's id and name folded to lower case by the store (Unicode, so that Cyrillic
+-- search works on SQLite too); filled on start for rows written before this migration.
+ALTER TABLE partners ADD COLUMN search TEXT;
 CREATE INDEX points_by_seminar ON points_ledger (seminar);

@@ -194,6 +194,9 @@ pub struct OutboxQuery {
 
 #[async_trait]
 pub trait Store: Send + Sync {
+    /// How many seminar aggregates this store has read and decoded since it was opened: lets
+    /// tests check that a command or page reads only what it decides on or shows.
+    fn seminars_decoded(&self) -> u64;
     /// Creates or updates a partner's name and experience (flags are only ever set by effects,
     /// or here when `partner.barred` is already true).
     async fn put_partner(&self, partner: &Partner) -> Result<(), StoreError>;

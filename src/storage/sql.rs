@@ -18,6 +18,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -60,6 +61,7 @@ fn recipient_parse(s: &str) -> Recipient {
 pub struct SqliteStore {
     pool: SqlitePool,
     write: Option<Arc<Mutex<()>>>,
+    decoded: Arc<AtomicU64>,
 }
 
 impl SqliteStore {
@@ -98,6 +100,7 @@ impl SqliteStore {
         let store = SqliteStore {
             pool,
             write: Some(Arc::new(Mutex::new(()))),
+            decoded: Arc::default(),
         };
         store.backfill_index_columns().await?;
         Ok(store)
@@ -110,6 +113,7 @@ impl SqliteStore {
 pub struct PgStore {
     pool: PgPool,
     write: Option<Arc<Mutex<()>>>,
+    decoded: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -122,7 +126,11 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        let store = PgStore { pool, write: None };
+        let store = PgStore {
+            pool,
+            write: None,
+            decoded: Arc::default(),
+        };
         store.backfill_index_columns().await?;
         Ok(store)
     }
@@ -136,13 +144,19 @@ macro_rules! store_impl {
             async fn backfill_index_columns(&self) -> Result<(), StoreError> {
                 let rows = sqlx::query("SELECT id, data, version FROM seminars WHERE applied_us IS NULL").fetch_all(&self.pool).await?;
                 for r in &rows {
-                    let s = Self::seminar_from_row(r)?;
+                    let s = self.seminar_from_row(r)?;
                     sqlx::query("UPDATE seminars SET applied_us = $1 WHERE id = $2").bind(to_us(s.applied_at)).bind(&s.id).execute(&self.pool).await?;
+                }
+                let rows = sqlx::query("SELECT * FROM partners WHERE search IS NULL").fetch_all(&self.pool).await?;
+                for r in &rows {
+                    let p = Self::partner_from_row(r)?;
+                    sqlx::query("UPDATE partners SET search = $1 WHERE id = $2").bind(search_key(&p)).bind(&p.id).execute(&self.pool).await?;
                 }
                 Ok(())
             }
 
-            fn seminar_from_row(row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<Seminar, StoreError> {
+            fn seminar_from_row(&self, row: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<Seminar, StoreError> {
+                self.decoded.fetch_add(1, Ordering::Relaxed);
                 let data: String = row.try_get("data")?;
                 let version: i64 = row.try_get("version")?;
                 let mut s: Seminar = parse("seminar", &data)?;
@@ -212,11 +226,15 @@ macro_rules! store_impl {
 
         #[async_trait]
         impl Store for $store {
+            fn seminars_decoded(&self) -> u64 {
+                self.decoded.load(Ordering::Relaxed)
+            }
+
             async fn put_partner(&self, p: &Partner) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 sqlx::query(
-                    "INSERT INTO partners (id, name, experienced, barred, late_withdrawal) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, experienced = excluded.experienced,
+                    "INSERT INTO partners (id, name, experienced, barred, late_withdrawal, search) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, experienced = excluded.experienced, search = excluded.search,
                        barred = partners.barred OR excluded.barred, late_withdrawal = partners.late_withdrawal OR excluded.late_withdrawal",
                 )
                 .bind(&p.id)
@@ -224,6 +242,7 @@ macro_rules! store_impl {
                 .bind(p.experienced)
                 .bind(p.barred)
                 .bind(p.late_withdrawal)
+                .bind(search_key(p))
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -241,7 +260,7 @@ macro_rules! store_impl {
 
             async fn seminar(&self, id: &str) -> Result<Option<Seminar>, StoreError> {
                 let row = sqlx::query("SELECT data, version FROM seminars WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-                row.as_ref().map(Self::seminar_from_row).transpose()
+                row.as_ref().map(|r| self.seminar_from_row(r)).transpose()
             }
 
             async fn seminars(&self, program: Option<&str>) -> Result<Vec<Seminar>, StoreError> {
@@ -249,7 +268,7 @@ macro_rules! store_impl {
                     Some(p) => sqlx::query("SELECT data, version FROM seminars WHERE program = $1 ORDER BY seq, id").bind(p).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT data, version FROM seminars ORDER BY seq, id").fetch_all(&self.pool).await?,
                 };
-                rows.iter().map(Self::seminar_from_row).collect()
+                rows.iter().map(|r| self.seminar_from_row(r)).collect()
             }
 
             async fn find_seminars(&self, q: &SeminarQuery) -> Result<Vec<(i64, Seminar)>, StoreError> {
@@ -261,7 +280,7 @@ macro_rules! store_impl {
                 qb.push(if q.by_date { " ORDER BY s.date, s.city, s.seq" } else { " ORDER BY s.seq" });
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter().map(|r| Ok((r.try_get("seq")?, Self::seminar_from_row(r)?))).collect()
+                rows.iter().map(|r| Ok((r.try_get("seq")?, self.seminar_from_row(r)?))).collect()
             }
 
             async fn count_seminars(&self, q: &SeminarQuery) -> Result<i64, StoreError> {
@@ -272,7 +291,7 @@ macro_rules! store_impl {
 
             async fn seminars_without_attention(&self, limit: i64) -> Result<Vec<Seminar>, StoreError> {
                 let rows = sqlx::query("SELECT data, version FROM seminars WHERE attention_known = FALSE ORDER BY seq LIMIT $1").bind(limit).fetch_all(&self.pool).await?;
-                rows.iter().map(Self::seminar_from_row).collect()
+                rows.iter().map(|r| self.seminar_from_row(r)).collect()
             }
 
             async fn set_attention(&self, seminar: &str, a: &Attention) -> Result<(), StoreError> {
@@ -1006,6 +1025,11 @@ macro_rules! store_impl {
     };
 }
 
+/// What partner search matches: the id and the name, lower-cased.
+fn search_key(p: &Partner) -> String {
+    format!("{}\n{}", p.id, p.name).to_lowercase()
+}
+
 fn push_in<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, column: &str, values: &'a [String])
 where
     DB: sqlx::Database,
@@ -1104,14 +1128,20 @@ where
         qb.push(" AND p.coordinator = ").push_bind(c.clone());
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // The pattern is folded in Rust (Unicode) and compared with LOWER() of the column, which
-        // folds Cyrillic on PostgreSQL and ASCII on SQLite; LIKE's wildcards are taken literally.
-        let pattern = format!("%{}%", text.to_lowercase().replace(['\\', '%', '_'], ""));
-        qb.push(" AND (LOWER(p.id) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR LOWER(p.name) LIKE ")
+        // Both sides are folded in Rust (Unicode: SQLite's LOWER() folds only ASCII); LIKE's
+        // wildcards in the text are taken literally.
+        let escaped: String = text
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '\\' | '%' | '_' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        qb.push(" AND p.search LIKE ")
             .push_bind(pattern)
-            .push(")");
+            .push(" ESCAPE '\\'");
     }
 }
 

@@ -2134,3 +2134,138 @@ fn the_openapi_document_passes_an_external_openapi_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn lists_page_in_sql_and_their_cursors_walk_every_row_once() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    let p = "bitrix24-seminars-2017-spring";
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    for i in 0..7 {
+        let pid = format!("pg{i}");
+        app.partner(&pid, &format!("Партнёр {i}"), false, None)
+            .await;
+        admin
+            .post(
+                &format!("/api/programs/{p}/applications"),
+                json!({"partner": pid, "seminar": format!("pq{i}"), "city": format!("Город {i}"), "date": "2017-03-29"}),
+            )
+            .await
+            .expect(201);
+    }
+    // Seminars: keyset pages of 3 give every seminar once, in creation order.
+    let mut seen = vec![];
+    let mut cursor: Option<i64> = None;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/seminars?limit=3&cursor={c}"),
+            None => "/api/seminars?limit=3".to_string(),
+        };
+        let page = admin.get(&path).await.expect(200).json();
+        assert_eq!(page["total"], 7, "{page}");
+        for s in page["items"].as_array().unwrap() {
+            seen.push(s["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_i64() {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("pq{i}")).collect::<Vec<_>>());
+    let third = admin
+        .get("/api/seminars?per_page=2&page=3")
+        .await
+        .expect(200)
+        .json();
+    let ids: Vec<&str> = third["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["pq4", "pq5"]);
+
+    // Partners: a page of the rating with the total in a header; search by name.
+    let r = admin
+        .get("/api/partners?limit=2&offset=1")
+        .await
+        .expect(200);
+    assert_eq!(r.headers["x-total-count"], "7");
+    assert_eq!(r.json().as_array().unwrap().len(), 2);
+    let found = admin
+        .get("/api/partners?q=партнёр%203")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+
+    // Penalties: newest first, with the next page's cursor in a header. The applications are
+    // approved and the program deadline passes for all of them.
+    app.set_clock("2017-02-06T10:00:00+03:00").await;
+    let decided = admin
+        .post_empty(&format!("/api/programs/{p}/review"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(decided["decided"].as_array().unwrap().len(), 7, "{decided}");
+    app.set_clock("2017-03-01T10:00:00+03:00").await;
+    let all = admin
+        .get("/api/penalties?limit=1000")
+        .await
+        .expect(200)
+        .json();
+    let total = all.as_array().unwrap().len();
+    assert!(
+        total >= 7,
+        "every seminar missed its program deadline: {all}"
+    );
+    let mut walked = 0;
+    let mut path = "/api/penalties?limit=4".to_string();
+    loop {
+        let r = admin.get(&path).await.expect(200);
+        walked += r.json().as_array().unwrap().len();
+        match r.headers.get("x-next-cursor") {
+            Some(c) => path = format!("/api/penalties?limit=4&cursor={}", c.to_str().unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(walked, total);
+
+    // Outbox and audit pages.
+    let out = admin
+        .get("/api/admin/outbox?limit=2")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(out.as_array().unwrap().len(), 2);
+    let next = out[1]["id"].as_i64().unwrap();
+    let out2 = admin
+        .get(&format!("/api/admin/outbox?limit=2&cursor={next}"))
+        .await
+        .expect(200)
+        .json();
+    assert!(out2[0]["id"].as_i64().unwrap() > next);
+    let audit = admin.get("/api/audit?per_page=2").await.expect(200).json();
+    let last = audit[1]["id"].as_i64().unwrap();
+    let audit2 = admin
+        .get(&format!("/api/audit?per_page=2&cursor={last}"))
+        .await
+        .expect(200)
+        .json();
+    assert!(audit2[0]["id"].as_i64().unwrap() > last, "{audit2}");
+
+    // The slot grid pages by city.
+    let r = admin
+        .get(&format!("/api/programs/{p}/slots?limit=3&offset=3"))
+        .await
+        .expect(200);
+    assert_eq!(r.headers["x-total-count"], "7");
+    let body = r.json();
+    let cities: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["city"].as_str().unwrap())
+        .collect();
+    assert_eq!(cities, ["Город 3", "Город 4", "Город 5"]);
+}

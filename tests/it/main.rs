@@ -9,5 +9,6 @@ mod penalty_table;
 mod program_rules;
 mod scenarios;
 mod store_contract;
+mod store_queries;
 mod ui_e2e;
 mod workflow_check;
