@@ -112,8 +112,6 @@ impl Service {
             let whole = !matches!(reads, Reads::Seminar(_) | Reads::Nothing);
             if whole {
                 self.scheduler.tick(now).await?;
-            } else if let Some(id) = cmd.seminar() {
-                self.scheduler.catch_up_seminar(id, now).await?;
             }
             let mut lock = None;
             if whole {
@@ -172,9 +170,16 @@ impl Service {
         match reads {
             Reads::Nothing => {}
             Reads::Seminar(id) => {
-                if let Some(s) = store.seminar(id).await? {
+                // One read in the common case; when the clock has made an item due, it fires
+                // first and the seminar is read again.
+                let mut found = store.seminar_for_command(id, now).await?;
+                if found.as_ref().is_some_and(|(_, _, due)| *due) {
+                    self.scheduler.catch_up_seminar(id, now).await?;
+                    found = store.seminar_for_command(id, now).await?;
+                }
+                if let Some((s, partner, _)) = found {
                     let of = s.program.clone();
-                    if let Some(p) = store.partner(&s.partner).await? {
+                    if let Some(p) = partner {
                         view.partners.insert(p.id.clone(), p);
                     }
                     view.seminars.push(s);

@@ -214,6 +214,13 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<PartnerSummary>, StoreError>;
     async fn count_partners(&self, q: &PartnerQuery) -> Result<i64, StoreError>;
     async fn seminar(&self, id: &str) -> Result<Option<Seminar>, StoreError>;
+    /// What a command on one seminar reads, in one round trip: the seminar, its partner, and
+    /// whether an item of its plan is due at or before `now` (the clock must fire it first).
+    async fn seminar_for_command(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Seminar, Option<Partner>, bool)>, StoreError>;
     /// Seminars of a program (all programs with `None`) in creation order. A whole-table read for
     /// reports (`simulate`) and tests: commands and pages use [`Store::find_seminars`].
     async fn seminars(&self, program: Option<&str>) -> Result<Vec<Seminar>, StoreError>;

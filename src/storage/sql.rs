@@ -271,6 +271,26 @@ macro_rules! store_impl {
                 rows.iter().map(|r| self.seminar_from_row(r)).collect()
             }
 
+            async fn seminar_for_command(&self, id: &str, now: DateTime<Utc>) -> Result<Option<(Seminar, Option<Partner>, bool)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT s.data, s.version, p.id, p.name, p.experienced, p.barred, p.late_withdrawal,
+                       EXISTS (SELECT 1 FROM due_items d WHERE d.seminar = s.id AND d.fired_us IS NULL AND d.due_us <= $2) AS has_due
+                     FROM seminars s LEFT JOIN partners p ON p.id = s.partner WHERE s.id = $1",
+                )
+                .bind(id)
+                .bind(to_us(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let seminar = self.seminar_from_row(&r)?;
+                let partner_id: Option<String> = r.try_get("id")?;
+                let partner = match partner_id {
+                    Some(_) => Some(Self::partner_from_row(&r)?),
+                    None => None,
+                };
+                Ok(Some((seminar, partner, r.try_get("has_due")?)))
+            }
+
             async fn find_seminars(&self, q: &SeminarQuery) -> Result<Vec<(i64, Seminar)>, StoreError> {
                 let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT s.seq, s.data, s.version FROM seminars s");
                 seminar_where(&mut qb, q);
