@@ -12,7 +12,7 @@ use crate::domain::schedule::DueItem;
 use crate::domain::{Partner, Seminar};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::QueryBuilder;
+use sqlx::{ConnectOptions, QueryBuilder};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -90,13 +90,19 @@ pub async fn insert(
     due: &[DueItem],
 ) -> anyhow::Result<()> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let pool = PgPoolOptions::new().max_connections(1).connect(url).await?;
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await?;
         insert_all!(pool, sqlx::Postgres, partners, seminars, due);
     } else {
         let opts = SqliteConnectOptions::from_str(url)?
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            .journal_mode(SqliteJournalMode::Wal);
+            .journal_mode(SqliteJournalMode::Wal)
+            // Multi-row inserts are slow statements by design: not worth a warning each.
+            .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts)

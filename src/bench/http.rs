@@ -36,7 +36,16 @@ pub struct HttpRun {
     pub idle_rss: Option<u64>,
     /// Peak resident memory over the whole run.
     pub peak_rss: Option<u64>,
-    pub reads: Vec<(String, LoadRun)>,
+    pub reads: Vec<Read>,
+}
+
+/// One read: a single request's latency on an idle server, then the open-loop run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    pub label: String,
+    /// The median of three sequential requests before the load (`None` if none succeeded).
+    pub single_ms: Option<f64>,
+    pub load: LoadRun,
 }
 
 struct Server(Child);
@@ -120,8 +129,26 @@ pub async fn run(
             }
         }
         settle(addr).await;
-        let run = load::open_loop(addr, &path, &cookie, rate, duration, CONNECTIONS, GRACE).await;
-        reads.push((label.to_string(), run));
+        let mut single = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            if let Ok(Ok(r)) =
+                tokio::time::timeout(opts.timeout, load::get_once(addr, &path, &cookie)).await
+            {
+                if (200..300).contains(&r.status) {
+                    single.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+        }
+        single.sort_by(|a, b| a.total_cmp(b));
+        let single_ms = single.get(single.len() / 2).copied();
+        settle(addr).await;
+        let load = load::open_loop(addr, &path, &cookie, rate, duration, CONNECTIONS, GRACE).await;
+        reads.push(Read {
+            label: label.to_string(),
+            single_ms,
+            load,
+        });
     }
     let peak_rss = sys::proc_status_kb(Some(pid), "VmHWM");
     drop(server);
@@ -167,8 +194,18 @@ pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
     .await?;
     let full = opts.full_size();
     let mut out = Vec::new();
-    for (label, l) in &r.reads {
-        let p = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
+    let p = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
+    for read in &r.reads {
+        let (label, l) = (&read.label, &read.load);
+        out.push(
+            Figure::new(
+                "http",
+                format!("{label}: one request on an idle server"),
+                read.single_ms,
+                "ms",
+            )
+            .shown(p(read.single_ms)),
+        );
         let clean = l.errors == 0 && l.unfinished == 0;
         out.push(
             Figure::new(

@@ -137,10 +137,15 @@ pub async fn run(opts: &Options) -> Vec<Figure> {
             "commands" => commands::figures(opts).await,
             _ => http::figures(opts).await,
         };
-        match result {
-            Ok(f) => figures.extend(f),
-            Err(e) => figures.push(Figure::failed(name, e)),
+        let got = match result {
+            Ok(f) => f,
+            Err(e) => vec![Figure::failed(name, e)],
+        };
+        // As they come, so a long run that is stopped still leaves its figures.
+        for f in &got {
+            eprintln!("bench: {} — {}: {}", f.bench, f.name, f.shown);
         }
+        figures.extend(got);
     }
     figures
 }

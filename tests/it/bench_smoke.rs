@@ -102,7 +102,9 @@ async fn every_read_answers_at_a_low_rate_over_a_small_season() {
     assert!(r.season.seminars >= 20, "{:?}", r.season);
     assert!(r.season.penalties > 0, "{:?}", r.season);
     assert_eq!(r.reads.len(), http::READS.len());
-    for (label, l) in &r.reads {
+    for read in &r.reads {
+        let (label, l) = (&read.label, &read.load);
+        assert!(read.single_ms.is_some_and(|v| v > 0.0), "{label}");
         assert_eq!(l.scheduled, 20, "{label}: {l:?}");
         assert_eq!((l.ok, l.errors, l.unfinished), (20, 0, 0), "{label}: {l:?}");
         assert!(l.p99_ms.is_some_and(|v| v > 0.0), "{label}: {l:?}");
