@@ -50,6 +50,43 @@ pub enum Cmd {
         #[arg(long, value_name = "DIR")]
         mail_dir: Option<PathBuf>,
     },
+    /// Benchmarks of issue 9 (builds its own data; prints figures against the targets).
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Run one benchmark: simulate, burst, tick, commands or http.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Multiply every size by F (e.g. 0.01 for a smoke run); ratios are still measured.
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub size_factor: f64,
+    /// A smoke run: sizes × 0.01 and 2-second HTTP runs.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print the figures as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder with tools/bigseason.py (default: ../shared).
+    #[arg(long, env = "SEMINARFLOW_SHARED", value_name = "DIR")]
+    pub shared: Option<PathBuf>,
+    /// PostgreSQL database for the burst (empty, disposable) instead of a throwaway cluster.
+    #[arg(long, value_name = "URL")]
+    pub pg: Option<String>,
+    /// Longest wait for one measured part, in seconds (longer ones are reported as "> N s").
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub timeout: u64,
+    /// Seconds of each HTTP read run.
+    #[arg(long, value_name = "SECS")]
+    pub http_seconds: Option<f64>,
+    /// Requests per second of each HTTP read run.
+    #[arg(long, value_name = "N", default_value_t = 500.0)]
+    pub http_rate: f64,
+    /// How the HTTP season gets into the store: `synthetic` (its applications written in
+    /// end-of-season states; fast) or `play` (every step through the engine, as `simulate`).
+    #[arg(long, value_parser = ["synthetic", "play"], default_value = "synthetic")]
+    pub http_season: String,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -159,7 +196,58 @@ pub fn run(cli: Cli) -> ExitCode {
             scenario,
             json,
             mail_dir,
-        } => simulate_cmd(&dir, &scenario, json, mail_dir.as_deref()),
+        } => {
+            let code = simulate_cmd(&dir, &scenario, json, mail_dir.as_deref());
+            crate::bench::sys::report_peak_rss_if_asked();
+            code
+        }
+        Cmd::Bench(args) => bench_cmd(dir, args),
+    }
+}
+
+fn bench_cmd(workflows: PathBuf, a: BenchArgs) -> ExitCode {
+    use crate::bench::{self, season::Seeding, Options};
+    let opts =
+        Options {
+            only: a.only,
+            size_factor: if a.quick { 0.01 } else { a.size_factor },
+            shared: a.shared,
+            workflows,
+            pg: a.pg,
+            timeout: std::time::Duration::from_secs(a.timeout),
+            http_duration: std::time::Duration::from_secs_f64(
+                a.http_seconds.unwrap_or(if a.quick { 2.0 } else { 10.0 }),
+            ),
+            http_rate: a.http_rate,
+            http_season: if a.http_season == "play" {
+                Seeding::Play
+            } else {
+                Seeding::Synthetic
+            },
+            exe: None,
+        };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    eprintln!("bench: {}", bench::sys::machine());
+    let figures = rt.block_on(bench::run(&opts));
+    if a.json {
+        match serde_json::to_string_pretty(&figures) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("ошибка: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        println!("machine: {}", bench::sys::machine());
+        print!("{}", bench::report::table(&figures));
+    }
+    if figures.iter().any(|f| f.name == "error") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

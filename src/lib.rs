@@ -8,11 +8,13 @@
 //! - [`scheduler`]: fires due items exactly once (`tick(now)`).
 //! - [`notifier`]: delivers the outbox as e-mail (SMTP, `.eml` files, memory) from Russian templates.
 //! - [`simulate`]: runs scenario files through the same services on in-memory SQLite.
+//! - [`bench`]: `seminarflow bench`, the speed and memory benchmarks (docs/benchmarks.md).
 //! - [`cli`]: the `seminarflow` command line.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod background;
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bench_smoke;
 mod calendar;
 mod http_api;
 mod notifier;

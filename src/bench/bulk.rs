@@ -1,0 +1,113 @@
+//! Bulk rows for seeding, where the store's one-row-at-a-time insert would take longer than
+//! the benchmark itself (today a new seminar's `seq` is `MAX(seq) + 1` over an unindexed
+//! column: seeding 100 000 seminars through `Store::commit` is quadratic).
+//!
+//! Only `partners`, `seminars` and pending `due_items` rows are written here, complete (the
+//! seminar's JSON and the due item's kind are the store's own serialization), seminars at
+//! version 1. Everything else a seminar owns — penalties, ledgers, outbox, events — goes through
+//! `Store::commit` with the seminar at version 1, which takes the store's ordinary update path.
+//! When the schema of these three tables changes, this file is the one place to follow it.
+
+use crate::domain::schedule::DueItem;
+use crate::domain::{Partner, Seminar};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{ConnectOptions, QueryBuilder};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Rows per INSERT statement (10 parameters each; below SQLite's and PostgreSQL's limits).
+const ROWS: usize = 500;
+
+macro_rules! insert_all {
+    ($pool:expr, $db:ty, $partners:expr, $seminars:expr, $due:expr) => {{
+        let pool = $pool;
+        let mut tx = pool.begin().await?;
+        for chunk in $partners.chunks(ROWS) {
+            let mut q = QueryBuilder::<$db>::new(
+                "INSERT INTO partners (id, name, experienced, barred, late_withdrawal) ",
+            );
+            q.push_values(chunk, |mut b, p: &Partner| {
+                b.push_bind(p.id.clone())
+                    .push_bind(p.name.clone())
+                    .push_bind(p.experienced)
+                    .push_bind(p.barred)
+                    .push_bind(p.late_withdrawal);
+            });
+            q.push(" ON CONFLICT (id) DO NOTHING");
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM seminars")
+            .fetch_one(&mut *tx)
+            .await?;
+        for chunk in $seminars.chunks(ROWS) {
+            let mut q = QueryBuilder::<$db>::new(
+                "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data) ",
+            );
+            q.push_values(chunk, |mut b, s: &Seminar| {
+                seq += 1;
+                let mut stored = s.clone();
+                stored.version = 0;
+                b.push_bind(s.id.clone())
+                    .push_bind(s.program.clone())
+                    .push_bind(s.partner.clone())
+                    .push_bind(s.city.clone())
+                    .push_bind(s.date.to_string())
+                    .push_bind(s.week.clone())
+                    .push_bind(s.state.as_str())
+                    .push_bind(seq)
+                    .push_bind(1_i64)
+                    .push_bind(serde_json::to_string(&stored).unwrap_or_default());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in $due.chunks(ROWS) {
+            let mut q =
+                QueryBuilder::<$db>::new("INSERT INTO due_items (key, seminar, due_us, kind) ");
+            q.push_values(chunk, |mut b, d: &DueItem| {
+                b.push_bind(d.key.clone())
+                    .push_bind(d.seminar.clone())
+                    .push_bind(d.at.timestamp_micros())
+                    .push_bind(serde_json::to_string(&d.kind).unwrap_or_default());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        pool.close().await;
+    }};
+}
+
+/// Inserts partners (existing ids are kept), new seminars at version 1 and new pending due
+/// items into the database at `url` (`sqlite://file` or `postgres://…`), in one transaction. The store's migrations must
+/// have run (open the store first).
+///
+/// # Errors
+/// Connection or SQL failures (e.g. a seminar id that exists).
+pub async fn insert(
+    url: &str,
+    partners: &[Partner],
+    seminars: &[Seminar],
+    due: &[DueItem],
+) -> anyhow::Result<()> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await?;
+        insert_all!(pool, sqlx::Postgres, partners, seminars, due);
+    } else {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .journal_mode(SqliteJournalMode::Wal)
+            // Multi-row inserts are slow statements by design: not worth a warning each.
+            .disable_statement_logging();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await?;
+        insert_all!(pool, sqlx::Sqlite, partners, seminars, due);
+    }
+    Ok(())
+}
