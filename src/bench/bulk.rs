@@ -1,10 +1,11 @@
 //! Bulk rows for seeding, where the store's one-row-at-a-time insert would take longer than
-//! the benchmark itself (today a new seminar's `seq` is `MAX(seq) + 1` over an unindexed
-//! column: seeding 100 000 seminars through `Store::commit` is quadratic).
+//! the benchmark itself (seeding is not what is measured).
 //!
 //! Only `partners`, `seminars` and pending `due_items` rows are written here, complete (the
 //! seminar's JSON and the due item's kind are the store's own serialization), seminars at
-//! version 1. Everything else a seminar owns — penalties, ledgers, outbox, events — goes through
+//! version 1, with the indexed columns the store fills itself (`applied_us`, the partner's
+//! `search` key); the list columns (`attention_known`) are left for the server's start-up
+//! backfill. Everything else a seminar owns — penalties, ledgers, outbox, events — goes through
 //! `Store::commit` with the seminar at version 1, which takes the store's ordinary update path.
 //! When the schema of these three tables changes, this file is the one place to follow it.
 
@@ -25,14 +26,15 @@ macro_rules! insert_all {
         let mut tx = pool.begin().await?;
         for chunk in $partners.chunks(ROWS) {
             let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO partners (id, name, experienced, barred, late_withdrawal) ",
+                "INSERT INTO partners (id, name, experienced, barred, late_withdrawal, search) ",
             );
             q.push_values(chunk, |mut b, p: &Partner| {
                 b.push_bind(p.id.clone())
                     .push_bind(p.name.clone())
                     .push_bind(p.experienced)
                     .push_bind(p.barred)
-                    .push_bind(p.late_withdrawal);
+                    .push_bind(p.late_withdrawal)
+                    .push_bind(format!("{}\n{}", p.id, p.name).to_lowercase());
             });
             q.push(" ON CONFLICT (id) DO NOTHING");
             q.build().execute(&mut *tx).await?;
@@ -42,7 +44,7 @@ macro_rules! insert_all {
             .await?;
         for chunk in $seminars.chunks(ROWS) {
             let mut q = QueryBuilder::<$db>::new(
-                "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data) ",
+                "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data, applied_us) ",
             );
             q.push_values(chunk, |mut b, s: &Seminar| {
                 seq += 1;
@@ -57,7 +59,8 @@ macro_rules! insert_all {
                     .push_bind(s.state.as_str())
                     .push_bind(seq)
                     .push_bind(1_i64)
-                    .push_bind(serde_json::to_string(&stored).unwrap_or_default());
+                    .push_bind(serde_json::to_string(&stored).unwrap_or_default())
+                    .push_bind(s.applied_at.timestamp_micros());
             });
             q.build().execute(&mut *tx).await?;
         }
