@@ -156,6 +156,7 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
 
 /// The scheduler loop: ticks on the cron schedule, at the next due instant, and when woken.
 pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
+    let guard = state.health.guard("scheduler");
     let schedule = match cron::Schedule::from_str(&state.config.scheduler_cron) {
         Ok(s) => s,
         Err(e) => {
@@ -165,8 +166,12 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
     };
     loop {
         let now = state.clock.now();
-        if let Err(e) = state.service.scheduler.tick(now).await {
-            tracing::error!(error = %e, "scheduler tick failed");
+        match state.service.scheduler.tick(now).await {
+            Ok(_) => state.health.ok("scheduler"),
+            Err(e) => {
+                tracing::error!(error = %e, "scheduler tick failed");
+                state.health.failing("scheduler", e.to_string());
+            }
         }
         let wall = Utc::now();
         let mut wait = schedule
@@ -183,7 +188,10 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.wake.notified() => {}
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => {
+                guard.finish();
+                return;
+            }
         }
     }
 }

@@ -60,10 +60,20 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// Liveness: answers as soon as the server listens.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Сервис работает", body = String)))]
-pub async fn healthz() -> &'static str {
-    "ok"
+/// Readiness: `ok` while the server listens and the scheduler and the notifier run; 503 with
+/// one line per stopped or failing worker otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Сервис работает", body = String), (status = 503, description = "Планировщик или рассылка остановлены", body = String)))]
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let problems = state.health.problems();
+    if problems.is_empty() {
+        "ok".into_response()
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            problems.join("\n") + "\n",
+        )
+            .into_response()
+    }
 }
 
 /// Prometheus metrics.

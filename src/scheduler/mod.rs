@@ -127,7 +127,17 @@ impl Scheduler {
             self.store.release_due(&item.key).await?;
             return Ok(Fired::Deferred);
         }
-        let Some(seminar) = self.store.seminar(&item.seminar).await? else {
+        let seminar = match self.store.seminar(&item.seminar).await {
+            Ok(s) => s,
+            Err(e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_))) => {
+                // One unreadable seminar must not stop the clock for every other: leave its
+                // item leased (out of the way until the lease ends) and go on.
+                tracing::error!(key = %item.key, seminar = %item.seminar, error = %e, "seminar unreadable; due item skipped");
+                return Ok(Fired::Deferred);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(seminar) = seminar else {
             // The seminar is gone: retire the item so it never fires.
             let commit = Commit {
                 fired: Some((item.key.clone(), item.at)),
@@ -173,6 +183,10 @@ impl Scheduler {
             Err(StoreError::Conflict(why)) => {
                 tracing::debug!(key = %item.key, %why, "due item conflicted; deferred");
                 self.store.release_due(&item.key).await?;
+                Ok(Fired::Deferred)
+            }
+            Err(e @ StoreError::Unreadable(_)) => {
+                tracing::error!(key = %item.key, error = %e, "due item's outcome cannot be stored; skipped");
                 Ok(Fired::Deferred)
             }
             Err(e) => Err(e),

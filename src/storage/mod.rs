@@ -28,6 +28,28 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("повреждённые данные в базе: {0}")]
     Corrupt(String),
+    /// The value would not read back equal once stored (e.g. money out of bounds): nothing was
+    /// written. A caller's mistake, not the database's.
+    #[error("значение нельзя сохранить: {0}")]
+    Unreadable(String),
+}
+
+/// Decodes rows one by one. A row that cannot be decoded is reported (tracing error) and left
+/// out, so one bad row never hides the others or stops the scheduler and the notifier.
+pub(crate) fn decode_each<R, T>(
+    what: &str,
+    rows: &[R],
+    decode: impl Fn(&R) -> Result<T, StoreError>,
+) -> Vec<T> {
+    rows.iter()
+        .filter_map(|r| match decode(r) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, "{what}: undecodable row skipped");
+                None
+            }
+        })
+        .collect()
 }
 
 /// One command's or one due item's changes, written in a single transaction.

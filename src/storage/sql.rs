@@ -2,7 +2,7 @@
 //! parameters, `ON CONFLICT`, `RETURNING`); the only differences are the connection, the
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
-use super::{from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
+use super::{decode_each, from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
 use crate::accounts::{Rights, Role, User};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::{
@@ -20,6 +20,21 @@ use tokio::sync::Mutex;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// Serializes `v` for a row and proves it reads back equal: what this store could not decode
+/// later is refused now, before anything is committed.
+fn checked_json<T: serde::Serialize + serde::de::DeserializeOwned>(
+    what: &str,
+    v: &T,
+) -> Result<String, StoreError> {
+    let bad = |e: String| StoreError::Unreadable(format!("{what}: {e}"));
+    let text = serde_json::to_string(v).map_err(|e| bad(e.to_string()))?;
+    let back: T = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    match serde_json::to_string(&back) {
+        Ok(again) if again == text => Ok(text),
+        _ => Err(bad("не читается обратно без изменений".into())),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
@@ -227,7 +242,7 @@ macro_rules! store_impl {
                     Some(p) => sqlx::query("SELECT data, version FROM seminars WHERE program = $1 ORDER BY seq, id").bind(p).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT data, version FROM seminars ORDER BY seq, id").fetch_all(&self.pool).await?,
                 };
-                rows.iter().map(Self::seminar_from_row).collect()
+                Ok(decode_each("seminar", &rows, Self::seminar_from_row))
             }
 
             async fn program_version(&self, program: &str) -> Result<i64, StoreError> {
@@ -260,7 +275,7 @@ macro_rules! store_impl {
                     }
                 }
                 for s in &c.outcome.seminars {
-                    let data = json(s);
+                    let data = checked_json("seminar", s)?;
                     let n = if s.version == 0 {
                         sqlx::query(
                             "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data)
@@ -308,7 +323,7 @@ macro_rules! store_impl {
                     .bind(p.points)
                     .bind(p.exclusion)
                     .bind(to_us(p.at))
-                    .bind(json(p))
+                    .bind(checked_json("penalty", p)?)
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| unique_to_conflict(e, "penalty already booked"))?;
@@ -397,7 +412,8 @@ macro_rules! store_impl {
                     ") RETURNING key, seminar, due_us, kind"
                 );
                 let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(now)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
-                let mut items: Vec<DueItem> = rows.iter().map(Self::due_from_row).collect::<Result<_, _>>()?;
+                // An undecodable item stays leased (out of the way until the lease ends).
+                let mut items: Vec<DueItem> = decode_each("due item", &rows, Self::due_from_row);
                 items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
                 Ok(items)
             }
@@ -424,7 +440,7 @@ macro_rules! store_impl {
                     .bind(to_us(now))
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter().map(Self::due_from_row).collect()
+                Ok(decode_each("due item", &rows, Self::due_from_row))
             }
 
             async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -441,12 +457,10 @@ macro_rules! store_impl {
                     Some(s) => sqlx::query("SELECT seminar, data FROM penalties WHERE seminar = $1 ORDER BY seq").bind(s).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT seminar, data FROM penalties ORDER BY seq").fetch_all(&self.pool).await?,
                 };
-                rows.iter()
-                    .map(|r| {
-                        let data: String = r.try_get("data")?;
-                        Ok((r.try_get("seminar")?, parse("penalty", &data)?))
-                    })
-                    .collect()
+                Ok(decode_each("penalty", &rows, |r| {
+                    let data: String = r.try_get("data")?;
+                    Ok((r.try_get("seminar")?, parse("penalty", &data)?))
+                }))
             }
 
             async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
@@ -511,7 +525,7 @@ macro_rules! store_impl {
 
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
                 let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
-                rows.iter().map(Self::outbox_from_row).collect()
+                Ok(decode_each("outbox", &rows, Self::outbox_from_row))
             }
 
             async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
@@ -519,12 +533,10 @@ macro_rules! store_impl {
                     Some(s) => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events ORDER BY id").fetch_all(&self.pool).await?,
                 };
-                rows.iter()
-                    .map(|r| {
-                        let data: String = r.try_get("data")?;
-                        Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
-                    })
-                    .collect()
+                Ok(decode_each("event", &rows, |r| {
+                    let data: String = r.try_get("data")?;
+                    Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
+                }))
             }
 
             async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -594,7 +606,7 @@ macro_rules! store_impl {
                     Some(p) => sqlx::query("SELECT * FROM users WHERE partner = $1 ORDER BY email").bind(p).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT * FROM users ORDER BY email").fetch_all(&self.pool).await?,
                 };
-                rows.iter().map(Self::user_from_row).collect()
+                Ok(decode_each("user", &rows, Self::user_from_row))
             }
 
             async fn create_session(&self, token_hash: &str, user: &str, csrf: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError> {
@@ -687,7 +699,22 @@ macro_rules! store_impl {
                     ") RETURNING *"
                 );
                 let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
-                let mut v: Vec<OutboxRow> = rows.iter().map(Self::outbox_from_row).collect::<Result<_, _>>()?;
+                let mut v = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    match Self::outbox_from_row(r) {
+                        Ok(row) => v.push(row),
+                        Err(e) => {
+                            // Claimed but unusable: fail it for good so it is not claimed forever.
+                            let id: i64 = r.try_get("id")?;
+                            tracing::error!(outbox = id, error = %e, "undecodable outbox row failed");
+                            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1")
+                                .bind(id)
+                                .bind(format!("строка не читается: {e}"))
+                                .execute(&self.pool)
+                                .await?;
+                        }
+                    }
+                }
                 v.sort_by_key(|r| r.id);
                 Ok(v)
             }

@@ -1703,9 +1703,10 @@ async fn refusals_answer_with_their_contract_codes() {
     a.post(&apply, json!({"city": "Омск", "date": "2017-05-20"}))
         .await
         .expect_error(422, "date_outside_program");
+    // Well-formed JSON with a wrong value: 422 naming the field (issue 14).
     a.post(&apply, json!({"city": "Омск", "date": "not-a-date"}))
         .await
-        .expect_error(400, "invalid_json");
+        .expect_error(422, "invalid_input");
     // A second version while one waits for review.
     a.post(&versions_path("s1", "program"), json!({"comment": "v1"}))
         .await

@@ -3,6 +3,7 @@
 mod support;
 
 mod calendar;
+mod hostile;
 mod http_api;
 mod notifier;
 mod penalty_table;

@@ -455,7 +455,7 @@ pub async fn apply(
     let cmd = Command::Apply {
         seminar: seminar.clone(),
         partner,
-        city: req.city.trim().to_string(),
+        city: crate::text::single_line(&req.city, 100).map_err(|m| ApiError::field("city", m))?,
         date: req.date,
     };
     run_command(&state, &auth, &id, cmd).await?;

@@ -303,7 +303,7 @@ pub async fn submit(
                     .map(|v| {
                         v.trim()
                             .parse::<Kopecks>()
-                            .map_err(|m| ApiError::bad(format!("{k}: {m}")))
+                            .map_err(|m| ApiError::field(k, m))
                     })
                     .transpose()
             };

@@ -40,8 +40,11 @@ pub struct CreatedUser {
 
 /// Validates and creates an account on behalf of `by`.
 pub async fn create(state: &AppState, by: &User, req: NewUser) -> ApiResult<CreatedUser> {
-    let email = req.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() < 3 {
+    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
+    let email = crate::text::single_line(&req.email, 254)
+        .map_err(|m| ApiError::field("email", m))?
+        .to_lowercase();
+    if !email.contains('@') || email.len() < 3 || email.contains(char::is_whitespace) {
         return Err(ApiError::bad(format!(
             "«{}» — не адрес электронной почты",
             req.email
@@ -107,7 +110,7 @@ pub async fn create(state: &AppState, by: &User, req: NewUser) -> ApiResult<Crea
     let user = User {
         id: new_id(),
         email,
-        name: req.name.trim().to_string(),
+        name,
         role,
         partner,
         rights,

@@ -1,0 +1,361 @@
+//! Hostile input and hard faults (issue 14): money out of bounds, control characters in
+//! names, absurd dates, and rows that cannot be decoded. One request by anyone must never make
+//! a later request by anyone else fail, nor stop the scheduler or the mail.
+
+use crate::support::app::{self, App, Client, PROGRAM};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn versions(id: &str, stage: &str) -> String {
+    format!("/api/seminars/{id}/stages/{stage}/versions")
+}
+
+/// Partner `pa` with a main and a limited user, seminar `s1` (Тула, 2017-03-29) walked through
+/// every stage to the seminar day, and a second seminar `s2` (Омск) of partner `pb` left at its
+/// start. Returns (admin, limited user of pa).
+async fn at_the_report(app: &App) -> (Client, Client) {
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    app.partner("pb", "Бета", false, None).await;
+    let main = app
+        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .await;
+    let limited = app
+        .user(&main, "partner", "olga@pa.example", Some("pa"), Some("limited"))
+        .await;
+    let b = app
+        .user(&admin, "partner", "boss@pb.example", Some("pb"), Some("main"))
+        .await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    for (c, id, city) in [(&main, "s1", "Тула"), (&b, "s2", "Омск")] {
+        c.post(
+            &format!("/api/programs/{PROGRAM}/applications"),
+            json!({"seminar": id, "city": city, "date": "2017-03-29"}),
+        )
+        .await
+        .expect(201);
+        admin
+            .post_empty(&format!("/api/seminars/{id}/approve-application"))
+            .await
+            .expect(200);
+    }
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    for stage in [
+        "program",
+        "postal_address",
+        "estimate",
+        "landing",
+        "announcement_plan",
+    ] {
+        main.post(&versions("s1", stage), json!({"comment": "готово"}))
+            .await
+            .expect(200);
+        admin
+            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
+            .await
+            .expect(200);
+    }
+    app.set_clock("2017-03-29T12:00:00+03:00").await;
+    (admin, limited)
+}
+
+/// Everything that used to answer 500 after one bad number was stored.
+async fn everyone_still_gets_answers(app: &App, admin: &Client) {
+    let list = admin.get("/api/seminars").await.expect(200).json();
+    assert!(list.to_string().contains("\"s1\""), "{list}");
+    admin.get("/api/penalties").await.expect(200);
+    admin.get("/api/seminars/s1").await.expect(200);
+    app.anonymous().get("/organizers").await.expect(200);
+}
+
+fn names_field(r: &app::Resp, field: &str) {
+    let msg = r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(msg.contains(field), "{} → {}: {msg}", r.request, r.status);
+}
+
+#[tokio::test]
+async fn a_negative_or_huge_report_cost_is_a_422_naming_the_field_and_breaks_nothing() {
+    let app = app::spawn().await;
+    let (admin, limited) = at_the_report(&app).await;
+    for costs in [json!(-5), json!(1_000_000_000_000i64), json!("-5"), json!("745934535356.382064640"), json!(u64::MAX)] {
+        let r = limited
+            .post(
+                &versions("s1", "report"),
+                json!({"report": {"attendees": 10, "registrations": 20, "costs": costs}}),
+            )
+            .await
+            .expect_error(422, "invalid_input");
+        names_field(&r, "report.costs");
+    }
+    // The same through the form fields of a multipart submission.
+    for costs in ["520396698329.28654848", "-5", "1e9"] {
+        let form = reqwest::multipart::Form::new()
+            .text("attendees", "10")
+            .text("registrations", "20")
+            .text("costs", costs);
+        let r = limited
+            .post_multipart(&versions("s1", "report"), form)
+            .await
+            .expect_error(422, "invalid_input");
+        names_field(&r, "costs");
+    }
+    everyone_still_gets_answers(&app, &admin).await;
+    // A sound report still goes through and reads back equal.
+    let r = limited
+        .post(
+            &versions("s1", "report"),
+            json!({"report": {"attendees": 30, "registrations": 40, "costs": "999999999.99"}}),
+        )
+        .await
+        .expect(200)
+        .json();
+    let s = admin.get("/api/seminars/s1").await.expect(200).json();
+    assert_eq!(s["report"]["costs"], "999999999.99", "{r}");
+    everyone_still_gets_answers(&app, &admin).await;
+}
+
+#[tokio::test]
+async fn a_violation_with_a_negative_or_overflowing_cost_is_refused_and_breaks_nothing() {
+    let app = app::spawn().await;
+    let (admin, _) = at_the_report(&app).await;
+    let r = admin
+        .post(
+            "/api/seminars/s1/violations",
+            json!({"code": "mispositioning", "cost": -5}),
+        )
+        .await
+        .expect_error(422, "invalid_input");
+    names_field(&r, "cost");
+    // Each cost is within bounds; their product with the count is not.
+    let r = admin
+        .post(
+            "/api/seminars/s1/violations",
+            json!({"code": "mispositioning", "cost": "1000000000", "count": 4000000000u32}),
+        )
+        .await
+        .expect_error(422, "invalid_input");
+    names_field(&r, "cost");
+    everyone_still_gets_answers(&app, &admin).await;
+    admin
+        .post(
+            "/api/seminars/s1/violations",
+            json!({"code": "mispositioning", "cost": "1500.50", "count": 2}),
+        )
+        .await
+        .expect(200);
+    everyone_still_gets_answers(&app, &admin).await;
+}
+
+/// Writes straight into the app's SQLite file, as an older version (or a bug) might have.
+async fn raw_sql(app: &App, sql: &str) {
+    let url = app.config.database_url();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(sql).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn an_undecodable_seminar_row_is_skipped_by_lists_the_scheduler_and_the_notifier() {
+    let app = app::spawn().await;
+    let (admin, _) = at_the_report(&app).await;
+    // s2 never submitted its program: its program_first_late (2017-02-23) has fired already.
+    // Break s2's stored data the way the old code did (a negative amount cannot be read back).
+    raw_sql(
+        &app,
+        r#"UPDATE seminars SET data = replace(data, '"voided":"0.00"', '"voided":"-5.00"') WHERE id = 's2'"#,
+    )
+    .await;
+    raw_sql(
+        &app,
+        r#"UPDATE seminars SET data = '{"broken":' WHERE id = 's2' AND data NOT LIKE '%-5.00%'"#,
+    )
+    .await;
+    everyone_still_gets_answers(&app, &admin).await;
+    let list = admin.get("/api/seminars").await.expect(200).json();
+    assert!(!list.to_string().contains("\"s2\""), "{list}");
+    // The scheduler keeps firing for the others: s1's report is due five working days after
+    // the seminar; at 2017-04-06 it is late.
+    let store = &app.state.service.store;
+    let s2_due = store.due_for_seminar("s2", chrono::Utc::now()).await.unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2017-04-07T12:00:00+03:00")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let tick = app.state.service.scheduler.tick(now).await;
+    assert!(tick.is_ok(), "{tick:?}");
+    let penalties = admin.get("/api/penalties").await.expect(200).json();
+    assert!(
+        penalties.to_string().contains("report_late"),
+        "s1's report_late fired despite s2 ({} items of s2 pending): {penalties}",
+        s2_due.len()
+    );
+    // The notifier delivers the others and fails only what concerns s2.
+    let mail = seminarflow::notifier::MemoryMailer::new();
+    let notifier = seminarflow::notifier::Notifier::new(
+        app.state.service.clone(),
+        std::sync::Arc::new(mail.clone()),
+        std::sync::Arc::new(seminarflow::notifier::Templates::builtin().unwrap()),
+        seminarflow::notifier::Settings::from_config(&app.config, chrono_tz::Europe::Moscow),
+    );
+    let rep = notifier.deliver_once(chrono::Utc::now()).await;
+    let rep = rep.expect("a bad row does not stop the batch");
+    assert!(rep.sent > 0, "{rep:?}");
+    let rows = store.outbox().await.unwrap();
+    for r in rows.iter().filter(|r| r.notification.seminar == "s2") {
+        assert_ne!(r.status, "pending", "{r:?}");
+    }
+    assert!(rows
+        .iter()
+        .filter(|r| r.notification.seminar == "s1")
+        .any(|r| r.status == "sent"));
+}
+
+#[tokio::test]
+async fn names_with_control_characters_are_refused_where_they_enter() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    for (i, name) in ["Анна\nBcc: evil@example.com", "Ан\rна", "Ан\u{0}на", "\u{7}"]
+        .into_iter()
+        .enumerate()
+    {
+        let r = admin
+            .post(
+                "/api/users",
+                json!({"email": format!("anna{i}@example.ru"), "name": name, "role": "coordinator", "password": "a-long-password-2017"}),
+            )
+            .await
+            .expect_error(422, "invalid_input");
+        names_field(&r, "name");
+        let r = admin
+            .post("/api/partners", json!({"id": "p1", "name": name}))
+            .await
+            .expect_error(422, "invalid_input");
+        names_field(&r, "name");
+    }
+    // A NUL byte anywhere in a JSON body or a path is a 4xx naming the place, never a 500
+    // (PostgreSQL refuses NUL in text).
+    let r = admin
+        .post("/api/partners", json!({"id": "p\u{0}1", "name": "Альфа"}))
+        .await
+        .expect_error(422, "invalid_input");
+    names_field(&r, "id");
+    let r = admin.get("/api/seminars/s%001").await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.text());
+    let r = admin.get("/api/partners/p%00").await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.text());
+}
+
+#[tokio::test]
+async fn a_return_due_date_in_year_9999_is_a_422_naming_due() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    let a = app
+        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    a.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
+    admin
+        .post_empty("/api/seminars/s1/approve-application")
+        .await
+        .expect(200);
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    a.post(&versions("s1", "program"), json!({"comment": "v1"}))
+        .await
+        .expect(200);
+    for due in ["9999-12-31", "+262142-12-31", "2400-01-01"] {
+        let r = admin
+            .post(
+                "/api/seminars/s1/stages/program/return",
+                json!({"due": due, "comment": "нет"}),
+            )
+            .await
+            .expect_error(422, "invalid_input");
+        names_field(&r, "due");
+    }
+    admin
+        .post(
+            "/api/seminars/s1/stages/program/return",
+            json!({"due": "2017-02-15", "comment": "нет"}),
+        )
+        .await
+        .expect(200);
+    admin.get("/api/seminars").await.expect(200);
+}
+
+#[tokio::test]
+async fn healthz_reports_a_stopped_notifier_or_scheduler() {
+    let app = app::spawn().await;
+    app.anonymous().get("/healthz").await.expect(200);
+    let health = app.state.health.clone();
+    let task = tokio::spawn(async move {
+        let _guard = health.guard("notifier");
+        panic!("a notification that cannot be built");
+    });
+    assert!(task.await.is_err());
+    let r = app.anonymous().get("/healthz").await.expect(503);
+    assert!(r.text().contains("notifier"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_line_break_in_a_stored_name_fails_no_mail_and_never_reaches_a_header() {
+    let app = app::spawn().await;
+    let (admin, _) = at_the_report(&app).await;
+    // An account stored before names were checked.
+    raw_sql(
+        &app,
+        "UPDATE users SET name = 'Иван' || char(13) || char(10) || 'Bcc: evil@example.com' WHERE email = 'ivan@pa.example'",
+    )
+    .await;
+    admin
+        .post("/api/seminars/s1/stages/report/return", json!({"comment": "нет"}))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = seminarflow::notifier::FileMailer::new(dir.path());
+    let notifier = seminarflow::notifier::Notifier::new(
+        app.state.service.clone(),
+        std::sync::Arc::new(files),
+        std::sync::Arc::new(seminarflow::notifier::Templates::builtin().unwrap()),
+        seminarflow::notifier::Settings::from_config(&app.config, chrono_tz::Europe::Moscow),
+    );
+    let rep = notifier
+        .deliver_once(chrono::Utc::now())
+        .await
+        .expect("the batch is delivered");
+    assert!(rep.sent > 0, "{rep:?}");
+    let mut to_ivan = 0;
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(
+            !text.lines().any(|l| l.starts_with("Bcc:")),
+            "a header was injected:\n{text}"
+        );
+        if text.contains("ivan@pa.example") {
+            to_ivan += 1;
+        }
+    }
+    assert!(to_ivan > 0, "ivan still gets his mail");
+}
+
+#[tokio::test]
+async fn well_formed_json_with_a_wrong_value_names_the_field() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    let r = admin
+        .call(
+            Method::POST,
+            "/api/partners",
+            Some(&json!({"id": "p1", "name": 5})),
+        )
+        .await
+        .expect_error(422, "invalid_input");
+    names_field(&r, "name");
+    let _: Value = r.json();
+}
