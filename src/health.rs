@@ -57,7 +57,9 @@ impl Health {
             .iter()
             .filter_map(|(w, s)| match s {
                 WorkerState::Running => None,
-                WorkerState::Failing(why) => Some(format!("{w}: последний проход с ошибкой: {why}")),
+                WorkerState::Failing(why) => {
+                    Some(format!("{w}: последний проход с ошибкой: {why}"))
+                }
                 WorkerState::Stopped(why) => Some(format!("{w}: остановлен: {why}")),
             })
             .collect()

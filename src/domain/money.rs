@@ -183,7 +183,8 @@ impl<'de> Deserialize<'de> for Kopecks {
                 Kopecks::try_from_rub(v).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Kopecks, E> {
-                let v = i64::try_from(v).map_err(|_| E::custom(MoneyError::TooLarge(v.to_string())))?;
+                let v =
+                    i64::try_from(v).map_err(|_| E::custom(MoneyError::TooLarge(v.to_string())))?;
                 Kopecks::try_from_rub(v).map_err(E::custom)
             }
             fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Kopecks, E> {
@@ -403,7 +404,13 @@ mod tests {
         }
         assert_eq!("1000000000".parse::<Kopecks>(), Ok(Kopecks::MAX));
         assert_eq!("0007.10".parse::<Kopecks>(), Ok(Kopecks(710)));
-        for bad in ["-5", "1000000001", "1000000000000", "18446744073709551615", "1.5"] {
+        for bad in [
+            "-5",
+            "1000000001",
+            "1000000000000",
+            "18446744073709551615",
+            "1.5",
+        ] {
             assert!(
                 serde_json::from_str::<Kopecks>(bad).is_err(),
                 "JSON {bad} parsed"

@@ -126,7 +126,10 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             .rsplit_once(" at line ")
             .map(|(m, _)| m.to_string())
             .unwrap_or(message);
-        ApiError::BadRequest("invalid_json", format!("тело запроса не разобрано: {message}"))
+        ApiError::BadRequest(
+            "invalid_json",
+            format!("тело запроса не разобрано: {message}"),
+        )
     })?;
     if let Some((path, why)) = control_characters(&value, "") {
         return Err(ApiError::field(&path, why));
@@ -186,9 +189,16 @@ fn control_characters(v: &serde_json::Value, at: &str) -> Option<(String, String
         }
     };
     match v {
-        serde_json::Value::String(s) => crate::text::free_text(s)
-            .err()
-            .map(|e| (if at.is_empty() { ".".into() } else { at.to_string() }, e)),
+        serde_json::Value::String(s) => crate::text::free_text(s).err().map(|e| {
+            (
+                if at.is_empty() {
+                    ".".into()
+                } else {
+                    at.to_string()
+                },
+                e,
+            )
+        }),
         serde_json::Value::Array(a) => a
             .iter()
             .enumerate()

@@ -18,13 +18,31 @@ async fn at_the_report(app: &App) -> (Client, Client) {
     app.partner("pa", "Альфа", false, None).await;
     app.partner("pb", "Бета", false, None).await;
     let main = app
-        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
         .await;
     let limited = app
-        .user(&main, "partner", "olga@pa.example", Some("pa"), Some("limited"))
+        .user(
+            &main,
+            "partner",
+            "olga@pa.example",
+            Some("pa"),
+            Some("limited"),
+        )
         .await;
     let b = app
-        .user(&admin, "partner", "boss@pb.example", Some("pb"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "boss@pb.example",
+            Some("pb"),
+            Some("main"),
+        )
         .await;
     app.set_clock("2017-01-24T10:00:00+03:00").await;
     for (c, id, city) in [(&main, "s1", "Тула"), (&b, "s2", "Омск")] {
@@ -80,7 +98,13 @@ fn names_field(r: &app::Resp, field: &str) {
 async fn a_negative_or_huge_report_cost_is_a_422_naming_the_field_and_breaks_nothing() {
     let app = app::spawn().await;
     let (admin, limited) = at_the_report(&app).await;
-    for costs in [json!(-5), json!(1_000_000_000_000i64), json!("-5"), json!("745934535356.382064640"), json!(u64::MAX)] {
+    for costs in [
+        json!(-5),
+        json!(1_000_000_000_000i64),
+        json!("-5"),
+        json!("745934535356.382064640"),
+        json!(u64::MAX),
+    ] {
         let r = limited
             .post(
                 &versions("s1", "report"),
@@ -179,7 +203,10 @@ async fn an_undecodable_seminar_row_is_skipped_by_lists_the_scheduler_and_the_no
     // The scheduler keeps firing for the others: s1's report is due five working days after
     // the seminar; at 2017-04-06 it is late.
     let store = &app.state.service.store;
-    let s2_due = store.due_for_seminar("s2", chrono::Utc::now()).await.unwrap();
+    let s2_due = store
+        .due_for_seminar("s2", chrono::Utc::now())
+        .await
+        .unwrap();
     let now = chrono::DateTime::parse_from_rfc3339("2017-04-07T12:00:00+03:00")
         .unwrap()
         .with_timezone(&chrono::Utc);
@@ -216,9 +243,14 @@ async fn an_undecodable_seminar_row_is_skipped_by_lists_the_scheduler_and_the_no
 async fn names_with_control_characters_are_refused_where_they_enter() {
     let app = app::spawn().await;
     let admin = app.admin().await;
-    for (i, name) in ["Анна\nBcc: evil@example.com", "Ан\rна", "Ан\u{0}на", "\u{7}"]
-        .into_iter()
-        .enumerate()
+    for (i, name) in [
+        "Анна\nBcc: evil@example.com",
+        "Ан\rна",
+        "Ан\u{0}на",
+        "\u{7}",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let r = admin
             .post(
@@ -253,7 +285,13 @@ async fn a_return_due_date_in_year_9999_is_a_422_naming_due() {
     let admin = app.admin().await;
     app.partner("pa", "Альфа", false, None).await;
     let a = app
-        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
         .await;
     app.set_clock("2017-01-24T10:00:00+03:00").await;
     a.post(
@@ -315,7 +353,10 @@ async fn a_line_break_in_a_stored_name_fails_no_mail_and_never_reaches_a_header(
     )
     .await;
     admin
-        .post("/api/seminars/s1/stages/report/return", json!({"comment": "нет"}))
+        .post(
+            "/api/seminars/s1/stages/report/return",
+            json!({"comment": "нет"}),
+        )
         .await;
     let dir = tempfile::tempdir().unwrap();
     let files = seminarflow::notifier::FileMailer::new(dir.path());
