@@ -133,6 +133,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `password` signs `user` in. Costs one Argon2 verification whether or not the account
+/// exists or is disabled (against a real hash made once), so the answer's timing does not tell
+/// which e-mails are registered.
+pub fn check_login(user: Option<&User>, password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match user {
+        Some(u) if !u.disabled => verify_password(password, &u.password_hash),
+        _ => {
+            let dummy = DUMMY.get_or_init(|| hash_password("not-a-password").unwrap_or_default());
+            let _ = verify_password(password, dummy);
+            false
+        }
+    }
+}
+
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
     use argon2::password_hash::rand_core::RngCore;

@@ -400,3 +400,97 @@ async fn well_formed_json_with_a_wrong_value_names_the_field() {
     names_field(&r, "name");
     let _: Value = r.json();
 }
+
+#[tokio::test]
+async fn failed_logins_lock_out_the_guesser_not_the_victim_nor_the_neighbours() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    for email in ["ivan@pa.example", "petr@pa.example", "guess@pa.example"] {
+        app.user(&admin, "partner", email, Some("pa"), Some("main"))
+            .await;
+    }
+    // Ten wrong passwords for ivan from 127.0.0.1: that address may not try ivan any more.
+    for i in 0..10 {
+        let (_, r) = app
+            .try_login("ivan@pa.example", &format!("wrong-{i}"))
+            .await;
+        r.expect_error(401, "invalid_credentials");
+    }
+    let (_, r) = app.try_login("ivan@pa.example", app::USER_PASSWORD).await;
+    r.expect_error(429, "too_many_requests");
+    // Someone else behind the same address still signs in.
+    app.login("petr@pa.example", app::USER_PASSWORD).await;
+    // Ivan, from his own address, gets in after a short back-off (not ten minutes).
+    let mut status = 0;
+    for _ in 0..40 {
+        let (_, r) = app
+            .try_login_from("127.0.0.2", "ivan@pa.example", app::USER_PASSWORD)
+            .await;
+        status = r.status.as_u16();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 429, "{}", r.text());
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(status, 200, "the owner is not locked out for long");
+    // Signing into one's own account does not reset the address's failure count.
+    let mut failures = 0;
+    let mut limited = false;
+    for round in 0..10 {
+        for i in 0..4 {
+            let (_, r) = app
+                .try_login_from(
+                    "127.0.0.3",
+                    &format!("x{round}-{i}@nowhere.example"),
+                    "wrong",
+                )
+                .await;
+            if r.status.as_u16() == 429 {
+                limited = true;
+                break;
+            }
+            r.expect_error(401, "invalid_credentials");
+            failures += 1;
+        }
+        if limited {
+            break;
+        }
+        let (_, r) = app
+            .try_login_from("127.0.0.3", "guess@pa.example", app::USER_PASSWORD)
+            .await;
+        if r.status.as_u16() == 429 {
+            limited = true;
+            break;
+        }
+        r.expect(200);
+    }
+    assert!(limited, "{failures} failures from one address and no 429");
+    assert!(failures <= 30, "{failures}");
+}
+
+#[tokio::test]
+async fn an_unknown_e_mail_costs_as_much_time_as_a_wrong_password() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.user(&admin, "coordinator", "anna@vendor.example", None, None)
+        .await;
+    async fn median(app: &App, email: &str, ip: &str) -> std::time::Duration {
+        let mut v = Vec::new();
+        for i in 0..5 {
+            let t = std::time::Instant::now();
+            let (_, r) = app.try_login_from(ip, email, &format!("wrong-{i}")).await;
+            v.push(t.elapsed());
+            r.expect_error(401, "invalid_credentials");
+        }
+        v.sort();
+        v[2]
+    }
+    let known = median(&app, "anna@vendor.example", "127.0.0.4").await;
+    let unknown = median(&app, "nobody@vendor.example", "127.0.0.5").await;
+    assert!(
+        unknown * 3 >= known,
+        "unknown e-mail {unknown:?} vs wrong password {known:?}"
+    );
+}

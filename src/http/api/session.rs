@@ -48,22 +48,14 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let now = Utc::now();
     let email = req.email.trim().to_lowercase();
-    let keys = vec![format!("email:{email}"), format!("ip:{}", addr.ip())];
-    state.limiter.check(&keys, now)?;
+    state.limiter.check(&email, addr.ip(), now)?;
     let user = state.service.store.user_by_email(&email).await?;
-    let ok = match &user {
-        Some(u) if !u.disabled => verify_password(&req.password, &u.password_hash),
-        _ => {
-            // Same work whether or not the account exists.
-            let _ = verify_password(&req.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YmFkaGFzaGJhZGhhc2hiYWRoYXNoYmFkaGFzaA");
-            false
-        }
-    };
+    let ok = crate::accounts::check_login(user.as_ref(), &req.password);
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(&keys, now);
+        state.limiter.failed(&email, addr.ip(), now);
         return Err(ApiError::InvalidCredentials);
     };
-    state.limiter.succeeded(&keys);
+    state.limiter.succeeded(&email, addr.ip());
     let token = random_token();
     let csrf = random_token();
     state

@@ -125,7 +125,12 @@ impl App {
 
     /// `POST /api/login` from a fresh cookie jar, whatever the answer.
     pub async fn try_login(&self, email: &str, password: &str) -> (Client, Resp) {
-        let mut c = self.anonymous();
+        self.try_login_from("127.0.0.1", email, password).await
+    }
+
+    /// [`App::try_login`] from another loopback address (`127.0.0.2`, …): another client IP.
+    pub async fn try_login_from(&self, ip: &str, email: &str, password: &str) -> (Client, Resp) {
+        let mut c = Client::from_ip(&self.base, ip);
         let r = c
             .post("/api/login", json!({"email": email, "password": password}))
             .await;
@@ -311,9 +316,15 @@ pub struct Client {
 
 impl Client {
     fn new(base: &str) -> Client {
+        Client::from_ip(base, "127.0.0.1")
+    }
+
+    /// A caller whose connections come from loopback address `ip`.
+    pub fn from_ip(base: &str, ip: &str) -> Client {
         Client {
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .local_address(Some(ip.parse().expect("an IP address")))
                 .build()
                 .expect("reqwest client"),
             base: base.to_string(),
