@@ -55,7 +55,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> ApiResult<Auth> {
             .ok_or(ApiError::Unauthorized)?
             .trim();
         let user = store
-            .api_token_user(&token_hash(token))
+            .api_token_user(&token_hash(token), Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
         return Ok(Auth {

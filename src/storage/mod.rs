@@ -78,6 +78,19 @@ pub struct OutboxRow {
     pub message_id: Option<String>,
 }
 
+/// An API token as its owner sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    /// The token's SHA-256 (what revocation names).
+    pub id: String,
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+/// Tokens made before expiry existed last this long after their creation.
+pub const LEGACY_TOKEN_DAYS: i64 = 90;
+
 /// An uploaded file's metadata; the bytes live under `<data>/files/<sha256>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileMeta {
@@ -175,14 +188,32 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// A bearer token for `user`, valid until `expires`.
     async fn create_api_token(
         &self,
         token_hash: &str,
         user: &str,
         name: &str,
         now: DateTime<Utc>,
+        expires: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// The enabled user of an unexpired token.
+    async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
+    /// A user's API tokens, newest first (expired ones too, marked by their instant).
+    async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes `user`'s token `id`; false when the user has no such token.
+    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError>;
+    /// Ends `user`'s browser sessions except `keep` (a session token hash).
+    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError>;
+    /// Deletes sessions expired at `now`; how many.
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// A durable setting shared by every process (e.g. `clock`).
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
     async fn set_partner_coordinator(
         &self,
         partner: &str,

@@ -2,7 +2,10 @@
 //! parameters, `ON CONFLICT`, `RETURNING`); the only differences are the connection, the
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
-use super::{decode_each, from_us, to_us, Commit, FileMeta, OutboxRow, Store, StoreError};
+use super::{
+    decode_each, from_us, to_us, ApiToken, Commit, FileMeta, OutboxRow, Store, StoreError,
+    LEGACY_TOKEN_DAYS,
+};
 use crate::accounts::{Rights, Role, User};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::{
@@ -641,15 +644,61 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+            async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
-                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us) VALUES ($1, $2, $3, $4)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).execute(&self.pool).await?;
+                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).bind(to_us(expires)).execute(&self.pool).await?;
                 Ok(())
             }
 
-            async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-                let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE").bind(token_hash).fetch_optional(&self.pool).await?;
+            async fn api_token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+                let legacy = LEGACY_TOKEN_DAYS * 86_400 * 1_000_000;
+                let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE AND COALESCE(t.expires_us, t.created_us + $3) > $2")
+                    .bind(token_hash)
+                    .bind(to_us(now))
+                    .bind(legacy)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError> {
+                let rows = sqlx::query("SELECT token_hash, name, created_us, expires_us FROM api_tokens WHERE user_id = $1 ORDER BY created_us DESC, token_hash").bind(user).fetch_all(&self.pool).await?;
+                Ok(decode_each("api token", &rows, |r| {
+                    let created: i64 = r.try_get("created_us")?;
+                    let expires: Option<i64> = r.try_get("expires_us")?;
+                    Ok(ApiToken {
+                        id: r.try_get("token_hash")?,
+                        name: r.try_get("name")?,
+                        created: from_us(created),
+                        expires: from_us(expires.unwrap_or(created + LEGACY_TOKEN_DAYS * 86_400 * 1_000_000)),
+                    })
+                }))
+            }
+
+            async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let n = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND token_hash = $2").bind(user).bind(id).execute(&self.pool).await?.rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user).bind(keep.unwrap_or("")).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("DELETE FROM sessions WHERE expires_us <= $1").bind(to_us(now)).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
+            }
+
+            async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn set_partner_coordinator(&self, partner: &str, coordinator: Option<&str>) -> Result<(), StoreError> {

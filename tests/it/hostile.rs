@@ -494,3 +494,109 @@ async fn an_unknown_e_mail_costs_as_much_time_as_a_wrong_password() {
         "unknown e-mail {unknown:?} vs wrong password {known:?}"
     );
 }
+
+#[tokio::test]
+async fn api_tokens_expire_are_listed_and_revoked_and_a_disabled_user_is_shut_out() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    let ivan = app
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
+        .await;
+    let made = ivan
+        .post(
+            "/api/me/tokens",
+            json!({"name": "выгрузка", "expires_in_days": 30}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let token = made["token"].as_str().unwrap().to_string();
+    let id = made["id"].as_str().unwrap().to_string();
+    let script = Client::bearer(&app.base, &token);
+    script.get("/api/me").await.expect(200);
+    let list = ivan.get("/api/me/tokens").await.expect(200).json();
+    assert_eq!(list[0]["id"], json!(id), "{list}");
+    assert_eq!(list[0]["name"], "выгрузка");
+    assert!(
+        !list.to_string().contains(&token),
+        "the token itself is never listed"
+    );
+    ivan.post("/api/me/tokens", json!({"name": "x", "expires_in_days": 0}))
+        .await
+        .expect_error(422, "invalid_input");
+    // Another user cannot revoke it; its owner can, and it stops at once.
+    let other = app
+        .user(&admin, "coordinator", "anna@vendor.example", None, None)
+        .await;
+    other
+        .call(Method::DELETE, &format!("/api/me/tokens/{id}"), None)
+        .await
+        .expect(404);
+    script.get("/api/me").await.expect(200);
+    ivan.call(Method::DELETE, &format!("/api/me/tokens/{id}"), None)
+        .await
+        .expect(204);
+    script.get("/api/me").await.expect(401);
+    // An expired token does not work.
+    let store = &app.state.service.store;
+    let past = chrono::Utc::now() - chrono::Duration::days(1);
+    store
+        .create_api_token(
+            &seminarflow::accounts::token_hash("expired-token"),
+            &ivan.id(),
+            "старый",
+            past - chrono::Duration::days(30),
+            past,
+        )
+        .await
+        .unwrap();
+    Client::bearer(&app.base, "expired-token")
+        .get("/api/me")
+        .await
+        .expect(401);
+    // A password change ends the other sessions.
+    let second = app.login("ivan@pa.example", app::USER_PASSWORD).await;
+    second.get("/api/me").await.expect(200);
+    ivan.post(
+        "/api/me/password",
+        json!({"current": app::USER_PASSWORD, "new": "another-password-2017"}),
+    )
+    .await
+    .expect(204);
+    second.get("/api/me").await.expect(401);
+    ivan.get("/api/me").await.expect(200);
+    // Disabling a user ends its sessions and tokens at once; enabling lets it back in.
+    let t2 = ivan
+        .post("/api/me/tokens", json!({"name": "ещё"}))
+        .await
+        .expect(201)
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .post_empty(&format!("/api/users/{}/disable", ivan.id()))
+        .await
+        .expect(200);
+    ivan.get("/api/me").await.expect(401);
+    Client::bearer(&app.base, &t2)
+        .get("/api/me")
+        .await
+        .expect(401);
+    let (_, r) = app
+        .try_login("ivan@pa.example", "another-password-2017")
+        .await;
+    r.expect_error(401, "invalid_credentials");
+    admin
+        .post_empty(&format!("/api/users/{}/enable", ivan.id()))
+        .await
+        .expect(200);
+    app.login("ivan@pa.example", "another-password-2017").await;
+}

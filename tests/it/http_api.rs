@@ -873,6 +873,10 @@ fn matrix(file: &str) -> Vec<Row> {
         // The signed-in user's own things.
         row(M::POST, "/api/me/password", "/api/me/password", Some(json!({"current": "not-the-password", "new": "another-password-1"})), [401, 400, 400, 400, 400, 400]),
         row(M::POST, "/api/me/tokens", "/api/me/tokens", Some(json!({"name": "выгрузка"})), [401, 201, 201, 201, 201, 201]),
+        row(M::GET, "/api/me/tokens", "/api/me/tokens", None, [401, 200, 200, 200, 200, 200]),
+        row(M::DELETE, "/api/me/tokens/{id}", "/api/me/tokens/no-such-token", None, [401, 404, 404, 404, 404, 404]),
+        row(M::POST, "/api/users/{id}/disable", "/api/users/no-such-user/disable", None, [401, 404, 403, 404, 403, 404]),
+        row(M::POST, "/api/users/{id}/enable", "/api/users/no-such-user/enable", None, [401, 404, 403, 404, 403, 404]),
         // Accounts: an admin adds anyone; A's main user adds A's users; nobody else.
         row_by(M::POST, "/api/users", |w| {
             ("/api/users".into(), Some(json!({

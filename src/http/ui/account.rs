@@ -363,5 +363,10 @@ pub async fn change_password(
     user.password_hash = hash_password(&new).map_err(ApiError::Internal)?;
     user.must_change_password = false;
     state.service.store.update_user(&user).await?;
+    state
+        .service
+        .store
+        .end_sessions(&user.id, Some(&v.session_hash))
+        .await?;
     Ok(see_other(&with_done("/account", "password")))
 }
