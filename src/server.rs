@@ -10,7 +10,7 @@ use crate::http::{self, AppState};
 use crate::service::Service;
 use crate::storage;
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -38,15 +38,50 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
     let service = Service::new(store, programs);
+    // A manual clock resumes where it was last moved to (kept in the database).
+    let saved = if config.demo || config.clock == ClockMode::Manual {
+        stored_clock(&service).await
+    } else {
+        None
+    };
     let clock = if config.demo {
         let (_, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
-        Clock::manual(season.until)
+        Clock::manual(saved.map_or(season.until, |s| s.max(season.until)))
     } else if config.clock == ClockMode::Manual {
-        Clock::manual(Utc::now())
+        Clock::manual(saved.unwrap_or_else(Utc::now))
     } else {
         Clock::System
     };
     Ok(AppState::new(service, config.clone(), clock))
+}
+
+/// Moves a manual clock forward to the instant kept in the database (set by an earlier run or
+/// by another process on the same database). A store failure is logged, not fatal: the clock
+/// then keeps its own time.
+pub async fn sync_clock(state: &AppState) {
+    if !state.clock.is_manual() {
+        return;
+    }
+    if let Some(t) = stored_clock(&state.service).await {
+        state.clock.advance_to(t);
+    }
+}
+
+async fn stored_clock(service: &Service) -> Option<DateTime<Utc>> {
+    match service.store.setting(crate::clock::SETTING).await {
+        Ok(Some(v)) => match DateTime::parse_from_rfc3339(&v) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(e) => {
+                tracing::error!(value = %v, error = %e, "stored manual clock unreadable");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "stored manual clock not read");
+            None
+        }
+    }
 }
 
 fn redact(url: &str) -> String {
@@ -165,6 +200,7 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
         }
     };
     loop {
+        sync_clock(&state).await;
         let now = state.clock.now();
         match state.service.scheduler.tick(now).await {
             Ok(_) => state.health.ok("scheduler"),

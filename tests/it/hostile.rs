@@ -600,3 +600,29 @@ async fn api_tokens_expire_are_listed_and_revoked_and_a_disabled_user_is_shut_ou
         .expect(200);
     app.login("ivan@pa.example", "another-password-2017").await;
 }
+
+#[tokio::test]
+async fn the_manual_clock_survives_a_restart_and_is_shared_by_processes_on_one_database() {
+    let app = app::spawn().await;
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    let moved = chrono::DateTime::parse_from_rfc3339("2017-02-10T10:00:00+03:00").unwrap();
+    // A second process (or the same one restarted) on the same database.
+    let other = seminarflow::server::build(&app.config).await.unwrap();
+    assert!(other.clock.is_manual());
+    assert_eq!(other.clock.now(), moved);
+    // Moving it there moves it here too (at the next tick or clock read).
+    let later = chrono::DateTime::parse_from_rfc3339("2017-02-20T10:00:00+03:00").unwrap();
+    other.clock.set(later.with_timezone(&chrono::Utc)).unwrap();
+    other
+        .service
+        .store
+        .put_setting(seminarflow::clock::SETTING, &later.to_rfc3339())
+        .await
+        .unwrap();
+    let now = app.admin().await.get("/api/clock").await.expect(200).json();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(now["now"].as_str().unwrap()).unwrap(),
+        later,
+        "{now}"
+    );
+}
