@@ -84,10 +84,23 @@ pub struct Settings {
     pub retry_max: chrono::Duration,
     /// Temporary failures before a row is marked `failed`.
     pub max_attempts: i32,
-    /// Lease owner name (host and process).
+    /// Lease owner name: the same for this node across restarts (host and listen address), so
+    /// a restarted node takes back its own leases at once ([`Notifier::resume`]).
     pub owner: String,
     /// How often [`Notifier::run`] looks at the outbox when not woken.
     pub poll: std::time::Duration,
+}
+
+/// `notifier@<host>/<listen>`: stable across restarts of one node, distinct between nodes (two
+/// processes on one host listen on different addresses).
+fn node_owner(c: &Config) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("notifier@{host}/{}", c.listen)
 }
 
 impl Settings {
@@ -102,11 +115,11 @@ impl Settings {
             digest_hour: c.mail.digest_hour.min(23),
             zone,
             batch: 20,
-            lease: chrono::Duration::minutes(10),
+            lease: chrono::Duration::minutes(5),
             retry_base: chrono::Duration::minutes(1),
             retry_max: chrono::Duration::hours(6),
             max_attempts: 12,
-            owner: format!("notifier-{}", std::process::id()),
+            owner: node_owner(c),
             poll: std::time::Duration::from_secs(15),
         }
     }
@@ -351,6 +364,23 @@ impl Notifier {
         self.run_reporting(shutdown, None).await
     }
 
+    /// Takes back the leases this node held before a crash or kill, so its claimed rows go out
+    /// now rather than after the lease runs out. Called once at start.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn resume(&self) -> Result<u64, NotifierError> {
+        let n = self
+            .service
+            .store
+            .release_outbox_leases(&self.settings.owner)
+            .await?;
+        if n > 0 {
+            tracing::info!(rows = n, owner = %self.settings.owner, "leases from before the restart released");
+        }
+        Ok(n)
+    }
+
     /// [`Notifier::run`], reporting each pass's outcome to `health`.
     pub async fn run_reporting(
         &self,
@@ -358,6 +388,9 @@ impl Notifier {
         health: Option<&crate::health::Health>,
     ) {
         tracing::info!(mailer = %self.mailer.describe(), "notifier started");
+        if let Err(e) = self.resume().await {
+            tracing::error!(error = %e, "leases from before the restart not released");
+        }
         tokio::pin!(shutdown);
         loop {
             match self.deliver_once(Utc::now()).await {

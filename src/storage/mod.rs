@@ -213,6 +213,9 @@ pub trait Store: Send + Sync {
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// A durable setting shared by every process (e.g. `clock`).
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Gives back every outbox lease `owner` holds (a restarted node's leases from before its
+    /// crash), so its rows need not wait for the leases to run out; how many.
+    async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError>;
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
     async fn set_partner_coordinator(
         &self,

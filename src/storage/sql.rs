@@ -695,6 +695,11 @@ macro_rules! store_impl {
                 Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
             }
 
+            async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until_us = NULL WHERE lease_owner = $1").bind(owner).execute(&self.pool).await?.rows_affected())
+            }
+
             async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(&self.pool).await?;

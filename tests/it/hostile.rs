@@ -626,3 +626,37 @@ async fn the_manual_clock_survives_a_restart_and_is_shared_by_processes_on_one_d
         "{now}"
     );
 }
+
+#[tokio::test]
+async fn a_restarted_node_sends_the_mail_it_had_claimed_before_the_crash_at_once() {
+    let app = app::spawn().await;
+    let _ = at_the_report(&app).await;
+    let store = &app.state.service.store;
+    let settings =
+        seminarflow::notifier::Settings::from_config(&app.config, chrono_tz::Europe::Moscow);
+    // The crashed run claimed everything pending and died.
+    let now = chrono::Utc::now();
+    let claimed = store
+        .claim_outbox(now, 1000, &settings.owner, now + settings.lease)
+        .await
+        .unwrap();
+    assert!(!claimed.is_empty());
+    let mail = seminarflow::notifier::MemoryMailer::new();
+    let notifier = seminarflow::notifier::Notifier::new(
+        app.state.service.clone(),
+        std::sync::Arc::new(mail.clone()),
+        std::sync::Arc::new(seminarflow::notifier::Templates::builtin().unwrap()),
+        settings,
+    );
+    let before = notifier.deliver_once(now).await.unwrap();
+    assert_eq!(before.sent, 0, "leased rows wait: {before:?}");
+    assert!(notifier.resume().await.unwrap() >= claimed.len() as u64);
+    let after = notifier.deliver_once(now).await.unwrap();
+    assert!(after.sent > 0, "{after:?}");
+    assert!(store
+        .outbox()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.status != "pending"));
+}
