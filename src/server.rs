@@ -111,7 +111,12 @@ pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, St
         ics_token: Some(random_token()),
         disabled: false,
     };
-    store.create_user(&user, Utc::now()).await?;
+    match store.create_user(&user, Utc::now()).await {
+        Ok(()) => {}
+        // Another node starting on the same empty database created it first.
+        Err(crate::storage::StoreError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
     Ok(Some((user.email, password)))
 }
 

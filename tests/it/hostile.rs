@@ -660,3 +660,34 @@ async fn a_restarted_node_sends_the_mail_it_had_claimed_before_the_crash_at_once
         .iter()
         .all(|r| r.status != "pending"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up() {
+    let Some(pg) = crate::support::pg::PgCluster::start() else {
+        return;
+    };
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let starts = dirs.iter().map(|d| {
+        let config = seminarflow::config::Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: d.path().join("data"),
+            database: Some(pg.url.clone()),
+            workflows: Some(crate::support::root().join("workflows")),
+            ..seminarflow::config::Config::default()
+        };
+        tokio::spawn(async move {
+            let state = seminarflow::server::build(&config).await?;
+            seminarflow::server::ensure_admin(&state).await
+        })
+    });
+    let results = futures_util::future::join_all(starts).await;
+    let mut admins = 0;
+    for r in results {
+        match r.unwrap() {
+            Ok(Some(_)) => admins += 1,
+            Ok(None) => {}
+            Err(e) => panic!("a node did not start: {e:#}"),
+        }
+    }
+    assert_eq!(admins, 1, "exactly one node creates the first admin");
+}
