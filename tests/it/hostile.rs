@@ -691,3 +691,42 @@ async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up(
     }
     assert_eq!(admins, 1, "exactly one node creates the first admin");
 }
+
+
+#[tokio::test]
+async fn applying_under_another_partners_seminar_id_reveals_nothing() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    app.partner("pb", "Бета", false, None).await;
+    let a = app
+        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .await;
+    let b = app
+        .user(&admin, "partner", "boss@pb.example", Some("pb"), Some("main"))
+        .await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    let apply = format!("/api/programs/{PROGRAM}/applications");
+    a.post(&apply, json!({"seminar": "secret-1", "city": "Тула", "date": "2017-03-29"}))
+        .await
+        .expect(201);
+    // B tries A's id and a free one: the same kind of answer, and A's seminar is untouched.
+    let taken = b
+        .post(&apply, json!({"seminar": "secret-1", "city": "Омск", "date": "2017-03-29"}))
+        .await
+        .expect(201)
+        .json();
+    let free = b
+        .post(&apply, json!({"seminar": "free-1", "city": "Пермь", "date": "2017-03-29"}))
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(free["id"], "free-1", "{free}");
+    assert_ne!(taken["id"], "secret-1", "{taken}");
+    let mine = a.get("/api/seminars/secret-1").await.expect(200).json();
+    assert_eq!(mine["city"], "Тула", "{mine}");
+    // Own ids are still refused as taken (the partner knows them anyway).
+    b.post(&apply, json!({"seminar": "free-1", "city": "Уфа", "date": "2017-03-29"}))
+        .await
+        .expect_error(409, "invalid_state");
+}
