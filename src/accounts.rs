@@ -183,7 +183,49 @@ pub fn check_password_strength(p: &str) -> Result<(), String> {
     if p.chars().count() < 10 {
         return Err("пароль должен быть не короче 10 символов".into());
     }
+    if is_trivial(p) {
+        return Err(
+            "пароль слишком простой (повтор, ряд клавиш или цифр, известный пароль); придумайте другой"
+                .into(),
+        );
+    }
     Ok(())
+}
+
+/// Too few distinct characters, a keyboard or digit run, or a well-known password.
+fn is_trivial(p: &str) -> bool {
+    let lower = p.to_lowercase();
+    let distinct: std::collections::BTreeSet<char> = lower.chars().collect();
+    if distinct.len() < 4 {
+        return true;
+    }
+    const RUNS: [&str; 6] = [
+        "1234567890",
+        "0987654321",
+        "qwertyuiop",
+        "asdfghjkl",
+        "йцукенгшщзх",
+        "abcdefghijklmnopqrstuvwxyz",
+    ];
+    let core: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if core.chars().count() >= 6 && RUNS.iter().any(|r| r.contains(core.as_str())) {
+        return true;
+    }
+    const KNOWN: [&str; 12] = [
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "qwerty123",
+        "1q2w3e4r5t",
+        "1q2w3e4r",
+        "пароль",
+        "пароль123",
+        "iloveyou",
+        "admin12345",
+        "qwerty12345",
+    ];
+    KNOWN.contains(&lower.as_str()) || KNOWN.contains(&core.as_str())
 }
 
 #[cfg(test)]

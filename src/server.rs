@@ -34,9 +34,17 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
     if programs.is_empty() {
         anyhow::bail!("в {} нет ни одной программы (*.toml)", dir.display());
     }
+    private(&config.data_dir, 0o700);
     let store = storage::open(&config.database_url())
         .await
         .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
+    if config.database.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = config.data_dir.join("seminarflow.db").into_os_string();
+            name.push(suffix);
+            private(std::path::Path::new(&name), 0o600);
+        }
+    }
     let service = Service::new(store, programs);
     // A manual clock resumes where it was last moved to (kept in the database).
     let saved = if config.demo || config.clock == ClockMode::Manual {
@@ -53,6 +61,31 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
         Clock::System
     };
     Ok(AppState::new(service, config.clone(), clock))
+}
+
+/// Makes `path` readable by this account only (the database and uploads hold personal data).
+/// A failure is logged: the server still runs, as it did before.
+pub fn private(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+                tracing::warn!(path = %path.display(), error = %e, "permissions not narrowed");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// Housekeeping the scheduler loop does besides ticking: expired sessions are deleted.
+pub async fn housekeeping(state: &AppState) {
+    match state.service.store.purge_expired_sessions(Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+        Err(e) => tracing::warn!(error = %e, "expired sessions not purged"),
+    }
 }
 
 /// Moves a manual clock forward to the instant kept in the database (set by an earlier run or
@@ -206,6 +239,7 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
     };
     loop {
         sync_clock(&state).await;
+        housekeeping(&state).await;
         let now = state.clock.now();
         match state.service.scheduler.tick(now).await {
             Ok(_) => state.health.ok("scheduler"),

@@ -78,8 +78,29 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Метрики в формате Prometheus", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     use std::fmt::Write;
+    // Operational numbers are not for the public: a token, or a caller on this machine.
+    let allowed = match &state.config.metrics_token {
+        Some(t) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| {
+                crate::accounts::token_hash(sent.trim()) == crate::accounts::token_hash(t)
+            }),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        return super::error::ApiError::forbidden(
+            "метрики доступны с этой машины или с токеном metrics_token",
+        )
+        .into_response();
+    }
     let mut out = String::new();
     {
         let m = state

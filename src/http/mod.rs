@@ -237,6 +237,32 @@ async fn refuse_control_characters(
     next.run(req).await
 }
 
+/// Headers every answer gets unless it set its own: no sniffing, no framing, no referrer to
+/// other sites, and `Cache-Control: no-store` on whatever a signed-in caller receives (shared
+/// computers and proxies must not keep another person's pages).
+async fn hardening_headers(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::header::{self, HeaderValue};
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains(auth::SESSION_COOKIE));
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if signed_in {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    resp
+}
+
 /// Largest request: several files of a version, each up to the per-file limit.
 pub const FILES_PER_REQUEST: u64 = 20;
 
@@ -258,6 +284,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(refuse_control_characters))
+        .layer(axum::middleware::from_fn(hardening_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -692,7 +692,6 @@ async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up(
     assert_eq!(admins, 1, "exactly one node creates the first admin");
 }
 
-
 #[tokio::test]
 async fn applying_under_another_partners_seminar_id_reveals_nothing() {
     let app = app::spawn().await;
@@ -700,24 +699,45 @@ async fn applying_under_another_partners_seminar_id_reveals_nothing() {
     app.partner("pa", "Альфа", false, None).await;
     app.partner("pb", "Бета", false, None).await;
     let a = app
-        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
         .await;
     let b = app
-        .user(&admin, "partner", "boss@pb.example", Some("pb"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "boss@pb.example",
+            Some("pb"),
+            Some("main"),
+        )
         .await;
     app.set_clock("2017-01-24T10:00:00+03:00").await;
     let apply = format!("/api/programs/{PROGRAM}/applications");
-    a.post(&apply, json!({"seminar": "secret-1", "city": "Тула", "date": "2017-03-29"}))
-        .await
-        .expect(201);
+    a.post(
+        &apply,
+        json!({"seminar": "secret-1", "city": "Тула", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
     // B tries A's id and a free one: the same kind of answer, and A's seminar is untouched.
     let taken = b
-        .post(&apply, json!({"seminar": "secret-1", "city": "Омск", "date": "2017-03-29"}))
+        .post(
+            &apply,
+            json!({"seminar": "secret-1", "city": "Омск", "date": "2017-03-29"}),
+        )
         .await
         .expect(201)
         .json();
     let free = b
-        .post(&apply, json!({"seminar": "free-1", "city": "Пермь", "date": "2017-03-29"}))
+        .post(
+            &apply,
+            json!({"seminar": "free-1", "city": "Пермь", "date": "2017-03-29"}),
+        )
         .await
         .expect(201)
         .json();
@@ -726,7 +746,93 @@ async fn applying_under_another_partners_seminar_id_reveals_nothing() {
     let mine = a.get("/api/seminars/secret-1").await.expect(200).json();
     assert_eq!(mine["city"], "Тула", "{mine}");
     // Own ids are still refused as taken (the partner knows them anyway).
-    b.post(&apply, json!({"seminar": "free-1", "city": "Уфа", "date": "2017-03-29"}))
+    b.post(
+        &apply,
+        json!({"seminar": "free-1", "city": "Уфа", "date": "2017-03-29"}),
+    )
+    .await
+    .expect_error(409, "invalid_state");
+}
+
+#[tokio::test]
+async fn signed_in_answers_are_not_cached_metrics_need_the_token_and_data_is_private() {
+    let app = app::spawn_with(app::Setup {
+        metrics_token: Some("metrics-secret-token"),
+        ..Default::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    for path in ["/api/me", "/api/seminars", "/dashboard", "/account"] {
+        let r = admin.get(path).await;
+        let cc = r.headers.get("cache-control").and_then(|v| v.to_str().ok());
+        assert_eq!(cc, Some("no-store"), "{path} → {}", r.status);
+        assert_eq!(
+            r.headers
+                .get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    let anon = app.anonymous();
+    anon.get("/metrics").await.expect(403);
+    let r = Client::bearer(&app.base, "metrics-secret-token")
+        .get("/metrics")
         .await
-        .expect_error(409, "invalid_state");
+        .expect(200);
+    assert!(r.text().contains("seminarflow_http_requests_total"));
+    Client::bearer(&app.base, "wrong")
+        .get("/metrics")
+        .await
+        .expect(403);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&app.config.data_dir), 0o700);
+        assert_eq!(mode(&app.config.data_dir.join("seminarflow.db")), 0o600);
+    }
+    // Trivial passwords are refused.
+    for weak in [
+        "aaaaaaaaaaaa",
+        "1234567890",
+        "qwertyuiop",
+        "password123",
+        "1212121212",
+    ] {
+        let r = admin
+            .post(
+                "/api/users",
+                json!({"email": "w@example.ru", "name": "W", "role": "coordinator", "password": weak}),
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{weak}: {}", r.status);
+    }
+    // Expired sessions are purged by the scheduler loop's housekeeping.
+    let store = &app.state.service.store;
+    let now = chrono::Utc::now();
+    store
+        .create_session(
+            "expired-hash",
+            &admin.id(),
+            "csrf",
+            now - chrono::Duration::days(8),
+            now - chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let count = || async {
+        let pool = sqlx::SqlitePool::connect(&app.config.database_url())
+            .await
+            .unwrap();
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = 'expired-hash'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        pool.close().await;
+        n
+    };
+    assert_eq!(count().await, 1);
+    seminarflow::server::housekeeping(&app.state).await;
+    assert_eq!(count().await, 0);
 }

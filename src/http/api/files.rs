@@ -66,6 +66,8 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
     tokio::fs::create_dir_all(&tmp_dir)
         .await
         .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp_dir.display())))?;
+    crate::server::private(&dir, 0o700);
+    crate::server::private(&tmp_dir, 0o700);
     let tmp = tmp_dir.join(crate::accounts::random_token());
     let mut out = tokio::fs::File::create(&tmp)
         .await

@@ -27,6 +27,8 @@ pub struct Setup {
     /// Where a manual clock starts (RFC 3339).
     pub start: &'static str,
     pub upload_limit_mb: u64,
+    /// `metrics_token` of the configuration.
+    pub metrics_token: Option<&'static str>,
 }
 
 impl Default for Setup {
@@ -35,6 +37,7 @@ impl Default for Setup {
             clock: ClockMode::Manual,
             start: "2017-01-01T00:00:00+03:00",
             upload_limit_mb: 25,
+            metrics_token: None,
         }
     }
 }
@@ -74,6 +77,7 @@ pub async fn spawn_with(setup: Setup) -> App {
         workflows: Some(super::root().join("workflows")),
         clock: setup.clock,
         upload_limit_mb: setup.upload_limit_mb,
+        metrics_token: setup.metrics_token.map(String::from),
         ..Config::default()
     };
     let mut state = seminarflow::server::build(&config)
