@@ -324,7 +324,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let app = http::router(state.clone());
     axum::serve(
-        listener,
+        http::listener::guarded(
+            listener,
+            http::listener::MAX_CONNECTIONS,
+            http::listener::IDLE,
+        ),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

@@ -836,3 +836,43 @@ async fn signed_in_answers_are_not_cached_metrics_need_the_token_and_data_is_pri
     seminarflow::server::housekeeping(&app.state).await;
     assert_eq!(count().await, 0);
 }
+
+#[tokio::test]
+async fn silent_connections_cannot_keep_the_server_from_answering() {
+    let app = app::spawn_with(app::Setup {
+        max_connections: 8,
+        idle: std::time::Duration::from_millis(500),
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    // Twenty clients open a connection and never send a byte (or send half a request).
+    let mut silent = Vec::new();
+    for i in 0..20 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        if i % 2 == 0 {
+            use tokio::io::AsyncWriteExt;
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+        }
+        silent.push(s);
+    }
+    // A real request still gets its answer soon: silent ones are cut after the idle time.
+    let t = std::time::Instant::now();
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.anonymous().get("/healthz"),
+    )
+    .await
+    .expect("answered within 10 s");
+    r.expect(200);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    // The silent connections were closed by the server.
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), silent[1].read(&mut buf))
+        .await
+        .expect("the server closes a silent connection");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+}

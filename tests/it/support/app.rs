@@ -29,6 +29,9 @@ pub struct Setup {
     pub upload_limit_mb: u64,
     /// `metrics_token` of the configuration.
     pub metrics_token: Option<&'static str>,
+    /// Connections served at once, and how long one may stay silent.
+    pub max_connections: usize,
+    pub idle: std::time::Duration,
 }
 
 impl Default for Setup {
@@ -38,6 +41,8 @@ impl Default for Setup {
             start: "2017-01-01T00:00:00+03:00",
             upload_limit_mb: 25,
             metrics_token: None,
+            max_connections: seminarflow::http::listener::MAX_CONNECTIONS,
+            idle: seminarflow::http::listener::IDLE,
         }
     }
 }
@@ -102,7 +107,7 @@ pub async fn spawn_with(setup: Setup) -> App {
     let addr = listener.local_addr().expect("local addr");
     let server = tokio::spawn(async move {
         axum::serve(
-            listener,
+            seminarflow::http::listener::guarded(listener, setup.max_connections, setup.idle),
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
