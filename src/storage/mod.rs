@@ -231,6 +231,9 @@ pub trait Store: Send + Sync {
     // --- Files.
     async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError>;
+    /// Forgets file `sha256` unless some seminar's versions name it; true when forgotten (the
+    /// caller then deletes the bytes).
+    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError>;
 
     // --- Outbox delivery (wall-clock instants).
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.

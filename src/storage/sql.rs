@@ -695,6 +695,18 @@ macro_rules! store_impl {
                 Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
             }
 
+            async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                // Versions name files as `<sha256>:<name>` inside the seminar's data.
+                let n = sqlx::query("DELETE FROM files WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM seminars WHERE data LIKE $2)")
+                    .bind(sha256)
+                    .bind(format!("%{sha256}%"))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(n > 0)
+            }
+
             async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 Ok(sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until_us = NULL WHERE lease_owner = $1").bind(owner).execute(&self.pool).await?.rows_affected())

@@ -876,3 +876,68 @@ async fn silent_connections_cannot_keep_the_server_from_answering() {
         .expect("the server closes a silent connection");
     assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
 }
+
+#[tokio::test]
+async fn the_files_of_a_refused_submission_are_deleted() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    let a = app
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
+        .await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    a.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
+    admin
+        .post_empty("/api/seminars/s1/approve-application")
+        .await
+        .expect(200);
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    let kept = app::small_pdf("первая версия");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        app::file_part("v1.pdf", kept.clone(), "application/pdf"),
+    );
+    a.post_multipart(&versions("s1", "program"), form)
+        .await
+        .expect(200);
+    // A second version while the first waits for review is refused: its file must not stay.
+    let refused = app::small_pdf("вторая версия");
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            app::file_part("v2.pdf", refused.clone(), "application/pdf"),
+        )
+        .part(
+            "file",
+            app::file_part("v1-again.pdf", kept.clone(), "application/pdf"),
+        );
+    a.post_multipart(&versions("s1", "program"), form)
+        .await
+        .expect_error(409, "invalid_state");
+    let dir = app.config.files_dir();
+    assert!(
+        !dir.join(app::sha256_hex(&refused)).exists(),
+        "the refused upload is deleted"
+    );
+    assert!(
+        dir.join(app::sha256_hex(&kept)).exists(),
+        "bytes an accepted version names stay"
+    );
+    a.get(&format!(
+        "/api/seminars/s1/files/{}",
+        app::sha256_hex(&kept)
+    ))
+    .await
+    .expect(200);
+}

@@ -57,6 +57,21 @@ pub fn multipart_error(what: &str, e: axum::extract::multipart::MultipartError) 
     }
 }
 
+/// Deletes an uploaded file (row and bytes) that no seminar version names, e.g. after the
+/// submission it came with was refused. Failures are logged: an orphan costs disk, not data.
+pub async fn discard_if_unreferenced(state: &AppState, sha256: &str) {
+    match state.service.store.forget_unreferenced_file(sha256).await {
+        Ok(true) => {
+            let path = state.config.files_dir().join(sha256);
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                tracing::warn!(path = %path.display(), error = %e, "upload of a refused submission not deleted");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(sha256, error = %e, "upload of a refused submission kept"),
+    }
+}
+
 /// Streams one multipart file to disk, enforcing the size limit and the allowed types.
 pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<UploadedFile> {
     let name = clean_name(field.file_name().unwrap_or("файл"));
