@@ -3,6 +3,7 @@
 mod support;
 
 mod calendar;
+mod fuzz;
 mod hostile;
 mod http_api;
 mod notifier;
