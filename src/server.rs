@@ -154,10 +154,30 @@ pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, St
 }
 
 /// Loads the demo season into an empty database, with demo accounts; returns their credentials.
+///
+/// The load is many commits; a marker setting written after the last one says it is complete.
+/// A database with seminars but no marker is a load a crash cut short: it is wiped and loaded
+/// again (a demo database holds nothing else worth keeping).
 pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
+    const LOADED: &str = "demo_loaded";
     let store = &state.service.store;
-    if !store.seminars(None).await?.is_empty() {
+    if store.setting(LOADED).await?.is_some() {
         return Ok(vec![]);
+    }
+    if !store.seminars(None).await?.is_empty() {
+        if store
+            .user_by_email("coordinator@demo.local")
+            .await?
+            .is_some()
+        {
+            // Loaded completely by a version without the marker (accounts come last).
+            store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
+            return Ok(vec![]);
+        }
+        tracing::warn!(
+            "the demo season was loaded only in part (interrupted start); loading it again"
+        );
+        store.wipe_season("@demo.local").await?;
     }
     let dir = state
         .config
@@ -224,6 +244,7 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
             .set_partner_coordinator(&p.id, coordinator_id.as_deref())
             .await?;
     }
+    store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
     Ok(creds)
 }
 

@@ -217,6 +217,10 @@ pub trait Store: Send + Sync {
     /// crash), so its rows need not wait for the leases to run out; how many.
     async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError>;
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Empties the season in one transaction — seminars and everything they caused, accounts
+    /// whose e-mail ends with `accounts_suffix`, and partners no remaining account belongs to —
+    /// for redoing a demo load that a crash cut short.
+    async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError>;
     async fn set_partner_coordinator(
         &self,
         partner: &str,

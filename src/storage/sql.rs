@@ -707,6 +707,24 @@ macro_rules! store_impl {
                 Ok(n > 0)
             }
 
+            async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let mut tx = self.pool.begin().await?;
+                for table in ["events", "outbox", "due_items", "penalties", "points_ledger", "bonus_ledger", "seminars", "program_locks"] {
+                    sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE partners SET coordinator = NULL").execute(&mut *tx).await?;
+                let like = format!("%{accounts_suffix}");
+                sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email LIKE $1)").bind(&like).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE email LIKE $1)").bind(&like).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM users WHERE email LIKE $1").bind(&like).execute(&mut *tx).await?;
+                // Partners carry flags the season set (barred, late withdrawal): they go too,
+                // unless an account still belongs to one.
+                sqlx::query("DELETE FROM partners WHERE id NOT IN (SELECT partner FROM users WHERE partner IS NOT NULL)").execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
                 Ok(sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until_us = NULL WHERE lease_owner = $1").bind(owner).execute(&self.pool).await?.rows_affected())

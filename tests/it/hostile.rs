@@ -941,3 +941,52 @@ async fn the_files_of_a_refused_submission_are_deleted() {
     .await
     .expect(200);
 }
+
+#[tokio::test]
+async fn a_demo_load_cut_short_is_loaded_again_with_its_accounts() {
+    let full = app::spawn().await;
+    let creds = seminarflow::server::load_demo(&full.state).await.unwrap();
+    assert!(!creds.is_empty());
+    let want = full.state.service.store.seminars(None).await.unwrap().len();
+    let want_penalties = full
+        .state
+        .service
+        .store
+        .penalties(None)
+        .await
+        .unwrap()
+        .len();
+    // A start killed half-way through the load: part of the season, no accounts.
+    let cut = app::spawn().await;
+    let cat = crate::support::catalog();
+    let (_, mut season) = seminarflow::demo::season(&cat).unwrap();
+    season.steps.truncate(season.steps.len() / 2);
+    seminarflow::demo::load(&cut.state.service, &season)
+        .await
+        .unwrap();
+    assert!(!cut
+        .state
+        .service
+        .store
+        .seminars(None)
+        .await
+        .unwrap()
+        .is_empty());
+    let creds = seminarflow::server::load_demo(&cut.state).await.unwrap();
+    assert!(!creds.is_empty(), "the demo accounts are made on the redo");
+    assert_eq!(
+        cut.state.service.store.seminars(None).await.unwrap().len(),
+        want
+    );
+    assert_eq!(
+        cut.state.service.store.penalties(None).await.unwrap().len(),
+        want_penalties
+    );
+    let (email, password) = &creds[0];
+    cut.login(email, password).await;
+    // A third start loads nothing again.
+    assert!(seminarflow::server::load_demo(&cut.state)
+        .await
+        .unwrap()
+        .is_empty());
+}
