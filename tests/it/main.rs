@@ -3,6 +3,7 @@
 mod support;
 
 mod calendar;
+mod crash;
 mod fuzz;
 mod hostile;
 mod http_api;
