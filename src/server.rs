@@ -79,8 +79,28 @@ pub fn private(path: &std::path::Path, mode: u32) {
     let _ = (path, mode);
 }
 
-/// Housekeeping the scheduler loop does besides ticking: expired sessions are deleted.
+/// Housekeeping the scheduler loop does besides ticking: expired sessions are deleted, and
+/// uploads nothing names are removed after a day.
 pub async fn housekeeping(state: &AppState) {
+    // The uploads folder is walked at most once an hour.
+    static LAST_GC: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let now_s = Utc::now().timestamp();
+    let last = LAST_GC.load(std::sync::atomic::Ordering::Relaxed);
+    if now_s - last >= 3600
+        && LAST_GC
+            .compare_exchange(
+                last,
+                now_s,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+            .is_ok()
+    {
+        let n = http::api::files::collect_orphans(state, Duration::from_secs(24 * 3600)).await;
+        if n > 0 {
+            tracing::info!(files = n, "orphaned uploads removed");
+        }
+    }
     match state.service.store.purge_expired_sessions(Utc::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
