@@ -133,6 +133,21 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `password` signs `user` in. Costs one Argon2 verification whether or not the account
+/// exists or is disabled (against a real hash made once), so the answer's timing does not tell
+/// which e-mails are registered.
+pub fn check_login(user: Option<&User>, password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match user {
+        Some(u) if !u.disabled => verify_password(password, &u.password_hash),
+        _ => {
+            let dummy = DUMMY.get_or_init(|| hash_password("not-a-password").unwrap_or_default());
+            let _ = verify_password(password, dummy);
+            false
+        }
+    }
+}
+
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
     use argon2::password_hash::rand_core::RngCore;
@@ -168,7 +183,49 @@ pub fn check_password_strength(p: &str) -> Result<(), String> {
     if p.chars().count() < 10 {
         return Err("пароль должен быть не короче 10 символов".into());
     }
+    if is_trivial(p) {
+        return Err(
+            "пароль слишком простой (повтор, ряд клавиш или цифр, известный пароль); придумайте другой"
+                .into(),
+        );
+    }
     Ok(())
+}
+
+/// Too few distinct characters, a keyboard or digit run, or a well-known password.
+fn is_trivial(p: &str) -> bool {
+    let lower = p.to_lowercase();
+    let distinct: std::collections::BTreeSet<char> = lower.chars().collect();
+    if distinct.len() < 4 {
+        return true;
+    }
+    const RUNS: [&str; 6] = [
+        "1234567890",
+        "0987654321",
+        "qwertyuiop",
+        "asdfghjkl",
+        "йцукенгшщзх",
+        "abcdefghijklmnopqrstuvwxyz",
+    ];
+    let core: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if core.chars().count() >= 6 && RUNS.iter().any(|r| r.contains(core.as_str())) {
+        return true;
+    }
+    const KNOWN: [&str; 12] = [
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "qwerty123",
+        "1q2w3e4r5t",
+        "1q2w3e4r",
+        "пароль",
+        "пароль123",
+        "iloveyou",
+        "admin12345",
+        "qwerty12345",
+    ];
+    KNOWN.contains(&lower.as_str()) || KNOWN.contains(&core.as_str())
 }
 
 #[cfg(test)]

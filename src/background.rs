@@ -15,8 +15,13 @@ pub fn spawn(state: &AppState, shutdown: CancellationToken) -> anyhow::Result<Ve
         Notifier::from_config(state.service.clone(), &state.config)
             .map_err(|e| anyhow::anyhow!("почта: {e}"))?,
     );
+    let health = state.health.clone();
     let handle = tokio::spawn(async move {
-        notifier.run(shutdown.cancelled_owned()).await;
+        let guard = health.guard("notifier");
+        notifier
+            .run_reporting(shutdown.cancelled_owned(), Some(&health))
+            .await;
+        guard.finish();
     });
     Ok(vec![handle])
 }

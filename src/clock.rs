@@ -1,9 +1,15 @@
 //! The business clock: the system clock, or a manual one that only an admin moves (training,
 //! demos, `--clock manual`). The scheduler and every command read `now` from here; the domain
 //! never does.
+//!
+//! A manual clock is kept in the database too (setting [`SETTING`]): it survives a restart, and
+//! every process on one database follows the latest instant any of them was moved to.
 
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, RwLock};
+
+/// The settings key of the manual clock's instant (RFC 3339).
+pub const SETTING: &str = "manual_clock";
 
 #[derive(Clone, Debug)]
 pub enum Clock {
@@ -25,6 +31,17 @@ impl Clock {
 
     pub fn is_manual(&self) -> bool {
         matches!(self, Clock::Manual(_))
+    }
+
+    /// Moves a manual clock forward to `to` if it is later (what another process or an earlier
+    /// run already reached); nothing otherwise.
+    pub fn advance_to(&self, to: DateTime<Utc>) {
+        if let Clock::Manual(t) = self {
+            let mut g = t.write().unwrap_or_else(|e| e.into_inner());
+            if to > *g {
+                *g = to;
+            }
+        }
     }
 
     /// Moves a manual clock. Time never goes back.

@@ -99,6 +99,9 @@ pub struct Config {
     pub log_json: bool,
     pub smtp: Option<SmtpConfig>,
     pub mail: MailConfig,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`; when not,
+    /// only callers on the loopback interface.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -117,6 +120,7 @@ impl Default for Config {
             log_json: false,
             smtp: None,
             mail: MailConfig::default(),
+            metrics_token: None,
         }
     }
 }
@@ -174,6 +178,9 @@ impl Config {
         }
         if let Some(v) = env("SEMINARFLOW_WORKFLOWS") {
             c.workflows = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("SEMINARFLOW_METRICS_TOKEN") {
+            c.metrics_token = Some(v);
         }
         if let Some(v) = env("SEMINARFLOW_BASE_URL") {
             c.base_url = Some(v);

@@ -7,6 +7,7 @@
 //! - [`service`]: the application service: runs commands, books effects atomically with the outbox.
 //! - [`scheduler`]: fires due items exactly once (`tick(now)`).
 //! - [`notifier`]: delivers the outbox as e-mail (SMTP, `.eml` files, memory) from Russian templates.
+//! - [`health`]: readiness of the background workers, shown by `/healthz`.
 //! - [`simulate`]: runs scenario files through the same services on in-memory SQLite.
 //! - [`bench`]: `seminarflow bench`, the speed and memory benchmarks (docs/benchmarks.md).
 //! - [`cli`]: the `seminarflow` command line.
@@ -21,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod health;
 pub mod http;
 pub mod logging;
 pub mod notifier;

@@ -10,7 +10,7 @@ use crate::http::{self, AppState};
 use crate::service::Service;
 use crate::storage;
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,9 +34,17 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
     if programs.is_empty() {
         anyhow::bail!("в {} нет ни одной программы (*.toml)", dir.display());
     }
+    private(&config.data_dir, 0o700);
     let store = storage::open(&config.database_url())
         .await
         .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
+    if config.database.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = config.data_dir.join("seminarflow.db").into_os_string();
+            name.push(suffix);
+            private(std::path::Path::new(&name), 0o600);
+        }
+    }
     let service = Service::new(store, programs);
     let filled = service
         .backfill_attention()
@@ -48,15 +56,95 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
             "list columns filled for seminars of an earlier version"
         );
     }
+    // A manual clock resumes where it was last moved to (kept in the database).
+    let saved = if config.demo || config.clock == ClockMode::Manual {
+        stored_clock(&service).await
+    } else {
+        None
+    };
     let clock = if config.demo {
         let (_, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
-        Clock::manual(season.until)
+        Clock::manual(saved.map_or(season.until, |s| s.max(season.until)))
     } else if config.clock == ClockMode::Manual {
-        Clock::manual(Utc::now())
+        Clock::manual(saved.unwrap_or_else(Utc::now))
     } else {
         Clock::System
     };
     Ok(AppState::new(service, config.clone(), clock))
+}
+
+/// Makes `path` readable by this account only (the database and uploads hold personal data).
+/// A failure is logged: the server still runs, as it did before.
+pub fn private(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+                tracing::warn!(path = %path.display(), error = %e, "permissions not narrowed");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// Housekeeping the scheduler loop does besides ticking: expired sessions are deleted, and
+/// uploads nothing names are removed after a day.
+pub async fn housekeeping(state: &AppState) {
+    // The uploads folder is walked at most once an hour.
+    static LAST_GC: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let now_s = Utc::now().timestamp();
+    let last = LAST_GC.load(std::sync::atomic::Ordering::Relaxed);
+    if now_s - last >= 3600
+        && LAST_GC
+            .compare_exchange(
+                last,
+                now_s,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            )
+            .is_ok()
+    {
+        let n = http::api::files::collect_orphans(state, Duration::from_secs(24 * 3600)).await;
+        if n > 0 {
+            tracing::info!(files = n, "orphaned uploads removed");
+        }
+    }
+    match state.service.store.purge_expired_sessions(Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+        Err(e) => tracing::warn!(error = %e, "expired sessions not purged"),
+    }
+}
+
+/// Moves a manual clock forward to the instant kept in the database (set by an earlier run or
+/// by another process on the same database). A store failure is logged, not fatal: the clock
+/// then keeps its own time.
+pub async fn sync_clock(state: &AppState) {
+    if !state.clock.is_manual() {
+        return;
+    }
+    if let Some(t) = stored_clock(&state.service).await {
+        state.clock.advance_to(t);
+    }
+}
+
+async fn stored_clock(service: &Service) -> Option<DateTime<Utc>> {
+    match service.store.setting(crate::clock::SETTING).await {
+        Ok(Some(v)) => match DateTime::parse_from_rfc3339(&v) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(e) => {
+                tracing::error!(value = %v, error = %e, "stored manual clock unreadable");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "stored manual clock not read");
+            None
+        }
+    }
 }
 
 fn redact(url: &str) -> String {
@@ -86,15 +174,40 @@ pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, St
         ics_token: Some(random_token()),
         disabled: false,
     };
-    store.create_user(&user, Utc::now()).await?;
+    match store.create_user(&user, Utc::now()).await {
+        Ok(()) => {}
+        // Another node starting on the same empty database created it first.
+        Err(crate::storage::StoreError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
     Ok(Some((user.email, password)))
 }
 
 /// Loads the demo season into an empty database, with demo accounts; returns their credentials.
+///
+/// The load is many commits; a marker setting written after the last one says it is complete.
+/// A database with seminars but no marker is a load a crash cut short: it is wiped and loaded
+/// again (a demo database holds nothing else worth keeping).
 pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
+    const LOADED: &str = "demo_loaded";
     let store = &state.service.store;
-    if store.count_seminars(&Default::default()).await? > 0 {
+    if store.setting(LOADED).await?.is_some() {
         return Ok(vec![]);
+    }
+    if store.count_seminars(&Default::default()).await? > 0 {
+        if store
+            .user_by_email("coordinator@demo.local")
+            .await?
+            .is_some()
+        {
+            // Loaded completely by a version without the marker (accounts come last).
+            store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
+            return Ok(vec![]);
+        }
+        tracing::warn!(
+            "the demo season was loaded only in part (interrupted start); loading it again"
+        );
+        store.wipe_season("@demo.local").await?;
     }
     let dir = state
         .config
@@ -161,11 +274,13 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
             .set_partner_coordinator(&p.id, coordinator_id.as_deref())
             .await?;
     }
+    store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
     Ok(creds)
 }
 
 /// The scheduler loop: ticks on the cron schedule, at the next due instant, and when woken.
 pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
+    let guard = state.health.guard("scheduler");
     let schedule = match cron::Schedule::from_str(&state.config.scheduler_cron) {
         Ok(s) => s,
         Err(e) => {
@@ -174,9 +289,15 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
         }
     };
     loop {
+        sync_clock(&state).await;
+        housekeeping(&state).await;
         let now = state.clock.now();
-        if let Err(e) = state.service.scheduler.tick(now).await {
-            tracing::error!(error = %e, "scheduler tick failed");
+        match state.service.scheduler.tick(now).await {
+            Ok(_) => state.health.ok("scheduler"),
+            Err(e) => {
+                tracing::error!(error = %e, "scheduler tick failed");
+                state.health.failing("scheduler", e.to_string());
+            }
         }
         let wall = Utc::now();
         let mut wait = schedule
@@ -193,7 +314,10 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.wake.notified() => {}
-            _ = shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => {
+                guard.finish();
+                return;
+            }
         }
     }
 }
@@ -251,7 +375,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let app = http::router(state.clone());
     axum::serve(
-        listener,
+        http::listener::guarded(
+            listener,
+            http::listener::MAX_CONNECTIONS,
+            http::listener::IDLE,
+        ),
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

@@ -39,9 +39,55 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A one-line name as people type it (a person, a company, a city): trimmed, not empty, at
+/// most `max` characters, and without control characters — a line break would end an e-mail
+/// header, and PostgreSQL refuses NUL in text.
+///
+/// # Errors
+/// What is wrong, in Russian, without the field's name (the caller adds it).
+pub fn single_line(value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("не может быть пустым".into());
+    }
+    if v.chars().any(char::is_control) {
+        return Err("не может содержать переводы строк и другие управляющие символы".into());
+    }
+    if v.chars().count() > max {
+        return Err(format!("не длиннее {max} символов"));
+    }
+    Ok(v.to_string())
+}
+
+/// Free text (a comment, a note): any length the body allows, line breaks and tabs allowed,
+/// other control characters (NUL above all) not.
+///
+/// # Errors
+/// What is wrong, in Russian.
+pub fn free_text(value: &str) -> Result<(), String> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("не может содержать управляющие символы (кроме перевода строки)".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plural;
+    use super::{free_text, plural, single_line};
+
+    #[test]
+    fn names_are_one_line_and_free_text_has_no_nul() {
+        assert_eq!(single_line("  Анна ", 10), Ok("Анна".into()));
+        assert!(single_line("Анна\nBcc: x@y", 100).is_err());
+        assert!(single_line("Ан\u{0}на", 100).is_err());
+        assert!(single_line("   ", 100).is_err());
+        assert!(single_line("абвгд", 4).is_err());
+        assert!(free_text("строка\nещё\tтаб").is_ok());
+        assert!(free_text("nul\u{0}").is_err());
+    }
 
     #[test]
     fn russian_plurals_follow_the_last_digits() {

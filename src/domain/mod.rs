@@ -15,7 +15,7 @@ pub mod validate;
 pub mod workflow;
 
 pub use calendar::Calendar;
-pub use money::{Factor, Kopecks};
+pub use money::{Factor, Kopecks, MoneyError};
 pub use program::{DomainError, Program, Refusal, RefusalCode};
 pub use rules::{decide, Command, View};
 pub use schedule::{fire, plan, DueItem, DueKind};

@@ -95,8 +95,8 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
         );
         Kopecks::ZERO
     } else {
-        let estimate = Kopecks(r.estimate.0 - s.voided.0);
-        let costs = Kopecks(r.costs.0 - s.voided.0);
+        let estimate = r.estimate.saturating_sub(s.voided);
+        let costs = r.costs.saturating_sub(s.voided);
         if s.voided.0 > 0 {
             say(format!("не компенсируется: {} руб.", s.voided), true);
         }

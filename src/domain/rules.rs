@@ -344,7 +344,19 @@ pub fn decide(
             let p = manual_penalty(&s, v, now, *count, note.clone());
             if v.effects.contains(&Effect::VoidItemCost) {
                 if let Some(c) = cost {
-                    s.voided = Kopecks(s.voided.0 + c.0 * p.count as i64);
+                    let Some(voided) = c
+                        .checked_times_count(i64::from(p.count))
+                        .and_then(|v| v.checked_add(s.voided))
+                    else {
+                        return refuse(
+                            RefusalCode::InvalidInput,
+                            format!(
+                                "cost: не компенсируемая сумма больше допустимой ({} руб.)",
+                                Kopecks::MAX
+                            ),
+                        );
+                    };
+                    s.voided = voided;
                 }
             }
             book(prog, &mut s, p, actor, &mut out);
@@ -626,6 +638,29 @@ fn return_stage(
     out: &mut Outcome,
 ) -> Result<Seminar, DomainError> {
     expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+    if let Some(d) = due {
+        // Deadlines and reminders need the production calendar of the due date's year; a date
+        // far beyond it (9999-12-31) is a typo, and would overflow date arithmetic besides.
+        if !prog.cal.covers(chrono::Datelike::year(&d))
+            || !d
+                .checked_sub_days(chrono::Days::new(31))
+                .is_some_and(|e| prog.cal.covers(chrono::Datelike::year(&e)))
+        {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!(
+                    "due: срок {} вне производственного календаря программы (годы {})",
+                    d.format("%d.%m.%Y"),
+                    prog.cal
+                        .covered_years()
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
     let returned_deadline = prog.designated(&s, stage)?;
     let p = stage_progress(prog, &mut s, stage)?;
     if p.status != StageStatus::Submitted {

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 pub const SESSION_COOKIE: &str = "sf_session";
@@ -54,7 +55,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> ApiResult<Auth> {
             .ok_or(ApiError::Unauthorized)?
             .trim();
         let user = store
-            .api_token_user(&token_hash(token))
+            .api_token_user(&token_hash(token), Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
         return Ok(Auth {
@@ -151,24 +152,63 @@ impl Auth {
     }
 }
 
-/// Sliding-window limiter for login attempts.
+/// Login attempts, limited three ways so that an attacker cannot lock out a victim and cannot
+/// reset his own counters:
+/// - per client address: at most [`LoginLimiter::PER_IP`] failures in the window, whatever the
+///   accounts; a successful login does *not* clear it;
+/// - per account and address: after [`LoginLimiter::PER_ACCOUNT_FROM_IP`] failures that address
+///   may not try that account again for the window;
+/// - per account from anywhere: after [`LoginLimiter::PER_ACCOUNT_FROM_IP`] failures, each further
+///   try waits an exponential back-off (1 s, 2 s, 4 s … at most
+///   [`LoginLimiter::ACCOUNT_BACKOFF_MAX_SECS`]), so the owner's correct password from another
+///   address gets through within a minute while guessing stays slow.
 #[derive(Default)]
 pub struct LoginLimiter {
     attempts: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
 }
 
 impl LoginLimiter {
-    /// Failed attempts allowed per key in the window.
-    const MAX: usize = 10;
-    const WINDOW_MINUTES: i64 = 10;
+    pub const WINDOW_MINUTES: i64 = 15;
+    pub const PER_IP: usize = 30;
+    pub const PER_ACCOUNT_FROM_IP: usize = 10;
+    pub const ACCOUNT_BACKOFF_MAX_SECS: i64 = 60;
 
-    pub fn check(&self, keys: &[String], now: DateTime<Utc>) -> ApiResult<()> {
+    fn keys(email: &str, ip: IpAddr) -> [String; 3] {
+        [
+            format!("ip:{ip}"),
+            format!("account-ip:{email}|{ip}"),
+            format!("account:{email}"),
+        ]
+    }
+
+    /// Whether `email` may be tried from `ip` at `now`.
+    ///
+    /// # Errors
+    /// `TooManyRequests` while a limit holds.
+    pub fn check(&self, email: &str, ip: IpAddr, now: DateTime<Utc>) -> ApiResult<()> {
         let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         let since = now - chrono::Duration::minutes(Self::WINDOW_MINUTES);
-        for k in keys {
-            if let Some(v) = map.get_mut(k) {
-                v.retain(|t| *t > since);
-                if v.len() >= Self::MAX {
+        let [by_ip, by_account_ip, by_account] = Self::keys(email, ip);
+        let mut recent = |k: &str| -> Vec<DateTime<Utc>> {
+            match map.get_mut(k) {
+                Some(v) => {
+                    v.retain(|t| *t > since);
+                    v.clone()
+                }
+                None => Vec::new(),
+            }
+        };
+        if recent(&by_ip).len() >= Self::PER_IP
+            || recent(&by_account_ip).len() >= Self::PER_ACCOUNT_FROM_IP
+        {
+            return Err(ApiError::TooManyRequests);
+        }
+        let account = recent(&by_account);
+        if account.len() >= Self::PER_ACCOUNT_FROM_IP {
+            let over = (account.len() - Self::PER_ACCOUNT_FROM_IP).min(16) as u32;
+            let wait = (1i64 << over).min(Self::ACCOUNT_BACKOFF_MAX_SECS);
+            if let Some(last) = account.last() {
+                if now < *last + chrono::Duration::seconds(wait) {
                     return Err(ApiError::TooManyRequests);
                 }
             }
@@ -176,20 +216,56 @@ impl LoginLimiter {
         Ok(())
     }
 
-    pub fn failed(&self, keys: &[String], now: DateTime<Utc>) {
+    pub fn failed(&self, email: &str, ip: IpAddr, now: DateTime<Utc>) {
         let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > 100_000 {
-            map.clear();
+            let since = now - chrono::Duration::minutes(Self::WINDOW_MINUTES);
+            map.retain(|_, v| v.last().is_some_and(|t| *t > since));
         }
-        for k in keys {
-            map.entry(k.clone()).or_default().push(now);
+        for k in Self::keys(email, ip) {
+            map.entry(k).or_default().push(now);
         }
     }
 
-    pub fn succeeded(&self, keys: &[String]) {
+    /// A correct password clears the account's counters, never the address's.
+    pub fn succeeded(&self, email: &str, ip: IpAddr) {
         let mut map = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        for k in keys {
-            map.remove(k);
+        let [_, by_account_ip, by_account] = Self::keys(email, ip);
+        map.remove(&by_account_ip);
+        map.remove(&by_account);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_back_off_grows_and_ends_within_a_minute() {
+        let l = LoginLimiter::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let t0 = DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
+        for _ in 0..LoginLimiter::PER_ACCOUNT_FROM_IP {
+            assert!(l.check("v@x", a, t0).is_ok());
+            l.failed("v@x", a, t0);
         }
+        assert!(
+            l.check("v@x", a, t0).is_err(),
+            "the attacker's address is locked"
+        );
+        assert!(
+            l.check("other@x", a, t0).is_ok(),
+            "other accounts behind it are not"
+        );
+        assert!(l.check("v@x", b, t0).is_err(), "a one-second back-off");
+        let later = t0 + chrono::Duration::seconds(2);
+        assert!(
+            l.check("v@x", b, later).is_ok(),
+            "the owner gets in from elsewhere"
+        );
+        assert!(l.check("v@x", a, later).is_err());
+        l.succeeded("v@x", b);
+        assert!(l.check("v@x", b, later).is_ok());
     }
 }

@@ -31,6 +31,9 @@ pub enum ApiError {
     TooManyRequests,
     #[error("этот метод не поддерживается по этому адресу")]
     MethodNotAllowed,
+    /// A well-formed request with an unusable value; the message names the field.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error(transparent)]
     Refused(Refusal),
     #[error("внутренняя ошибка сервера")]
@@ -54,6 +57,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -87,6 +91,7 @@ impl ApiError {
             ApiError::TooManyRequests => "too_many_requests".into(),
             ApiError::MethodNotAllowed => "method_not_allowed".into(),
             ApiError::Refused(r) => r.code.as_str().into(),
+            ApiError::Unprocessable(_) => "invalid_input".into(),
             ApiError::Internal(_) => "internal".into(),
         }
     }
@@ -97,6 +102,11 @@ impl ApiError {
 
     pub fn bad(msg: impl Into<String>) -> ApiError {
         ApiError::BadRequest("invalid_input", msg.into())
+    }
+
+    /// 422 `invalid_input` for `field`: «`field`: what is wrong».
+    pub fn field(field: &str, msg: impl std::fmt::Display) -> ApiError {
+        ApiError::Unprocessable(format!("{field}: {msg}"))
     }
 
     pub fn forbidden(msg: impl Into<String>) -> ApiError {
@@ -135,6 +145,9 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("данные изменились одновременно с вашим запросом, повторите его ({m})"),
             ),
+            StoreError::Unreadable(m) => {
+                ApiError::Unprocessable(format!("значение нельзя сохранить: {m}"))
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

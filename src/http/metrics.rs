@@ -60,16 +60,47 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// Liveness: answers as soon as the server listens.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Сервис работает", body = String)))]
-pub async fn healthz() -> &'static str {
-    "ok"
+/// Readiness: `ok` while the server listens and the scheduler and the notifier run; 503 with
+/// one line per stopped or failing worker otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Сервис работает", body = String), (status = 503, description = "Планировщик или рассылка остановлены", body = String)))]
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let problems = state.health.problems();
+    if problems.is_empty() {
+        "ok".into_response()
+    } else {
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            problems.join("\n") + "\n",
+        )
+            .into_response()
+    }
 }
 
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Метрики в формате Prometheus", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     use std::fmt::Write;
+    // Operational numbers are not for the public: a token, or a caller on this machine.
+    let allowed = match &state.config.metrics_token {
+        Some(t) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| {
+                crate::accounts::token_hash(sent.trim()) == crate::accounts::token_hash(t)
+            }),
+        None => peer.ip().is_loopback(),
+    };
+    if !allowed {
+        return super::error::ApiError::forbidden(
+            "метрики доступны с этой машины или с токеном metrics_token",
+        )
+        .into_response();
+    }
     let mut out = String::new();
     {
         let m = state

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod ui;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Wakes the scheduler (e.g. after the manual clock moved).
     pub wake: Arc<Notify>,
+    /// What the background workers last reported (for `/healthz`).
+    pub health: Arc<crate::health::Health>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             limiter: Arc::default(),
             metrics: Arc::default(),
             wake: Arc::new(Notify::new()),
+            health: Arc::default(),
         }
     }
 }
@@ -91,9 +95,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             ));
         }
         let bytes = json_bytes(req, state).await?;
-        serde_json::from_slice(&bytes).map(AppJson).map_err(|e| {
-            ApiError::BadRequest("invalid_json", format!("тело запроса не разобрано: {e}"))
-        })
+        parse_json(&bytes).map(AppJson)
     }
 }
 
@@ -108,11 +110,53 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&bytes)
-            .map(OptionalJson)
-            .map_err(|e| {
-                ApiError::BadRequest("invalid_json", format!("тело запроса не разобрано: {e}"))
-            })
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// Parses a JSON body. Text that is not JSON is a 400 (`invalid_json`); a well-formed body with
+/// a wrong value in some field (a negative sum, a date that is not one) is a 422
+/// (`invalid_input`) whose message starts with the field's path, e.g. `report.costs`.
+///
+/// No string anywhere in the body may hold a control character other than a line break or a
+/// tab (NUL above all: PostgreSQL refuses it in text, and no field has a use for it).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map(|(m, _)| m.to_string())
+            .unwrap_or(message);
+        ApiError::BadRequest(
+            "invalid_json",
+            format!("тело запроса не разобрано: {message}"),
+        )
+    })?;
+    if let Some((path, why)) = control_characters(&value, "") {
+        return Err(ApiError::field(&path, why));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let data = inner.classify() == serde_json::error::Category::Data;
+            // serde's message without its "at line 1 column 42" tail.
+            let message = inner.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map(|(m, _)| m.to_string())
+                .unwrap_or(message);
+            // A body of the wrong shape altogether (`[1, 2]` for an object) is malformed.
+            if data && path != "." && !path.starts_with('[') {
+                Err(ApiError::field(&path, message))
+            } else {
+                Err(ApiError::BadRequest(
+                    "invalid_json",
+                    format!("тело запроса не разобрано: {message}"),
+                ))
+            }
+        }
     }
 }
 
@@ -136,6 +180,90 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
     }
 }
 
+/// The path of the first string (or key) in `v` with a forbidden control character.
+fn control_characters(v: &serde_json::Value, at: &str) -> Option<(String, String)> {
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => crate::text::free_text(s).err().map(|e| {
+            (
+                if at.is_empty() {
+                    ".".into()
+                } else {
+                    at.to_string()
+                },
+                e,
+            )
+        }),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| control_characters(x, &join(&i.to_string()))),
+        serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| {
+            crate::text::free_text(k)
+                .err()
+                .map(|e| (join(k), e))
+                .or_else(|| control_characters(x, &join(k)))
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses a request whose path or query holds an encoded control character (`%00`, `%0A`…)
+/// with a 400: no identifier has one, and PostgreSQL would answer NUL with an error.
+async fn refuse_control_characters(
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    let b = raw.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let bad = b.windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!((hex(w[1]), hex(w[2])), (Some(h), Some(l)) if h * 16 + l < 0x20 || h * 16 + l == 0x7f)
+    }) || raw.chars().any(char::is_control);
+    if bad {
+        return ApiError::BadRequest(
+            "invalid_input",
+            "адрес запроса содержит управляющие символы".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Headers every answer gets unless it set its own: no sniffing, no framing, no referrer to
+/// other sites, and `Cache-Control: no-store` on whatever a signed-in caller receives (shared
+/// computers and proxies must not keep another person's pages).
+async fn hardening_headers(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::header::{self, HeaderValue};
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains(auth::SESSION_COOKIE));
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if signed_in {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    resp
+}
+
 /// Largest request: several files of a version, each up to the per-file limit.
 pub const FILES_PER_REQUEST: u64 = 20;
 
@@ -156,6 +284,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("такой страницы нет") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(refuse_control_characters))
+        .layer(axum::middleware::from_fn(hardening_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -59,7 +59,8 @@ impl Modify for Security {
     security(("bearer" = []), ("session" = [])),
     paths(
         session::login, session::logout, session::me, session::change_password, session::create_token,
-        users::create_user, users::list_users,
+        session::list_tokens, session::revoke_token,
+        users::create_user, users::list_users, users::disable_user, users::enable_user,
         partners::list, partners::create, partners::get_one, partners::ledger,
         programs::list, programs::get_one, programs::slots, programs::review_queue, programs::review_applications, programs::apply,
         seminars::list, seminars::get_one, seminars::approve_application, seminars::reject_application, seminars::submit,

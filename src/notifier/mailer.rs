@@ -82,6 +82,15 @@ pub fn domain_of(from: &str) -> String {
         .unwrap_or_else(|| "seminarflow.local".into())
 }
 
+/// Text safe for a header: control characters (line breaks above all, which would end the
+/// header or start a new one) become spaces, runs of spaces one space.
+pub fn header_text(s: &str) -> String {
+    s.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Email {
     /// The MIME message.
     ///
@@ -101,7 +110,7 @@ impl Email {
             ))
         })?;
         let to = Mailbox::new(
-            Some(self.to_name.clone()).filter(|n| !n.trim().is_empty()),
+            Some(header_text(&self.to_name)).filter(|n| !n.is_empty()),
             address,
         );
         let boundary = format!(
@@ -119,7 +128,7 @@ impl Email {
             .date(self.date.into())
             .from(from)
             .to(to)
-            .subject(self.subject.clone())
+            .subject(header_text(&self.subject))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".into(),

@@ -84,10 +84,23 @@ pub struct Settings {
     pub retry_max: chrono::Duration,
     /// Temporary failures before a row is marked `failed`.
     pub max_attempts: i32,
-    /// Lease owner name (host and process).
+    /// Lease owner name: the same for this node across restarts (host and listen address), so
+    /// a restarted node takes back its own leases at once ([`Notifier::resume`]).
     pub owner: String,
     /// How often [`Notifier::run`] looks at the outbox when not woken.
     pub poll: std::time::Duration,
+}
+
+/// `notifier@<host>/<listen>`: stable across restarts of one node, distinct between nodes (two
+/// processes on one host listen on different addresses).
+fn node_owner(c: &Config) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("notifier@{host}/{}", c.listen)
 }
 
 impl Settings {
@@ -102,11 +115,11 @@ impl Settings {
             digest_hour: c.mail.digest_hour.min(23),
             zone,
             batch: 20,
-            lease: chrono::Duration::minutes(10),
+            lease: chrono::Duration::minutes(5),
             retry_base: chrono::Duration::minutes(1),
             retry_max: chrono::Duration::hours(6),
             max_attempts: 12,
-            owner: format!("notifier-{}", std::process::id()),
+            owner: node_owner(c),
             poll: std::time::Duration::from_secs(15),
         }
     }
@@ -336,10 +349,8 @@ impl Notifier {
                 if rep.unreachable.is_some() {
                     // No point trying the rest now; give them back untouched.
                     store.outbox_set_status(row.id, "pending").await?;
-                } else if row.notification.kind == "digest" {
-                    self.deliver_digest(row, wall_now, &mut rep).await?;
                 } else {
-                    self.deliver_row(row, wall_now, &mut rep).await?;
+                    self.deliver_isolated(row, wall_now, &mut rep).await?;
                 }
             }
             if n < self.settings.batch || rep.unreachable.is_some() {
@@ -350,20 +361,60 @@ impl Notifier {
 
     /// Delivers until `shutdown` completes: at once, then whenever woken or every `poll`.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        self.run_reporting(shutdown, None).await
+    }
+
+    /// Takes back the leases this node held before a crash or kill, so its claimed rows go out
+    /// now rather than after the lease runs out. Called once at start.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn resume(&self) -> Result<u64, NotifierError> {
+        let n = self
+            .service
+            .store
+            .release_outbox_leases(&self.settings.owner)
+            .await?;
+        if n > 0 {
+            tracing::info!(rows = n, owner = %self.settings.owner, "leases from before the restart released");
+        }
+        Ok(n)
+    }
+
+    /// [`Notifier::run`], reporting each pass's outcome to `health`.
+    pub async fn run_reporting(
+        &self,
+        shutdown: impl Future<Output = ()>,
+        health: Option<&crate::health::Health>,
+    ) {
         tracing::info!(mailer = %self.mailer.describe(), "notifier started");
+        if let Err(e) = self.resume().await {
+            tracing::error!(error = %e, "leases from before the restart not released");
+        }
         tokio::pin!(shutdown);
         loop {
             match self.deliver_once(Utc::now()).await {
-                Ok(rep) if !rep.is_empty() => tracing::info!(
-                    sent = rep.sent,
-                    done = rep.rows_done,
-                    digest = rep.to_digest,
-                    retried = rep.retried,
-                    failed = rep.failed,
-                    "mail delivered"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "mail delivery stopped; trying again later"),
+                Ok(rep) => {
+                    if !rep.is_empty() {
+                        tracing::info!(
+                            sent = rep.sent,
+                            done = rep.rows_done,
+                            digest = rep.to_digest,
+                            retried = rep.retried,
+                            failed = rep.failed,
+                            "mail delivered"
+                        );
+                    }
+                    if let Some(h) = health {
+                        h.ok("notifier");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "mail delivery stopped; trying again later");
+                    if let Some(h) = health {
+                        h.failing("notifier", e.to_string());
+                    }
+                }
             }
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -374,13 +425,69 @@ impl Notifier {
         tracing::info!("notifier stopped");
     }
 
+    /// Delivers one row so that whatever is wrong with it — unreadable data, a panic while
+    /// rendering or building the message — fails that row alone and never the batch.
+    async fn deliver_isolated(
+        &self,
+        row: OutboxRow,
+        wall_now: DateTime<Utc>,
+        rep: &mut DeliveryReport,
+    ) -> Result<(), NotifierError> {
+        use futures_util::FutureExt;
+        use std::panic::AssertUnwindSafe;
+        let id = row.id;
+        let mut one = DeliveryReport::default();
+        let outcome = if row.notification.kind == "digest" {
+            AssertUnwindSafe(self.deliver_digest(row, wall_now, &mut one))
+                .catch_unwind()
+                .await
+        } else {
+            AssertUnwindSafe(self.deliver_row(row, wall_now, &mut one))
+                .catch_unwind()
+                .await
+        };
+        rep.sent += one.sent;
+        rep.rows_done += one.rows_done;
+        rep.to_digest += one.to_digest;
+        rep.retried += one.retried;
+        rep.failed += one.failed;
+        rep.digests += one.digests;
+        if one.unreachable.is_some() {
+            rep.unreachable = one.unreachable;
+        }
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(NotifierError::Store(
+                e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_)),
+            ))) => self.fail(id, &e.to_string(), rep).await,
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                tracing::error!(outbox = id, "notification panicked while being delivered");
+                self.fail(
+                    id,
+                    "внутренняя ошибка при подготовке письма (подробности в журнале сервера)",
+                    rep,
+                )
+                .await
+            }
+        }
+    }
+
     /// Loads what rendering `n` needs; `Err` is why the row cannot be delivered.
     pub(crate) async fn prepare(
         &self,
         n: &Notification,
     ) -> Result<Result<Prepared, String>, NotifierError> {
         let store = &self.service.store;
-        let Some(seminar) = store.seminar(&n.seminar).await? else {
+        let seminar = match store.seminar(&n.seminar).await {
+            Ok(s) => s,
+            // One unreadable seminar fails its own notifications, never the whole batch.
+            Err(e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_))) => {
+                return Ok(Err(format!("семинар «{}» не читается: {e}", n.seminar)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(seminar) = seminar else {
             return Ok(Err(format!("семинар «{}» не найден", n.seminar)));
         };
         let Some(program) = self.service.program(&seminar.program) else {

@@ -125,24 +125,28 @@ impl Scheduler {
         let mut ids: Vec<String> = items.iter().map(|i| i.seminar.clone()).collect();
         ids.sort();
         ids.dedup();
-        let mut state: BTreeMap<String, Seminar> = self
+        let found = self
             .store
             .find_seminars(&SeminarQuery {
                 ids: Some(ids),
                 ..SeminarQuery::default()
             })
-            .await?
-            .into_iter()
-            .map(|(_, s)| (s.id.clone(), s))
-            .collect();
+            .await;
+        let mut state: BTreeMap<String, Seminar> = match found {
+            Ok(rows) => rows.into_iter().map(|(_, s)| (s.id.clone(), s)).collect(),
+            Err(StoreError::Corrupt(_) | StoreError::Unreadable(_)) => BTreeMap::new(),
+            Err(e) => return Err(e),
+        };
         let mut commit = Commit::default();
         // The instant of the last item fired on each changed seminar: its new plan starts there.
         let mut changed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
         let mut deferred = Vec::new();
+        // Items whose seminar did not come back (gone, or a row that cannot be read) are left to
+        // `fire_one`, which tells the two apart.
+        let mut single = Vec::new();
         for item in &items {
             let Some(seminar) = state.get(&item.seminar) else {
-                // The seminar is gone: retire the item so it never fires.
-                commit.fired.push((item.key.clone(), item.at));
+                single.push(item);
                 continue;
             };
             let Some(prog) = self.programs.get(&seminar.program) else {
@@ -192,15 +196,24 @@ impl Scheduler {
         }
         commit.index(&self.programs);
         let fired = commit.fired.len() as u64;
+        let mut singles = (0, 0);
+        for item in single {
+            match self.fire_one(item).await? {
+                Fired::Done => singles.0 += 1,
+                Fired::Deferred => singles.1 += 1,
+            }
+        }
+        if commit.fired.is_empty() {
+            return Ok((singles.0, deferred.len() as u64 + singles.1));
+        }
         match self.store.commit(&commit).await {
-            Ok(()) => Ok((fired, deferred.len() as u64)),
+            Ok(()) => Ok((fired + singles.0, deferred.len() as u64 + singles.1)),
             Err(StoreError::Conflict(why)) => {
                 tracing::debug!(%why, "batch conflicted; firing one by one");
-                let mut report = (0, deferred.len() as u64);
-                for item in items
-                    .iter()
-                    .filter(|i| !deferred.iter().any(|d| d.key == i.key))
-                {
+                let mut report = (singles.0, deferred.len() as u64 + singles.1);
+                for item in items.iter().filter(|i| {
+                    commit.fired.iter().any(|(k, _)| k == &i.key)
+                }) {
                     match self.fire_one(item).await? {
                         Fired::Done => report.0 += 1,
                         Fired::Deferred => report.1 += 1,
@@ -213,7 +226,17 @@ impl Scheduler {
     }
 
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
-        let Some(seminar) = self.store.seminar(&item.seminar).await? else {
+        let seminar = match self.store.seminar(&item.seminar).await {
+            Ok(s) => s,
+            Err(e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_))) => {
+                // One unreadable seminar must not stop the clock for every other: leave its
+                // item leased (out of the way until the lease ends) and go on.
+                tracing::error!(key = %item.key, seminar = %item.seminar, error = %e, "seminar unreadable; due item skipped");
+                return Ok(Fired::Deferred);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(seminar) = seminar else {
             // The seminar is gone: retire the item so it never fires.
             let commit = Commit {
                 fired: vec![(item.key.clone(), item.at)],
@@ -250,6 +273,10 @@ impl Scheduler {
             Err(StoreError::Conflict(why)) => {
                 tracing::debug!(key = %item.key, %why, "due item conflicted; deferred");
                 self.store.release_due(&item.key).await?;
+                Ok(Fired::Deferred)
+            }
+            Err(e @ StoreError::Unreadable(_)) => {
+                tracing::error!(key = %item.key, error = %e, "due item's outcome cannot be stored; skipped");
                 Ok(Fired::Deferred)
             }
             Err(e) => Err(e),

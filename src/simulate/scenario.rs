@@ -171,7 +171,11 @@ impl<'a> Fields<'a> {
     fn money_opt(&mut self, k: &'static str) -> Result<Option<Kopecks>, ScenarioError> {
         let text = match self.get(k) {
             None => return Ok(None),
-            Some(Value::Integer(n)) if *n >= 0 => return Ok(Some(Kopecks::from_rub(*n))),
+            Some(Value::Integer(n)) => {
+                return Kopecks::try_from_rub(*n)
+                    .map(Some)
+                    .map_err(|m| err(self.step, k, m.to_string()))
+            }
             Some(Value::Float(f)) if *f >= 0.0 && f.is_finite() => format!("{f}"),
             Some(Value::String(s)) => s.clone(),
             Some(_) => {
@@ -184,7 +188,7 @@ impl<'a> Fields<'a> {
         };
         text.parse::<Kopecks>()
             .map(Some)
-            .map_err(|m| err(self.step, k, m))
+            .map_err(|m| err(self.step, k, m.to_string()))
     }
 
     fn money(&mut self, k: &'static str) -> Result<Kopecks, ScenarioError> {

@@ -32,6 +32,28 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("повреждённые данные в базе: {0}")]
     Corrupt(String),
+    /// The value would not read back equal once stored (e.g. money out of bounds): nothing was
+    /// written. A caller's mistake, not the database's.
+    #[error("значение нельзя сохранить: {0}")]
+    Unreadable(String),
+}
+
+/// Decodes rows one by one. A row that cannot be decoded is reported (tracing error) and left
+/// out, so one bad row never hides the others or stops the scheduler and the notifier.
+pub(crate) fn decode_each<R, T>(
+    what: &str,
+    rows: &[R],
+    decode: impl Fn(&R) -> Result<T, StoreError>,
+) -> Vec<T> {
+    rows.iter()
+        .filter_map(|r| match decode(r) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::error!(error = %e, "{what}: undecodable row skipped");
+                None
+            }
+        })
+        .collect()
 }
 
 /// One command's or one due item's changes, written in a single transaction.
@@ -74,6 +96,19 @@ pub struct OutboxRow {
     /// (`<recipient> !<error>` for a permanent failure).
     pub message_id: Option<String>,
 }
+
+/// An API token as its owner sees it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    /// The token's SHA-256 (what revocation names).
+    pub id: String,
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+/// Tokens made before expiry existed last this long after their creation.
+pub const LEGACY_TOKEN_DAYS: i64 = 90;
 
 /// An uploaded file's metadata; the bytes live under `<data>/files/<sha256>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,14 +366,39 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// A bearer token for `user`, valid until `expires`.
     async fn create_api_token(
         &self,
         token_hash: &str,
         user: &str,
         name: &str,
         now: DateTime<Utc>,
+        expires: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// The enabled user of an unexpired token.
+    async fn api_token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
+    /// A user's API tokens, newest first (expired ones too, marked by their instant).
+    async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes `user`'s token `id`; false when the user has no such token.
+    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError>;
+    /// Ends `user`'s browser sessions except `keep` (a session token hash).
+    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError>;
+    /// Deletes sessions expired at `now`; how many.
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// A durable setting shared by every process (e.g. `clock`).
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Gives back every outbox lease `owner` holds (a restarted node's leases from before its
+    /// crash), so its rows need not wait for the leases to run out; how many.
+    async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError>;
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Empties the season in one transaction — seminars and everything they caused, accounts
+    /// whose e-mail ends with `accounts_suffix`, and partners no remaining account belongs to —
+    /// for redoing a demo load that a crash cut short.
+    async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError>;
     async fn set_partner_coordinator(
         &self,
         partner: &str,
@@ -353,6 +413,9 @@ pub trait Store: Send + Sync {
     // --- Files.
     async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError>;
+    /// Forgets file `sha256` unless some seminar's versions name it; true when forgotten (the
+    /// caller then deletes the bytes).
+    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError>;
 
     // --- Outbox delivery (wall-clock instants).
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.

@@ -3,8 +3,9 @@
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
 use super::{
-    from_us, to_us, CellCount, Commit, FileMeta, OutboxQuery, OutboxRow, Page, PartnerQuery,
-    PartnerSummary, PenaltyQuery, PenaltyRow, SeminarQuery, Store, StoreError,
+    decode_each, from_us, to_us, ApiToken, CellCount, Commit, FileMeta, OutboxQuery, OutboxRow,
+    Page, PartnerQuery, PartnerSummary, PenaltyQuery, PenaltyRow, SeminarQuery, Store, StoreError,
+    LEGACY_TOKEN_DAYS,
 };
 use crate::accounts::{Rights, Role, User};
 use crate::domain::program::Attention;
@@ -28,6 +29,21 @@ const ROWS_PER_INSERT: usize = 500;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// Serializes `v` for a row and proves it reads back equal: what this store could not decode
+/// later is refused now, before anything is committed.
+fn checked_json<T: serde::Serialize + serde::de::DeserializeOwned>(
+    what: &str,
+    v: &T,
+) -> Result<String, StoreError> {
+    let bad = |e: String| StoreError::Unreadable(format!("{what}: {e}"));
+    let text = serde_json::to_string(v).map_err(|e| bad(e.to_string()))?;
+    let back: T = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    match serde_json::to_string(&back) {
+        Ok(again) if again == text => Ok(text),
+        _ => Err(bad("не читается обратно без изменений".into())),
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StoreError> {
@@ -143,8 +159,7 @@ macro_rules! store_impl {
             /// aggregates written before it; a no-op on every later start.
             async fn backfill_index_columns(&self) -> Result<(), StoreError> {
                 let rows = sqlx::query("SELECT id, data, version FROM seminars WHERE applied_us IS NULL").fetch_all(&self.pool).await?;
-                for r in &rows {
-                    let s = self.seminar_from_row(r)?;
+                for s in decode_each("seminar", &rows, |r| self.seminar_from_row(r)) {
                     sqlx::query("UPDATE seminars SET applied_us = $1 WHERE id = $2").bind(to_us(s.applied_at)).bind(&s.id).execute(&self.pool).await?;
                 }
                 let rows = sqlx::query("SELECT * FROM partners WHERE search IS NULL").fetch_all(&self.pool).await?;
@@ -268,7 +283,7 @@ macro_rules! store_impl {
                     Some(p) => sqlx::query("SELECT data, version FROM seminars WHERE program = $1 ORDER BY seq, id").bind(p).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT data, version FROM seminars ORDER BY seq, id").fetch_all(&self.pool).await?,
                 };
-                rows.iter().map(|r| self.seminar_from_row(r)).collect()
+                Ok(decode_each("seminar", &rows, |r| self.seminar_from_row(r)))
             }
 
             async fn seminar_for_command(&self, id: &str, now: DateTime<Utc>) -> Result<Option<(Seminar, Option<Partner>, bool)>, StoreError> {
@@ -300,7 +315,7 @@ macro_rules! store_impl {
                 qb.push(if q.by_date { " ORDER BY s.date, s.city, s.seq" } else { " ORDER BY s.seq" });
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter().map(|r| Ok((r.try_get("seq")?, self.seminar_from_row(r)?))).collect()
+                Ok(decode_each("seminar", &rows, |r| Ok((r.try_get("seq")?, self.seminar_from_row(r)?))))
             }
 
             async fn count_seminars(&self, q: &SeminarQuery) -> Result<i64, StoreError> {
@@ -311,7 +326,7 @@ macro_rules! store_impl {
 
             async fn seminars_without_attention(&self, limit: i64) -> Result<Vec<Seminar>, StoreError> {
                 let rows = sqlx::query("SELECT data, version FROM seminars WHERE attention_known = FALSE ORDER BY seq LIMIT $1").bind(limit).fetch_all(&self.pool).await?;
-                rows.iter().map(|r| self.seminar_from_row(r)).collect()
+                Ok(decode_each("seminar", &rows, |r| self.seminar_from_row(r)))
             }
 
             async fn set_attention(&self, seminar: &str, a: &Attention) -> Result<(), StoreError> {
@@ -362,16 +377,14 @@ macro_rules! store_impl {
                 qb.push(if q.by_points { " ORDER BY points_active DESC, p.name, p.id" } else { " ORDER BY p.id" });
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
+                Ok(decode_each("partner", &rows, |r| {
                         Ok(PartnerSummary {
                             partner: Self::partner_from_row(r)?,
                             coordinator: r.try_get("coordinator")?,
                             points: r.try_get("points_active")?,
                             bonus: Kopecks(r.try_get("bonus_active")?),
                         })
-                    })
-                    .collect()
+                }))
             }
 
             async fn count_partners(&self, q: &PartnerQuery) -> Result<i64, StoreError> {
@@ -389,8 +402,7 @@ macro_rules! store_impl {
                 qb.push(" ORDER BY p.seq DESC");
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
+                Ok(decode_each("penalty", &rows, |r| {
                         let data: String = r.try_get("data")?;
                         let program: Option<String> = r.try_get("program")?;
                         Ok(PenaltyRow {
@@ -400,8 +412,7 @@ macro_rules! store_impl {
                             partner: r.try_get("partner")?,
                             penalty: parse("penalty", &data)?,
                         })
-                    })
-                    .collect()
+                }))
             }
 
             async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
@@ -446,7 +457,7 @@ macro_rules! store_impl {
                     }
                 }
                 for s in &c.outcome.seminars {
-                    let data = json(s);
+                    let data = checked_json("seminar", s)?;
                     let attention = c.attention.get(&s.id);
                     let n = if s.version == 0 {
                         sqlx::query(
@@ -500,23 +511,26 @@ macro_rules! store_impl {
                 if !c.outcome.penalties.is_empty() {
                     // Booking order: one index probe for the last number, then consecutive ones.
                     let last: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM penalties").fetch_one(&mut *tx).await?;
-                    let rows: Vec<_> = c.outcome.penalties.iter().enumerate().collect();
+                    let mut rows = Vec::with_capacity(c.outcome.penalties.len());
+                    for (i, (seminar, p)) in c.outcome.penalties.iter().enumerate() {
+                        rows.push((i, seminar, p, checked_json("penalty", p)?));
+                    }
                     for chunk in rows.chunks(ROWS_PER_INSERT) {
                         let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new(
                             "INSERT INTO penalties (key, seq, seminar, partner, program, code, points, exclusion, at_us, data) ",
                         );
-                        qb.push_values(chunk, |mut b, (i, (seminar, p))| {
-                            let owner = c.outcome.seminars.iter().find(|s| &s.id == seminar);
+                        qb.push_values(chunk, |mut b, (i, seminar, p, data)| {
+                            let owner = c.outcome.seminars.iter().find(|s| &s.id == *seminar);
                             b.push_bind(p.key.clone())
                                 .push_bind(last + 1 + *i as i64)
-                                .push_bind(seminar.clone())
+                                .push_bind((*seminar).clone())
                                 .push_bind(owner.map(|s| s.partner.clone()).unwrap_or_default())
                                 .push_bind(owner.map(|s| s.program.clone()))
                                 .push_bind(p.code.clone())
                                 .push_bind(p.points)
                                 .push_bind(p.exclusion)
                                 .push_bind(to_us(p.at))
-                                .push_bind(json(p));
+                                .push_bind(data.clone());
                         });
                         qb.build().execute(&mut *tx).await.map_err(|e| unique_to_conflict(e, "penalty already booked"))?;
                     }
@@ -650,7 +664,8 @@ macro_rules! store_impl {
                     ") RETURNING key, seminar, due_us, kind"
                 );
                 let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(now)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
-                let mut items: Vec<DueItem> = rows.iter().map(Self::due_from_row).collect::<Result<_, _>>()?;
+                // An undecodable item stays leased (out of the way until the lease ends).
+                let mut items: Vec<DueItem> = decode_each("due item", &rows, Self::due_from_row);
                 items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
                 Ok(items)
             }
@@ -677,7 +692,7 @@ macro_rules! store_impl {
                     .bind(to_us(now))
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter().map(Self::due_from_row).collect()
+                Ok(decode_each("due item", &rows, Self::due_from_row))
             }
 
             async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -694,12 +709,10 @@ macro_rules! store_impl {
                     Some(s) => sqlx::query("SELECT seminar, data FROM penalties WHERE seminar = $1 ORDER BY seq").bind(s).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT seminar, data FROM penalties ORDER BY seq").fetch_all(&self.pool).await?,
                 };
-                rows.iter()
-                    .map(|r| {
-                        let data: String = r.try_get("data")?;
-                        Ok((r.try_get("seminar")?, parse("penalty", &data)?))
-                    })
-                    .collect()
+                Ok(decode_each("penalty", &rows, |r| {
+                    let data: String = r.try_get("data")?;
+                    Ok((r.try_get("seminar")?, parse("penalty", &data)?))
+                }))
             }
 
             async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError> {
@@ -764,7 +777,7 @@ macro_rules! store_impl {
 
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
                 let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
-                rows.iter().map(Self::outbox_from_row).collect()
+                Ok(decode_each("outbox", &rows, Self::outbox_from_row))
             }
 
             async fn find_outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxRow>, StoreError> {
@@ -776,7 +789,7 @@ macro_rules! store_impl {
                 qb.push(if q.newest_first { " ORDER BY o.id DESC" } else { " ORDER BY o.id" });
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter().map(Self::outbox_from_row).collect()
+                Ok(decode_each("outbox", &rows, Self::outbox_from_row))
             }
 
             async fn count_outbox(&self, q: &OutboxQuery) -> Result<i64, StoreError> {
@@ -801,12 +814,10 @@ macro_rules! store_impl {
                 qb.push(" ORDER BY id");
                 push_page(&mut qb, &page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|r| {
+                Ok(decode_each("event", &rows, |r| {
                         let data: String = r.try_get("data")?;
                         Ok((r.try_get("id")?, Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? }))
-                    })
-                    .collect()
+                }))
             }
 
             async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
@@ -814,12 +825,10 @@ macro_rules! store_impl {
                     Some(s) => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events ORDER BY id").fetch_all(&self.pool).await?,
                 };
-                rows.iter()
-                    .map(|r| {
-                        let data: String = r.try_get("data")?;
-                        Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
-                    })
-                    .collect()
+                Ok(decode_each("event", &rows, |r| {
+                    let data: String = r.try_get("data")?;
+                    Ok(Event { at: from_us(r.try_get("at_us")?), actor: r.try_get("actor")?, kind: r.try_get("kind")?, seminar: r.try_get("seminar")?, data: parse("event", &data)? })
+                }))
             }
 
             async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -889,7 +898,7 @@ macro_rules! store_impl {
                     Some(p) => sqlx::query("SELECT * FROM users WHERE partner = $1 ORDER BY email").bind(p).fetch_all(&self.pool).await?,
                     None => sqlx::query("SELECT * FROM users ORDER BY email").fetch_all(&self.pool).await?,
                 };
-                rows.iter().map(Self::user_from_row).collect()
+                Ok(decode_each("user", &rows, Self::user_from_row))
             }
 
             async fn users_by_roles(&self, roles: &[&str]) -> Result<Vec<User>, StoreError> {
@@ -939,15 +948,96 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+            async fn create_api_token(&self, token_hash: &str, user: &str, name: &str, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), StoreError> {
                 let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
-                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us) VALUES ($1, $2, $3, $4)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).execute(&self.pool).await?;
+                sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).bind(to_us(expires)).execute(&self.pool).await?;
                 Ok(())
             }
 
-            async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-                let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE").bind(token_hash).fetch_optional(&self.pool).await?;
+            async fn api_token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+                let legacy = LEGACY_TOKEN_DAYS * 86_400 * 1_000_000;
+                let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE AND COALESCE(t.expires_us, t.created_us + $3) > $2")
+                    .bind(token_hash)
+                    .bind(to_us(now))
+                    .bind(legacy)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 row.as_ref().map(Self::user_from_row).transpose()
+            }
+
+            async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError> {
+                let rows = sqlx::query("SELECT token_hash, name, created_us, expires_us FROM api_tokens WHERE user_id = $1 ORDER BY created_us DESC, token_hash").bind(user).fetch_all(&self.pool).await?;
+                Ok(decode_each("api token", &rows, |r| {
+                    let created: i64 = r.try_get("created_us")?;
+                    let expires: Option<i64> = r.try_get("expires_us")?;
+                    Ok(ApiToken {
+                        id: r.try_get("token_hash")?,
+                        name: r.try_get("name")?,
+                        created: from_us(created),
+                        expires: from_us(expires.unwrap_or(created + LEGACY_TOKEN_DAYS * 86_400 * 1_000_000)),
+                    })
+                }))
+            }
+
+            async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let n = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND token_hash = $2").bind(user).bind(id).execute(&self.pool).await?.rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user).bind(keep.unwrap_or("")).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("DELETE FROM sessions WHERE expires_us <= $1").bind(to_us(now)).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?)
+            }
+
+            async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                // Versions name files as `<sha256>:<name>` inside the seminar's data.
+                let n = sqlx::query("DELETE FROM files WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM seminars WHERE data LIKE $2)")
+                    .bind(sha256)
+                    .bind(format!("%{sha256}%"))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                let mut tx = self.pool.begin().await?;
+                for table in ["events", "outbox", "due_items", "penalties", "points_ledger", "bonus_ledger", "seminars", "program_locks"] {
+                    sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE partners SET coordinator = NULL").execute(&mut *tx).await?;
+                let like = format!("%{accounts_suffix}");
+                sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email LIKE $1)").bind(&like).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE email LIKE $1)").bind(&like).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM users WHERE email LIKE $1").bind(&like).execute(&mut *tx).await?;
+                // Partners carry flags the season set (barred, late withdrawal): they go too,
+                // unless an account still belongs to one.
+                sqlx::query("DELETE FROM partners WHERE id NOT IN (SELECT partner FROM users WHERE partner IS NOT NULL)").execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn release_outbox_leases(&self, owner: &str) -> Result<u64, StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                Ok(sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until_us = NULL WHERE lease_owner = $1").bind(owner).execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+                let _w = match &self.write { Some(m) => Some(m.lock().await), None => None };
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn set_partner_coordinator(&self, partner: &str, coordinator: Option<&str>) -> Result<(), StoreError> {
@@ -997,7 +1087,22 @@ macro_rules! store_impl {
                     ") RETURNING *"
                 );
                 let rows = sqlx::query(sql).bind(owner).bind(to_us(lease_until)).bind(to_us(wall_now)).bind(limit).fetch_all(&self.pool).await?;
-                let mut v: Vec<OutboxRow> = rows.iter().map(Self::outbox_from_row).collect::<Result<_, _>>()?;
+                let mut v = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    match Self::outbox_from_row(r) {
+                        Ok(row) => v.push(row),
+                        Err(e) => {
+                            // Claimed but unusable: fail it for good so it is not claimed forever.
+                            let id: i64 = r.try_get("id")?;
+                            tracing::error!(outbox = id, error = %e, "undecodable outbox row failed");
+                            sqlx::query("UPDATE outbox SET status = 'failed', last_error = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1")
+                                .bind(id)
+                                .bind(format!("строка не читается: {e}"))
+                                .execute(&self.pool)
+                                .await?;
+                        }
+                    }
+                }
                 v.sort_by_key(|r| r.id);
                 Ok(v)
             }

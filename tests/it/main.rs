@@ -4,6 +4,9 @@ mod support;
 
 mod bench_smoke;
 mod calendar;
+mod crash;
+mod fuzz;
+mod hostile;
 mod http_api;
 mod notifier;
 mod penalty_table;

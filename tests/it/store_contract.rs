@@ -632,3 +632,72 @@ async fn two_tick_loops_on_one_postgres_database_book_each_penalty_and_notificat
     assert!(states.iter().all(|s| s.state == SeminarState::Excluded));
     assert_eq!(seed.pending_due_count().await.unwrap(), 0);
 }
+
+/// Issue 14: money that would not read back is refused before commit, and an undecodable
+/// seminar row (written by an older version) is skipped by lists, on both backends.
+async fn unreadable_money(store: DynStore, raw: impl AsyncFnOnce(&str)) {
+    let prog = program();
+    store.put_partner(&partner("p1")).await.unwrap();
+    let at = t("2017-01-27T09:00:00Z");
+    for (id, city) in [("s1", "Тула"), ("s2", "Омск")] {
+        let s = preparing_seminar(&prog, id, "p1", city, at);
+        store
+            .commit(&storage::Commit {
+                outcome: seminarflow::domain::Outcome {
+                    seminars: vec![s],
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let mut bad = store.seminar("s1").await.unwrap().unwrap();
+    bad.voided = Kopecks(-500);
+    let err = store
+        .commit(&storage::Commit {
+            outcome: seminarflow::domain::Outcome {
+                seminars: vec![bad],
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unreadable(_)), "{err:?}");
+    assert_eq!(
+        store.seminar("s1").await.unwrap().unwrap().voided,
+        Kopecks::ZERO
+    );
+    raw("UPDATE seminars SET data = '{\"broken\":' WHERE id = 's2'").await;
+    let list = store.seminars(None).await.unwrap();
+    assert_eq!(
+        list.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        ["s1"]
+    );
+}
+
+#[tokio::test]
+async fn money_that_would_not_read_back_is_refused_and_bad_rows_are_skipped_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = storage::open(&url).await.unwrap();
+    unreadable_money(store, async |sql: &str| {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn money_that_would_not_read_back_is_refused_and_bad_rows_are_skipped_on_postgres() {
+    let Some(pg) = PgCluster::start() else { return };
+    let store = storage::open(&pg.url).await.unwrap();
+    unreadable_money(store, async |sql: &str| {
+        let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    })
+    .await;
+}

@@ -46,10 +46,16 @@ pub async fn set_clock(
             )
         })?
         .with_timezone(&Utc);
+    crate::server::sync_clock(&state).await;
     state
         .clock
         .set(to)
         .map_err(|m| ApiError::BadRequest("clock_backwards", m))?;
+    state
+        .service
+        .store
+        .put_setting(crate::clock::SETTING, &to.to_rfc3339())
+        .await?;
     let report = state.service.scheduler.tick(to).await?;
     state.wake.notify_one();
     Ok(Json(ClockResponse {
@@ -62,6 +68,7 @@ pub async fn set_clock(
 /// The current business time.
 #[utoipa::path(get, path = "/api/clock", tag = "admin", responses((status = 200, body = ClockResponse)))]
 pub async fn get_clock(State(state): State<AppState>, _auth: Auth) -> Json<ClockResponse> {
+    crate::server::sync_clock(&state).await;
     Json(ClockResponse {
         now: state.clock.now(),
         manual: state.clock.is_manual(),

@@ -57,6 +57,64 @@ pub fn multipart_error(what: &str, e: axum::extract::multipart::MultipartError) 
     }
 }
 
+/// Deletes an uploaded file (row and bytes) that no seminar version names, e.g. after the
+/// submission it came with was refused. Failures are logged: an orphan costs disk, not data.
+pub async fn discard_if_unreferenced(state: &AppState, sha256: &str) {
+    match state.service.store.forget_unreferenced_file(sha256).await {
+        Ok(true) => {
+            let path = state.config.files_dir().join(sha256);
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                tracing::warn!(path = %path.display(), error = %e, "upload of a refused submission not deleted");
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(sha256, error = %e, "upload of a refused submission kept"),
+    }
+}
+
+/// Deletes uploads older than `older_than` that nothing needs: leftovers in `files/tmp`, bytes
+/// without a row, and files no seminar version names (e.g. from a crash between the upload
+/// and the refusal). Younger files are left alone: their request may still be running.
+pub async fn collect_orphans(state: &AppState, older_than: std::time::Duration) -> usize {
+    let dir = state.config.files_dir();
+    let old = |m: &std::fs::Metadata| {
+        m.modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= older_than)
+    };
+    let mut removed = 0;
+    if let Ok(entries) = std::fs::read_dir(dir.join("tmp")) {
+        for e in entries.flatten() {
+            if e.metadata().is_ok_and(|m| m.is_file() && old(&m))
+                && std::fs::remove_file(e.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return removed;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let is_upload = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_upload || !e.metadata().is_ok_and(|m| m.is_file() && old(&m)) {
+            continue;
+        }
+        let store = &state.service.store;
+        let orphan = match store.file(&name).await {
+            Ok(None) => true,
+            Ok(Some(_)) => store.forget_unreferenced_file(&name).await.unwrap_or(false),
+            Err(_) => false,
+        };
+        if orphan && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Streams one multipart file to disk, enforcing the size limit and the allowed types.
 pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<UploadedFile> {
     let name = clean_name(field.file_name().unwrap_or("файл"));
@@ -66,6 +124,8 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
     tokio::fs::create_dir_all(&tmp_dir)
         .await
         .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp_dir.display())))?;
+    crate::server::private(&dir, 0o700);
+    crate::server::private(&tmp_dir, 0o700);
     let tmp = tmp_dir.join(crate::accounts::random_token());
     let mut out = tokio::fs::File::create(&tmp)
         .await

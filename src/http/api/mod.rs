@@ -9,7 +9,7 @@ pub mod session;
 pub mod users;
 
 use super::AppState;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
@@ -18,7 +18,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/logout", post(session::logout))
         .route("/api/me", get(session::me))
         .route("/api/me/password", post(session::change_password))
-        .route("/api/me/tokens", post(session::create_token))
+        .route(
+            "/api/me/tokens",
+            get(session::list_tokens).post(session::create_token),
+        )
+        .route("/api/me/tokens/{id}", delete(session::revoke_token))
+        .route("/api/users/{id}/disable", post(users::disable_user))
+        .route("/api/users/{id}/enable", post(users::enable_user))
         .route(
             "/api/users",
             get(users::list_users).post(users::create_user),

@@ -157,9 +157,7 @@ pub async fn create(
             "id партнёра: латинские буквы, цифры, «-» и «_», не длиннее 64 символов",
         ));
     }
-    if req.name.trim().is_empty() {
-        return Err(ApiError::bad("укажите название партнёра"));
-    }
+    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
     let store = &state.service.store;
     if let Some(c) = &req.coordinator {
         match store.user(c).await? {
@@ -169,7 +167,7 @@ pub async fn create(
     }
     let p = Partner {
         id: id.into(),
-        name: req.name.trim().into(),
+        name,
         experienced: req.experienced,
         barred: false,
         late_withdrawal: false,

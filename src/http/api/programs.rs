@@ -558,10 +558,18 @@ pub async fn apply(
         }
         None => format!("s-{}", &crate::accounts::new_id()[..10]),
     };
+    // A partner's chosen id that another partner's seminar already has gets a fresh one, so
+    // the answer is the same as for a free id and reveals nothing about the other partner.
+    let seminar = match state.service.store.seminar(&seminar).await {
+        Ok(Some(s)) if !auth.user.is_staff() && s.partner != partner => {
+            format!("s-{}", &crate::accounts::new_id()[..10])
+        }
+        _ => seminar,
+    };
     let cmd = Command::Apply {
         seminar: seminar.clone(),
         partner,
-        city: req.city.trim().to_string(),
+        city: crate::text::single_line(&req.city, 100).map_err(|m| ApiError::field("city", m))?,
         date: req.date,
     };
     run_command(&state, &auth, &id, cmd).await?;

@@ -292,6 +292,27 @@ pub async fn submit(
     Path((id, stage)): Path<(String, String)>,
     req: Request,
 ) -> ApiResult<Json<SubmitResponse>> {
+    let mut files = Vec::new();
+    let result = submit_version(&state, &auth, id, stage, req, &mut files).await;
+    if result.is_err() {
+        // A refused submission keeps none of its uploads (unless another version has the
+        // same bytes).
+        for f in &files {
+            super::files::discard_if_unreferenced(&state, &f.sha256).await;
+        }
+    }
+    result
+}
+
+async fn submit_version(
+    state: &AppState,
+    auth: &Auth,
+    id: String,
+    stage: String,
+    req: Request,
+    files: &mut Vec<UploadedFile>,
+) -> ApiResult<Json<SubmitResponse>> {
+    let (state, auth) = (state.clone(), auth.clone());
     let s = visible_seminar(&state, &auth, &id).await?;
     require_partner_rights(&auth, &s, true)?;
     let is_multipart = req
@@ -299,7 +320,6 @@ pub async fn submit(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let mut files = Vec::new();
     let body = if is_multipart {
         let mut mp = Multipart::from_request(req, &state)
             .await
@@ -343,7 +363,7 @@ pub async fn submit(
                     .map(|v| {
                         v.trim()
                             .parse::<Kopecks>()
-                            .map_err(|m| ApiError::bad(format!("{k}: {m}")))
+                            .map_err(|m| ApiError::field(k, m))
                     })
                     .transpose()
             };
@@ -393,7 +413,10 @@ pub async fn submit(
     };
     run_command(&state, &auth, &s.program, cmd).await?;
     let Json(seminar) = seminar_response(&state, &auth, &id).await?;
-    Ok(Json(SubmitResponse { seminar, files }))
+    Ok(Json(SubmitResponse {
+        seminar,
+        files: files.clone(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema, Default)]

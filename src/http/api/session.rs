@@ -48,22 +48,14 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let now = Utc::now();
     let email = req.email.trim().to_lowercase();
-    let keys = vec![format!("email:{email}"), format!("ip:{}", addr.ip())];
-    state.limiter.check(&keys, now)?;
+    state.limiter.check(&email, addr.ip(), now)?;
     let user = state.service.store.user_by_email(&email).await?;
-    let ok = match &user {
-        Some(u) if !u.disabled => verify_password(&req.password, &u.password_hash),
-        _ => {
-            // Same work whether or not the account exists.
-            let _ = verify_password(&req.password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$YmFkaGFzaGJhZGhhc2hiYWRoYXNoYmFkaGFzaA");
-            false
-        }
-    };
+    let ok = crate::accounts::check_login(user.as_ref(), &req.password);
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(&keys, now);
+        state.limiter.failed(&email, addr.ip(), now);
         return Err(ApiError::InvalidCredentials);
     };
-    state.limiter.succeeded(&keys);
+    state.limiter.succeeded(&email, addr.ip());
     let token = random_token();
     let csrf = random_token();
     state
@@ -141,6 +133,12 @@ pub async fn change_password(
     user.password_hash = hash_password(&req.new).map_err(ApiError::Internal)?;
     user.must_change_password = false;
     state.service.store.update_user(&user).await?;
+    // Whoever else knew the old password is signed out everywhere but here.
+    state
+        .service
+        .store
+        .end_sessions(&user.id, auth.session_hash.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -148,12 +146,17 @@ pub async fn change_password(
 pub struct TokenRequest {
     /// What the token is for, e.g. «выгрузка в 1С».
     pub name: String,
+    /// Days the token is valid, 1…365 (default 90).
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// Shown once: send as `Authorization: Bearer <token>`.
     pub token: String,
+    /// What `GET /api/me/tokens` lists and `DELETE /api/me/tokens/{id}` revokes.
+    pub id: String,
+    pub expires: chrono::DateTime<Utc>,
 }
 
 /// Creates a bearer API token for scripts.
@@ -163,19 +166,56 @@ pub async fn create_token(
     auth: Auth,
     AppJson(req): AppJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    if req.name.trim().is_empty() {
-        return Err(ApiError::bad("укажите, для чего нужен токен (name)"));
+    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
+    let days = req.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if !(1..=365).contains(&days) {
+        return Err(ApiError::field("expires_in_days", "от 1 до 365 дней"));
     }
     let token = random_token();
+    let now = Utc::now();
+    let expires = now + chrono::Duration::days(days);
     state
         .service
         .store
-        .create_api_token(
-            &token_hash(&token),
-            &auth.user.id,
-            req.name.trim(),
-            Utc::now(),
-        )
+        .create_api_token(&token_hash(&token), &auth.user.id, &name, now, expires)
         .await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse {
+            id: token_hash(&token),
+            token,
+            expires,
+        }),
+    ))
+}
+
+/// How long a token lasts when the request does not say.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+
+/// The signed-in user's API tokens (names and validity, never the tokens).
+#[utoipa::path(get, path = "/api/me/tokens", tag = "session", responses((status = 200, body = [crate::storage::ApiToken])))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<crate::storage::ApiToken>>> {
+    Ok(Json(state.service.store.api_tokens(&auth.user.id).await?))
+}
+
+/// Revokes one of the signed-in user's API tokens at once.
+#[utoipa::path(delete, path = "/api/me/tokens/{id}", tag = "session", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    if state
+        .service
+        .store
+        .revoke_api_token(&auth.user.id, &id)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("такого токена нет"))
+    }
 }

@@ -40,8 +40,11 @@ pub struct CreatedUser {
 
 /// Validates and creates an account on behalf of `by`.
 pub async fn create(state: &AppState, by: &User, req: NewUser) -> ApiResult<CreatedUser> {
-    let email = req.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() < 3 {
+    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
+    let email = crate::text::single_line(&req.email, 254)
+        .map_err(|m| ApiError::field("email", m))?
+        .to_lowercase();
+    if !email.contains('@') || email.len() < 3 || email.contains(char::is_whitespace) {
         return Err(ApiError::bad(format!(
             "«{}» — не адрес электронной почты",
             req.email
@@ -107,7 +110,7 @@ pub async fn create(state: &AppState, by: &User, req: NewUser) -> ApiResult<Crea
     let user = User {
         id: new_id(),
         email,
-        name: req.name.trim().to_string(),
+        name,
         role,
         partner,
         rights,
@@ -165,4 +168,63 @@ pub async fn list_users(State(state): State<AppState>, auth: Auth) -> ApiResult<
         }
     };
     Ok(Json(users))
+}
+
+/// Disables an account (admins; a partner's main user for the company's own users): it can
+/// no longer sign in, its sessions end and its API tokens stop working at once.
+#[utoipa::path(post, path = "/api/users/{id}/disable", tag = "accounts", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<User>> {
+    set_disabled(&state, &auth, &id, true).await
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/api/users/{id}/enable", tag = "accounts", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody)))]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<User>> {
+    set_disabled(&state, &auth, &id, false).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    disabled: bool,
+) -> ApiResult<Json<User>> {
+    let store = &state.service.store;
+    let by = &auth.user;
+    let main_user = by.role == Role::Partner && by.rights == Some(Rights::Main);
+    if by.role != Role::Admin && !main_user {
+        return Err(ApiError::forbidden(
+            "отключать учётные записи могут администратор и основной пользователь партнёра",
+        ));
+    }
+    // Another company's account answers like one that does not exist.
+    let Some(mut user) = store
+        .user(id)
+        .await?
+        .filter(|u| by.role == Role::Admin || (u.partner.is_some() && u.partner == by.partner))
+    else {
+        return Err(ApiError::not_found("такой учётной записи нет"));
+    };
+    if user.id == by.id {
+        return Err(ApiError::field(
+            "id",
+            "свою учётную запись отключить нельзя",
+        ));
+    }
+    user.disabled = disabled;
+    store.update_user(&user).await?;
+    if disabled {
+        store.end_sessions(&user.id, None).await?;
+    }
+    Ok(Json(user))
 }

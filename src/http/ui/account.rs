@@ -149,19 +149,16 @@ pub async fn login(
         return fail(StatusCode::UNPROCESSABLE_ENTITY, f);
     }
     let now = Utc::now();
-    let keys = vec![format!("email:{email}"), format!("ip:{}", addr.ip())];
-    if let Err(e) = state.limiter.check(&keys, now) {
+    if let Err(e) = state.limiter.check(&email, addr.ip(), now) {
         return fail(StatusCode::TOO_MANY_REQUESTS, f.general(e.to_string()));
     }
     let user = match state.service.store.user_by_email(&email).await {
         Ok(u) => u,
         Err(e) => return super::page::UiError::from(e).into_response(),
     };
-    let ok = user
-        .as_ref()
-        .is_some_and(|u| !u.disabled && verify_password(&password, &u.password_hash));
+    let ok = crate::accounts::check_login(user.as_ref(), &password);
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(&keys, now);
+        state.limiter.failed(&email, addr.ip(), now);
         return fail(
             StatusCode::UNPROCESSABLE_ENTITY,
             f.field(
@@ -170,7 +167,7 @@ pub async fn login(
             ),
         );
     };
-    state.limiter.succeeded(&keys);
+    state.limiter.succeeded(&email, addr.ip());
     let token = random_token();
     let csrf = random_token();
     if let Err(e) = state
@@ -366,5 +363,10 @@ pub async fn change_password(
     user.password_hash = hash_password(&new).map_err(ApiError::Internal)?;
     user.must_change_password = false;
     state.service.store.update_user(&user).await?;
+    state
+        .service
+        .store
+        .end_sessions(&user.id, Some(&v.session_hash))
+        .await?;
     Ok(see_other(&with_done("/account", "password")))
 }

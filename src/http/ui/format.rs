@@ -147,9 +147,12 @@ pub fn parse_money(s: &str) -> Result<Kopecks, String> {
     if cleaned.starts_with('-') {
         return Err("сумма не может быть отрицательной".into());
     }
-    cleaned
-        .parse::<Kopecks>()
-        .map_err(|_| format!("«{s}» — не сумма в рублях; пример: 48000 или 48000,50"))
+    cleaned.parse::<Kopecks>().map_err(|e| match e {
+        crate::domain::MoneyError::NotANumber(_) => {
+            format!("«{s}» — не сумма в рублях; пример: 48000 или 48000,50")
+        }
+        bounds => bounds.to_string(),
+    })
 }
 
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).

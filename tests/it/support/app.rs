@@ -27,6 +27,11 @@ pub struct Setup {
     /// Where a manual clock starts (RFC 3339).
     pub start: &'static str,
     pub upload_limit_mb: u64,
+    /// `metrics_token` of the configuration.
+    pub metrics_token: Option<&'static str>,
+    /// Connections served at once, and how long one may stay silent.
+    pub max_connections: usize,
+    pub idle: std::time::Duration,
 }
 
 impl Default for Setup {
@@ -35,6 +40,9 @@ impl Default for Setup {
             clock: ClockMode::Manual,
             start: "2017-01-01T00:00:00+03:00",
             upload_limit_mb: 25,
+            metrics_token: None,
+            max_connections: seminarflow::http::listener::MAX_CONNECTIONS,
+            idle: seminarflow::http::listener::IDLE,
         }
     }
 }
@@ -74,6 +82,7 @@ pub async fn spawn_with(setup: Setup) -> App {
         workflows: Some(super::root().join("workflows")),
         clock: setup.clock,
         upload_limit_mb: setup.upload_limit_mb,
+        metrics_token: setup.metrics_token.map(String::from),
         ..Config::default()
     };
     let mut state = seminarflow::server::build(&config)
@@ -98,7 +107,7 @@ pub async fn spawn_with(setup: Setup) -> App {
     let addr = listener.local_addr().expect("local addr");
     let server = tokio::spawn(async move {
         axum::serve(
-            listener,
+            seminarflow::http::listener::guarded(listener, setup.max_connections, setup.idle),
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
@@ -125,7 +134,12 @@ impl App {
 
     /// `POST /api/login` from a fresh cookie jar, whatever the answer.
     pub async fn try_login(&self, email: &str, password: &str) -> (Client, Resp) {
-        let mut c = self.anonymous();
+        self.try_login_from("127.0.0.1", email, password).await
+    }
+
+    /// [`App::try_login`] from another loopback address (`127.0.0.2`, …): another client IP.
+    pub async fn try_login_from(&self, ip: &str, email: &str, password: &str) -> (Client, Resp) {
+        let mut c = Client::from_ip(&self.base, ip);
         let r = c
             .post("/api/login", json!({"email": email, "password": password}))
             .await;
@@ -311,9 +325,15 @@ pub struct Client {
 
 impl Client {
     fn new(base: &str) -> Client {
+        Client::from_ip(base, "127.0.0.1")
+    }
+
+    /// A caller whose connections come from loopback address `ip`.
+    pub fn from_ip(base: &str, ip: &str) -> Client {
         Client {
             http: reqwest::Client::builder()
                 .cookie_store(true)
+                .local_address(Some(ip.parse().expect("an IP address")))
                 .build()
                 .expect("reqwest client"),
             base: base.to_string(),
