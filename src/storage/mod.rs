@@ -161,6 +161,9 @@ pub struct SeminarQuery {
     pub awaiting_review: bool,
     /// Seminar day order (then city) instead of creation order; offset paging only.
     pub by_date: bool,
+    /// Earliest partner deadline first (the list column), instead of creation order; offset
+    /// paging only.
+    pub by_deadline: bool,
     /// Creation order (`seq`); the cursor of a row is its `seq`.
     pub page: Page,
 }

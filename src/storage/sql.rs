@@ -309,10 +309,16 @@ macro_rules! store_impl {
             async fn find_seminars(&self, q: &SeminarQuery) -> Result<Vec<(i64, Seminar)>, StoreError> {
                 let mut qb = sqlx::QueryBuilder::<<$store as StoreTypes>::Db>::new("SELECT s.seq, s.data, s.version FROM seminars s");
                 seminar_where(&mut qb, q);
-                if let Some(after) = q.page.after.filter(|_| !q.by_date) {
+                if let Some(after) = q.page.after.filter(|_| !q.by_date && !q.by_deadline) {
                     qb.push(" AND s.seq > ").push_bind(after);
                 }
-                qb.push(if q.by_date { " ORDER BY s.date, s.city, s.seq" } else { " ORDER BY s.seq" });
+                qb.push(if q.by_date {
+                    " ORDER BY s.date, s.city, s.seq"
+                } else if q.by_deadline {
+                    " ORDER BY s.partner_deadline, s.seq"
+                } else {
+                    " ORDER BY s.seq"
+                });
                 push_page(&mut qb, &q.page);
                 let rows = qb.build().fetch_all(&self.pool).await?;
                 Ok(decode_each("seminar", &rows, |r| Ok((r.try_get("seq")?, self.seminar_from_row(r)?))))

@@ -681,7 +681,10 @@ async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up(
         return;
     };
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let starts = dirs.iter().map(|d| {
+    // Migrations run under sqlx's advisory lock; the start-up step after them — the first admin
+    // — is where nodes raced. All three build first, then look for an admin at the same time
+    // (each one finds none before any creates it: hashing the password takes a while).
+    let builds = dirs.iter().map(|d| {
         let config = seminarflow::config::Config {
             listen: "127.0.0.1:0".into(),
             data_dir: d.path().join("data"),
@@ -689,11 +692,16 @@ async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up(
             workflows: Some(crate::support::root().join("workflows")),
             ..seminarflow::config::Config::default()
         };
-        tokio::spawn(async move {
-            let state = seminarflow::server::build(&config).await?;
-            seminarflow::server::ensure_admin(&state).await
-        })
+        tokio::spawn(async move { seminarflow::server::build(&config).await })
     });
+    let states: Vec<_> = futures_util::future::join_all(builds)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().expect("every node migrates and builds"))
+        .collect();
+    let starts = states
+        .into_iter()
+        .map(|state| tokio::spawn(async move { seminarflow::server::ensure_admin(&state).await }));
     let results = futures_util::future::join_all(starts).await;
     let mut admins = 0;
     for r in results {

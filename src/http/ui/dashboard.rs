@@ -167,7 +167,8 @@ struct Dashboard {
     program_name: String,
     path: String,
     filtered: bool,
-    cities: Vec<Opt>,
+    /// The city filter as typed (an exact city name).
+    city_filter: String,
     /// The partner filter as typed (an id or part of a name).
     partner_filter: String,
     coordinators: Vec<Opt>,
@@ -179,6 +180,8 @@ struct Dashboard {
     waiting: Vec<Waiting>,
     upcoming: Vec<DeadlineItem>,
     overdue: Vec<DeadlineItem>,
+    /// Said when more seminars need attention than the lists show.
+    attention_more: Option<String>,
     penalties: Vec<PenaltyUi>,
     seminars: Vec<SeminarRow>,
     seminars_total: usize,
@@ -209,6 +212,8 @@ fn cell_label(status: &str) -> &'static str {
 /// Seminars per page of the dashboard's list, and cities per page of its grid.
 const SEMINARS_PER_PAGE: usize = 50;
 const CITIES_PER_PAGE: usize = 30;
+/// Seminars whose deadlines the overdue and 14-day lists show, most urgent first.
+const ATTENTION_SHOWN: usize = 50;
 
 /// Links to the previous and next page of a list, keeping the other query parameters.
 #[derive(Serialize)]
@@ -301,13 +306,7 @@ pub async fn show(
             && coord_f.as_ref().is_none_or(|c| coordinator == Some(c))
     };
 
-    // Filter choices: cities from counts in SQL, staff from the staff accounts.
-    let cities: BTreeSet<String> = store
-        .seminar_cells(&id)
-        .await?
-        .into_iter()
-        .map(|c| c.city)
-        .collect();
+    // Filter choices: the city is typed (a season has thousands), staff from the staff accounts.
     let staff: Vec<(String, String)> = store
         .users_by_roles(&[Role::Coordinator.as_str(), Role::Admin.as_str()])
         .await?
@@ -331,15 +330,21 @@ pub async fn show(
         api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
 
     // Deadlines and overdue items the partners hold: only seminars whose earliest held deadline
-    // falls within 14 days (or has passed).
+    // falls within 14 days (or has passed), the most urgent first, at most a page of them.
     let horizon = today + Duration::days(14);
-    let attention = store
-        .find_seminars(&SeminarQuery {
-            states: vec![SeminarState::Preparing, SeminarState::Held],
-            partner_deadline_until: Some(horizon),
-            ..base.clone()
-        })
-        .await?;
+    let attention_q = SeminarQuery {
+        states: vec![SeminarState::Preparing, SeminarState::Held],
+        partner_deadline_until: Some(horizon),
+        by_deadline: true,
+        page: StorePage::first(ATTENTION_SHOWN as i64),
+        ..base.clone()
+    };
+    let attention = store.find_seminars(&attention_q).await?;
+    let attention_total = if attention.len() < ATTENTION_SHOWN {
+        attention.len()
+    } else {
+        store.count_seminars(&attention_q).await? as usize
+    };
 
     // Penalties of the last 30 days, newest first.
     let recent_rows = store
@@ -587,10 +592,7 @@ pub async fn show(
         program_id: id.clone(),
         program_name: prog.wf.name.clone(),
         filtered: city_f.is_some() || partner_f.is_some() || coord_f.is_some(),
-        cities: opts(
-            cities.into_iter().map(|c| (c.clone(), c)),
-            city_f.as_deref(),
-        ),
+        city_filter: city_f.clone().unwrap_or_default(),
         partner_filter: partner_f.clone().unwrap_or_default(),
         coordinators: opts(staff, coord_f.as_deref()),
         weeks: prog
@@ -614,6 +616,11 @@ pub async fn show(
         waiting,
         upcoming: upcoming.into_iter().map(|(_, i)| i).collect(),
         overdue: overdue.into_iter().map(|(_, i)| i).collect(),
+        attention_more: (attention_total > ATTENTION_SHOWN).then(|| {
+            format!(
+                "Показаны {ATTENTION_SHOWN} самых срочных семинаров из {attention_total}; остальные — в списке семинаров ниже."
+            )
+        }),
         penalties: recent,
         seminars: listed
             .iter()
