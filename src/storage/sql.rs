@@ -87,7 +87,18 @@ impl SqliteStore {
     /// Connection or migration failure.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
         let memory = url.contains(":memory:");
-        let opts = SqliteConnectOptions::from_str(url)?
+        let opts = if memory {
+            // The memdb VFS keeps the database in one buffer of the process, with the ordinary
+            // bounded page cache in front. A plain `:memory:` database lives in the page cache
+            // itself, and SQLite scans that whole cache at every commit (`pcache1Truncate` in
+            // `pager_end_transaction`): a season's commits got slower as it grew.
+            SqliteConnectOptions::new()
+                .filename("seminarflow-memory")
+                .vfs("memdb")
+        } else {
+            SqliteConnectOptions::from_str(url)?
+        };
+        let opts = opts
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
