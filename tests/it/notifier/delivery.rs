@@ -146,6 +146,56 @@ async fn a_limited_rights_user_gets_the_report_without_money() {
     );
 }
 
+/// The on-time season of `01-on-time.toml`, its report step and acceptance changed by `edit`.
+fn on_time_season(edit: impl Fn(String) -> String) -> seminarflow::simulate::scenario::Scenario {
+    let text =
+        std::fs::read_to_string(crate::support::root().join("tests/scenarios/01-on-time.toml"))
+            .unwrap();
+    world::scenario(&edit(text))
+}
+
+#[tokio::test]
+async fn a_limited_rights_user_gets_no_money_reason_even_one_without_a_rouble_sign() {
+    let svc = world::service("sqlite::memory:").await;
+    world::people(&svc, false).await;
+    // Three invited non-partner companies: «… компенсация × 0.7», a money line with no «руб».
+    let sc = on_time_season(|t| {
+        t.replace(
+            "costs = 48000\nestimate = 50000\n",
+            "costs = 48000\nestimate = 50000\nthird_party_companies = 3\n",
+        )
+    });
+    world::play(&svc, &sc).await;
+    let mail = MemoryMailer::new();
+    let n = world::notifier(&svc, Arc::new(mail.clone()), "a");
+    n.deliver_once(t("2017-04-20T09:00:00Z")).await.unwrap();
+    let sent = mail.sent();
+    let report = |to: &str| {
+        sent.iter()
+            .find(|e| e.kind == "report_accepted" && e.to_email == to)
+            .cloned()
+            .unwrap()
+    };
+    let anna = report("anna@example.ru");
+    assert!(
+        anna.text.contains("компенсация ×"),
+        "the main user sees the money reason: {}",
+        anna.text
+    );
+    let lena = report("lena@example.ru");
+    for part in [&lena.subject, &lena.text, &lena.html] {
+        assert!(
+            !part.contains("компенсация") && !part.contains("× 0.7"),
+            "a limited-rights user sees no money line: {part}"
+        );
+    }
+    assert!(
+        lena.text.contains("Баллы организатора: 120 баллов"),
+        "{}",
+        lena.text
+    );
+}
+
 #[tokio::test]
 async fn non_critical_kinds_wait_for_the_daily_digest_of_users_who_chose_it_and_of_coordinators() {
     let svc = world::service("sqlite::memory:").await;
