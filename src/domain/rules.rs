@@ -80,6 +80,9 @@ pub enum Command {
     },
     AcceptReport {
         seminar: String,
+        /// The coordinator's comment, kept on the report's decision and sent to the partner.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
 }
 
@@ -117,7 +120,7 @@ impl Command {
             | Command::ChangeVenue { seminar, .. }
             | Command::Violation { seminar, .. }
             | Command::Withdraw { seminar }
-            | Command::AcceptReport { seminar } => Some(seminar),
+            | Command::AcceptReport { seminar, .. } => Some(seminar),
         }
     }
 
@@ -283,7 +286,7 @@ pub fn decide(
         } => {
             let s = view.seminar(seminar)?;
             if prog.wf.stage(stage).is_some_and(|st| st.report) {
-                let s = accept_report(prog, s, actor, now, &mut out)?;
+                let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
                 out.seminars.push(s);
             } else {
                 let s = approve_stage(prog, s, stage, comment.clone(), actor, now, &mut out)?;
@@ -380,9 +383,9 @@ pub fn decide(
             s.state = SeminarState::Withdrawn;
             out.seminars.push(s);
         }
-        Command::AcceptReport { seminar } => {
+        Command::AcceptReport { seminar, comment } => {
             let s = view.seminar(seminar)?;
-            let s = accept_report(prog, s, actor, now, &mut out)?;
+            let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
             out.seminars.push(s);
         }
     }
@@ -758,6 +761,7 @@ fn approve_stage(
 fn accept_report(
     prog: &Program,
     mut s: Seminar,
+    comment: Option<String>,
     actor: &str,
     now: DateTime<Utc>,
     out: &mut Outcome,
@@ -776,7 +780,7 @@ fn accept_report(
             approved: true,
             at: now,
             by: actor.into(),
-            comment: None,
+            comment: comment.clone(),
             due: None,
         });
     }
@@ -814,7 +818,7 @@ fn accept_report(
         seminar: s.id.clone(),
         stage: Some(stage_id),
         at: now,
-        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons }),
+        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons, "comment": comment }),
     });
     s.result = Some(result);
     s.state = SeminarState::Closed;

@@ -307,6 +307,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "points": points,
                 "compensation": compensation,
                 "reasons": reasons,
+                "comment": str_field(d, "comment"),
                 "credit_days": wf.results.credit_within_working_days,
             })
         }

@@ -543,7 +543,7 @@ fn step_command(
             Command::Violation { seminar, code, count, cost: f.money_opt("cost")?, note: f.opt_string("note")? }
         }
         "withdraw" => Command::Withdraw { seminar: f.string("seminar")? },
-        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")? },
+        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")?, comment: f.opt_string("comment")? },
         other => {
             return Err(err(
                 step,

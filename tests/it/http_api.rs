@@ -533,14 +533,27 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
         "{rep}"
     );
 
-    // The coordinator accepts the report: points and compensation.
+    // The coordinator accepts the report with a comment: points and compensation.
     app.set_clock("2017-04-06T10:00:00+03:00").await;
     let closed = coord
-        .post_empty("/api/seminars/s-nsk/accept-report")
+        .post(
+            "/api/seminars/s-nsk/accept-report",
+            json!({"comment": "Спасибо, отчёт полный"}),
+        )
         .await
         .expect(200)
         .json();
     assert_eq!(closed["state"], "closed", "{closed}");
+    let accepted = stage(&closed, "report")["versions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        accepted["decision"]["comment"], "Спасибо, отчёт полный",
+        "the coordinator's comment is kept: {accepted}"
+    );
     assert_eq!(closed["points_awarded"], 120, "{closed}");
     assert_eq!(closed["compensation"], "48000.00", "{closed}");
 

@@ -571,12 +571,14 @@ pub async fn withdraw(
     seminar_response(&state, &auth, &id).await
 }
 
-/// Accepts the submitted report: points and compensation are computed and booked.
-#[utoipa::path(post, path = "/api/seminars/{id}/accept-report", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView)))]
+/// Accepts the submitted report: points and compensation are computed and booked; an optional
+/// `comment` is kept on the report's decision and sent to the partner.
+#[utoipa::path(post, path = "/api/seminars/{id}/accept-report", tag = "seminars", params(("id" = String, Path)), request_body = CommentBody, responses((status = 200, body = SeminarView)))]
 pub async fn accept_report(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<CommentBody>,
 ) -> ApiResult<Json<SeminarView>> {
     staff_command(
         &state,
@@ -584,6 +586,7 @@ pub async fn accept_report(
         &id,
         Command::AcceptReport {
             seminar: id.clone(),
+            comment: body.comment,
         },
     )
     .await
