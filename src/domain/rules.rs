@@ -15,7 +15,7 @@ use super::workflow::{Effect, Round, StageOpens, Trigger};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A command of the application service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -574,6 +574,9 @@ fn submit(
             "к отчёту нужны данные: участники, регистрации, расходы",
         );
     }
+    if let Some(r) = &report {
+        check_co_organizers(&s, r)?;
+    }
     let designated = prog.designated(&s, stage)?;
     let late = days_late(prog.tz, designated, now);
     let p = stage_progress(prog, &mut s, stage)?;
@@ -758,6 +761,40 @@ fn approve_stage(
     Ok(s)
 }
 
+/// Co-organizers are other partners, each named once, whose costs are part of the documented
+/// costs; the vendor talks were given by one of the organizers.
+fn check_co_organizers(s: &Seminar, r: &ReportFigures) -> Result<(), DomainError> {
+    let mut seen = BTreeSet::from([s.partner.as_str()]);
+    let mut sum: i64 = 0;
+    for c in &r.co_organizers {
+        if c.partner.trim().is_empty() || !seen.insert(c.partner.as_str()) {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!(
+                    "соорганизатор «{}» указан дважды или совпадает с организатором",
+                    c.partner
+                ),
+            );
+        }
+        sum = sum.saturating_add(c.costs.0.max(0));
+    }
+    if sum > r.costs.0 {
+        return refuse(
+            RefusalCode::InvalidInput,
+            "расходы соорганизаторов больше общих документально подтверждённых расходов",
+        );
+    }
+    if let Some(v) = r.vendor_talks_by.as_deref().filter(|v| !seen.contains(v)) {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!(
+                "с докладами о продуктах вендора выступил «{v}», но он не организатор семинара"
+            ),
+        );
+    }
+    Ok(())
+}
+
 fn accept_report(
     prog: &Program,
     mut s: Seminar,
@@ -789,11 +826,31 @@ fn accept_report(
         .report
         .clone()
         .ok_or_else(|| DomainError::Program("отчёт без данных".into()))?;
-    let result = results::compute(&prog.wf, &s, &figures);
+    let mut result = results::compute(&prog.wf, &s, &figures);
+    let shares = results::shares(&s, &figures, result.compensation);
+    if shares.points_to != s.partner && result.points != 0 {
+        result.reasons.push(format!(
+            "баллы организатора получает партнёр {}: он выступил с докладами о продуктах вендора",
+            shares.points_to
+        ));
+    }
+    if shares.compensation.len() > 1 {
+        let parts: Vec<String> = shares
+            .compensation
+            .iter()
+            .map(|(p, k)| format!("{p} — {k} руб."))
+            .collect();
+        let line = format!(
+            "компенсация разделена между организаторами пропорционально документально подтверждённым расходам: {}",
+            parts.join(", ")
+        );
+        result.money_reasons.push(line.clone());
+        result.reasons.push(line);
+    }
     if result.points != 0 {
         out.points.push(PointsEntry {
             key: format!("points:{}:organizer", s.id),
-            partner: s.partner.clone(),
+            partner: shares.points_to.clone(),
             seminar: s.id.clone(),
             points: result.points,
             reason: "organizer".into(),
@@ -801,12 +858,18 @@ fn accept_report(
             expires_at: expiry(prog, now, prog.wf.ledgers.points_valid_months),
         });
     }
-    if result.compensation.0 > 0 {
+    for (partner, amount) in shares.compensation.into_iter().filter(|(_, k)| k.0 > 0) {
+        // The seminar's own partner keeps the key it always had; co-organizers get their own.
+        let key = if partner == s.partner {
+            format!("bonus:{}:compensation", s.id)
+        } else {
+            format!("bonus:{}:compensation:{partner}", s.id)
+        };
         out.bonus.push(BonusEntry {
-            key: format!("bonus:{}:compensation", s.id),
-            partner: s.partner.clone(),
+            key,
+            partner,
             seminar: s.id.clone(),
-            amount: result.compensation,
+            amount,
             booked_at: now,
             expires_at: expiry(prog, now, prog.wf.ledgers.bonus_valid_months),
         });

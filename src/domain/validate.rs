@@ -467,6 +467,15 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             ),
         );
     }
+    if r.co_organizers.points_to != "vendor_talks_speaker" {
+        push(
+            "results.co_organizers.points_to".into(),
+            format!(
+                "неизвестный способ «{}» (поддерживается vendor_talks_speaker)",
+                r.co_organizers.points_to
+            ),
+        );
+    }
     if r.co_organizers.compensation_split != "by_documented_costs" {
         push(
             "results.co_organizers.compensation_split".into(),
