@@ -211,9 +211,10 @@ impl Scheduler {
             Err(StoreError::Conflict(why)) => {
                 tracing::debug!(%why, "batch conflicted; firing one by one");
                 let mut report = (singles.0, deferred.len() as u64 + singles.1);
-                for item in items.iter().filter(|i| {
-                    commit.fired.iter().any(|(k, _)| k == &i.key)
-                }) {
+                for item in items
+                    .iter()
+                    .filter(|i| commit.fired.iter().any(|(k, _)| k == &i.key))
+                {
                     match self.fire_one(item).await? {
                         Fired::Done => report.0 += 1,
                         Fired::Deferred => report.1 += 1,
