@@ -121,6 +121,39 @@ pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
     }
 }
 
+/// Who gets what of a seminar's result (DOMAIN.md §2.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shares {
+    /// The partner credited with the organizer points: the one who gave the vendor-product talks.
+    pub points_to: String,
+    /// Each organizer's part of the compensation, the seminar's own partner first; the parts
+    /// add up to the whole exactly.
+    pub compensation: Vec<(String, Kopecks)>,
+}
+
+/// Splits the compensation `total` of seminar `s` between its organizers in proportion to each
+/// one's documented costs (the seminar's own partner documented what its co-organizers did
+/// not), and names who gets the points. Without co-organizers the seminar's partner gets both.
+pub fn shares(s: &Seminar, r: &ReportFigures, total: Kopecks) -> Shares {
+    let points_to = r
+        .vendor_talks_by
+        .clone()
+        .unwrap_or_else(|| s.partner.clone());
+    if r.co_organizers.is_empty() {
+        return Shares {
+            points_to,
+            compensation: vec![(s.partner.clone(), total)],
+        };
+    }
+    let others: i64 = r.co_organizers.iter().map(|c| c.costs.0.max(0)).sum();
+    let mut costs = vec![(s.partner.clone(), Kopecks((r.costs.0 - others).max(0)))];
+    costs.extend(r.co_organizers.iter().map(|c| (c.partner.clone(), c.costs)));
+    Shares {
+        points_to,
+        compensation: split_by_costs(total, &costs),
+    }
+}
+
 /// Splits `total` between co-organizers in proportion to each one's documented costs; the sum
 /// of the shares is exactly `total` (largest remainders get the odd kopecks).
 pub fn split_by_costs(total: Kopecks, costs: &[(String, Kopecks)]) -> Vec<(String, Kopecks)> {
@@ -165,6 +198,79 @@ pub fn split_by_costs(total: Kopecks, costs: &[(String, Kopecks)]) -> Vec<(Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::seminar::CoOrganizer;
+
+    fn seminar_of(partner: &str) -> Seminar {
+        Seminar {
+            id: "s1".into(),
+            program: "p".into(),
+            partner: partner.into(),
+            city: "Тула".into(),
+            date: "2017-03-29".parse().unwrap(),
+            week: "week1".into(),
+            state: crate::domain::SeminarState::Held,
+            applied_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            decided_at: None,
+            info_support: true,
+            coordinator: None,
+            venue: None,
+            stages: Default::default(),
+            penalties: vec![],
+            voided: Kopecks::ZERO,
+            report: None,
+            result: None,
+            version: 0,
+        }
+    }
+
+    fn figures(co: &[(&str, i64)], speaker: Option<&str>) -> ReportFigures {
+        ReportFigures {
+            attendees: 30,
+            registrations: 60,
+            costs: Kopecks::from_rub(60_000),
+            third_party_companies: 0,
+            estimate: Kopecks::from_rub(60_000),
+            co_organizers: co
+                .iter()
+                .map(|(p, rub)| CoOrganizer {
+                    partner: (*p).into(),
+                    costs: Kopecks::from_rub(*rub),
+                })
+                .collect(),
+            vendor_talks_by: speaker.map(String::from),
+        }
+    }
+
+    #[test]
+    fn without_co_organizers_the_seminars_partner_gets_points_and_compensation() {
+        let sh = shares(
+            &seminar_of("p1"),
+            &figures(&[], None),
+            Kopecks::from_rub(50_000),
+        );
+        assert_eq!(sh.points_to, "p1");
+        assert_eq!(
+            sh.compensation,
+            vec![("p1".to_string(), Kopecks::from_rub(50_000))]
+        );
+    }
+
+    #[test]
+    fn the_seminars_partner_documented_what_its_co_organizers_did_not() {
+        let sh = shares(
+            &seminar_of("p1"),
+            &figures(&[("p2", 20_000)], Some("p2")),
+            Kopecks::from_rub(50_000),
+        );
+        assert_eq!(sh.points_to, "p2");
+        assert_eq!(
+            sh.compensation,
+            vec![
+                ("p1".to_string(), Kopecks(3_333_333)),
+                ("p2".to_string(), Kopecks(1_666_667))
+            ]
+        );
+    }
 
     #[test]
     fn co_organizers_share_compensation_by_documented_costs_to_the_kopeck() {

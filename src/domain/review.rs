@@ -159,8 +159,8 @@ pub fn reject(
     });
 }
 
-/// Applications whose review day has come, in the order the engine decides them: earlier
-/// groups first; inside a group by the workflow's priority (experience, then the earliest).
+/// Applications whose review day has come by `today`, with their review days, unordered:
+/// [`sort_queue`] puts them in the order the engine decides them.
 pub fn queue(
     prog: &Program,
     seminars: &[Seminar],
@@ -176,6 +176,30 @@ pub fn queue(
     Ok(due)
 }
 
+/// Orders applications due for review as the engine decides them: earlier review days first;
+/// inside a group by the workflow's `applications.priority`; then by id, so the order never
+/// depends on how the seminars were read. `experienced` answers for a partner id.
+pub fn sort_queue(
+    prog: &Program,
+    due: &mut [(NaiveDate, Seminar)],
+    experienced: impl Fn(&str) -> bool,
+) {
+    due.sort_by(|(da, a), (db, b)| {
+        da.cmp(db).then_with(|| {
+            for p in &prog.wf.applications.priority {
+                let o = match p {
+                    Priority::Experienced => experienced(&b.partner).cmp(&experienced(&a.partner)),
+                    Priority::Earliest => a.applied_at.cmp(&b.applied_at),
+                };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            a.id.cmp(&b.id)
+        })
+    });
+}
+
 /// `review_applications`: accepts the engine's allocation for every group whose review day has come.
 pub fn review_due_groups(
     prog: &Program,
@@ -186,20 +210,8 @@ pub fn review_due_groups(
 ) -> Result<(), DomainError> {
     let today = local_date(prog.tz, now);
     let mut due = queue(prog, &view.seminars, today)?;
-    let experienced = |s: &Seminar| view.partners.get(&s.partner).is_some_and(|p| p.experienced);
-    due.sort_by(|(da, a), (db, b)| {
-        da.cmp(db).then_with(|| {
-            for p in &prog.wf.applications.priority {
-                let o = match p {
-                    Priority::Experienced => experienced(b).cmp(&experienced(a)),
-                    Priority::Earliest => a.applied_at.cmp(&b.applied_at),
-                };
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            a.id.cmp(&b.id)
-        })
+    sort_queue(prog, &mut due, |partner| {
+        view.partners.get(partner).is_some_and(|p| p.experienced)
     });
     let mut all = view.seminars.clone();
     for (_, mut s) in due {

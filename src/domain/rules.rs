@@ -15,7 +15,7 @@ use super::workflow::{Effect, Round, StageOpens, Trigger};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A command of the application service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +80,9 @@ pub enum Command {
     },
     AcceptReport {
         seminar: String,
+        /// The coordinator's comment, kept on the report's decision and sent to the partner.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
 }
 
@@ -117,7 +120,7 @@ impl Command {
             | Command::ChangeVenue { seminar, .. }
             | Command::Violation { seminar, .. }
             | Command::Withdraw { seminar }
-            | Command::AcceptReport { seminar } => Some(seminar),
+            | Command::AcceptReport { seminar, .. } => Some(seminar),
         }
     }
 
@@ -283,7 +286,7 @@ pub fn decide(
         } => {
             let s = view.seminar(seminar)?;
             if prog.wf.stage(stage).is_some_and(|st| st.report) {
-                let s = accept_report(prog, s, actor, now, &mut out)?;
+                let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
                 out.seminars.push(s);
             } else {
                 let s = approve_stage(prog, s, stage, comment.clone(), actor, now, &mut out)?;
@@ -380,9 +383,9 @@ pub fn decide(
             s.state = SeminarState::Withdrawn;
             out.seminars.push(s);
         }
-        Command::AcceptReport { seminar } => {
+        Command::AcceptReport { seminar, comment } => {
             let s = view.seminar(seminar)?;
-            let s = accept_report(prog, s, actor, now, &mut out)?;
+            let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
             out.seminars.push(s);
         }
     }
@@ -571,6 +574,9 @@ fn submit(
             "к отчёту нужны данные: участники, регистрации, расходы",
         );
     }
+    if let Some(r) = &report {
+        check_co_organizers(&s, r)?;
+    }
     let designated = prog.designated(&s, stage)?;
     let late = days_late(prog.tz, designated, now);
     let p = stage_progress(prog, &mut s, stage)?;
@@ -755,9 +761,44 @@ fn approve_stage(
     Ok(s)
 }
 
+/// Co-organizers are other partners, each named once, whose costs are part of the documented
+/// costs; the vendor talks were given by one of the organizers.
+fn check_co_organizers(s: &Seminar, r: &ReportFigures) -> Result<(), DomainError> {
+    let mut seen = BTreeSet::from([s.partner.as_str()]);
+    let mut sum: i64 = 0;
+    for c in &r.co_organizers {
+        if c.partner.trim().is_empty() || !seen.insert(c.partner.as_str()) {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!(
+                    "соорганизатор «{}» указан дважды или совпадает с организатором",
+                    c.partner
+                ),
+            );
+        }
+        sum = sum.saturating_add(c.costs.0.max(0));
+    }
+    if sum > r.costs.0 {
+        return refuse(
+            RefusalCode::InvalidInput,
+            "расходы соорганизаторов больше общих документально подтверждённых расходов",
+        );
+    }
+    if let Some(v) = r.vendor_talks_by.as_deref().filter(|v| !seen.contains(v)) {
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!(
+                "с докладами о продуктах вендора выступил «{v}», но он не организатор семинара"
+            ),
+        );
+    }
+    Ok(())
+}
+
 fn accept_report(
     prog: &Program,
     mut s: Seminar,
+    comment: Option<String>,
     actor: &str,
     now: DateTime<Utc>,
     out: &mut Outcome,
@@ -776,7 +817,7 @@ fn accept_report(
             approved: true,
             at: now,
             by: actor.into(),
-            comment: None,
+            comment: comment.clone(),
             due: None,
         });
     }
@@ -785,11 +826,31 @@ fn accept_report(
         .report
         .clone()
         .ok_or_else(|| DomainError::Program("отчёт без данных".into()))?;
-    let result = results::compute(&prog.wf, &s, &figures);
+    let mut result = results::compute(&prog.wf, &s, &figures);
+    let shares = results::shares(&s, &figures, result.compensation);
+    if shares.points_to != s.partner && result.points != 0 {
+        result.reasons.push(format!(
+            "баллы организатора получает партнёр {}: он выступил с докладами о продуктах вендора",
+            shares.points_to
+        ));
+    }
+    if shares.compensation.len() > 1 {
+        let parts: Vec<String> = shares
+            .compensation
+            .iter()
+            .map(|(p, k)| format!("{p} — {k} руб."))
+            .collect();
+        let line = format!(
+            "компенсация разделена между организаторами пропорционально документально подтверждённым расходам: {}",
+            parts.join(", ")
+        );
+        result.money_reasons.push(line.clone());
+        result.reasons.push(line);
+    }
     if result.points != 0 {
         out.points.push(PointsEntry {
             key: format!("points:{}:organizer", s.id),
-            partner: s.partner.clone(),
+            partner: shares.points_to.clone(),
             seminar: s.id.clone(),
             points: result.points,
             reason: "organizer".into(),
@@ -797,12 +858,18 @@ fn accept_report(
             expires_at: expiry(prog, now, prog.wf.ledgers.points_valid_months),
         });
     }
-    if result.compensation.0 > 0 {
+    for (partner, amount) in shares.compensation.into_iter().filter(|(_, k)| k.0 > 0) {
+        // The seminar's own partner keeps the key it always had; co-organizers get their own.
+        let key = if partner == s.partner {
+            format!("bonus:{}:compensation", s.id)
+        } else {
+            format!("bonus:{}:compensation:{partner}", s.id)
+        };
         out.bonus.push(BonusEntry {
-            key: format!("bonus:{}:compensation", s.id),
-            partner: s.partner.clone(),
+            key,
+            partner,
             seminar: s.id.clone(),
-            amount: result.compensation,
+            amount,
             booked_at: now,
             expires_at: expiry(prog, now, prog.wf.ledgers.bonus_valid_months),
         });
@@ -814,7 +881,7 @@ fn accept_report(
         seminar: s.id.clone(),
         stage: Some(stage_id),
         at: now,
-        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons }),
+        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons, "comment": comment }),
     });
     s.result = Some(result);
     s.state = SeminarState::Closed;

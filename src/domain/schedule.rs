@@ -2,12 +2,12 @@
 //! penalties, coordinator alerts, the seminar day passing) from its current state; `fire`
 //! decides one due item when its instant comes, re-checking that it still applies.
 
-use super::deadline::{end_of, local_instant, start_of};
+use super::deadline::{end_of, local_date, local_instant, start_of};
 use super::penalties::{automatic_penalty, band_start, book, Circumstances};
 use super::program::{DomainError, Program};
 use super::seminar::{Event, Notification, Outcome, Recipient, Seminar, SeminarState, StageStatus};
-use super::workflow::{StageOpens, Trigger};
-use chrono::{DateTime, Duration, Utc};
+use super::workflow::{Stage, StageOpens, Trigger};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -74,7 +74,6 @@ pub fn plan(
             DueKind::SeminarDayPassed,
         );
     }
-    let seminar_day = start_of(prog.tz, s.date);
     for d in &prog.wf.duties {
         let before = d
             .days_from_seminar
@@ -107,28 +106,18 @@ pub fn plan(
             continue;
         }
         let p = s.stages.get(&st.id).cloned().unwrap_or_default();
-        let opens = match st.opens {
-            StageOpens::Approval => s.decided_at.unwrap_or(s.applied_at),
-            StageOpens::SeminarDay => seminar_day,
-        };
         let deadline = prog.designated(s, &st.id)?;
         if p.partner_holds() {
-            for r in prog.wf.reminder_offsets(st) {
-                let day = prog
-                    .cal
-                    .add_working_days(deadline, -(r.working_days_before as i32))?;
-                let at = local_instant(prog.tz, day, r.at);
-                if at >= opens {
-                    push(
-                        // The stage position first: reminders due together fire in workflow order.
-                        format!("remind:{idx:02}-{}:r{}:{}", st.id, p.round, at.timestamp()),
-                        at,
-                        DueKind::Reminder {
-                            stage: st.id.clone(),
-                            round: p.round,
-                        },
-                    );
-                }
+            for at in reminder_instants(prog, s, st)? {
+                push(
+                    // The stage position first: reminders due together fire in workflow order.
+                    format!("remind:{idx:02}-{}:r{}:{}", st.id, p.round, at.timestamp()),
+                    at,
+                    DueKind::Reminder {
+                        stage: st.id.clone(),
+                        round: p.round,
+                    },
+                );
             }
             if st.submittable {
                 for rule in prog
@@ -172,6 +161,63 @@ pub fn plan(
     Ok(items)
 }
 
+/// When stage `st` reminds the partner of `s` in the current round: the workflow's offsets
+/// before the (designated) deadline, none before the stage opens.
+fn reminder_instants(
+    prog: &Program,
+    s: &Seminar,
+    st: &Stage,
+) -> Result<Vec<DateTime<Utc>>, DomainError> {
+    let opens = match st.opens {
+        StageOpens::Approval => s.decided_at.unwrap_or(s.applied_at),
+        StageOpens::SeminarDay => start_of(prog.tz, s.date),
+    };
+    let deadline = prog.designated(s, &st.id)?;
+    let mut v = Vec::new();
+    for r in prog.wf.reminder_offsets(st) {
+        let day = prog
+            .cal
+            .add_working_days(deadline, -(r.working_days_before as i32))?;
+        let at = local_instant(prog.tz, day, r.at);
+        if at >= opens {
+            v.push(at);
+        }
+    }
+    Ok(v)
+}
+
+/// Whether the stage reminder of `stage` reaches the partner of `s` on `day` (deadline zone):
+/// a duty about the same thing then stays silent — one reminder per thing per day.
+fn stage_reminds_on(
+    prog: &Program,
+    s: &Seminar,
+    stage: &str,
+    day: NaiveDate,
+) -> Result<bool, DomainError> {
+    let Some(st) = prog.wf.stage(stage) else {
+        return Ok(false);
+    };
+    let holds = s
+        .stages
+        .get(stage)
+        .cloned()
+        .unwrap_or_default()
+        .partner_holds();
+    let on = if st.submittable {
+        s.state.is_active() && holds
+    } else {
+        holds
+            && matches!(
+                s.state,
+                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+            )
+    };
+    Ok(on
+        && reminder_instants(prog, s, st)?
+            .iter()
+            .any(|at| local_date(prog.tz, *at) == day))
+}
+
 /// Decides due item `item` for seminar `s` at the item's own instant (catching up after
 /// downtime books effects at their original instants). Returns an empty outcome when the item
 /// no longer applies.
@@ -191,7 +237,12 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
                 s.state,
                 SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
             );
-            if let (true, Some(d)) = (on, prog.wf.duties.iter().find(|d| &d.id == duty)) {
+            let duty = prog.wf.duties.iter().find(|d| &d.id == duty);
+            let said = match duty.and_then(|d| d.stage.as_deref()) {
+                Some(stage) => stage_reminds_on(prog, &s, stage, local_date(prog.tz, at))?,
+                None => false,
+            };
+            if let (true, false, Some(d)) = (on, said, duty) {
                 out.notifications.push(Notification {
                     key: format!("duty_reminder:{}", item.key),
                     kind: "duty_reminder".into(),

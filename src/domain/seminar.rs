@@ -173,6 +173,21 @@ pub struct ReportFigures {
     pub third_party_companies: u32,
     /// Approved estimate total.
     pub estimate: Kopecks,
+    /// Other partners who co-organized the seminar, each with its part of `costs` (the
+    /// seminar's own partner documented the rest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_organizers: Vec<CoOrganizer>,
+    /// The partner who gave the vendor-product talks, when a co-organizer did; `None`: the
+    /// seminar's own partner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_talks_by: Option<String>,
+}
+
+/// A co-organizing partner and the costs it documented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoOrganizer {
+    pub partner: String,
+    pub costs: Kopecks,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -410,6 +410,12 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         if !is_code(&d.id) || !duty_ids.insert(d.id.as_str()) {
             push(format!("duties[{i}].id"), format!("«{}»: идентификатор должен быть уникальным, латиница в нижнем регистре, цифры и _", d.id));
         }
+        if let Some(st) = d.stage.as_deref().filter(|st| wf.stage(st).is_none()) {
+            push(
+                format!("duties[{i}].stage"),
+                format!("этап «{st}» отсутствует в программе"),
+            );
+        }
         if d.days_from_seminar.is_empty() && d.months_after_seminar.is_empty() {
             push(
                 format!("duties[{i}]"),
@@ -458,6 +464,15 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             format!(
                 "порог «ничего» ({}) больше минимальной посещаемости ({})",
                 r.nothing_below, r.attendance_minimum
+            ),
+        );
+    }
+    if r.co_organizers.points_to != "vendor_talks_speaker" {
+        push(
+            "results.co_organizers.points_to".into(),
+            format!(
+                "неизвестный способ «{}» (поддерживается vendor_talks_speaker)",
+                r.co_organizers.points_to
             ),
         );
     }

@@ -68,6 +68,11 @@ pub struct Duty {
     pub months_after_seminar: Vec<u32>,
     /// Local time in the deadline zone.
     pub at: NaiveTime,
+    /// The stage this duty is about, if the workflow also has one (e.g. a reminder-only stage):
+    /// on a day that stage's own reminder reaches the partner, the duty stays silent — one
+    /// reminder per thing per day.
+    #[serde(default)]
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

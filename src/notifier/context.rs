@@ -281,29 +281,33 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
             let compensation = d
                 .get("compensation")
                 .and_then(|v| serde_json::from_value::<Kopecks>(v.clone()).ok());
-            let reasons: Vec<String> = d
-                .get("reasons")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            // Limited-rights users see no money: no amount, no reason that names one.
-            let (compensation, reasons) = if to.money {
-                (compensation.map(russian::roubles), reasons)
+            // Limited-rights users see no money: no amount, and no reason the result marks as
+            // speaking of money — the pages' rule (`SeminarResult::reasons_for`). Without a stored
+            // result nobody can tell which lines are money, so those users get none.
+            let reasons = match &f.seminar.result {
+                Some(r) => r.reasons_for(to.money),
+                None if to.money => d
+                    .get("reasons")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let compensation = if to.money {
+                compensation.map(russian::roubles)
             } else {
-                (
-                    None,
-                    reasons.into_iter().filter(|r| !r.contains("руб")).collect(),
-                )
+                None
             };
             json!({
                 "points": points,
                 "compensation": compensation,
                 "reasons": reasons,
+                "comment": str_field(d, "comment"),
                 "credit_days": wf.results.credit_within_working_days,
             })
         }

@@ -1,6 +1,6 @@
 //! Scenario files (SCENARIOS.md): parsing with errors that name the step and the field.
 
-use crate::domain::{Command, Kopecks, ReportFigures, Workflow};
+use crate::domain::{CoOrganizer, Command, Kopecks, ReportFigures, Workflow};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::fmt;
 use toml::Value;
@@ -480,19 +480,68 @@ fn stage_field(f: &mut Fields, wf: &Workflow, submittable: bool) -> Result<Strin
     }
 }
 
-fn report_figures(f: &mut Fields) -> Result<ReportFigures, ScenarioError> {
+fn report_figures(
+    f: &mut Fields,
+    partners: &std::collections::HashSet<String>,
+) -> Result<ReportFigures, ScenarioError> {
     let attendees = f.count("attendees")?;
     let registrations = f.count("registrations")?;
     let costs = f.money("costs")?;
     let third_party_companies = f.count_opt("third_party_companies")?.unwrap_or(0);
     let estimate = f.money_opt("estimate")?.unwrap_or(costs);
+    let co_organizers = co_organizers(f, partners)?;
+    let vendor_talks_by = f.opt_string("vendor_talks_by")?;
+    if let Some(v) = vendor_talks_by.as_ref().filter(|v| !partners.contains(*v)) {
+        return Err(err(
+            f.step,
+            "vendor_talks_by",
+            format!("партнёр «{v}» не описан в [[partners]]"),
+        ));
+    }
     Ok(ReportFigures {
         attendees,
         registrations,
         costs,
         third_party_companies,
         estimate,
+        co_organizers,
+        vendor_talks_by,
     })
+}
+
+/// Optional `co_organizers = [{ partner = "p2", costs = 20000 }, …]` of a report: the other
+/// partners and each one's documented costs (RUB, part of `costs`).
+fn co_organizers(
+    f: &mut Fields,
+    partners: &std::collections::HashSet<String>,
+) -> Result<Vec<CoOrganizer>, ScenarioError> {
+    const K: &str = "co_organizers";
+    let step = f.step;
+    let items = match f.get(K) {
+        None => return Ok(vec![]),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(err(step, K, "ожидается массив таблиц { partner, costs }")),
+    };
+    let mut v = Vec::new();
+    for item in items {
+        let Value::Table(t) = item else {
+            return Err(err(step, K, "ожидается массив таблиц { partner, costs }"));
+        };
+        let mut g = Fields::new(t, step);
+        let named = |e: ScenarioError| err(step, K, format!("{}: {}", e.field, e.message));
+        let partner = g.string("partner").map_err(named)?;
+        if !partners.contains(&partner) {
+            return Err(err(
+                step,
+                K,
+                format!("партнёр «{partner}» не описан в [[partners]]"),
+            ));
+        }
+        let costs = g.money("costs").map_err(named)?;
+        g.finish().map_err(named)?;
+        v.push(CoOrganizer { partner, costs });
+    }
+    Ok(v)
 }
 
 fn step_command(
@@ -517,7 +566,7 @@ fn step_command(
         "submit" => {
             let seminar = f.string("seminar")?;
             let stage = stage_field(f, wf, true)?;
-            let report = if wf.stage(&stage).is_some_and(|s| s.report) { Some(report_figures(f)?) } else { None };
+            let report = if wf.stage(&stage).is_some_and(|s| s.report) { Some(report_figures(f, partners)?) } else { None };
             Command::Submit { seminar, stage, report, files: f.strings("links")?, comment: f.opt_string("comment")? }
         }
         "report" => {
@@ -525,7 +574,7 @@ fn step_command(
             let Some(stage) = wf.report_stage() else {
                 return Err(err(step, "do", "в программе нет этапа отчёта"));
             };
-            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f)?), files: f.strings("links")?, comment: f.opt_string("comment")? }
+            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f, partners)?), files: f.strings("links")?, comment: f.opt_string("comment")? }
         }
         "return" => Command::Return { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, due: f.date_opt("due")?, comment: f.opt_string("comment")? },
         "approve" => Command::Approve { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, comment: f.opt_string("comment")? },
@@ -543,7 +592,7 @@ fn step_command(
             Command::Violation { seminar, code, count, cost: f.money_opt("cost")?, note: f.opt_string("note")? }
         }
         "withdraw" => Command::Withdraw { seminar: f.string("seminar")? },
-        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")? },
+        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")?, comment: f.opt_string("comment")? },
         other => {
             return Err(err(
                 step,

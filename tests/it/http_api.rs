@@ -533,14 +533,27 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
         "{rep}"
     );
 
-    // The coordinator accepts the report: points and compensation.
+    // The coordinator accepts the report with a comment: points and compensation.
     app.set_clock("2017-04-06T10:00:00+03:00").await;
     let closed = coord
-        .post_empty("/api/seminars/s-nsk/accept-report")
+        .post(
+            "/api/seminars/s-nsk/accept-report",
+            json!({"comment": "Спасибо, отчёт полный"}),
+        )
         .await
         .expect(200)
         .json();
     assert_eq!(closed["state"], "closed", "{closed}");
+    let accepted = stage(&closed, "report")["versions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        accepted["decision"]["comment"], "Спасибо, отчёт полный",
+        "the coordinator's comment is kept: {accepted}"
+    );
     assert_eq!(closed["points_awarded"], 120, "{closed}");
     assert_eq!(closed["compensation"], "48000.00", "{closed}");
 
@@ -1434,6 +1447,138 @@ async fn a_wrong_password_is_401_and_the_eleventh_attempt_after_ten_failures_is_
         .try_login("nobody@nowhere.example", "whatever-password")
         .await;
     r.expect_error(401, "invalid_credentials");
+}
+
+/// A copy of the shipped workflows whose flagship program has `priority` instead of its own.
+fn workflows_with_priority(priority: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("workflows");
+    let wf = std::fs::read_to_string(src.join(format!("{PROGRAM}.toml"))).unwrap();
+    let line = "priority = [\"experienced\", \"earliest\"]";
+    assert!(
+        wf.contains(line),
+        "the shipped workflow states its priority"
+    );
+    std::fs::write(
+        dir.path().join(format!("{PROGRAM}.toml")),
+        wf.replace(line, &format!("priority = {priority}")),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("calendars")).unwrap();
+    for e in std::fs::read_dir(src.join("calendars")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("calendars").join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn the_review_queue_and_dashboard_follow_the_workflows_priority_as_the_review_does() {
+    // This program decides by the earliest application only: experience does not count.
+    let wf = workflows_with_priority("[\"earliest\"]");
+    let app = app::spawn_with(Setup {
+        workflows: Some(wf.path().to_path_buf()),
+        ..Setup::default()
+    })
+    .await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", true, None).await;
+    app.partner("pb", "Бета", false, None).await;
+    let a = app
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
+        .await;
+    let b = app
+        .user(
+            &admin,
+            "partner",
+            "boss@pb.example",
+            Some("pb"),
+            Some("main"),
+        )
+        .await;
+    // The inexperienced partner applies first, the experienced one a day later, same city and week.
+    app.set_clock("2017-01-23T10:00:00+03:00").await;
+    b.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s-b", "city": "Новосибирск", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    a.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s-a", "city": "Новосибирск", "date": "2017-03-30"}),
+    )
+    .await
+    .expect(201);
+
+    app.set_clock("2017-01-27T12:00:00+03:00").await;
+    let queue = admin
+        .get(&format!("/api/programs/{PROGRAM}/review-queue"))
+        .await
+        .expect(200)
+        .json();
+    let order: Vec<(String, String)> = queue["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["seminar"].as_str().unwrap().to_string(),
+                x["suggestion"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("s-b".to_string(), "approve".to_string()),
+            ("s-a".to_string(), "city_week_taken".to_string())
+        ],
+        "{queue}"
+    );
+    let page = admin
+        .get(&format!("/programs/{PROGRAM}"))
+        .await
+        .expect(200)
+        .text();
+    let group = &page[page.find("Группа заявок").expect("an application group")..];
+    let (first, second) = (
+        group.find("href=\"/seminars/s-b\"").expect("s-b listed"),
+        group.find("href=\"/seminars/s-a\"").expect("s-a listed"),
+    );
+    assert!(first < second, "the dashboard lists s-b first: {group}");
+    assert!(
+        group.contains("Утвердить заявку: Бета") && !group.contains("Утвердить заявку: Альфа"),
+        "{group}"
+    );
+    assert!(!group.contains("рассматривается раньше"), "{group}");
+
+    // The review itself decides the same way.
+    let decided = admin
+        .post_empty(&format!("/api/programs/{PROGRAM}/review"))
+        .await
+        .expect(200)
+        .json();
+    let states: BTreeMap<String, String> = decided["decided"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(states["s-b"], "preparing", "{decided}");
+    assert_eq!(states["s-a"], "rejected", "{decided}");
 }
 
 /// A partner with an approved seminar `s1` (Тула), clock at 2017-02-10.

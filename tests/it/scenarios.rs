@@ -109,6 +109,13 @@ async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
     );
 }
 
+#[tokio::test]
+async fn co_organizers_share_the_compensation_by_documented_costs_and_the_speaker_gets_the_points()
+{
+    let diffs = run_one("48-co-organizers").await;
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
 #[test]
 fn the_comparison_notices_a_wrong_penalty_instant_and_ignores_offsets() {
     let e: Value = serde_json::json!({"a": [{"at": "2017-02-23T00:00:00+03:00", "m": "15000.50"}]});

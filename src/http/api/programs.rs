@@ -4,7 +4,7 @@
 use super::seminars::{run_command, seminar_response};
 use crate::domain::review;
 use crate::domain::rules::SLOT_STATES;
-use crate::domain::workflow::{DeadlineRule, Round};
+use crate::domain::workflow::{DeadlineRule, Priority, Round};
 use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
@@ -416,11 +416,8 @@ pub async fn review_queue(
     let mut due = review::queue(p, &seminars, today + chrono::Duration::days(366))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let experienced = |pid: &str| partners.get(pid).is_some_and(|x| x.experienced);
-    due.sort_by(|(da, a), (db, b)| {
-        da.cmp(db)
-            .then(experienced(&b.partner).cmp(&experienced(&a.partner)))
-            .then(a.applied_at.cmp(&b.applied_at))
-    });
+    // The engine's own order (the workflow's priority), so the queue shows what a review decides.
+    review::sort_queue(p, &mut due, experienced);
     let mut all = seminars.clone();
     let mut applications = Vec::new();
     for (day, s) in due {
@@ -435,15 +432,21 @@ pub async fn review_queue(
         };
         let exp = experienced(&s.partner);
         applications.push(QueuedApplication {
-            priority_reason: format!(
-                "{}; заявка подана {}",
-                if exp {
-                    "есть опыт проведения семинаров"
-                } else {
-                    "нет опыта семинаров"
-                },
-                crate::http::views::zoned(p.tz, s.applied_at)
-            ),
+            priority_reason: p
+                .wf
+                .applications
+                .priority
+                .iter()
+                .map(|x| match x {
+                    Priority::Experienced if exp => "есть опыт проведения семинаров".to_string(),
+                    Priority::Experienced => "нет опыта семинаров".to_string(),
+                    Priority::Earliest => format!(
+                        "заявка подана {}",
+                        crate::http::views::zoned(p.tz, s.applied_at)
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             seminar: s.id,
             partner: s.partner,
             city: s.city,

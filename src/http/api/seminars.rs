@@ -3,7 +3,7 @@
 
 use super::files::{save_upload, UploadedFile};
 use crate::accounts::Rights;
-use crate::domain::{Command, Kopecks, Outcome, ReportFigures, Seminar};
+use crate::domain::{CoOrganizer, Command, Kopecks, Outcome, ReportFigures, Seminar};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
@@ -263,6 +263,22 @@ pub struct ReportBody {
     /// Approved estimate total, RUB; default = costs.
     #[schema(value_type = Option<String>)]
     pub estimate: Option<Kopecks>,
+    /// Other partners who co-organized the seminar, each with its part of `costs`: the
+    /// compensation is split in proportion to documented costs (JSON only).
+    #[serde(default)]
+    pub co_organizers: Vec<CoOrganizerBody>,
+    /// The partner who gave the vendor-product talks, when a co-organizer did: it gets the points.
+    #[serde(default)]
+    pub vendor_talks_by: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CoOrganizerBody {
+    /// Partner id.
+    pub partner: String,
+    /// Documented costs of this partner, RUB.
+    #[schema(value_type = String)]
+    pub costs: Kopecks,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -378,6 +394,8 @@ async fn submit_version(
                     0
                 },
                 estimate: money("estimate")?,
+                co_organizers: vec![],
+                vendor_talks_by: None,
             });
         }
         b
@@ -392,12 +410,31 @@ async fn submit_version(
             )));
         }
     }
+    if let Some(r) = &body.report {
+        for c in &r.co_organizers {
+            if state.service.store.partner(&c.partner).await?.is_none() {
+                return Err(ApiError::field(
+                    "co_organizers",
+                    format!("партнёр «{}» не найден", c.partner),
+                ));
+            }
+        }
+    }
     let report = body.report.map(|r| ReportFigures {
         attendees: r.attendees,
         registrations: r.registrations,
         costs: r.costs,
         third_party_companies: r.third_party_companies,
         estimate: r.estimate.unwrap_or(r.costs),
+        co_organizers: r
+            .co_organizers
+            .into_iter()
+            .map(|c| CoOrganizer {
+                partner: c.partner,
+                costs: c.costs,
+            })
+            .collect(),
+        vendor_talks_by: r.vendor_talks_by,
     });
     let mut refs: Vec<String> = files
         .iter()
@@ -571,12 +608,14 @@ pub async fn withdraw(
     seminar_response(&state, &auth, &id).await
 }
 
-/// Accepts the submitted report: points and compensation are computed and booked.
-#[utoipa::path(post, path = "/api/seminars/{id}/accept-report", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView)))]
+/// Accepts the submitted report: points and compensation are computed and booked; an optional
+/// `comment` is kept on the report's decision and sent to the partner.
+#[utoipa::path(post, path = "/api/seminars/{id}/accept-report", tag = "seminars", params(("id" = String, Path)), request_body = CommentBody, responses((status = 200, body = SeminarView)))]
 pub async fn accept_report(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<CommentBody>,
 ) -> ApiResult<Json<SeminarView>> {
     staff_command(
         &state,
@@ -584,6 +623,7 @@ pub async fn accept_report(
         &id,
         Command::AcceptReport {
             seminar: id.clone(),
+            comment: body.comment,
         },
     )
     .await

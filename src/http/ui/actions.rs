@@ -436,6 +436,9 @@ pub async fn submit(
                 costs,
                 third_party_companies: third,
                 estimate: estimate.unwrap_or(costs),
+                // Co-organizers are reported through the API for now.
+                co_organizers: vec![],
+                vendor_talks_by: None,
             });
         }
     } else if files.is_empty() && link.is_none() && text.is_none() && !f.errors.contains_key("file")

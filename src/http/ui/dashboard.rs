@@ -10,6 +10,7 @@ use super::page::{
 };
 use crate::accounts::Role;
 use crate::domain::deadline::local_date;
+use crate::domain::workflow::Priority;
 use crate::domain::{Command, Seminar, SeminarState};
 use crate::http::api::programs::{self as api_programs, program};
 use crate::http::api::seminars::run_command;
@@ -433,11 +434,6 @@ pub async fn show(
         .iter()
         .filter_map(|p| p.coordinator.as_ref().map(|c| (p.partner.id.as_str(), c)))
         .collect();
-    let experienced: BTreeSet<&str> = summaries
-        .iter()
-        .filter(|p| p.partner.experienced)
-        .map(|p| p.partner.id.as_str())
-        .collect();
     let kept =
         |partner: &str, city: &str| keep(partner, city, coordinator_of.get(partner).copied());
 
@@ -502,15 +498,23 @@ pub async fn show(
                     other => format!("отклонить ({other})"),
                 }
             },
-            priority_reason: format!(
-                "{}; заявка подана {}",
-                if experienced.contains(a.partner.as_str()) {
-                    "есть опыт проведения семинаров — рассматривается раньше"
-                } else {
-                    "опыта семинаров нет"
-                },
-                format::instant(prog.tz, a.applied_at)
-            ),
+            // In the workflow's priority order, as the review decides.
+            priority_reason: prog
+                .wf
+                .applications
+                .priority
+                .iter()
+                .map(|p| match p {
+                    Priority::Experienced if a.experienced => {
+                        "есть опыт проведения семинаров — рассматривается раньше".to_string()
+                    }
+                    Priority::Experienced => "опыта семинаров нет".to_string(),
+                    Priority::Earliest => {
+                        format!("заявка подана {}", format::instant(prog.tz, a.applied_at))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
             seminar: a.seminar,
         };
         let day = format::date_long(a.review_day);

@@ -146,6 +146,103 @@ async fn a_limited_rights_user_gets_the_report_without_money() {
     );
 }
 
+/// The on-time season of `01-on-time.toml`, its report step and acceptance changed by `edit`.
+fn on_time_season(edit: impl Fn(String) -> String) -> seminarflow::simulate::scenario::Scenario {
+    let text =
+        std::fs::read_to_string(crate::support::root().join("tests/scenarios/01-on-time.toml"))
+            .unwrap();
+    world::scenario(&edit(text))
+}
+
+#[tokio::test]
+async fn a_limited_rights_user_gets_no_money_reason_even_one_without_a_rouble_sign() {
+    let svc = world::service("sqlite::memory:").await;
+    world::people(&svc, false).await;
+    // Three invited non-partner companies: «… компенсация × 0.7», a money line with no «руб».
+    let sc = on_time_season(|t| {
+        t.replace(
+            "costs = 48000\nestimate = 50000\n",
+            "costs = 48000\nestimate = 50000\nthird_party_companies = 3\n",
+        )
+    });
+    world::play(&svc, &sc).await;
+    let mail = MemoryMailer::new();
+    let n = world::notifier(&svc, Arc::new(mail.clone()), "a");
+    n.deliver_once(t("2017-04-20T09:00:00Z")).await.unwrap();
+    let sent = mail.sent();
+    let report = |to: &str| {
+        sent.iter()
+            .find(|e| e.kind == "report_accepted" && e.to_email == to)
+            .cloned()
+            .unwrap()
+    };
+    let anna = report("anna@example.ru");
+    assert!(
+        anna.text.contains("компенсация ×"),
+        "the main user sees the money reason: {}",
+        anna.text
+    );
+    let lena = report("lena@example.ru");
+    for part in [&lena.subject, &lena.text, &lena.html] {
+        assert!(
+            !part.contains("компенсация") && !part.contains("× 0.7"),
+            "a limited-rights user sees no money line: {part}"
+        );
+    }
+    assert!(
+        lena.text.contains("Баллы организатора: 120 баллов"),
+        "{}",
+        lena.text
+    );
+}
+
+#[tokio::test]
+async fn the_coordinators_comment_on_an_accepted_report_is_kept_and_reaches_the_partner() {
+    // `accept_report` (the scenario step and the API) and `approve` of the report stage (the
+    // seminar page's button) are the same decision.
+    for accept in [
+        "do = \"accept_report\"\nseminar = \"s1\"\n",
+        "do = \"approve\"\nseminar = \"s1\"\nstage = \"report\"\n",
+    ] {
+        let svc = world::service("sqlite::memory:").await;
+        world::people(&svc, false).await;
+        let sc = on_time_season(|t| {
+            t.replace(
+                "do = \"accept_report\"\nseminar = \"s1\"\n",
+                &format!("{accept}comment = \"Отличные фотографии зала.\"\n"),
+            )
+        });
+        world::play(&svc, &sc).await;
+        let s = svc.store.seminar("s1").await.unwrap().unwrap();
+        assert_eq!(s.state.as_str(), "closed", "{accept}");
+        let decision = s.stages["report"].versions.last().unwrap().decision.clone();
+        assert_eq!(
+            decision.and_then(|d| d.comment).as_deref(),
+            Some("Отличные фотографии зала."),
+            "the comment is kept on the report's decision ({accept})"
+        );
+        let mail = MemoryMailer::new();
+        let n = world::notifier(&svc, Arc::new(mail.clone()), "a");
+        n.deliver_once(t("2017-04-20T09:00:00Z")).await.unwrap();
+        let anna = mail
+            .sent()
+            .into_iter()
+            .find(|e| e.kind == "report_accepted" && e.to_email == "anna@example.ru")
+            .unwrap();
+        assert!(
+            anna.text
+                .contains("Комментарий координатора: Отличные фотографии зала."),
+            "{}",
+            anna.text
+        );
+        assert!(
+            anna.html.contains("Отличные фотографии зала."),
+            "{}",
+            anna.html
+        );
+    }
+}
+
 #[tokio::test]
 async fn non_critical_kinds_wait_for_the_daily_digest_of_users_who_chose_it_and_of_coordinators() {
     let svc = world::service("sqlite::memory:").await;

@@ -155,3 +155,44 @@ fn simulate_writes_one_valid_email_per_notification_on_time_season() {
 fn simulate_writes_one_valid_email_per_notification_late_season() {
     check_season("tests/scenarios/02-late-and-halved.toml");
 }
+
+#[test]
+fn conversion_data_is_reminded_once_a_day_though_a_stage_and_a_duty_both_speak_of_it() {
+    // Scenario 42: conversion data is a reminder-only stage (reminders 06-26 and 06-29 09:00)
+    // and a partner duty (3 months after the seminar, 06-29 10:00). One reminder per thing per day.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seminarflow"))
+        .current_dir(support::root())
+        .env_remove("SEMINARFLOW_CONFIG")
+        .env("SEMINARFLOW_DATA_DIR", dir.path().join("no-data"))
+        .args([
+            "simulate",
+            "tests/scenarios/42-deadline-reminders.toml",
+            "--json",
+            "--mail-dir",
+        ])
+        .arg(dir.path().join("mail"))
+        .output()
+        .expect("seminarflow runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Files are named `<UTC date>-<UTC time>-<kind>-<id>.eml`; nothing else happens in June.
+    let mut june: Vec<String> = std::fs::read_dir(dir.path().join("mail"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("201706"))
+        .collect();
+    june.sort();
+    let on = |day: &str| june.iter().filter(|n| n.starts_with(day)).count();
+    assert_eq!(on("20170626"), 1, "{june:?}");
+    assert_eq!(on("20170629"), 1, "one e-mail on the due day: {june:?}");
+    assert!(
+        june.iter()
+            .filter(|n| n.starts_with("20170629"))
+            .all(|n| n.contains("-deadline_reminder-")),
+        "the stage's own reminder is the one kept (the JSON report lists it): {june:?}"
+    );
+}

@@ -32,6 +32,8 @@ pub struct Setup {
     /// Connections served at once, and how long one may stay silent.
     pub max_connections: usize,
     pub idle: std::time::Duration,
+    /// The workflows folder; `None`: the shipped `workflows/`.
+    pub workflows: Option<std::path::PathBuf>,
 }
 
 impl Default for Setup {
@@ -43,6 +45,7 @@ impl Default for Setup {
             metrics_token: None,
             max_connections: seminarflow::http::listener::MAX_CONNECTIONS,
             idle: seminarflow::http::listener::IDLE,
+            workflows: None,
         }
     }
 }
@@ -79,7 +82,12 @@ pub async fn spawn_with(setup: Setup) -> App {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.path().join("data"),
         database: None,
-        workflows: Some(super::root().join("workflows")),
+        workflows: Some(
+            setup
+                .workflows
+                .clone()
+                .unwrap_or_else(|| super::root().join("workflows")),
+        ),
         clock: setup.clock,
         upload_limit_mb: setup.upload_limit_mb,
         metrics_token: setup.metrics_token.map(String::from),
