@@ -23,7 +23,7 @@ use axum::response::Response;
 use axum::{Form, Json};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 fn require_staff(v: &Viewer) -> Result<(), UiError> {
     if v.is_staff() {
