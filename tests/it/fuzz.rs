@@ -96,28 +96,7 @@ fn body_for(route: &'static str) -> BoxedStrategy<Value> {
 /// An app with partner `pa`, its main user, and seminar `s1` in preparation (clock 2017-02-10).
 async fn world() -> (App, Client, Client) {
     let app = app::spawn().await;
-    let admin = app.admin().await;
-    app.partner("pa", "Альфа", false, None).await;
-    let a = app
-        .user(
-            &admin,
-            "partner",
-            "ivan@pa.example",
-            Some("pa"),
-            Some("main"),
-        )
-        .await;
-    app.set_clock("2017-01-24T10:00:00+03:00").await;
-    a.post(
-        &format!("/api/programs/{PROGRAM}/applications"),
-        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
-    )
-    .await
-    .expect(201);
-    admin
-        .post_empty("/api/seminars/s1/approve-application")
-        .await
-        .expect(200);
+    let (admin, a) = app::approved_seminar(&app).await;
     (app, admin, a)
 }
 

@@ -282,28 +282,7 @@ async fn names_with_control_characters_are_refused_where_they_enter() {
 #[tokio::test]
 async fn a_return_due_date_in_year_9999_is_a_422_naming_due() {
     let app = app::spawn().await;
-    let admin = app.admin().await;
-    app.partner("pa", "Альфа", false, None).await;
-    let a = app
-        .user(
-            &admin,
-            "partner",
-            "ivan@pa.example",
-            Some("pa"),
-            Some("main"),
-        )
-        .await;
-    app.set_clock("2017-01-24T10:00:00+03:00").await;
-    a.post(
-        &format!("/api/programs/{PROGRAM}/applications"),
-        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
-    )
-    .await
-    .expect(201);
-    admin
-        .post_empty("/api/seminars/s1/approve-application")
-        .await
-        .expect(200);
+    let (admin, a) = app::approved_seminar(&app).await;
     app.set_clock("2017-02-10T10:00:00+03:00").await;
     a.post(&versions("s1", "program"), json!({"comment": "v1"}))
         .await
@@ -902,28 +881,7 @@ async fn silent_connections_cannot_keep_the_server_from_answering() {
 #[tokio::test]
 async fn the_files_of_a_refused_submission_are_deleted() {
     let app = app::spawn().await;
-    let admin = app.admin().await;
-    app.partner("pa", "Альфа", false, None).await;
-    let a = app
-        .user(
-            &admin,
-            "partner",
-            "ivan@pa.example",
-            Some("pa"),
-            Some("main"),
-        )
-        .await;
-    app.set_clock("2017-01-24T10:00:00+03:00").await;
-    a.post(
-        &format!("/api/programs/{PROGRAM}/applications"),
-        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
-    )
-    .await
-    .expect(201);
-    admin
-        .post_empty("/api/seminars/s1/approve-application")
-        .await
-        .expect(200);
+    let (_, a) = app::approved_seminar(&app).await;
     app.set_clock("2017-02-10T10:00:00+03:00").await;
     let kept = app::small_pdf("первая версия");
     let form = reqwest::multipart::Form::new().part(

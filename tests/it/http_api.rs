@@ -1583,28 +1583,7 @@ async fn the_review_queue_and_dashboard_follow_the_workflows_priority_as_the_rev
 
 /// A partner with an approved seminar `s1` (Тула), clock at 2017-02-10.
 async fn seminar_world(app: &App) -> Client {
-    let admin = app.admin().await;
-    app.partner("pa", "Альфа", false, None).await;
-    let a = app
-        .user(
-            &admin,
-            "partner",
-            "ivan@pa.example",
-            Some("pa"),
-            Some("main"),
-        )
-        .await;
-    app.set_clock("2017-01-24T10:00:00+03:00").await;
-    a.post(
-        &format!("/api/programs/{PROGRAM}/applications"),
-        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
-    )
-    .await
-    .expect(201);
-    admin
-        .post_empty("/api/seminars/s1/approve-application")
-        .await
-        .expect(200);
+    let (_, a) = app::approved_seminar(app).await;
     app.set_clock("2017-02-10T10:00:00+03:00").await;
     a
 }

@@ -15,6 +15,35 @@ use std::sync::Mutex;
 /// The flagship program's id (its workflow file name).
 pub const PROGRAM: &str = "bitrix24-seminars-2017-spring";
 
+/// Partner `pa` with its main user `ivan@pa.example`, who applies for seminar `s1` (Тула,
+/// 2017-03-29) on 2017-01-24, approved at once; the clock is left at 2017-01-24 10:00.
+/// Returns (admin, the partner's main user).
+pub async fn approved_seminar(app: &App) -> (Client, Client) {
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    let a = app
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
+        .await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    a.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
+    admin
+        .post_empty("/api/seminars/s1/approve-application")
+        .await
+        .expect(200);
+    (admin, a)
+}
+
 /// The password the helper gives the first admin after the one-time one.
 pub const ADMIN_PASSWORD: &str = "admin-password-2017";
 
