@@ -109,7 +109,7 @@ impl Service {
         let mut program = program.to_string();
         for attempt in 0.. {
             let reads = cmd.reads();
-            let whole = !matches!(reads, Reads::Seminar(_) | Reads::Nothing);
+            let whole = reads.is_program_wide();
             if whole {
                 self.scheduler.tick(now).await?;
             }

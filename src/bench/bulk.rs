@@ -34,7 +34,7 @@ macro_rules! insert_all {
                     .push_bind(p.experienced)
                     .push_bind(p.barred)
                     .push_bind(p.late_withdrawal)
-                    .push_bind(format!("{}\n{}", p.id, p.name).to_lowercase());
+                    .push_bind(crate::storage::partner_search_key(p));
             });
             q.push(" ON CONFLICT (id) DO NOTHING");
             q.build().execute(&mut *tx).await?;

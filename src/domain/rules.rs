@@ -123,16 +123,6 @@ impl Command {
             | Command::AcceptReport { seminar, .. } => Some(seminar),
         }
     }
-
-    /// Whether deciding needs every seminar of the program (slots, duplicates, review groups).
-    pub fn needs_program_view(&self) -> bool {
-        matches!(
-            self,
-            Command::Apply { .. }
-                | Command::ReviewApplications
-                | Command::ApproveApplication { .. }
-        )
-    }
 }
 
 /// What deciding a command reads, so the service loads exactly that and no more: a command's
@@ -155,6 +145,14 @@ pub enum Reads<'a> {
     /// The applications whose review day has come, their partners, and the seminars holding
     /// slots in their cities.
     DueGroups,
+}
+
+impl Reads<'_> {
+    /// A decision about the program's slots (applications, their review): it takes the program
+    /// lock and lets the clock catch up with the whole program first.
+    pub fn is_program_wide(&self) -> bool {
+        !matches!(self, Reads::Seminar(_) | Reads::Nothing)
+    }
 }
 
 /// States in which a seminar counts as the partner's seminar in its city.

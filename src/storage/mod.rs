@@ -466,6 +466,12 @@ pub async fn open(url: &str) -> Result<DynStore, StoreError> {
     }
 }
 
+/// What partner search matches: the id and the name, lower-cased in Rust (Unicode: SQLite's
+/// `LOWER()` folds only ASCII). Stored in `partners.search` by every writer of partner rows.
+pub fn partner_search_key(p: &Partner) -> String {
+    format!("{}\n{}", p.id, p.name).to_lowercase()
+}
+
 pub(crate) fn to_us(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }

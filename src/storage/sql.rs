@@ -3,9 +3,9 @@
 //! migrations folder and row locking, so one macro stamps out both implementations.
 
 use super::{
-    decode_each, from_us, to_us, ApiToken, CellCount, Commit, FileMeta, OutboxQuery, OutboxRow,
-    Page, PartnerQuery, PartnerSummary, PenaltyQuery, PenaltyRow, SeminarQuery, Store, StoreError,
-    LEGACY_TOKEN_DAYS,
+    decode_each, from_us, partner_search_key, to_us, ApiToken, CellCount, Commit, FileMeta,
+    OutboxQuery, OutboxRow, Page, PartnerQuery, PartnerSummary, PenaltyQuery, PenaltyRow,
+    SeminarQuery, Store, StoreError, LEGACY_TOKEN_DAYS,
 };
 use crate::accounts::{Rights, Role, User};
 use crate::domain::program::Attention;
@@ -176,7 +176,7 @@ macro_rules! store_impl {
                 let rows = sqlx::query("SELECT * FROM partners WHERE search IS NULL").fetch_all(&self.pool).await?;
                 for r in &rows {
                     let p = Self::partner_from_row(r)?;
-                    sqlx::query("UPDATE partners SET search = $1 WHERE id = $2").bind(search_key(&p)).bind(&p.id).execute(&self.pool).await?;
+                    sqlx::query("UPDATE partners SET search = $1 WHERE id = $2").bind(partner_search_key(&p)).bind(&p.id).execute(&self.pool).await?;
                 }
                 Ok(())
             }
@@ -268,7 +268,7 @@ macro_rules! store_impl {
                 .bind(p.experienced)
                 .bind(p.barred)
                 .bind(p.late_withdrawal)
-                .bind(search_key(p))
+                .bind(partner_search_key(p))
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -1165,11 +1165,6 @@ macro_rules! store_impl {
             }
         }
     };
-}
-
-/// What partner search matches: the id and the name, lower-cased.
-fn search_key(p: &Partner) -> String {
-    format!("{}\n{}", p.id, p.name).to_lowercase()
 }
 
 fn push_in<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, column: &str, values: &'a [String])
