@@ -36,6 +36,10 @@ async fn the_burst_books_one_penalty_one_exclusion_and_two_mails_per_passed_dead
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn the_burst_runs_on_postgres_too() {
     let Some(pg) = PgCluster::start().unwrap() else {
         eprintln!("SKIPPED: no PostgreSQL server binaries");
@@ -69,6 +73,10 @@ async fn commands_and_the_raw_commit_loop_run_the_same_number_of_times() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_shared_tools,
+    ignore = "needs ../shared/tools/bigseason.py (or SEMINARFLOW_SHARED)"
+)]
 async fn simulate_of_a_generated_season_reports_its_time_and_peak_memory() {
     let opts = options();
     let Ok(shared) = sys::shared_dir(None) else {
@@ -87,6 +95,10 @@ async fn simulate_of_a_generated_season_reports_its_time_and_peak_memory() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_shared_tools,
+    ignore = "needs ../shared/tools/bigseason.py (or SEMINARFLOW_SHARED)"
+)]
 async fn every_read_answers_at_a_low_rate_over_a_small_season() {
     let opts = options();
     let Ok(shared) = sys::shared_dir(None) else {

@@ -655,6 +655,10 @@ async fn a_restarted_node_sends_the_mail_it_had_claimed_before_the_crash_at_once
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn three_nodes_started_together_on_an_empty_postgres_database_all_come_up() {
     let Some(pg) = crate::support::pg::PgCluster::start() else {
         return;

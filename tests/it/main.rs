@@ -12,6 +12,7 @@ mod notifier;
 mod penalty_table;
 mod program_rules;
 mod scenarios;
+mod skips;
 mod store_contract;
 mod store_queries;
 mod ui_e2e;

@@ -474,6 +474,10 @@ async fn the_store_contract_holds_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn the_store_contract_holds_on_postgres() {
     let Some(pg) = PgCluster::start() else { return };
     contract(storage::open(&pg.url).await.unwrap()).await;
@@ -560,6 +564,10 @@ async fn a_server_stopped_for_three_days_books_the_missed_penalties_once_at_thei
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn two_tick_loops_on_one_postgres_database_book_each_penalty_and_notification_exactly_once() {
     let Some(pg) = PgCluster::start() else { return };
     const SEMINARS: usize = 10_000;
@@ -691,6 +699,10 @@ async fn money_that_would_not_read_back_is_refused_and_bad_rows_are_skipped_on_s
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn money_that_would_not_read_back_is_refused_and_bad_rows_are_skipped_on_postgres() {
     let Some(pg) = PgCluster::start() else { return };
     let store = storage::open(&pg.url).await.unwrap();

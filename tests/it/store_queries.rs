@@ -753,6 +753,10 @@ async fn list_queries_filter_sort_and_page_in_sql_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn list_queries_filter_sort_and_page_in_sql_on_postgres() {
     let Some(pg) = PgCluster::start() else { return };
     queries(storage::open(&pg.url).await.unwrap()).await;
@@ -764,6 +768,10 @@ async fn due_items_are_claimed_earliest_per_seminar_and_plans_written_as_differe
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn due_items_are_claimed_earliest_per_seminar_and_plans_written_as_differences_on_postgres() {
     let Some(pg) = PgCluster::start() else { return };
     due_items(storage::open(&pg.url).await.unwrap()).await;

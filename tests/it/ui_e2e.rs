@@ -146,6 +146,10 @@ fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sf_no_browser,
+    ignore = "needs Chromium and chromedriver: apt-get install chromium chromium-driver"
+)]
 async fn in_the_browser_a_late_rework_after_a_return_with_a_due_date_costs_the_partner() {
     let app = app::spawn_with(Setup {
         start: "2017-02-01T10:00:00+03:00",
@@ -364,6 +368,10 @@ async fn in_the_browser_a_late_rework_after_a_return_with_a_due_date_costs_the_p
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sf_no_browser,
+    ignore = "needs Chromium and chromedriver: apt-get install chromium chromium-driver"
+)]
 async fn in_the_browser_every_page_of_the_demo_season_reads_well() {
     let (app, creds) = demo_app().await;
     let app = &app;

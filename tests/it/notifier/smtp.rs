@@ -180,6 +180,10 @@ fn counts(mail: &[Received]) -> BTreeMap<String, usize> {
 const WALL: &str = "2030-01-10T03:00:00Z";
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_smtp,
+    ignore = "needs Python's aiosmtpd: python3 -m pip install aiosmtpd"
+)]
 async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
     if !smtp_available() {
         return;
@@ -240,6 +244,10 @@ async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_smtp,
+    ignore = "needs Python's aiosmtpd: python3 -m pip install aiosmtpd"
+)]
 async fn the_server_down_for_a_while_then_back_loses_nothing() {
     if !smtp_available() {
         return;
@@ -383,6 +391,10 @@ async fn restart_mid_delivery(
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_smtp,
+    ignore = "needs Python's aiosmtpd: python3 -m pip install aiosmtpd"
+)]
 async fn a_restart_in_the_middle_of_delivery_sends_nothing_twice() {
     if !smtp_available() {
         return;
@@ -399,6 +411,10 @@ async fn a_restart_in_the_middle_of_delivery_sends_nothing_twice() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_smtp,
+    ignore = "needs Python's aiosmtpd: python3 -m pip install aiosmtpd"
+)]
 async fn a_crash_between_acceptance_and_recording_resends_the_very_same_message() {
     if !smtp_available() {
         return;
