@@ -8,6 +8,7 @@
 //! - [`scheduler`]: fires due items exactly once (`tick(now)`).
 //! - [`notifier`]: delivers the outbox as e-mail (SMTP, `.eml` files, memory) from Russian templates.
 //! - [`health`]: readiness of the background workers, shown by `/healthz`.
+//! - [`sheets`]: spreadsheets in and out — XLSX exports of lists, the attendee list import.
 //! - [`simulate`]: runs scenario files through the same services on in-memory SQLite.
 //! - [`bench`]: `seminarflow bench`, the speed and memory benchmarks (docs/benchmarks.md).
 //! - [`cli`]: the `seminarflow` command line.
@@ -29,6 +30,7 @@ pub mod notifier;
 pub mod scheduler;
 pub mod server;
 pub mod service;
+pub mod sheets;
 pub mod simulate;
 pub mod storage;
 pub mod text;
