@@ -10,6 +10,7 @@
 mod browser;
 mod calendar_feed;
 mod pages;
+mod phones;
 
 use crate::support::app::{self, small_pdf, App, Setup, PROGRAM, USER_PASSWORD};
 use browser::with_browser;

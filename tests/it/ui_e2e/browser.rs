@@ -222,6 +222,19 @@ impl Browser {
         self.client.set_window_size(1280, 900).await.ok();
     }
 
+    /// Sets the window `width` pixels wide (390: a phone), 900 high.
+    pub async fn set_width(&self, width: u32) {
+        self.client.set_window_size(width, 900).await.ok();
+    }
+
+    /// Runs a script in the page and returns what it returns.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        match self.client.execute(script, vec![]).await {
+            Ok(v) => v,
+            Err(e) => panic!("script on {}: {e}", self.url().await),
+        }
+    }
+
     /// Ends the WebDriver session (the browser quits); dropping stops chromedriver.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
