@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `/api/openapi.json`, and
 //! a self-contained page to browse it at `/api/docs` (no CDN: it works offline).
 
-use super::api::{admin, partners, programs, seminars, session, users};
+use super::api::{admin, export, partners, programs, seminars, session, users};
 use super::metrics;
 use super::AppState;
 use axum::response::Html;
@@ -66,6 +66,7 @@ impl Modify for Security {
         seminars::list, seminars::get_one, seminars::approve_application, seminars::reject_application, seminars::submit,
         seminars::return_stage, seminars::approve_stage, seminars::change_venue, seminars::violation, seminars::withdraw,
         seminars::accept_report, seminars::events, seminars::download, seminars::penalties,
+        export::seminars_xlsx, export::penalties_xlsx, export::ledger_xlsx, export::review_queue_xlsx,
         admin::get_clock, admin::set_clock, admin::outbox, admin::audit,
         metrics::healthz, metrics::metrics,
     )

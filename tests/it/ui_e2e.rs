@@ -9,6 +9,7 @@
 
 mod browser;
 mod calendar_feed;
+mod exports;
 mod pages;
 mod phones;
 

@@ -1,6 +1,7 @@
 //! The JSON API, one module per resource. Routes are listed here and in `openapi.rs`.
 
 pub mod admin;
+pub mod export;
 pub mod files;
 pub mod partners;
 pub mod programs;
@@ -45,6 +46,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/programs/{id}/applications", post(programs::apply))
         .route("/api/seminars", get(seminars::list))
+        .route("/api/seminars.xlsx", get(export::seminars_xlsx))
+        .route("/api/penalties.xlsx", get(export::penalties_xlsx))
+        .route("/api/partners/{id}/ledger.xlsx", get(export::ledger_xlsx))
+        .route(
+            "/api/programs/{id}/review-queue.xlsx",
+            get(export::review_queue_xlsx),
+        )
         .route("/api/seminars/{id}", get(seminars::get_one))
         .route(
             "/api/seminars/{id}/approve-application",

@@ -54,7 +54,7 @@ pub async fn seminar_response(
     Ok(Json(seminar_view(p, &s, &auth.user, state.clock.now())))
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Clone, Default)]
 #[into_params(parameter_in = Query)]
 pub struct SeminarFilter {
     pub program: Option<String>,
@@ -691,7 +691,7 @@ pub async fn download(
     super::files::stream(&state, &sha, &name).await
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Clone, Default)]
 #[into_params(parameter_in = Query)]
 pub struct PenaltyFilter {
     pub program: Option<String>,
@@ -712,9 +712,26 @@ pub async fn penalties(
     auth: Auth,
     AppQuery(f): AppQuery<PenaltyFilter>,
 ) -> ApiResult<Response> {
+    let (out, next) = penalty_page(&state, &auth, &f).await?;
+    let mut resp = Json(out).into_response();
+    if let Some(c) = next {
+        resp.headers_mut().insert(
+            "x-next-cursor",
+            header::HeaderValue::from_str(&c.to_string()).expect("digits are a valid header"),
+        );
+    }
+    Ok(resp)
+}
+
+/// One page of `/api/penalties` and the cursor of the next page (shared with the XLSX export).
+pub async fn penalty_page(
+    state: &AppState,
+    auth: &Auth,
+    f: &PenaltyFilter,
+) -> ApiResult<(Vec<PenaltyView>, Option<i64>)> {
     let limit = f.limit.unwrap_or(200).clamp(1, 1000);
-    let Some(partner) = visible_partner(&auth, f.partner.clone()) else {
-        return Ok(Json(Vec::<PenaltyView>::new()).into_response());
+    let Some(partner) = visible_partner(auth, f.partner.clone()) else {
+        return Ok((Vec::new(), None));
     };
     let q = PenaltyQuery {
         program: f.program.clone(),
@@ -745,12 +762,5 @@ pub async fn penalties(
                 .map(|p| penalty_view(p, &r.seminar, &r.penalty))
         })
         .collect();
-    let mut resp = Json(out).into_response();
-    if let Some(c) = next {
-        resp.headers_mut().insert(
-            "x-next-cursor",
-            header::HeaderValue::from_str(&c.to_string()).expect("digits are a valid header"),
-        );
-    }
-    Ok(resp)
+    Ok((out, next))
 }
