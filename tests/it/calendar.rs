@@ -1,6 +1,8 @@
 //! `seminarflow calendar show ru YEAR` through the real binary, against the official Russian
 //! production calendars (производственный календарь):
 //! - 2017: Decree No. 756 of 04.08.2016 — Jan 1 → Fri Feb 24, Jan 7 → Mon May 8; Nov 4 (Sat) → Nov 6.
+//! - 2018: Decree No. 1250 of 14.10.2017 — Jan 6 → Fri Mar 9, Jan 7 → Wed May 2, Sat Apr 28 worked
+//!   for Mon Apr 30, Sat Jun 9 for Mon Jun 11, Sat Dec 29 for Mon Dec 31; Nov 4 (Sun) → Nov 5.
 //! - 2026: Decree No. 1466 of 24.09.2025 — Jan 3 → Fri Jan 9, Jan 4 → Thu Dec 31; Mar 8 (Sun) → Mar 9,
 //!   May 9 (Sat) → May 11.
 //! - 2027: per `workflows/calendars/ru.toml` — Sat Feb 20 worked for Mon Feb 22, Jan 2 → Nov 5,
@@ -101,7 +103,7 @@ fn assert_year(year: i32, off: &[&str], working: &[&str]) {
 
 #[test]
 fn every_line_is_an_iso_date_optionally_followed_by_a_tab_and_a_name() {
-    for year in [2017, 2026, 2027] {
+    for year in [2017, 2018, 2026, 2027] {
         let days = non_working(year);
         assert!(!days.is_empty());
         for (date, _) in &days {
@@ -112,7 +114,7 @@ fn every_line_is_an_iso_date_optionally_followed_by_a_tab_and_a_name() {
 
 #[test]
 fn dates_are_printed_once_each_in_ascending_order() {
-    for year in [2017, 2026, 2027] {
+    for year in [2017, 2018, 2026, 2027] {
         let got = dates(year);
         assert!(
             got.windows(2).all(|w| w[0] < w[1]),
@@ -123,7 +125,7 @@ fn dates_are_printed_once_each_in_ascending_order() {
 
 #[test]
 fn each_covered_year_has_247_working_days_so_118_non_working_dates_are_printed() {
-    for year in [2017, 2026, 2027] {
+    for year in [2017, 2018, 2026, 2027] {
         let printed = dates(year).len() as i64;
         assert_eq!(days_in(year), 365);
         assert_eq!(printed, 118, "{year}: 365 − 247 working days");
@@ -182,6 +184,45 @@ fn the_2017_seminar_and_report_period_has_no_weekday_holiday() {
             d("2017-04-08"),
             d("2017-04-09")
         ]
+    );
+}
+
+#[test]
+fn the_2018_calendar_follows_decree_1250_with_three_working_saturdays() {
+    assert_year(
+        2018,
+        &[
+            "2018-01-01",
+            "2018-01-05",
+            "2018-01-08",
+            "2018-02-23",
+            "2018-03-08",
+            "2018-03-09",
+            "2018-04-29",
+            "2018-04-30",
+            "2018-05-01",
+            "2018-05-02",
+            "2018-05-09",
+            "2018-06-10",
+            "2018-06-11",
+            "2018-06-12",
+            "2018-11-04",
+            "2018-11-05",
+            "2018-12-30",
+            "2018-12-31",
+        ],
+        &[
+            "2018-01-09",
+            "2018-02-22",
+            "2018-03-07",
+            "2018-04-28",
+            "2018-05-03",
+            "2018-06-09",
+            "2018-06-13",
+            "2018-11-06",
+            "2018-12-28",
+            "2018-12-29",
+        ],
     );
 }
 
@@ -312,9 +353,9 @@ fn a_year_the_calendar_does_not_cover_is_an_error_naming_the_year() {
 
 #[test]
 fn the_year_between_covered_years_is_not_guessed_either() {
-    let out = show(&["ru", "2018"]);
+    let out = show(&["ru", "2019"]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2018"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2019"));
 }
 
 #[test]

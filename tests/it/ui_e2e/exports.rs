@@ -146,10 +146,7 @@ async fn exports_hold_the_rows_of_their_lists_and_respect_filters_and_rights() {
     let entries =
         ledger["points"].as_array().unwrap().len() + ledger["bonus"].as_array().unwrap().len();
     assert_eq!(rows.len(), entries, "{ledger}");
-    assert!(
-        rows.iter().any(|r| r[0] == "бонусы"),
-        "{rows:?}"
-    );
+    assert!(rows.iter().any(|r| r[0] == "бонусы"), "{rows:?}");
 
     // Another partner's ledger is refused, as in the JSON API.
     let json = p1.get("/api/partners/p02/ledger").await;
