@@ -98,8 +98,18 @@ async fn the_calendar_feed_is_valid_rfc5545_with_every_deadline() {
             prop("DTSTAMP").len() == "DTSTAMP:20170404T090000Z".len()
                 && prop("DTSTAMP").ends_with('Z')
         );
-        assert!(prop("DTSTART").starts_with("DTSTART;VALUE=DATE:"));
-        assert!(prop("DTEND").starts_with("DTEND;VALUE=DATE:"));
+        let day = prop("DTSTART").starts_with("DTSTART;VALUE=DATE:")
+            && prop("DTEND").starts_with("DTEND;VALUE=DATE:");
+        let timed = prop("DTSTART").starts_with("DTSTART;TZID=Europe/Moscow:")
+            && prop("DTSTART").ends_with("T230000")
+            && prop("DTEND").starts_with("DTEND;TZID=Europe/Moscow:")
+            && prop("DTEND").ends_with("T235900");
+        assert!(day || timed, "{e:#?}");
+        assert!(
+            prop("UID").ends_with("@seminarflow") && !prop("UID").contains("127.0.0.1"),
+            "UIDs do not depend on the host: {}",
+            prop("UID")
+        );
         for name in ["SUMMARY", "DESCRIPTION"] {
             let line = prop(name);
             let value = &line[name.len() + 1..];
@@ -113,13 +123,115 @@ async fn the_calendar_feed_is_valid_rfc5545_with_every_deadline() {
                 .any(|l| l.starts_with("SUMMARY:Срок: Программа семинара"))
         })
         .expect("the program deadline is in the feed");
-    assert!(program.contains(&"DTSTART;VALUE=DATE:20170222".to_string()));
+    assert!(program.contains(&"DTSTART;TZID=Europe/Moscow:20170222T230000".to_string()));
+    assert!(program.contains(&"DTEND;TZID=Europe/Moscow:20170222T235900".to_string()));
+    // Reminders at 10:00 Moscow: three working days before Wed 22.02 (Tue 21, Mon 20, Fri 17 →
+    // 17.02, 5 days 13 hours before the 23:00 start) and the day before (21.02).
+    let triggers: Vec<&String> = program
+        .iter()
+        .filter(|l| l.starts_with("TRIGGER:"))
+        .collect();
+    assert_eq!(
+        triggers,
+        vec!["TRIGGER:-P5DT13H", "TRIGGER:-P1DT13H"],
+        "{program:#?}"
+    );
     assert!(program
         .iter()
         .any(|l| l.contains("22.02.2017 23:59 МСК") && l.contains("Новосибирск")));
+
+    real_parser_reads(&r.text());
+
+    // "Only my seminars": an admin with no partners assigned sees none of them there, all of
+    // them in the full feed.
+    let admin = store.users_by_roles(&["admin"]).await.unwrap();
+    let admin_token = admin[0].ics_token.clone().expect("admins have a feed");
+    let count = |ics: String| ics.matches("BEGIN:VEVENT").count();
+    let all = count(
+        anon.get(&format!("/calendar/{admin_token}.ics"))
+            .await
+            .expect(200)
+            .text(),
+    );
+    let mine = anon
+        .get(&format!("/calendar/{admin_token}.ics?mine=1"))
+        .await
+        .expect(200)
+        .text();
+    assert!(all > 8, "{all}");
+    assert_eq!(count(mine.clone()), 0);
+    assert!(mine.contains("X-WR-CALNAME:Сроки моих семинаров"));
 
     assert_eq!(
         anon.get("/calendar/not-a-token.ics").await.status.as_u16(),
         404
     );
+}
+
+/// The feed through a real iCalendar parser (the `icalendar` crate): it parses, every timed
+/// event names a zone the feed defines in a `VTIMEZONE`, every alarm is well formed, and the
+/// deadline's end is 23:59 Moscow time as an instant.
+fn real_parser_reads(ics: &str) {
+    use chrono::TimeZone;
+    use icalendar::{Component, DatePerhapsTime};
+    let unfolded = icalendar::parser::unfold(ics);
+    let parsed = icalendar::parser::read_calendar(&unfolded).expect("a parser reads the feed");
+    let zones: Vec<String> = parsed
+        .components
+        .iter()
+        .filter(|c| c.name == "VTIMEZONE")
+        .map(|c| c.find_prop("TZID").expect("a TZID").val.to_string())
+        .collect();
+    assert_eq!(zones, vec!["Europe/Moscow".to_string()]);
+    let tz = parsed
+        .components
+        .iter()
+        .find(|c| c.name == "VTIMEZONE")
+        .unwrap();
+    let standard = tz
+        .components
+        .iter()
+        .find(|c| c.name == "STANDARD")
+        .expect("a STANDARD part");
+    assert_eq!(
+        standard.find_prop("TZOFFSETTO").unwrap().val.as_ref(),
+        "+0300"
+    );
+    let mut alarms = 0;
+    for ev in parsed.components.iter().filter(|c| c.name == "VEVENT") {
+        for a in ev.components.iter().filter(|c| c.name == "VALARM") {
+            alarms += 1;
+            assert_eq!(a.find_prop("ACTION").unwrap().val.as_ref(), "DISPLAY");
+            assert!(a.find_prop("DESCRIPTION").is_some());
+            assert!(a
+                .find_prop("TRIGGER")
+                .unwrap()
+                .val
+                .as_ref()
+                .starts_with("-P"));
+        }
+    }
+    assert!(alarms >= 14, "two reminders per deadline: {alarms}");
+
+    let cal: icalendar::Calendar = ics.parse().expect("the crate's calendar type reads it");
+    let deadline = cal
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .find(|e| {
+            e.get_summary()
+                .is_some_and(|s| s.starts_with("Срок: Программа семинара"))
+        })
+        .expect("the program deadline");
+    match deadline.get_end() {
+        Some(DatePerhapsTime::DateTime(icalendar::CalendarDateTime::WithTimezone {
+            date_time,
+            tzid,
+        })) => {
+            let tz: chrono_tz::Tz = tzid.parse().unwrap();
+            let end = tz.from_local_datetime(&date_time).unwrap();
+            assert_eq!(end.to_rfc3339(), "2017-02-22T23:59:00+03:00");
+        }
+        other => panic!("a zoned end, not {other:?}"),
+    }
 }
