@@ -4,6 +4,7 @@ mod support;
 
 mod bench_smoke;
 mod calendar;
+mod commands_parity;
 mod crash;
 mod fuzz;
 mod hostile;
