@@ -293,8 +293,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        // Inside the trace layer, so the one line per failed request lands in its span.
+        // Inside the trace layer, so the one line per failed request lands in its span; the
+        // trace layer's own failure line would say it a second time, without the detail.
         .layer(axum::middleware::from_fn(error::log_errors))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }

@@ -6,6 +6,7 @@ mod bench_smoke;
 mod calendar;
 mod commands_parity;
 mod crash;
+mod error_log;
 mod fuzz;
 mod hostile;
 mod http_api;
