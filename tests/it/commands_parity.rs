@@ -470,3 +470,79 @@ async fn only_a_full_rights_user_of_the_partner_withdraws_through_the_api_or_the
     let s = w.admin.get("/api/seminars/s1").await.expect(200).json();
     assert_eq!(s["state"], "withdrawn", "{s}");
 }
+
+#[tokio::test]
+async fn an_application_is_checked_alike_by_api_and_page_and_refused_to_limited_users() {
+    let app = app::spawn().await;
+    // The application window is open until 2017-02-10, the world's day.
+    let w = world(&app, false).await;
+    let api_path = format!("/api/programs/{}/applications", app::PROGRAM);
+    let page_path = "/my/apply";
+
+    let api = w
+        .other
+        .post(&api_path, json!({"city": " ", "date": "2017-03-29"}))
+        .await;
+    let msg = api_mistake(&api, "city");
+    let page = form(
+        &w.other,
+        page_path,
+        &[("city", " "), ("date", "2017-03-29")],
+    )
+    .await;
+    page_shows(&page, &msg);
+
+    // A date that is none, in either spelling: the same message.
+    let api = w
+        .other
+        .post(&api_path, json!({"city": "Омск", "date": "31.02.2017"}))
+        .await;
+    let msg = api_mistake(&api, "date");
+    assert_eq!(msg, "Дата семинара: укажите дату в формате ДД.ММ.ГГГГ.");
+    let page = form(
+        &w.other,
+        page_path,
+        &[("city", "Омск"), ("date", "31.02.2017")],
+    )
+    .await;
+    page_shows(&page, &msg);
+
+    let api = w
+        .limited
+        .post(&api_path, json!({"city": "Пермь", "date": "2017-03-29"}))
+        .await;
+    let page = form(
+        &w.limited,
+        page_path,
+        &[("city", "Пермь"), ("date", "2017-03-29")],
+    )
+    .await;
+    same_refusal(&api, &page, 403);
+
+    // Both paths give a new seminar an id of the same form.
+    let api = w
+        .other
+        .post(&api_path, json!({"city": "Омск", "date": "2017-03-29"}))
+        .await
+        .expect(201)
+        .json();
+    let page = form(
+        &w.other,
+        page_path,
+        &[("city", "Пермь"), ("date", "30.03.2017")],
+    )
+    .await;
+    assert_eq!(page.status.as_u16(), 200, "{}", page.text());
+    let mine = w.other.get("/api/seminars").await.expect(200).json();
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{mine}");
+    assert!(ids.contains(&api["id"].as_str().unwrap()), "{mine}");
+    for id in ids {
+        assert!(id.starts_with("s-") && id.len() == 12, "{id}");
+    }
+}

@@ -8,9 +8,11 @@
 //! Rules chosen where the two paths used to differ are numbered in `docs/decisions.md`
 //! ("One command layer").
 
+mod apply;
 mod input;
 mod submit;
 
+pub use apply::{apply, ApplyRequest};
 pub use input::{capitalize, loose};
 pub use submit::{authorize_submit, submit_version, CoOrganizerInput, ReportInput, SubmitRequest};
 
@@ -44,6 +46,10 @@ pub enum Field {
     Venue,
     /// The page's "I understand the consequences" box of a withdrawal.
     Confirm,
+    Partner,
+    Seminar,
+    City,
+    Date,
 }
 
 impl Field {
@@ -68,6 +74,10 @@ impl Field {
             Field::Note => "note",
             Field::Venue => "venue",
             Field::Confirm => "confirm",
+            Field::Partner => "partner",
+            Field::Seminar => "seminar",
+            Field::City => "city",
+            Field::Date => "date",
         }
     }
 
@@ -100,6 +110,10 @@ impl Field {
             Field::Note => "Описание нарушения",
             Field::Venue => "Место проведения",
             Field::Confirm => "Подтверждение",
+            Field::Partner => "Партнёр",
+            Field::Seminar => "Номер семинара",
+            Field::City => "Город",
+            Field::Date => "Дата семинара",
         }
     }
 }
