@@ -216,7 +216,7 @@ pub async fn submit(
     let first = mp.next_field().await.map_err(incomplete)?;
     let mut csrf = FormData::new();
     if let Some(field) = first.filter(|f| f.name() == Some("_csrf")) {
-        let token = field.text().await.unwrap_or_default();
+        let token = field.text().await.map_err(incomplete)?;
         csrf.insert("_csrf".into(), token);
     }
     check_csrf(&v, &csrf)?;
@@ -261,7 +261,7 @@ async fn read_form(
                 }
             },
             None => {
-                let text = field.text().await.unwrap_or_default();
+                let text = field.text().await.map_err(incomplete)?;
                 fields.insert(name, text);
             }
         }
