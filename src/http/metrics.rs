@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -83,9 +84,32 @@ pub async fn metrics(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    use std::fmt::Write;
-    // Operational numbers are not for the public: a token, or a caller on this machine.
-    let allowed = match &state.config.metrics_token {
+    if !allowed(&state, peer, &headers) {
+        return super::error::ApiError::forbidden(
+            "метрики доступны с этой машины или с токеном metrics_token",
+        )
+        .into_response();
+    }
+    let mut out = state
+        .metrics
+        .inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .prometheus();
+    store_metrics(&state, &mut out).await;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+/// Operational numbers are not for the public: a token, or a caller on this machine.
+fn allowed(state: &AppState, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> bool {
+    match &state.config.metrics_token {
         Some(t) => headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -94,22 +118,15 @@ pub async fn metrics(
                 crate::accounts::token_hash(sent.trim()) == crate::accounts::token_hash(t)
             }),
         None => peer.ip().is_loopback(),
-    };
-    if !allowed {
-        return super::error::ApiError::forbidden(
-            "метрики доступны с этой машины или с токеном metrics_token",
-        )
-        .into_response();
     }
-    let mut out = String::new();
-    {
-        let m = state
-            .metrics
-            .inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+}
+
+impl Inner {
+    /// The request counters and the latency histogram.
+    fn prometheus(&self) -> String {
+        let mut out = String::new();
         let _ = writeln!(out, "# HELP seminarflow_http_requests_total HTTP requests by method and status.\n# TYPE seminarflow_http_requests_total counter");
-        for ((method, status), n) in &m.requests {
+        for ((method, status), n) in &self.requests {
             let _ = writeln!(
                 out,
                 "seminarflow_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
@@ -120,25 +137,31 @@ pub async fn metrics(
             let _ = writeln!(
                 out,
                 "seminarflow_http_request_duration_seconds_bucket{{le=\"{b}\"}} {}",
-                m.buckets[i]
+                self.buckets[i]
             );
         }
         let _ = writeln!(
             out,
             "seminarflow_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}",
-            m.count
+            self.count
         );
         let _ = writeln!(
             out,
             "seminarflow_http_request_duration_seconds_sum {}",
-            m.sum
+            self.sum
         );
         let _ = writeln!(
             out,
             "seminarflow_http_request_duration_seconds_count {}",
-            m.count
+            self.count
         );
+        out
     }
+}
+
+/// Due items, the outbox backlog and penalties booked (a number the store cannot give now is
+/// left out rather than failing the whole scrape).
+async fn store_metrics(state: &AppState, out: &mut String) {
     let store = &state.service.store;
     if let Ok(n) = store.pending_due_count().await {
         let _ = writeln!(out, "# HELP seminarflow_due_items_pending Due items waiting for their instant.\n# TYPE seminarflow_due_items_pending gauge\nseminarflow_due_items_pending {n}");
@@ -155,12 +178,4 @@ pub async fn metrics(
     if let Ok(n) = store.penalty_count().await {
         let _ = writeln!(out, "# HELP seminarflow_penalties_booked_total Penalties booked.\n# TYPE seminarflow_penalties_booked_total counter\nseminarflow_penalties_booked_total {n}");
     }
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out,
-    )
-        .into_response()
 }

@@ -1,8 +1,11 @@
-//! The HTTP service: the JSON API under `/api` (one module per resource in `api/`), the OpenAPI
-//! document, and operations endpoints (`/healthz`, `/metrics`).
+//! The HTTP service: the JSON API under `/api` (one module per resource in `api/`), the HTML
+//! pages (`ui/`), the seminar commands both of them run (`commands`: permissions, validation and
+//! messages decided once), the OpenAPI document, and operations endpoints (`/healthz`,
+//! `/metrics`). Error responses are logged once, by `error::log_errors`.
 
 pub mod api;
 pub mod auth;
+pub mod commands;
 pub mod error;
 pub mod listener;
 pub mod metrics;
@@ -290,6 +293,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Inside the trace layer, so the one line per failed request lands in its span; the
+        // trace layer's own failure line would say it a second time, without the detail.
+        .layer(axum::middleware::from_fn(error::log_errors))
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }

@@ -157,7 +157,7 @@ async fn a_violation_with_a_negative_or_overflowing_cost_is_refused_and_breaks_n
     let r = admin
         .post(
             "/api/seminars/s1/violations",
-            json!({"code": "mispositioning", "cost": "1000000000", "count": 4000000000u32}),
+            json!({"code": "mispositioning", "cost": "1000000000", "count": 2, "note": "два баннера"}),
         )
         .await
         .expect_error(422, "invalid_input");
@@ -166,7 +166,7 @@ async fn a_violation_with_a_negative_or_overflowing_cost_is_refused_and_breaks_n
     admin
         .post(
             "/api/seminars/s1/violations",
-            json!({"code": "mispositioning", "cost": "1500.50", "count": 2}),
+            json!({"code": "mispositioning", "cost": "1500.50", "count": 2, "note": "два баннера"}),
         )
         .await
         .expect(200);

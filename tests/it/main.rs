@@ -4,7 +4,9 @@ mod support;
 
 mod bench_smoke;
 mod calendar;
+mod commands_parity;
 mod crash;
+mod error_log;
 mod fuzz;
 mod hostile;
 mod http_api;

@@ -516,7 +516,10 @@ pub struct ApplicationRequest {
     /// Seminar id; generated when omitted.
     pub seminar: Option<String>,
     pub city: String,
-    pub date: NaiveDate,
+    /// `2017-03-29` (or `29.03.2017`, as the page's form takes it).
+    #[serde(deserialize_with = "crate::http::commands::loose")]
+    #[schema(value_type = NaiveDate)]
+    pub date: Option<String>,
 }
 
 /// Applies for a seminar in a city on a date.
@@ -528,54 +531,14 @@ pub async fn apply(
     Path(id): Path<String>,
     AppJson(req): AppJson<ApplicationRequest>,
 ) -> ApiResult<(StatusCode, Json<SeminarView>)> {
-    program(&state, &id)?;
-    let partner = match (&auth.user.partner, req.partner) {
-        (Some(own), None) => own.clone(),
-        (Some(own), Some(p)) if *own == p => p,
-        (Some(_), Some(_)) => {
-            return Err(ApiError::forbidden(
-                "можно подать заявку только от своей компании",
-            ))
-        }
-        (None, Some(p)) if auth.user.is_staff() => p,
-        (None, _) => return Err(ApiError::bad("partner: укажите партнёра")),
-    };
-    if auth.user.partner.is_some() && auth.user.rights == Some(crate::accounts::Rights::Limited) {
-        return Err(ApiError::forbidden(
-            "подать заявку может пользователь с полными правами",
-        ));
-    }
-    let seminar = match req.seminar {
-        Some(s)
-            if !s.trim().is_empty()
-                && s.len() <= 64
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
-        {
-            s
-        }
-        Some(_) => {
-            return Err(ApiError::bad(
-                "seminar: латинские буквы, цифры, «-» и «_», не длиннее 64 символов",
-            ))
-        }
-        None => format!("s-{}", &crate::accounts::new_id()[..10]),
-    };
-    // A partner's chosen id that another partner's seminar already has gets a fresh one, so
-    // the answer is the same as for a free id and reveals nothing about the other partner.
-    let seminar = match state.service.store.seminar(&seminar).await {
-        Ok(Some(s)) if !auth.user.is_staff() && s.partner != partner => {
-            format!("s-{}", &crate::accounts::new_id()[..10])
-        }
-        _ => seminar,
-    };
-    let cmd = Command::Apply {
-        seminar: seminar.clone(),
-        partner,
-        city: crate::text::single_line(&req.city, 100).map_err(|m| ApiError::field("city", m))?,
+    // Who may apply, the id, the city and the date are decided with the page's form, once.
+    let req = crate::http::commands::ApplyRequest {
+        partner: req.partner,
+        seminar: req.seminar,
+        city: Some(req.city),
         date: req.date,
     };
-    run_command(&state, &auth, &id, cmd).await?;
+    let seminar = crate::http::commands::apply(&state, &auth, &id, req).await?;
     Ok((
         StatusCode::CREATED,
         seminar_response(&state, &auth, &seminar).await?,

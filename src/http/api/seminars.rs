@@ -2,9 +2,11 @@
 //! with uploaded files, downloads, penalties and the audit history.
 
 use super::files::{save_upload, UploadedFile};
-use crate::accounts::Rights;
-use crate::domain::{CoOrganizer, Command, Kopecks, Outcome, ReportFigures, Seminar};
 use crate::http::auth::Auth;
+use crate::http::commands::{
+    self, loose, CoOrganizerInput, CommandResult, Decision, ReportInput, ReturnRequest,
+    SubmitRequest, ViolationRequest,
+};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
 use crate::http::{AppJson, AppQuery, AppState, OptionalJson};
@@ -13,36 +15,12 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
-/// Runs a command at the clock's now, on behalf of the signed-in user.
-pub async fn run_command(
-    state: &AppState,
-    auth: &Auth,
-    program: &str,
-    cmd: Command,
-) -> ApiResult<Outcome> {
-    let out = state
-        .service
-        .execute(program, &cmd, &auth.actor(), state.clock.now())
-        .await?;
-    state.wake.notify_one();
-    Ok(out)
-}
-
-/// Loads a seminar the caller may see (another partner's seminar is 404).
-pub async fn visible_seminar(state: &AppState, auth: &Auth, id: &str) -> ApiResult<Seminar> {
-    let s = state
-        .service
-        .store
-        .seminar(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("семинар не найден"))?;
-    auth.require_partner_access(&s.partner, "семинар")?;
-    Ok(s)
-}
+pub use crate::http::commands::{run_command, visible_seminar};
 
 pub async fn seminar_response(
     state: &AppState,
@@ -182,29 +160,15 @@ pub async fn get_one(
     seminar_response(&state, &auth, &id).await
 }
 
-async fn staff_command(
+/// Answers a command that ran with the seminar as it is now.
+async fn after(
     state: &AppState,
     auth: &Auth,
     id: &str,
-    cmd: Command,
+    r: CommandResult<impl Sized>,
 ) -> ApiResult<Json<SeminarView>> {
-    auth.require_staff()?;
-    let s = visible_seminar(state, auth, id).await?;
-    run_command(state, auth, &s.program, cmd).await?;
+    r?;
     seminar_response(state, auth, id).await
-}
-
-fn require_partner_rights(auth: &Auth, s: &Seminar, allow_limited: bool) -> ApiResult<()> {
-    if auth.user.is_staff() {
-        return Ok(());
-    }
-    auth.require_partner_access(&s.partner, "семинар")?;
-    if !allow_limited && auth.user.rights == Some(Rights::Limited) {
-        return Err(ApiError::forbidden(
-            "действие доступно пользователю партнёра с полными правами",
-        ));
-    }
-    Ok(())
 }
 
 /// Approves an application (the engine checks the city and week are free).
@@ -214,15 +178,8 @@ pub async fn approve_application(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SeminarView>> {
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::ApproveApplication {
-            seminar: id.clone(),
-        },
-    )
-    .await
+    let r = commands::decide_application(&state, &auth, &id, Some(Decision::Approve)).await;
+    after(&state, &auth, &id, r).await
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -238,31 +195,33 @@ pub async fn reject_application(
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<CommentBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    let comment = body.comment;
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::RejectApplication {
-            seminar: id.clone(),
-            comment,
-        },
-    )
-    .await
+    let decision = Decision::Reject {
+        comment: body.comment,
+    };
+    let r = commands::decide_application(&state, &auth, &id, Some(decision)).await;
+    after(&state, &auth, &id, r).await
 }
 
+/// Report figures: numbers as JSON numbers or strings, read by the same parsers as the form.
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ReportBody {
-    pub attendees: u32,
-    pub registrations: u32,
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = u32)]
+    pub attendees: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = u32)]
+    pub registrations: Option<String>,
     /// Documented costs, RUB (`"48000"` or `"48000.50"`).
+    #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = String)]
-    pub costs: Kopecks,
-    #[serde(default)]
-    pub third_party_companies: u32,
+    pub costs: Option<String>,
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = Option<u32>)]
+    pub third_party_companies: Option<String>,
     /// Approved estimate total, RUB; default = costs.
+    #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = Option<String>)]
-    pub estimate: Option<Kopecks>,
+    pub estimate: Option<String>,
     /// Other partners who co-organized the seminar, each with its part of `costs`: the
     /// compensation is split in proportion to documented costs (JSON only).
     #[serde(default)]
@@ -277,8 +236,30 @@ pub struct CoOrganizerBody {
     /// Partner id.
     pub partner: String,
     /// Documented costs of this partner, RUB.
+    #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = String)]
-    pub costs: Kopecks,
+    pub costs: Option<String>,
+}
+
+impl From<ReportBody> for ReportInput {
+    fn from(r: ReportBody) -> Self {
+        ReportInput {
+            attendees: r.attendees,
+            registrations: r.registrations,
+            costs: r.costs,
+            third_party_companies: r.third_party_companies,
+            estimate: r.estimate,
+            co_organizers: r
+                .co_organizers
+                .into_iter()
+                .map(|c| CoOrganizerInput {
+                    partner: c.partner,
+                    costs: c.costs,
+                })
+                .collect(),
+            vendor_talks_by: r.vendor_talks_by,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -308,192 +289,103 @@ pub async fn submit(
     Path((id, stage)): Path<(String, String)>,
     req: Request,
 ) -> ApiResult<Json<SubmitResponse>> {
-    let mut files = Vec::new();
-    let result = submit_version(&state, &auth, id, stage, req, &mut files).await;
-    if result.is_err() {
-        // A refused submission keeps none of its uploads (unless another version has the
-        // same bytes).
-        for f in &files {
-            super::files::discard_if_unreferenced(&state, &f.sha256).await;
-        }
-    }
-    result
-}
-
-async fn submit_version(
-    state: &AppState,
-    auth: &Auth,
-    id: String,
-    stage: String,
-    req: Request,
-    files: &mut Vec<UploadedFile>,
-) -> ApiResult<Json<SubmitResponse>> {
-    let (state, auth) = (state.clone(), auth.clone());
-    let s = visible_seminar(&state, &auth, &id).await?;
-    require_partner_rights(&auth, &s, true)?;
+    let s = commands::authorize_submit(&state, &auth, &id).await?;
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let body = if is_multipart {
-        let mut mp = Multipart::from_request(req, &state)
-            .await
-            .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?;
-        let mut b = SubmitBody::default();
-        let mut fields: std::collections::BTreeMap<String, String> = Default::default();
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| super::files::multipart_error("запрос", e))?
-        {
-            let name = field.name().unwrap_or("").to_string();
-            if field.file_name().is_some() || name == "file" {
-                files.push(save_upload(&state, field).await?);
-            } else {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| super::files::multipart_error(&format!("поле {name}"), e))?;
-                if name == "link" || name == "links" {
-                    b.links.push(text);
-                } else {
-                    fields.insert(name, text);
-                }
-            }
-        }
-        b.comment = fields.remove("comment");
-        if fields.contains_key("attendees") || fields.contains_key("costs") {
-            let num = |k: &str| -> ApiResult<u32> {
-                let v = fields
-                    .get(k)
-                    .ok_or_else(|| ApiError::bad(format!("{k}: обязательное поле отчёта")))?;
-                v.trim().parse().map_err(|_| {
-                    ApiError::bad(format!("{k}: «{v}» — не целое неотрицательное число"))
-                })
-            };
-            let money = |k: &str| -> ApiResult<Option<Kopecks>> {
-                fields
-                    .get(k)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| {
-                        v.trim()
-                            .parse::<Kopecks>()
-                            .map_err(|m| ApiError::field(k, m))
-                    })
-                    .transpose()
-            };
-            b.report = Some(ReportBody {
-                attendees: num("attendees")?,
-                registrations: num("registrations")?,
-                costs: money("costs")?
-                    .ok_or_else(|| ApiError::bad("costs: обязательное поле отчёта"))?,
-                third_party_companies: if fields.contains_key("third_party_companies") {
-                    num("third_party_companies")?
-                } else {
-                    0
-                },
-                estimate: money("estimate")?,
-                co_organizers: vec![],
-                vendor_talks_by: None,
-            });
-        }
-        b
+        multipart_submission(&state, req).await?
     } else {
         let AppJson(b) = AppJson::<SubmitBody>::from_request(req, &state).await?;
-        b
-    };
-    for l in &body.links {
-        if !(l.starts_with("https://") || l.starts_with("http://")) || l.len() > 2000 {
-            return Err(ApiError::bad(format!(
-                "ссылка «{l}» должна начинаться с http:// или https://"
-            )));
+        SubmitRequest {
+            comment: b.comment,
+            links: b.links,
+            report: b.report.map(ReportInput::from).unwrap_or_default(),
+            ..SubmitRequest::default()
         }
-    }
-    if let Some(r) = &body.report {
-        for c in &r.co_organizers {
-            if state.service.store.partner(&c.partner).await?.is_none() {
-                return Err(ApiError::field(
-                    "co_organizers",
-                    format!("партнёр «{}» не найден", c.partner),
-                ));
-            }
-        }
-    }
-    let report = body.report.map(|r| ReportFigures {
-        attendees: r.attendees,
-        registrations: r.registrations,
-        costs: r.costs,
-        third_party_companies: r.third_party_companies,
-        estimate: r.estimate.unwrap_or(r.costs),
-        co_organizers: r
-            .co_organizers
-            .into_iter()
-            .map(|c| CoOrganizer {
-                partner: c.partner,
-                costs: c.costs,
-            })
-            .collect(),
-        vendor_talks_by: r.vendor_talks_by,
-    });
-    let mut refs: Vec<String> = files
-        .iter()
-        .map(|f| format!("{}:{}", f.sha256, f.name))
-        .collect();
-    refs.extend(body.links.iter().cloned());
-    let cmd = Command::Submit {
-        seminar: id.clone(),
-        stage,
-        report,
-        files: refs,
-        comment: body.comment,
     };
-    run_command(&state, &auth, &s.program, cmd).await?;
+    let files = body.files.clone();
+    commands::submit_version(&state, &auth, &s, &stage, body).await?;
     let Json(seminar) = seminar_response(&state, &auth, &id).await?;
-    Ok(Json(SubmitResponse {
-        seminar,
-        files: files.clone(),
-    }))
+    Ok(Json(SubmitResponse { seminar, files }))
+}
+
+/// Reads a multipart submission, storing its files as they stream in; a failure discards the
+/// files stored so far.
+async fn multipart_submission(state: &AppState, req: Request) -> ApiResult<SubmitRequest> {
+    let mut body = SubmitRequest::default();
+    let read = read_multipart(state, req, &mut body).await;
+    if read.is_err() {
+        for f in &body.files {
+            super::files::discard_if_unreferenced(state, &f.sha256).await;
+        }
+    }
+    read.map(|()| body)
+}
+
+async fn read_multipart(state: &AppState, req: Request, body: &mut SubmitRequest) -> ApiResult<()> {
+    let mut mp = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?;
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| super::files::multipart_error("запрос", e))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if field.file_name().is_some() || name == "file" {
+            body.files.push(save_upload(state, field).await?);
+            continue;
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|e| super::files::multipart_error(&format!("поле {name}"), e))?;
+        if name == "link" || name == "links" {
+            body.links.push(text);
+        } else {
+            fields.insert(name, text);
+        }
+    }
+    body.comment = fields.remove("comment");
+    body.report = ReportInput {
+        attendees: fields.remove("attendees"),
+        registrations: fields.remove("registrations"),
+        costs: fields.remove("costs"),
+        third_party_companies: fields.remove("third_party_companies"),
+        estimate: fields.remove("estimate"),
+        ..ReportInput::default()
+    };
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ReturnBody {
     pub comment: Option<String>,
-    /// New due date for the re-submission (inclusive); without it the stage's own deadline.
-    pub due: Option<NaiveDate>,
+    /// New due date for the re-submission (inclusive, `2017-02-17` or `17.02.2017`, today or
+    /// later); without it the stage's own deadline.
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<String>,
 }
 
-/// Returns the stage's waiting version for rework.
-#[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/return", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = ReturnBody, responses((status = 200, body = SeminarView)))]
+/// Returns the stage's waiting version for rework, with a comment (required) for the partner.
+#[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/return", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = ReturnBody, responses((status = 200, body = SeminarView), (status = 422, body = crate::http::error::ErrorBody)))]
 pub async fn return_stage(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, stage)): Path<(String, String)>,
     OptionalJson(b): OptionalJson<ReturnBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    if let (Some(due), Some(s)) = (b.due, state.service.store.seminar(&id).await?) {
-        // The engine accepts any date (a scenario may need it); people get a guard against typos.
-        if let Some(p) = state.service.program(&s.program) {
-            if due < crate::domain::deadline::local_date(p.tz, state.clock.now()) {
-                return Err(ApiError::BadRequest(
-                    "invalid_input",
-                    format!("due: новый срок {} уже прошёл", due.format("%d.%m.%Y")),
-                ));
-            }
-        }
-    }
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::Return {
-            seminar: id.clone(),
-            stage,
-            due: b.due,
-            comment: b.comment,
-        },
-    )
-    .await
+    let req = ReturnRequest {
+        comment: b.comment,
+        due: b.due,
+    };
+    let r = commands::return_stage(&state, &auth, &id, &stage, req).await;
+    after(&state, &auth, &id, r).await
 }
 
 /// Approves the stage's waiting version (for the report stage: accepts the report).
@@ -504,18 +396,8 @@ pub async fn approve_stage(
     Path((id, stage)): Path<(String, String)>,
     OptionalJson(body): OptionalJson<CommentBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    let comment = body.comment;
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::Approve {
-            seminar: id.clone(),
-            stage,
-            comment,
-        },
-    )
-    .await
+    let r = commands::approve_stage(&state, &auth, &id, &stage, body.comment).await;
+    after(&state, &auth, &id, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -531,37 +413,23 @@ pub async fn change_venue(
     Path(id): Path<String>,
     AppJson(b): AppJson<VenueBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    let s = visible_seminar(&state, &auth, &id).await?;
-    require_partner_rights(&auth, &s, false)?;
-    if b.venue.trim().is_empty() {
-        return Err(ApiError::bad("укажите новое место проведения"));
-    }
-    run_command(
-        &state,
-        &auth,
-        &s.program,
-        Command::ChangeVenue {
-            seminar: id.clone(),
-            venue: Some(b.venue.trim().into()),
-        },
-    )
-    .await?;
-    seminar_response(&state, &auth, &id).await
+    let r = commands::change_venue(&state, &auth, &id, Some(b.venue)).await;
+    after(&state, &auth, &id, r).await
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct ViolationBody {
     pub code: String,
-    #[serde(default = "one")]
-    pub count: u32,
+    /// How many items (1–100, default 1); more than 1 only for a repeatable violation.
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = Option<u32>)]
+    pub count: Option<String>,
     /// For violations that void an item's cost: RUB per item.
+    #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = Option<String>)]
-    pub cost: Option<Kopecks>,
+    pub cost: Option<String>,
+    /// What and where (required): the partner sees it as the penalty's reason.
     pub note: Option<String>,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// Records a manual violation from the program's catalogue.
@@ -572,40 +440,26 @@ pub async fn violation(
     Path(id): Path<String>,
     AppJson(b): AppJson<ViolationBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::Violation {
-            seminar: id.clone(),
-            code: b.code,
-            count: b.count,
-            cost: b.cost,
-            note: b.note,
-        },
-    )
-    .await
+    let req = ViolationRequest {
+        code: Some(b.code),
+        count: b.count,
+        cost: b.cost,
+        note: b.note,
+    };
+    let r = commands::record_violation(&state, &auth, &id, req).await;
+    after(&state, &auth, &id, r).await
 }
 
-/// Withdraws the seminar (after the program's free date the partner is flagged `late_withdrawal`).
-#[utoipa::path(post, path = "/api/seminars/{id}/withdraw", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView)))]
+/// Withdraws the seminar: the partner's own decision (a user with full rights); after the
+/// program's free date the partner is flagged `late_withdrawal`.
+#[utoipa::path(post, path = "/api/seminars/{id}/withdraw", tag = "seminars", params(("id" = String, Path)), responses((status = 200, body = SeminarView), (status = 403, body = crate::http::error::ErrorBody)))]
 pub async fn withdraw(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SeminarView>> {
-    let s = visible_seminar(&state, &auth, &id).await?;
-    require_partner_rights(&auth, &s, false)?;
-    run_command(
-        &state,
-        &auth,
-        &s.program,
-        Command::Withdraw {
-            seminar: id.clone(),
-        },
-    )
-    .await?;
-    seminar_response(&state, &auth, &id).await
+    let r = commands::withdraw(&state, &auth, &id, true).await;
+    after(&state, &auth, &id, r).await
 }
 
 /// Accepts the submitted report: points and compensation are computed and booked; an optional
@@ -617,16 +471,8 @@ pub async fn accept_report(
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<CommentBody>,
 ) -> ApiResult<Json<SeminarView>> {
-    staff_command(
-        &state,
-        &auth,
-        &id,
-        Command::AcceptReport {
-            seminar: id.clone(),
-            comment: body.comment,
-        },
-    )
-    .await
+    let r = commands::accept_report(&state, &auth, &id, body.comment).await;
+    after(&state, &auth, &id, r).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -650,8 +496,13 @@ pub async fn events(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
-    let s = visible_seminar(&state, &auth, &id).await?;
-    require_partner_rights(&auth, &s, false)?;
+    visible_seminar(&state, &auth, &id).await?;
+    // The history shows amounts: not for limited-rights partner users.
+    if auth.user.rights == Some(crate::accounts::Rights::Limited) {
+        return Err(ApiError::forbidden(
+            "история семинара доступна пользователю партнёра с полными правами",
+        ));
+    }
     let ev = state.service.store.events(Some(&id)).await?;
     Ok(Json(
         ev.into_iter()

@@ -361,14 +361,15 @@ pub fn render_status(
     }
     match templates().render(template, &value) {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(template, error = %e, "page template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!doctype html><meta charset=utf-8><title>Ошибка</title><p>Страница не отрисовалась из-за внутренней ошибки. Попробуйте ещё раз или обратитесь к администратору.</p>".to_string()),
-            )
-                .into_response()
-        }
+        Err(e) => ApiError::Internal(format!("page template {template} failed: {e}"))
+            .report()
+            .attach(
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html("<!doctype html><meta charset=utf-8><title>Ошибка</title><p>Страница не отрисовалась из-за внутренней ошибки. Попробуйте ещё раз или обратитесь к администратору.</p>".to_string()),
+                )
+                    .into_response(),
+            ),
     }
 }
 
@@ -488,9 +489,10 @@ impl IntoResponse for UiError {
             return Redirect::to("/login").into_response();
         }
         let status = e.status();
+        // Logged once, by `http::error::log_errors`.
+        let report = e.report();
         let message = match &e {
-            ApiError::Internal(detail) => {
-                tracing::error!(%detail, "internal error on a page");
+            ApiError::Internal(_) => {
                 "внутренняя ошибка сервера; попробуйте ещё раз или обратитесь к администратору"
                     .to_string()
             }
@@ -516,10 +518,11 @@ impl IntoResponse for UiError {
         if let Some(o) = value.as_object_mut() {
             o.insert("layout".into(), layout);
         }
-        match templates().render("error", &value) {
+        let resp = match templates().render("error", &value) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, heading).into_response(),
-        }
+        };
+        report.attach(resp)
     }
 }
 

@@ -11,15 +11,14 @@ use super::page::{
     Viewer,
 };
 use crate::domain::deadline::local_date;
-use crate::domain::{Command, Program, RefusalCode, Seminar, SeminarState};
-use crate::http::api::seminars::run_command;
+use crate::domain::{Program, RefusalCode, Seminar, SeminarState};
+use crate::http::commands::{self, ApplyRequest, CommandError};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -339,56 +338,26 @@ pub async fn apply(
     Form(form): Form<FormData>,
 ) -> UiResult {
     check_csrf(&v, &form)?;
-    let partner = require_apply_rights(&v)?;
+    own_partner(&v)?;
     let prog = pick_program(&state, form.get("program").map(String::as_str))?;
+    // Who may apply, the id, the city and the date are decided with the API, once.
+    let req = ApplyRequest {
+        partner: None,
+        seminar: None,
+        city: form.get("city").cloned(),
+        date: form.get("date").cloned(),
+    };
+    let r = commands::apply(&state, &v.auth(), prog.id(), req).await;
     let mut f = FormState::with_values(&form);
-    let city = form
-        .get("city")
-        .map(|c| c.trim().to_string())
-        .unwrap_or_default();
-    if city.is_empty() {
-        f = f.field("city", "Укажите город, в котором пройдёт семинар.");
-    } else if city.chars().count() > 100 {
-        f = f.field("city", "Слишком длинное название города.");
-    }
-    let date = match form.get("date").map(|d| d.trim()).filter(|d| !d.is_empty()) {
-        None => {
-            f = f.field("date", "Укажите дату семинара.");
-            None
-        }
-        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(d, "%d.%m.%Y"))
-        {
-            Ok(x) => Some(x),
-            Err(_) => {
-                f = f.field("date", "Укажите дату в формате ДД.ММ.ГГГГ.");
-                None
+    match r {
+        Ok(seminar) => return Ok(see_other(&format!("/seminars/{seminar}?done=applied"))),
+        Err(CommandError::Invalid(list)) => {
+            for i in list {
+                f.errors.entry(i.field.form().into()).or_insert(i.message);
             }
-        },
-    };
-    let city_opt = (!city.is_empty()).then_some(city.as_str());
-    let Some(date) = date.filter(|_| !f.has_errors()) else {
-        return apply_page(
-            &state,
-            &v,
-            prog,
-            city_opt,
-            f,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let seminar = format!("s-{}", &crate::accounts::new_id()[..10]);
-    let cmd = Command::Apply {
-        seminar: seminar.clone(),
-        partner,
-        city: city.clone(),
-        date,
-    };
-    match run_command(&state, &v.auth(), prog.id(), cmd).await {
-        Ok(_) => Ok(see_other(&format!("/seminars/{seminar}?done=applied"))),
-        Err(ApiError::Refused(r)) => {
-            let msg = super::actions::capitalize(&r.message);
+        }
+        Err(CommandError::Api(ApiError::Refused(r))) => {
+            let msg = commands::capitalize(&r.message);
             f = match r.code {
                 RefusalCode::DateOutsideProgram | RefusalCode::CityWeekTaken => {
                     f.field("date", msg)
@@ -396,18 +365,11 @@ pub async fn apply(
                 RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => f.field("city", msg),
                 _ => f.general(msg),
             };
-            apply_page(
-                &state,
-                &v,
-                prog,
-                city_opt,
-                f,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
         }
-        Err(e) => Err(e.into()),
+        Err(CommandError::Api(e)) => return Err(e.into()),
     }
+    let city = form.get("city").map(|c| c.trim()).filter(|c| !c.is_empty());
+    apply_page(&state, &v, prog, city, f, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(Serialize)]

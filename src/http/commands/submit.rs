@@ -1,0 +1,211 @@
+//! Submitting a version of a stage: files (stored by the adapter while the request streams in),
+//! links, a comment, and for the report stage the figures.
+
+use super::input::{optional_text, parse_link, parse_money, parse_number};
+use super::{run_command, visible_seminar, CommandError, CommandResult, Field, Invalid, Mistakes};
+use crate::domain::{CoOrganizer, Command, ReportFigures, Seminar};
+use crate::http::api::files::{discard_if_unreferenced, UploadedFile};
+use crate::http::auth::Auth;
+use crate::http::error::ApiResult;
+use crate::http::AppState;
+
+/// Report figures as typed (all text: a form's fields, or a JSON number or string).
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    pub attendees: Option<String>,
+    pub registrations: Option<String>,
+    pub costs: Option<String>,
+    pub third_party_companies: Option<String>,
+    /// Empty means the documented costs.
+    pub estimate: Option<String>,
+    pub co_organizers: Vec<CoOrganizerInput>,
+    pub vendor_talks_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CoOrganizerInput {
+    pub partner: String,
+    pub costs: Option<String>,
+}
+
+impl ReportInput {
+    /// Whether any figure was given at all.
+    fn given(&self) -> bool {
+        [
+            &self.attendees,
+            &self.registrations,
+            &self.costs,
+            &self.third_party_companies,
+            &self.estimate,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|t| !t.trim().is_empty()))
+            || !self.co_organizers.is_empty()
+    }
+}
+
+/// A new version as sent.
+#[derive(Debug, Clone, Default)]
+pub struct SubmitRequest {
+    pub comment: Option<String>,
+    pub links: Vec<String>,
+    /// Files already stored; a refused submission discards those no other version has.
+    pub files: Vec<UploadedFile>,
+    pub report: ReportInput,
+    /// Why a file could not be stored, when the adapter read on to report every mistake.
+    pub upload_error: Option<String>,
+}
+
+/// Who may submit: every user of the seminar's partner (limited rights too: they upload) and
+/// staff. Checked before the adapter reads (and stores) anything of the body.
+///
+/// # Errors
+/// 404 for a seminar the caller may not see.
+pub async fn authorize_submit(state: &AppState, auth: &Auth, id: &str) -> ApiResult<Seminar> {
+    visible_seminar(state, auth, id).await
+}
+
+/// Submits a version of `stage` of the seminar [`authorize_submit`] returned.
+pub async fn submit_version(
+    state: &AppState,
+    auth: &Auth,
+    seminar: &Seminar,
+    stage: &str,
+    req: SubmitRequest,
+) -> CommandResult {
+    let files = req.files.clone();
+    let result = submit(state, auth, seminar, stage, req).await;
+    if result.is_err() {
+        // A refused submission keeps none of its uploads (unless another version has the
+        // same bytes).
+        for f in &files {
+            discard_if_unreferenced(state, &f.sha256).await;
+        }
+    }
+    result
+}
+
+async fn submit(
+    state: &AppState,
+    auth: &Auth,
+    s: &Seminar,
+    stage: &str,
+    req: SubmitRequest,
+) -> CommandResult {
+    let is_report = state
+        .service
+        .program(&s.program)
+        .and_then(|p| p.wf.stage(stage))
+        .is_some_and(|st| st.report);
+    let mut m = Mistakes::default();
+    if let Some(e) = &req.upload_error {
+        m.add(Field::File, e.clone());
+    }
+    let links: Vec<String> = req
+        .links
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| m.take(parse_link(l)))
+        .collect();
+    let comment = optional_text(req.comment);
+    let report = if is_report || req.report.given() {
+        report_figures(state, &req.report, &mut m).await?
+    } else {
+        None
+    };
+    let nothing = req.files.is_empty() && links.is_empty() && comment.is_none();
+    if !is_report && nothing && m.is_empty() {
+        m.add(
+            Field::File,
+            "Приложите файл, дайте ссылку или напишите текст в комментарии.",
+        );
+    }
+    m.check()?;
+    let mut refs: Vec<String> = req
+        .files
+        .iter()
+        .map(|f| format!("{}:{}", f.sha256, f.name))
+        .collect();
+    refs.extend(links);
+    let cmd = Command::Submit {
+        seminar: s.id.clone(),
+        stage: stage.into(),
+        report,
+        files: refs,
+        comment,
+    };
+    run_command(state, auth, &s.program, cmd).await?;
+    Ok(())
+}
+
+fn required(field: Field, v: &Option<String>) -> Result<String, Invalid> {
+    optional_text(v.clone()).ok_or_else(|| Invalid {
+        field,
+        message: format!("{}: обязательное поле отчёта.", field.label()),
+    })
+}
+
+/// The report's figures, each mistake noted; `None` when one is missing or wrong.
+async fn report_figures(
+    state: &AppState,
+    r: &ReportInput,
+    m: &mut Mistakes,
+) -> Result<Option<ReportFigures>, CommandError> {
+    let mut number = |field: Field, v: &Option<String>, needed: bool| -> Option<u32> {
+        match optional_text(v.clone()) {
+            None if needed => {
+                m.take(required(field, v));
+                None
+            }
+            None => Some(0),
+            Some(t) => m.take(parse_number(field, &t)),
+        }
+    };
+    let attendees = number(Field::Attendees, &r.attendees, true);
+    let registrations = number(Field::Registrations, &r.registrations, true);
+    let third = number(Field::ThirdPartyCompanies, &r.third_party_companies, false);
+    let costs = m
+        .take(required(Field::Costs, &r.costs))
+        .and_then(|t| m.take(parse_money(Field::Costs, &t)));
+    let estimate =
+        optional_text(r.estimate.clone()).and_then(|t| m.take(parse_money(Field::Estimate, &t)));
+    let mut co_organizers = Vec::with_capacity(r.co_organizers.len());
+    for c in &r.co_organizers {
+        if state.service.store.partner(&c.partner).await?.is_none() {
+            m.add(
+                Field::CoOrganizers,
+                format!("Соорганизатор «{}» не найден среди партнёров.", c.partner),
+            );
+        }
+        let share = match optional_text(c.costs.clone()) {
+            Some(t) => m.take(parse_money(Field::CoOrganizers, &t)),
+            None => {
+                m.add(
+                    Field::CoOrganizers,
+                    format!("Соорганизатор «{}»: укажите его расходы.", c.partner),
+                );
+                None
+            }
+        };
+        if let Some(costs) = share {
+            co_organizers.push(CoOrganizer {
+                partner: c.partner.clone(),
+                costs,
+            });
+        }
+    }
+    let (Some(attendees), Some(registrations), Some(third), Some(costs)) =
+        (attendees, registrations, third, costs)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ReportFigures {
+        attendees,
+        registrations,
+        costs,
+        third_party_companies: third,
+        estimate: estimate.unwrap_or(costs),
+        co_organizers,
+        vendor_talks_by: optional_text(r.vendor_talks_by.clone()),
+    }))
+}
