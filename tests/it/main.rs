@@ -2,6 +2,7 @@
 
 mod support;
 
+mod attendee_list;
 mod bench_smoke;
 mod calendar;
 mod commands_parity;

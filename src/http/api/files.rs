@@ -30,6 +30,8 @@ const ALLOWED: &[&str] = &[
     "image/webp",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "text/csv",
 ];
 
 fn clean_name(name: &str) -> String {
@@ -161,10 +163,12 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(e);
     }
-    let content_type = sniff(&tmp, &head).await;
+    let content_type = sniff(&tmp, &head)
+        .await
+        .or_else(|| csv_by_name(&name, &head));
     let Some(content_type) = content_type.filter(|t| ALLOWED.contains(&t.as_str())) else {
         let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(ApiError::BadRequest("unsupported_file_type", format!("файл «{name}»: принимаются PDF, изображения (JPEG, PNG, GIF, WebP), XLSX и DOCX; ссылки на страницы передаются полем links")));
+        return Err(ApiError::BadRequest("unsupported_file_type", format!("файл «{name}»: принимаются PDF, изображения (JPEG, PNG, GIF, WebP), XLSX, ODS, CSV и DOCX; ссылки на страницы передаются полем links")));
     };
     if size == 0 {
         let _ = tokio::fs::remove_file(&tmp).await;
@@ -195,6 +199,13 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
         size: size as i64,
         content_type,
     })
+}
+
+/// A `.csv` file has no magic bytes: text without NUL bytes under that name is CSV (an attendee
+/// list exported from Excel, in UTF-8 or Windows-1251).
+fn csv_by_name(name: &str, head: &[u8]) -> Option<String> {
+    let csv = name.to_lowercase().ends_with(".csv");
+    (csv && !head.is_empty() && !head.contains(&0)).then(|| "text/csv".to_string())
 }
 
 /// Type from magic bytes; Office files are ZIP containers, told apart by their entries.

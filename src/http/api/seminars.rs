@@ -336,6 +336,10 @@ async fn read_multipart(state: &AppState, req: Request, body: &mut SubmitRequest
         .map_err(|e| super::files::multipart_error("запрос", e))?
     {
         let name = field.name().unwrap_or("").to_string();
+        if name == "attendee_list" && field.file_name().is_some() {
+            body.attendee_list = Some(save_upload(state, field).await?);
+            continue;
+        }
         if field.file_name().is_some() || name == "file" {
             body.files.push(save_upload(state, field).await?);
             continue;

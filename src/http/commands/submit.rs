@@ -8,6 +8,7 @@ use crate::http::api::files::{discard_if_unreferenced, UploadedFile};
 use crate::http::auth::Auth;
 use crate::http::error::ApiResult;
 use crate::http::AppState;
+use crate::sheets::attendees::{self, AttendeeList, Skipped};
 
 /// Report figures as typed (all text: a form's fields, or a JSON number or string).
 #[derive(Debug, Clone, Default)]
@@ -54,6 +55,9 @@ pub struct SubmitRequest {
     pub report: ReportInput,
     /// Why a file could not be stored, when the adapter read on to report every mistake.
     pub upload_error: Option<String>,
+    /// The report's attendee list (XLSX, ODS or CSV), already stored: it is counted, fills in
+    /// an empty attendee figure, and is kept with the version (partner and staff only).
+    pub attendee_list: Option<UploadedFile>,
 }
 
 /// Who may submit: every user of the seminar's partner (limited rights too: they upload) and
@@ -73,7 +77,8 @@ pub async fn submit_version(
     stage: &str,
     req: SubmitRequest,
 ) -> CommandResult {
-    let files = req.files.clone();
+    let mut files = req.files.clone();
+    files.extend(req.attendee_list.clone());
     let result = submit(state, auth, seminar, stage, req).await;
     if result.is_err() {
         // A refused submission keeps none of its uploads (unless another version has the
@@ -107,13 +112,29 @@ async fn submit(
         .filter(|l| !l.trim().is_empty())
         .filter_map(|l| m.take(parse_link(l)))
         .collect();
-    let comment = optional_text(req.comment);
-    let report = if is_report || req.report.given() {
-        report_figures(state, &req.report, &mut m).await?
+    let mut comment = optional_text(req.comment);
+    let mut input = req.report.clone();
+    if let Some(list) = &req.attendee_list {
+        if let Some(counted) = m.take(count_attendees(state, list).await) {
+            if optional_text(input.attendees.clone()).is_none() {
+                input.attendees = Some(counted.count().to_string());
+            }
+            let summary = attendee_summary(&list.name, &counted);
+            comment = Some(match comment {
+                Some(c) => format!("{c}\n\n{summary}"),
+                None => summary,
+            });
+        }
+    }
+    let report = if is_report || input.given() || req.attendee_list.is_some() {
+        report_figures(state, &input, &mut m).await?
     } else {
         None
     };
-    let nothing = req.files.is_empty() && links.is_empty() && comment.is_none();
+    let nothing = req.files.is_empty()
+        && req.attendee_list.is_none()
+        && links.is_empty()
+        && comment.is_none();
     if !is_report && nothing && m.is_empty() {
         m.add(
             Field::File,
@@ -124,6 +145,7 @@ async fn submit(
     let mut refs: Vec<String> = req
         .files
         .iter()
+        .chain(req.attendee_list.iter())
         .map(|f| format!("{}:{}", f.sha256, f.name))
         .collect();
     refs.extend(links);
@@ -136,6 +158,50 @@ async fn submit(
     };
     run_command(state, auth, &s.program, cmd).await?;
     Ok(())
+}
+
+/// Reads and counts a stored attendee list.
+async fn count_attendees(state: &AppState, f: &UploadedFile) -> Result<AttendeeList, Invalid> {
+    let invalid = |message: String| Invalid {
+        field: Field::AttendeeList,
+        message,
+    };
+    let path = state.config.files_dir().join(&f.sha256);
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| invalid(format!("Файл «{}» не прочитан: {e}", f.name)))?;
+    let name = f.name.clone();
+    tokio::task::spawn_blocking(move || attendees::read(&name, &bytes))
+        .await
+        .map_err(|e| invalid(format!("Файл «{}» не прочитан: {e}", f.name)))?
+        .map_err(|e| invalid(super::input::capitalize(&e.to_string())))
+}
+
+/// What the list holds, for the version's comment (counts and row numbers, no personal data).
+fn attendee_summary(file: &str, list: &AttendeeList) -> String {
+    let mut s = format!(
+        "Список участников «{file}»: {} с именем и телефоном или e-mail.",
+        crate::text::plural(
+            i64::try_from(list.count()).unwrap_or(i64::MAX),
+            "участник",
+            "участника",
+            "участников"
+        )
+    );
+    if !list.skipped.is_empty() {
+        let rows: Vec<String> = list
+            .skipped
+            .iter()
+            .take(20)
+            .map(Skipped::describe)
+            .collect();
+        s.push_str(&format!(" Не засчитаны: {}", rows.join("; ")));
+        if list.skipped.len() > 20 {
+            s.push_str(&format!(" и ещё {}", list.skipped.len() - 20));
+        }
+        s.push('.');
+    }
+    s
 }
 
 fn required(field: Field, v: &Option<String>) -> Result<String, Invalid> {

@@ -254,6 +254,7 @@ async fn read_form(
         match field.file_name() {
             Some("") => continue, // a file input left empty
             Some(_) => match save_upload(state, field).await {
+                Ok(up) if name == "attendee_list" => req.attendee_list = Some(up),
                 Ok(up) => req.files.push(up),
                 Err(e) => {
                     req.upload_error
