@@ -394,7 +394,7 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
                 format!("неизвестный этап «{}»", a.stage),
             );
         }
-        if !is_code(&a.kind) {
+        if !is_code(a.kind.as_str()) {
             push(
                 format!("alerts[{i}].kind"),
                 format!(

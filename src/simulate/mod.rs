@@ -4,7 +4,7 @@
 pub mod scenario;
 
 use crate::catalog::Catalog;
-use crate::domain::{Partner, Program, Recipient};
+use crate::domain::{NotificationKind, Partner, Program, Recipient};
 use crate::service::{Service, ServiceError};
 use crate::storage::{OutboxQuery, Page, PartnerQuery, PartnerSummary, SeminarQuery, SqliteStore};
 use chrono::{DateTime, Utc};
@@ -74,7 +74,7 @@ pub struct RefusedStep {
 pub struct NotificationReport {
     pub at: String,
     pub to: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub seminar: String,
     pub stage: Option<String>,
 }
@@ -230,20 +230,6 @@ async fn report(
             });
         }
     }
-    // The JSON contract lists these kinds; other outbox rows (partner-duty reminders, digests)
-    // are mail only and show in `--mail-dir` previews.
-    const CONTRACT_KINDS: &[&str] = &[
-        "application_approved",
-        "application_rejected",
-        "deadline_reminder",
-        "submission_received",
-        "submission_returned",
-        "submission_approved",
-        "penalty_applied",
-        "excluded",
-        "report_accepted",
-        "review_due",
-    ];
     let mut notifications: Vec<(DateTime<Utc>, i64, NotificationReport)> = Vec::new();
     let mut after = None;
     loop {
@@ -261,7 +247,7 @@ async fn report(
         };
         after = Some(last.id);
         for r in rows {
-            if !CONTRACT_KINDS.contains(&r.notification.kind.as_str()) {
+            if !r.notification.kind.in_scenario_contract() {
                 continue;
             }
             let n = r.notification;
@@ -348,7 +334,7 @@ pub async fn timeline(
             .find_outbox(&own)
             .await?
             .into_iter()
-            .filter(|r| r.notification.kind == "deadline_reminder")
+            .filter(|r| r.notification.kind == NotificationKind::DeadlineReminder)
         {
             lines.push((
                 n.notification.at,
