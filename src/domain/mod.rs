@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod kinds;
 pub mod money;
 pub mod penalties;
 pub mod program;

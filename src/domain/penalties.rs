@@ -4,8 +4,8 @@
 use super::deadline::{end_of, local_date, start_of};
 use super::program::Program;
 use super::seminar::{
-    Event, Notification, Outcome, Partner, PartnerFlag, Penalty, PointsEntry, Recipient, Seminar,
-    SeminarState, Slot,
+    Event, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty, PointsEntry,
+    Recipient, Seminar, SeminarState, Slot,
 };
 use super::workflow::{AutomaticRule, Effect, ManualViolation};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
@@ -96,7 +96,7 @@ pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut 
     }
     out.notifications.push(Notification {
         key: format!("penalty_applied:{}", p.key),
-        kind: "penalty_applied".into(),
+        kind: NotificationKind::PenaltyApplied,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: p.stage.clone(),
@@ -143,7 +143,7 @@ fn exclude(prog: &Program, s: &mut Seminar, at: DateTime<Utc>, actor: &str, out:
     }
     out.notifications.push(Notification {
         key: format!("{}:excluded", s.id),
-        kind: "excluded".into(),
+        kind: NotificationKind::Excluded,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: None,

@@ -610,7 +610,7 @@ fn submit(
     }
     out.notifications.push(Notification {
         key: format!("{}:submission_received:{stage}:v{version}", s.id),
-        kind: "submission_received".into(),
+        kind: NotificationKind::SubmissionReceived,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage.into()),
@@ -688,7 +688,7 @@ fn return_stage(
     let version = p.versions.len();
     out.notifications.push(Notification {
         key: format!("{}:submission_returned:{stage}:v{version}", s.id),
-        kind: "submission_returned".into(),
+        kind: NotificationKind::SubmissionReturned,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage.into()),
@@ -749,7 +749,7 @@ fn approve_stage(
     let version = p.versions.len();
     out.notifications.push(Notification {
         key: format!("{}:submission_approved:{stage}:v{version}", s.id),
-        kind: "submission_approved".into(),
+        kind: NotificationKind::SubmissionApproved,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage.into()),
@@ -874,7 +874,7 @@ fn accept_report(
     }
     out.notifications.push(Notification {
         key: format!("{}:report_accepted", s.id),
-        kind: "report_accepted".into(),
+        kind: NotificationKind::ReportAccepted,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage_id),

@@ -5,7 +5,9 @@
 use super::deadline::{end_of, local_date, local_instant, start_of};
 use super::penalties::{automatic_penalty, band_start, book, Circumstances};
 use super::program::{DomainError, Program};
-use super::seminar::{Event, Notification, Outcome, Recipient, Seminar, SeminarState, StageStatus};
+use super::seminar::{
+    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState, StageStatus,
+};
 use super::workflow::{Stage, StageOpens, Trigger};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +28,7 @@ pub enum DueKind {
     Alert {
         stage: String,
         round: u32,
-        notify: String,
+        notify: NotificationKind,
     },
     /// The seminar day has ended: `preparing` becomes `held`.
     SeminarDayPassed,
@@ -152,7 +154,7 @@ pub fn plan(
                     DueKind::Alert {
                         stage: st.id.clone(),
                         round: p.round,
-                        notify: a.kind.clone(),
+                        notify: a.kind,
                     },
                 );
             }
@@ -245,7 +247,7 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
             if let (true, false, Some(d)) = (on, said, duty) {
                 out.notifications.push(Notification {
                     key: format!("duty_reminder:{}", item.key),
-                    kind: "duty_reminder".into(),
+                    kind: NotificationKind::DutyReminder,
                     to: Recipient::Partner(s.partner.clone()),
                     seminar: s.id.clone(),
                     stage: None,
@@ -282,7 +284,7 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
                 let deadline = prog.designated(&s, stage)?;
                 out.notifications.push(Notification {
                     key: format!("deadline_reminder:{}", item.key),
-                    kind: "deadline_reminder".into(),
+                    kind: NotificationKind::DeadlineReminder,
                     to: Recipient::Partner(s.partner.clone()),
                     seminar: s.id.clone(),
                     stage: Some(stage.clone()),
@@ -323,7 +325,7 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
                 let deadline = prog.designated(&s, stage)?;
                 out.notifications.push(Notification {
                     key: format!("{notify}:{}", item.key),
-                    kind: notify.clone(),
+                    kind: *notify,
                     to: Recipient::Coordinator,
                     seminar: s.id.clone(),
                     stage: Some(stage.clone()),

@@ -471,7 +471,7 @@ fn alerts(c: &mut Checks) {
                 format!("неизвестный этап «{}»", a.stage),
             );
         }
-        if !is_code(&a.kind) {
+        if !is_code(a.kind.as_str()) {
             c.problem(
                 format!("alerts[{i}].kind"),
                 format!(

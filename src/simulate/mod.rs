@@ -4,7 +4,9 @@
 pub mod scenario;
 
 use crate::catalog::Catalog;
-use crate::domain::{Event, Kopecks, Notification, Partner, Program, Recipient, Seminar};
+use crate::domain::{
+    Event, Kopecks, Notification, NotificationKind, Partner, Program, Recipient, Seminar,
+};
 use crate::service::{Service, ServiceError};
 use crate::storage::{
     DynStore, OutboxQuery, Page, PartnerQuery, PartnerSummary, SeminarQuery, SqliteStore,
@@ -76,7 +78,7 @@ pub struct RefusedStep {
 pub struct NotificationReport {
     pub at: String,
     pub to: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub seminar: String,
     pub stage: Option<String>,
 }
@@ -268,20 +270,6 @@ async fn contract_notifications(
     store: &DynStore,
     tz: Tz,
 ) -> Result<Vec<NotificationReport>, ServiceError> {
-    // The JSON contract lists these kinds; other outbox rows (partner-duty reminders, digests)
-    // are mail only and show in `--mail-dir` previews.
-    const CONTRACT_KINDS: &[&str] = &[
-        "application_approved",
-        "application_rejected",
-        "deadline_reminder",
-        "submission_received",
-        "submission_returned",
-        "submission_approved",
-        "penalty_applied",
-        "excluded",
-        "report_accepted",
-        "review_due",
-    ];
     let mut notifications: Vec<(DateTime<Utc>, i64, NotificationReport)> = Vec::new();
     let mut after = None;
     loop {
@@ -299,7 +287,7 @@ async fn contract_notifications(
         };
         after = Some(last.id);
         for r in rows {
-            if !CONTRACT_KINDS.contains(&r.notification.kind.as_str()) {
+            if !r.notification.kind.in_scenario_contract() {
                 continue;
             }
             let n = r.notification;
@@ -374,7 +362,7 @@ async fn seminar_timeline(
         .find_outbox(&own)
         .await?
         .into_iter()
-        .filter(|r| r.notification.kind == "deadline_reminder")
+        .filter(|r| r.notification.kind == NotificationKind::DeadlineReminder)
     {
         lines.push((
             n.notification.at,
