@@ -92,10 +92,8 @@ pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
 
 /// Parses a scenario file's text against the workflows in `catalog`.
 pub fn load(catalog: &Catalog, text: &str) -> Result<(Scenario, Program), SimulateError> {
-    let (sc, _) = scenario::parse(text, |id| {
-        catalog.program(id).map(|p| p.wf).map_err(|e| e.to_string())
-    })
-    .map_err(SimulateError::Malformed)?;
+    let (sc, _) = scenario::parse(text, |id| catalog.program(id).map(|p| p.wf))
+        .map_err(SimulateError::Malformed)?;
     let prog = catalog.program(&sc.workflow).map_err(|e| {
         SimulateError::Malformed(ScenarioError {
             step: None,
