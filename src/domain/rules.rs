@@ -415,7 +415,7 @@ fn change_venue(
                 ..Default::default()
             };
             let p = automatic_penalty(&s.id, rule, at.now, c);
-            book(prog, &mut s, p, at.actor, out);
+            book(prog, &mut s, p, at.actor, out)?;
         }
     }
     out.seminars.push(s);
@@ -464,7 +464,7 @@ impl Violation<'_> {
                 s.voided = voided(&s, c, p.count)?;
             }
         }
-        book(prog, &mut s, p, at.actor, out);
+        book(prog, &mut s, p, at.actor, out)?;
         out.seminars.push(s);
         Ok(())
     }
@@ -739,7 +739,7 @@ impl Submission<'_> {
                 deadline: designated,
                 days_late: late,
             };
-            book_band(prog, &mut s, band, now, at.actor, out);
+            book_band(prog, &mut s, band, now, at.actor, out)?;
         }
         Ok(s)
     }
@@ -877,7 +877,7 @@ fn book_return_bands(
         deadline: returned_deadline,
         days_late: late_return,
     };
-    book_band(prog, s, band, now, at.actor, out);
+    book_band(prog, s, band, now, at.actor, out)?;
     // A re-submission would already be past its band: the very-late rule fires at the return.
     let new_deadline = prog.designated(s, stage)?;
     let would_be = days_late(prog.tz, new_deadline, now);
@@ -888,7 +888,7 @@ fn book_return_bands(
         deadline: new_deadline,
         days_late: would_be,
     };
-    book_band(prog, s, band, now, at.actor, out);
+    book_band(prog, s, band, now, at.actor, out)?;
     Ok(())
 }
 
@@ -1095,19 +1095,19 @@ fn book_band(
     now: DateTime<Utc>,
     actor: &str,
     out: &mut Outcome,
-) {
+) -> Result<(), DomainError> {
     if !s.state.is_active() {
-        return;
+        return Ok(());
     }
     let rules = prog.wf.rules_for(band.stage, band.round, band.trigger);
     let Some(rule) = rules
         .into_iter()
         .find(|r| r.late_days.is_some_and(|b| b.contains(band.days_late)))
     else {
-        return;
+        return Ok(());
     };
     if s.has_penalty(&rule.code) {
-        return;
+        return Ok(());
     }
     let c = Circumstances {
         stage: Some(band.stage.into()),
@@ -1117,7 +1117,7 @@ fn book_band(
         note: None,
     };
     let pen = automatic_penalty(&s.id, rule, now, c);
-    book(prog, s, pen, actor, out);
+    book(prog, s, pen, actor, out)
 }
 
 /// `27.03.2017`

@@ -400,7 +400,7 @@ fn fire_still_held(
             note: None,
         };
         let p = automatic_penalty(&s.id, rule, at, c);
-        book(prog, &mut s, p, "scheduler", out);
+        book(prog, &mut s, p, "scheduler", out)?;
         out.seminars.push(s);
     }
     Ok(())

@@ -50,7 +50,7 @@ pub async fn set_clock(
     state
         .clock
         .set(to)
-        .map_err(|m| ApiError::BadRequest("clock_backwards", m))?;
+        .map_err(|e| ApiError::BadRequest("clock_backwards", e.to_string()))?;
     state
         .service
         .store
