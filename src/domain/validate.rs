@@ -2,7 +2,7 @@
 //! problem names the field path (`stages[2].deadline`) and says in Russian what is wrong.
 //!
 //! The checks are grouped by section of the workflow file, one function each, run in the order
-//! of [`SECTIONS`] (which is the order problems are reported in). A new section's checks are a
+//! of `SECTIONS` (which is the order problems are reported in). A new section's checks are a
 //! new function added to that list.
 
 use super::calendar::{Calendar, CalendarError};

@@ -1,5 +1,14 @@
 //! The HTTP service: the JSON API under `/api` (one module per resource in `api/`), the OpenAPI
 //! document, and operations endpoints (`/healthz`, `/metrics`).
+//!
+//! - [`api`]: the JSON API, one module per resource.
+//! - [`ui`]: the server-rendered HTML pages and the ICS calendar feed.
+//! - [`views`]: what the API and pages show of a seminar, a program or a partner.
+//! - [`auth`]: who is calling — a browser session with CSRF token, or a bearer API token.
+//! - [`error`]: the API's one error type and its JSON answer.
+//! - [`openapi`]: the OpenAPI document and the page to browse it.
+//! - [`metrics`]: `/healthz` and `/metrics`.
+//! - [`listener`]: the listening socket, guarded against idle and half-open connections.
 
 pub mod api;
 pub mod auth;

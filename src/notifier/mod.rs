@@ -3,6 +3,16 @@
 //! kind's templates ([`templates`]) and handed to a [`Mailer`]: SMTP, `.eml` files (the default
 //! without SMTP: mail is never dropped) or memory.
 //!
+//! # Modules
+//! - [`recipients`]: who gets which kind, when, and who wants it in the daily digest.
+//! - [`context`]: the JSON object a template sees for one e-mail.
+//! - [`templates`]: the Handlebars templates per kind, compiled in and overridable.
+//! - [`russian`]: Russian wording — plurals, dates, deadlines, roubles.
+//! - [`mailer`]: where mail goes: SMTP, `.eml` files, memory.
+//! - [`preview`]: `simulate --mail-dir`, a season's mail rendered as `.eml` files.
+//! - `digest` (private): the daily digest, one e-mail per recipient.
+//! - this module: the delivery loop — lease, render, send, log, retry.
+//!
 //! # Recipients and digests
 //! See [`recipients`] for who gets what and when. Rows some recipient wants in the daily digest
 //! get status `digest` once everyone else has their copy; after `mail.digest_hour` (deadline

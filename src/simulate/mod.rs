@@ -1,5 +1,8 @@
 //! `seminarflow simulate`: runs a scenario through the real services — the same domain rules,
 //! scheduler and store code — on an in-memory SQLite database with a manual clock.
+//!
+//! - [`scenario`]: the scenario file format, parsed with errors that name the step and field.
+//! - this module: running a scenario, its JSON report and its readable timeline.
 
 pub mod scenario;
 
