@@ -153,7 +153,10 @@ pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
     }
 }
 
+/// The file name without `.toml`: a program's or a calendar's id.
 fn stem(p: &Path) -> String {
+    // Only paths of files already read get here, and a file's path has a stem; the empty id
+    // of a stemless path would match no program or calendar anyway.
     p.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()

@@ -11,6 +11,15 @@ use std::sync::{Arc, RwLock};
 /// The settings key of the manual clock's instant (RFC 3339).
 pub const SETTING: &str = "manual_clock";
 
+/// Why a clock cannot be moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("часы системные: время нельзя переводить")]
+    System,
+    #[error("время не может идти назад (сейчас {})", .now.to_rfc3339())]
+    Backwards { now: DateTime<Utc> },
+}
+
 #[derive(Clone, Debug)]
 pub enum Clock {
     System,
@@ -48,16 +57,13 @@ impl Clock {
     ///
     /// # Errors
     /// On the system clock, or when `to` is earlier than the current manual time.
-    pub fn set(&self, to: DateTime<Utc>) -> Result<(), String> {
+    pub fn set(&self, to: DateTime<Utc>) -> Result<(), ClockError> {
         match self {
-            Clock::System => Err("часы системные: время нельзя переводить".into()),
+            Clock::System => Err(ClockError::System),
             Clock::Manual(t) => {
                 let mut g = t.write().unwrap_or_else(|e| e.into_inner());
                 if to < *g {
-                    return Err(format!(
-                        "время не может идти назад (сейчас {})",
-                        g.to_rfc3339()
-                    ));
+                    return Err(ClockError::Backwards { now: *g });
                 }
                 *g = to;
                 Ok(())

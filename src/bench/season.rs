@@ -6,9 +6,9 @@ use crate::catalog::Catalog;
 use crate::domain::schedule::plan;
 use crate::domain::workflow::Effect;
 use crate::domain::{
-    BonusEntry, Command, Event, Kopecks, Notification, Partner, PartnerFlag, Penalty, PointsEntry,
-    Program, Recipient, ReportFigures, Seminar, SeminarResult, SeminarState, StageProgress,
-    StageStatus,
+    BonusEntry, Command, Event, Kopecks, Notification, NotificationKind, Partner, PartnerFlag,
+    Penalty, PointsEntry, Program, Recipient, ReportFigures, Seminar, SeminarResult, SeminarState,
+    StageProgress, StageStatus,
 };
 use crate::service::{Service, ServiceError};
 use crate::storage::{Commit, DynStore};
@@ -409,7 +409,7 @@ fn season_end(
         commit.outcome.notifications.push(note(
             id,
             partner,
-            "penalty_applied",
+            NotificationKind::PenaltyApplied,
             at,
             json!({"code": r.code, "points": r.points}),
         ));
@@ -463,15 +463,15 @@ fn season_end(
         commit.outcome.notifications.push(note(
             id,
             partner,
-            "report_accepted",
+            NotificationKind::ReportAccepted,
             seminar_day_end,
             json!({}),
         ));
     }
     let (kind, decision) = if state == SeminarState::Rejected {
-        ("application_rejected", "reject_application")
+        (NotificationKind::ApplicationRejected, "reject_application")
     } else {
-        ("application_approved", "approve_application")
+        (NotificationKind::ApplicationApproved, "approve_application")
     };
     commit
         .outcome
@@ -491,20 +491,20 @@ fn season_end(
     commit
         .outcome
         .events
-        .push(event(decided, "coordinator", kind, id, json!({})));
+        .push(event(decided, "coordinator", kind.as_str(), id, json!({})));
     commit.outcome.seminars.push(s);
 }
 
 fn note(
     seminar: &str,
     partner: &str,
-    kind: &str,
+    kind: NotificationKind,
     at: DateTime<Utc>,
     data: serde_json::Value,
 ) -> Notification {
     Notification {
         key: format!("{seminar}:{kind}"),
-        kind: kind.into(),
+        kind,
         to: Recipient::Partner(partner.into()),
         seminar: seminar.into(),
         stage: None,

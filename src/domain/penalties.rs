@@ -2,10 +2,10 @@
 //! exclusion, withdrawn information support, barred partner) and the notifications they cause.
 
 use super::deadline::{end_of, local_date, start_of};
-use super::program::Program;
+use super::program::{DomainError, Program};
 use super::seminar::{
-    Event, Notification, Outcome, Partner, PartnerFlag, Penalty, PointsEntry, Recipient, Seminar,
-    SeminarState, Slot,
+    Event, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty, PointsEntry,
+    Recipient, Seminar, SeminarState, Slot,
 };
 use super::workflow::{AutomaticRule, Effect, ManualViolation};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
@@ -81,7 +81,22 @@ pub fn manual_penalty(
 }
 
 /// Books `p` on `s` (already mutable in the outcome's hands) and applies its effects.
-pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut Outcome) {
+///
+/// # Errors
+/// When the penalty cannot be written to the journal (serialization), before anything is booked.
+pub fn book(
+    prog: &Program,
+    s: &mut Seminar,
+    p: Penalty,
+    actor: &str,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let data = serde_json::to_value(&p).map_err(|e| {
+        DomainError::Program(format!(
+            "штраф «{}» не удалось записать в журнал: {e}",
+            p.code
+        ))
+    })?;
     let at = p.at;
     if p.points != 0 {
         out.points.push(PointsEntry {
@@ -96,7 +111,7 @@ pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut 
     }
     out.notifications.push(Notification {
         key: format!("penalty_applied:{}", p.key),
-        kind: "penalty_applied".into(),
+        kind: NotificationKind::PenaltyApplied,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: p.stage.clone(),
@@ -112,7 +127,7 @@ pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut 
         actor: actor.into(),
         kind: "penalty_booked".into(),
         seminar: Some(s.id.clone()),
-        data: serde_json::to_value(&p).unwrap_or_default(),
+        data,
     });
     for e in &p.effects {
         match e {
@@ -130,6 +145,7 @@ pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut 
     if excludes {
         exclude(prog, s, at, actor, out);
     }
+    Ok(())
 }
 
 /// Exclusion ends the seminar, frees its slot, keeps booked penalties and bars the partner.
@@ -143,7 +159,7 @@ fn exclude(prog: &Program, s: &mut Seminar, at: DateTime<Utc>, actor: &str, out:
     }
     out.notifications.push(Notification {
         key: format!("{}:excluded", s.id),
-        kind: "excluded".into(),
+        kind: NotificationKind::Excluded,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: None,

@@ -3,122 +3,167 @@
 
 use super::money::{Factor, Kopecks};
 use super::seminar::{ReportFigures, Seminar, SeminarResult};
-use super::workflow::{Effect, Workflow};
+use super::workflow::{Effect, Results, Workflow};
 
 /// Points and compensation for seminar `s` with report `r`.
 pub fn compute(wf: &Workflow, s: &Seminar, r: &ReportFigures) -> SeminarResult {
     let rules = &wf.results;
-    // Each reason is written once, saying whether it speaks of money.
-    let mut reasons = Vec::new();
-    let mut money_reasons = Vec::new();
-    let mut say = |text: String, money: bool| {
-        if money {
-            money_reasons.push(text.clone());
-        }
-        reasons.push(text);
-    };
-    let nullified: Vec<&str> = s
-        .penalties
-        .iter()
-        .filter(|p| {
-            p.effects.contains(&Effect::NoPoints) || p.effects.contains(&Effect::NoCompensation)
-        })
-        .map(|p| p.code.as_str())
-        .collect();
-    let no_points = s
-        .penalties
-        .iter()
-        .any(|p| p.effects.contains(&Effect::NoPoints));
-    let no_comp = s
-        .penalties
-        .iter()
-        .any(|p| p.effects.contains(&Effect::NoCompensation));
+    let mut why = Reasons::default();
     if r.attendees < rules.nothing_below {
-        say(
+        why.say(
             format!(
                 "участников {} — меньше {}: баллы и компенсация не начисляются",
                 r.attendees, rules.nothing_below
             ),
             true,
         );
-        return SeminarResult {
-            points: 0,
-            compensation: Kopecks::ZERO,
-            reasons,
-            money_reasons,
-        };
+        return why.into_result(0, Kopecks::ZERO);
     }
-    let minimum = wf.attendance_minimum(&s.city);
-    let attendance = if r.attendees < minimum {
-        say(
-            format!(
-                "участников {} при минимуме {} для города {}: баллы и компенсация × {}",
-                r.attendees, minimum, s.city, rules.below_minimum_factor
-            ),
-            true,
-        );
-        rules.below_minimum_factor
-    } else {
-        Factor::ONE
-    };
-    let third_party = if r.third_party_companies > rules.third_party_free_companies {
-        let f = rules
-            .third_party_reduction_per_company
-            .one_minus_times(r.third_party_companies as i64);
-        say(
-            format!(
-                "приглашено компаний-непартнёров: {} (больше {}): компенсация × {}",
-                r.third_party_companies, rules.third_party_free_companies, f
-            ),
-            true,
-        );
-        f
-    } else {
-        Factor::ONE
-    };
-    let points = if no_points {
-        say(
-            format!("нарушение {}: баллы не начисляются", nullified.join(", ")),
+    let attendance = attendance_factor(wf, s, r, &mut why);
+    let third_party = third_party_factor(rules, r, &mut why);
+    let nullified = Nullified::of(s);
+    let points = if nullified.points {
+        why.say(
+            format!("нарушение {}: баллы не начисляются", nullified.codes()),
             false,
         );
         0
     } else {
         attendance.apply_points(rules.organizer_points)
     };
-    let compensation = if no_comp {
-        say(
+    let compensation = if nullified.compensation {
+        why.say(
             format!(
                 "нарушение {}: компенсация не выплачивается",
-                nullified.join(", ")
+                nullified.codes()
             ),
             true,
         );
         Kopecks::ZERO
     } else {
-        let estimate = r.estimate.saturating_sub(s.voided);
-        let costs = r.costs.saturating_sub(s.voided);
-        if s.voided.0 > 0 {
-            say(format!("не компенсируется: {} руб.", s.voided), true);
-        }
-        let base = estimate
-            .min(costs)
-            .min(rules.compensation_cap)
-            .max(Kopecks::ZERO);
-        if base == rules.compensation_cap && costs > rules.compensation_cap {
-            say(
-                format!("компенсация ограничена {} руб.", rules.compensation_cap),
-                true,
-            );
-        }
-        // Rounded once, to the kopeck, after both factors.
-        base.times(attendance.then(third_party))
+        compensation(rules, s, r, attendance.then(third_party), &mut why)
     };
-    SeminarResult {
-        points,
-        compensation,
-        reasons,
-        money_reasons,
+    why.into_result(points, compensation)
+}
+
+/// The reasons of a result, in the order the rules apply; each is written once, saying
+/// whether it speaks of money.
+#[derive(Default)]
+struct Reasons {
+    all: Vec<String>,
+    money: Vec<String>,
+}
+
+impl Reasons {
+    fn say(&mut self, text: String, money: bool) {
+        if money {
+            self.money.push(text.clone());
+        }
+        self.all.push(text);
     }
+
+    fn into_result(self, points: i64, compensation: Kopecks) -> SeminarResult {
+        SeminarResult {
+            points,
+            compensation,
+            reasons: self.all,
+            money_reasons: self.money,
+        }
+    }
+}
+
+/// The penalties of a seminar that take away its points or its compensation.
+struct Nullified<'a> {
+    /// Codes of every penalty with either effect.
+    by: Vec<&'a str>,
+    points: bool,
+    compensation: bool,
+}
+
+impl<'a> Nullified<'a> {
+    fn of(s: &'a Seminar) -> Self {
+        let has = |e: Effect| s.penalties.iter().any(|p| p.effects.contains(&e));
+        Nullified {
+            by: s
+                .penalties
+                .iter()
+                .filter(|p| {
+                    p.effects.contains(&Effect::NoPoints)
+                        || p.effects.contains(&Effect::NoCompensation)
+                })
+                .map(|p| p.code.as_str())
+                .collect(),
+            points: has(Effect::NoPoints),
+            compensation: has(Effect::NoCompensation),
+        }
+    }
+
+    fn codes(&self) -> String {
+        self.by.join(", ")
+    }
+}
+
+/// Below the city's attendance minimum, points and compensation are multiplied down.
+fn attendance_factor(wf: &Workflow, s: &Seminar, r: &ReportFigures, why: &mut Reasons) -> Factor {
+    let minimum = wf.attendance_minimum(&s.city);
+    if r.attendees >= minimum {
+        return Factor::ONE;
+    }
+    let factor = wf.results.below_minimum_factor;
+    why.say(
+        format!(
+            "участников {} при минимуме {} для города {}: баллы и компенсация × {}",
+            r.attendees, minimum, s.city, factor
+        ),
+        true,
+    );
+    factor
+}
+
+/// Each invited non-partner company over the allowance reduces the compensation.
+fn third_party_factor(rules: &Results, r: &ReportFigures, why: &mut Reasons) -> Factor {
+    if r.third_party_companies <= rules.third_party_free_companies {
+        return Factor::ONE;
+    }
+    let f = rules
+        .third_party_reduction_per_company
+        .one_minus_times(r.third_party_companies as i64);
+    why.say(
+        format!(
+            "приглашено компаний-непартнёров: {} (больше {}): компенсация × {}",
+            r.third_party_companies, rules.third_party_free_companies, f
+        ),
+        true,
+    );
+    f
+}
+
+/// The documented sum (the lesser of estimate and costs, less what is not compensated), capped,
+/// times `factor`.
+fn compensation(
+    rules: &Results,
+    s: &Seminar,
+    r: &ReportFigures,
+    factor: Factor,
+    why: &mut Reasons,
+) -> Kopecks {
+    let estimate = r.estimate.saturating_sub(s.voided);
+    let costs = r.costs.saturating_sub(s.voided);
+    if s.voided.0 > 0 {
+        why.say(format!("не компенсируется: {} руб.", s.voided), true);
+    }
+    let base = estimate
+        .min(costs)
+        .min(rules.compensation_cap)
+        .max(Kopecks::ZERO);
+    if base == rules.compensation_cap && costs > rules.compensation_cap {
+        why.say(
+            format!("компенсация ограничена {} руб.", rules.compensation_cap),
+            true,
+        );
+    }
+    // Rounded once, to the kopeck, after both factors.
+    base.times(factor)
 }
 
 /// Who gets what of a seminar's result (DOMAIN.md §2.5).

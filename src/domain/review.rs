@@ -6,7 +6,9 @@ use super::deadline::local_date;
 use super::penalties::slot_of;
 use super::program::{DomainError, Program, RefusalCode};
 use super::rules::View;
-use super::seminar::{Event, Notification, Outcome, Recipient, Seminar, SeminarState};
+use super::seminar::{
+    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+};
 use super::workflow::Priority;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::json;
@@ -115,7 +117,7 @@ pub fn approve(
     out.slots_taken.push(slot_of(s));
     out.notifications.push(Notification {
         key: format!("{}:application_approved", s.id),
-        kind: "application_approved".into(),
+        kind: NotificationKind::ApplicationApproved,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: None,
@@ -150,7 +152,7 @@ pub fn reject(
     });
     out.notifications.push(Notification {
         key: format!("{}:application_rejected", s.id),
-        kind: "application_rejected".into(),
+        kind: NotificationKind::ApplicationRejected,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: None,

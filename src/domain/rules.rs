@@ -11,7 +11,7 @@ use super::program::{refuse, DomainError, Program, RefusalCode};
 use super::results;
 use super::review;
 use super::seminar::*;
-use super::workflow::{Effect, Round, StageOpens, Trigger};
+use super::workflow::{Effect, Round, Stage, StageOpens, Trigger, Week, Workflow};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -223,22 +223,25 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> Result<Outcome, DomainError> {
     let mut out = Outcome::default();
+    let at = Moment { actor, now };
     match cmd {
         Command::Apply {
             seminar,
             partner,
             city,
             date,
-        } => apply(prog, view, seminar, partner, city, *date, now, &mut out)?,
+        } => {
+            let application = Application {
+                id: seminar,
+                partner,
+                city,
+                date: *date,
+            };
+            application.decide(prog, view, now, &mut out)?
+        }
         Command::ReviewApplications => review::review_due_groups(prog, view, actor, now, &mut out)?,
         Command::ApproveApplication { seminar } => {
-            let mut s = view.seminar(seminar)?;
-            expect_state(&s, &[SeminarState::Applied])?;
-            if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
-                return refuse(code, review::conflict_message(code, &s));
-            }
-            review::approve(prog, &mut s, actor, now, &mut out);
-            out.seminars.push(s);
+            approve_application(prog, view, seminar, at, &mut out)?
         }
         Command::RejectApplication { seminar, comment } => {
             let mut s = view.seminar(seminar)?;
@@ -246,6 +249,21 @@ pub fn decide(
             review::reject(&mut s, actor, None, comment.clone(), now, &mut out);
             out.seminars.push(s);
         }
+        _ => decide_on_seminar(prog, view, cmd, at, &mut out)?,
+    }
+    out.events.insert(0, command_event(cmd, actor, now)?);
+    Ok(out)
+}
+
+/// The commands about one approved seminar: its stages, venue, violations, withdrawal, report.
+fn decide_on_seminar(
+    prog: &Program,
+    view: &View,
+    cmd: &Command,
+    at: Moment,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    match cmd {
         Command::Submit {
             seminar,
             stage,
@@ -253,18 +271,13 @@ pub fn decide(
             files,
             comment,
         } => {
-            let s = view.seminar(seminar)?;
-            let s = submit(
-                prog,
-                s,
+            let submission = Submission {
                 stage,
-                report.clone(),
+                report: report.clone(),
                 files,
-                comment.clone(),
-                actor,
-                now,
-                &mut out,
-            )?;
+                comment: comment.clone(),
+            };
+            let s = submission.decide(prog, view.seminar(seminar)?, at, out)?;
             out.seminars.push(s);
         }
         Command::Return {
@@ -274,46 +287,16 @@ pub fn decide(
             comment,
         } => {
             let s = view.seminar(seminar)?;
-            let s = return_stage(prog, s, stage, *due, comment.clone(), actor, now, &mut out)?;
+            let s = return_stage(prog, s, stage, *due, comment.clone(), at, out)?;
             out.seminars.push(s);
         }
         Command::Approve {
             seminar,
             stage,
             comment,
-        } => {
-            let s = view.seminar(seminar)?;
-            if prog.wf.stage(stage).is_some_and(|st| st.report) {
-                let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
-                out.seminars.push(s);
-            } else {
-                let s = approve_stage(prog, s, stage, comment.clone(), actor, now, &mut out)?;
-                out.seminars.push(s);
-            }
-        }
+        } => approve(prog, view.seminar(seminar)?, stage, comment, at, out)?,
         Command::ChangeVenue { seminar, venue } => {
-            let mut s = view.seminar(seminar)?;
-            expect_state(&s, &[SeminarState::Preparing])?;
-            s.venue = venue.clone().or(s.venue.take());
-            let days_before = (s.date - local_date(prog.tz, now)).num_days();
-            if let Some(rule) = prog
-                .wf
-                .penalties
-                .automatic
-                .iter()
-                .find(|r| r.trigger == Trigger::VenueChange)
-            {
-                let limit = rule.days_before_seminar_under.unwrap_or(0) as i64;
-                if days_before < limit && !s.has_penalty(&rule.code) {
-                    let c = Circumstances {
-                        note: Some(format!("место изменено за {days_before} дн. до семинара (нужно не меньше {limit})")),
-                        ..Default::default()
-                    };
-                    let p = automatic_penalty(&s.id, rule, now, c);
-                    book(prog, &mut s, p, actor, &mut out);
-                }
-            }
-            out.seminars.push(s);
+            change_venue(prog, view.seminar(seminar)?, venue, at, out)?
         }
         Command::Violation {
             seminar,
@@ -322,82 +305,211 @@ pub fn decide(
             cost,
             note,
         } => {
-            let mut s = view.seminar(seminar)?;
-            let Some(v) = prog.wf.manual(code) else {
-                return refuse(
-                    RefusalCode::InvalidInput,
-                    format!("нарушение «{code}» отсутствует в каталоге программы"),
-                );
+            let violation = Violation {
+                code,
+                count: *count,
+                cost: *cost,
+                note,
             };
-            expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
-            if !v.repeatable && s.has_penalty(code) {
-                return refuse(
-                    RefusalCode::InvalidState,
-                    format!("нарушение «{}» уже зафиксировано по этому семинару", v.name),
-                );
-            }
-            if *count == 0 {
-                return refuse(
-                    RefusalCode::InvalidInput,
-                    "количество нарушений должно быть не меньше 1",
-                );
-            }
-            let p = manual_penalty(&s, v, now, *count, note.clone());
-            if v.effects.contains(&Effect::VoidItemCost) {
-                if let Some(c) = cost {
-                    let Some(voided) = c
-                        .checked_times_count(i64::from(p.count))
-                        .and_then(|v| v.checked_add(s.voided))
-                    else {
-                        return refuse(
-                            RefusalCode::InvalidInput,
-                            format!(
-                                "cost: не компенсируемая сумма больше допустимой ({} руб.)",
-                                Kopecks::MAX
-                            ),
-                        );
-                    };
-                    s.voided = voided;
-                }
-            }
-            book(prog, &mut s, p, actor, &mut out);
-            out.seminars.push(s);
+            violation.decide(prog, view.seminar(seminar)?, at, out)?
         }
-        Command::Withdraw { seminar } => {
-            let mut s = view.seminar(seminar)?;
-            expect_state(&s, &[SeminarState::Applied, SeminarState::Preparing])?;
-            if s.state == SeminarState::Preparing {
-                out.slots_freed.push(slot_of(&s));
-                if prog
-                    .wf
-                    .withdrawal
-                    .free_until
-                    .is_some_and(|d| local_date(prog.tz, now) > d)
-                {
-                    out.flags
-                        .push((s.partner.clone(), PartnerFlag::LateWithdrawal));
-                }
-            }
-            s.state = SeminarState::Withdrawn;
-            out.seminars.push(s);
-        }
+        Command::Withdraw { seminar } => withdraw(prog, view.seminar(seminar)?, at.now, out)?,
         Command::AcceptReport { seminar, comment } => {
             let s = view.seminar(seminar)?;
-            let s = accept_report(prog, s, comment.clone(), actor, now, &mut out)?;
+            let s = accept_report(prog, s, comment.clone(), at, out)?;
             out.seminars.push(s);
         }
+        // Applications and their review are decided by `decide` itself.
+        Command::Apply { .. }
+        | Command::ReviewApplications
+        | Command::ApproveApplication { .. }
+        | Command::RejectApplication { .. } => {}
     }
-    out.events.insert(
-        0,
-        Event {
-            at: now,
-            actor: actor.into(),
-            kind: cmd.name().into(),
-            seminar: cmd.seminar().map(String::from),
-            data: serde_json::to_value(cmd).unwrap_or_default(),
-        },
-    );
-    Ok(out)
+    Ok(())
+}
+
+/// Who decides and when.
+#[derive(Clone, Copy)]
+struct Moment<'a> {
+    actor: &'a str,
+    now: DateTime<Utc>,
+}
+
+/// The journal entry of a decided command: the command itself, as the API would send it.
+fn command_event(cmd: &Command, actor: &str, now: DateTime<Utc>) -> Result<Event, DomainError> {
+    let data = serde_json::to_value(cmd).map_err(|e| {
+        DomainError::Program(format!(
+            "команду «{}» не удалось записать в журнал: {e}",
+            cmd.name()
+        ))
+    })?;
+    Ok(Event {
+        at: now,
+        actor: actor.into(),
+        kind: cmd.name().into(),
+        seminar: cmd.seminar().map(String::from),
+        data,
+    })
+}
+
+fn approve_application(
+    prog: &Program,
+    view: &View,
+    seminar: &str,
+    at: Moment,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let mut s = view.seminar(seminar)?;
+    expect_state(&s, &[SeminarState::Applied])?;
+    if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
+        return refuse(code, review::conflict_message(code, &s));
+    }
+    review::approve(prog, &mut s, at.actor, at.now, out);
+    out.seminars.push(s);
+    Ok(())
+}
+
+/// Approving the report stage accepts the report; any other stage is simply approved.
+fn approve(
+    prog: &Program,
+    s: Seminar,
+    stage: &str,
+    comment: &Option<String>,
+    at: Moment,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let (actor, now) = (at.actor, at.now);
+    let s = if prog.wf.stage(stage).is_some_and(|st| st.report) {
+        accept_report(prog, s, comment.clone(), at, out)?
+    } else {
+        approve_stage(prog, s, stage, comment.clone(), actor, now, out)?
+    };
+    out.seminars.push(s);
+    Ok(())
+}
+
+/// A venue change too close to the seminar books the program's `venue_change` rule.
+fn change_venue(
+    prog: &Program,
+    mut s: Seminar,
+    venue: &Option<String>,
+    at: Moment,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    expect_state(&s, &[SeminarState::Preparing])?;
+    s.venue = venue.clone().or(s.venue.take());
+    let days_before = (s.date - local_date(prog.tz, at.now)).num_days();
+    if let Some(rule) = prog
+        .wf
+        .penalties
+        .automatic
+        .iter()
+        .find(|r| r.trigger == Trigger::VenueChange)
+    {
+        let limit = rule.days_before_seminar_under.unwrap_or(0) as i64;
+        if days_before < limit && !s.has_penalty(&rule.code) {
+            let c = Circumstances {
+                note: Some(format!(
+                    "место изменено за {days_before} дн. до семинара (нужно не меньше {limit})"
+                )),
+                ..Default::default()
+            };
+            let p = automatic_penalty(&s.id, rule, at.now, c);
+            book(prog, &mut s, p, at.actor, out)?;
+        }
+    }
+    out.seminars.push(s);
+    Ok(())
+}
+
+/// A coordinator's `violation` command: a manual penalty from the program's catalog.
+struct Violation<'a> {
+    code: &'a str,
+    count: u32,
+    cost: Option<Kopecks>,
+    note: &'a Option<String>,
+}
+
+impl Violation<'_> {
+    fn decide(
+        &self,
+        prog: &Program,
+        mut s: Seminar,
+        at: Moment,
+        out: &mut Outcome,
+    ) -> Result<(), DomainError> {
+        let code = self.code;
+        let Some(v) = prog.wf.manual(code) else {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!("нарушение «{code}» отсутствует в каталоге программы"),
+            );
+        };
+        expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
+        if !v.repeatable && s.has_penalty(code) {
+            return refuse(
+                RefusalCode::InvalidState,
+                format!("нарушение «{}» уже зафиксировано по этому семинару", v.name),
+            );
+        }
+        if self.count == 0 {
+            return refuse(
+                RefusalCode::InvalidInput,
+                "количество нарушений должно быть не меньше 1",
+            );
+        }
+        let p = manual_penalty(&s, v, at.now, self.count, self.note.clone());
+        if v.effects.contains(&Effect::VoidItemCost) {
+            if let Some(c) = self.cost {
+                s.voided = voided(&s, c, p.count)?;
+            }
+        }
+        book(prog, &mut s, p, at.actor, out)?;
+        out.seminars.push(s);
+        Ok(())
+    }
+}
+
+/// What `s` no longer gets compensated once `count` more items of cost `cost` are voided.
+fn voided(s: &Seminar, cost: Kopecks, count: u32) -> Result<Kopecks, DomainError> {
+    match cost
+        .checked_times_count(i64::from(count))
+        .and_then(|v| v.checked_add(s.voided))
+    {
+        Some(v) => Ok(v),
+        None => refuse(
+            RefusalCode::InvalidInput,
+            format!(
+                "cost: не компенсируемая сумма больше допустимой ({} руб.)",
+                Kopecks::MAX
+            ),
+        ),
+    }
+}
+
+/// Withdrawing an approved seminar frees its slot, and after the free date flags the partner.
+fn withdraw(
+    prog: &Program,
+    mut s: Seminar,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    expect_state(&s, &[SeminarState::Applied, SeminarState::Preparing])?;
+    if s.state == SeminarState::Preparing {
+        out.slots_freed.push(slot_of(&s));
+        if prog
+            .wf
+            .withdrawal
+            .free_until
+            .is_some_and(|d| local_date(prog.tz, now) > d)
+        {
+            out.flags
+                .push((s.partner.clone(), PartnerFlag::LateWithdrawal));
+        }
+    }
+    s.state = SeminarState::Withdrawn;
+    out.seminars.push(s);
+    Ok(())
 }
 
 fn expect_state(s: &Seminar, allowed: &[SeminarState]) -> Result<(), DomainError> {
@@ -415,101 +527,124 @@ fn expect_state(s: &Seminar, allowed: &[SeminarState]) -> Result<(), DomainError
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn apply(
-    prog: &Program,
-    view: &View,
-    id: &str,
-    partner: &str,
-    city: &str,
+/// A partner's `apply` command: a new seminar in `city` on `date`, if the program admits it.
+struct Application<'a> {
+    id: &'a str,
+    partner: &'a str,
+    city: &'a str,
     date: NaiveDate,
-    now: DateTime<Utc>,
-    out: &mut Outcome,
-) -> Result<(), DomainError> {
-    let wf = &prog.wf;
-    if view.seminars.iter().any(|s| s.id == id) {
-        return refuse(
-            RefusalCode::InvalidState,
-            format!("семинар «{id}» уже существует"),
-        );
+}
+
+impl Application<'_> {
+    fn decide(
+        &self,
+        prog: &Program,
+        view: &View,
+        now: DateTime<Utc>,
+        out: &mut Outcome,
+    ) -> Result<(), DomainError> {
+        let week = self.admitted_week(prog, view, now)?;
+        let mut s = self.seminar(&prog.wf, week, now);
+        if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
+            return refuse(code, review::conflict_message(code, &s));
+        }
+        s.coordinator = None;
+        out.seminars.push(s);
+        Ok(())
     }
-    let Some(p) = view.partners.get(partner) else {
-        return refuse(
-            RefusalCode::InvalidInput,
-            format!("партнёр «{partner}» не найден"),
-        );
-    };
-    if city.trim().is_empty() {
-        return refuse(RefusalCode::InvalidInput, "не указан город");
-    }
-    let today = local_date(prog.tz, now);
-    if today < wf.applications.from || today > wf.applications.to {
-        return refuse(
-            RefusalCode::ApplicationWindowClosed,
-            format!(
-                "заявки принимаются с {} по {}",
-                ru_date(wf.applications.from),
-                ru_date(wf.applications.to)
-            ),
-        );
-    }
-    let Some(week) = wf.week_of(date) else {
-        return refuse(
-            RefusalCode::DateOutsideProgram,
-            format!(
-                "семинары проводятся с {} по {}",
-                ru_date(wf.seminars.from),
-                ru_date(wf.seminars.to)
-            ),
-        );
-    };
-    if wf.applications.refuse_barred && p.barred {
-        return refuse(
-            RefusalCode::PartnerBarred,
-            "партнёр не допускается к программе из-за нарушений в прошлых программах",
-        );
-    }
-    let mine = view
-        .seminars
-        .iter()
-        .filter(|s| s.partner == partner && s.city == city && holds_city(s.state))
-        .count();
-    if mine as u32 >= wf.slots.per_partner_city {
-        return refuse(
-            RefusalCode::PartnerCityDuplicate,
-            format!("у партнёра уже есть семинар в городе {city}"),
-        );
-    }
-    let mut s = Seminar {
-        id: id.into(),
-        program: wf.id.clone(),
-        partner: partner.into(),
-        city: city.into(),
-        date,
-        week: week.id.clone(),
-        state: SeminarState::Applied,
-        applied_at: now,
-        decided_at: None,
-        info_support: true,
-        coordinator: None,
-        venue: None,
-        stages: wf
-            .stages
+
+    /// The seminar week of the application, once the id, the partner, the city, the
+    /// application window and the partner's seminars in the city admit it.
+    fn admitted_week<'w>(
+        &self,
+        prog: &'w Program,
+        view: &View,
+        now: DateTime<Utc>,
+    ) -> Result<&'w Week, DomainError> {
+        let (wf, id, partner, city) = (&prog.wf, self.id, self.partner, self.city);
+        if view.seminars.iter().any(|s| s.id == id) {
+            return refuse(
+                RefusalCode::InvalidState,
+                format!("семинар «{id}» уже существует"),
+            );
+        }
+        let Some(p) = view.partners.get(partner) else {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!("партнёр «{partner}» не найден"),
+            );
+        };
+        if city.trim().is_empty() {
+            return refuse(RefusalCode::InvalidInput, "не указан город");
+        }
+        let today = local_date(prog.tz, now);
+        if today < wf.applications.from || today > wf.applications.to {
+            return refuse(
+                RefusalCode::ApplicationWindowClosed,
+                format!(
+                    "заявки принимаются с {} по {}",
+                    ru_date(wf.applications.from),
+                    ru_date(wf.applications.to)
+                ),
+            );
+        }
+        let Some(week) = wf.week_of(self.date) else {
+            return refuse(
+                RefusalCode::DateOutsideProgram,
+                format!(
+                    "семинары проводятся с {} по {}",
+                    ru_date(wf.seminars.from),
+                    ru_date(wf.seminars.to)
+                ),
+            );
+        };
+        if wf.applications.refuse_barred && p.barred {
+            return refuse(
+                RefusalCode::PartnerBarred,
+                "партнёр не допускается к программе из-за нарушений в прошлых программах",
+            );
+        }
+        let mine = view
+            .seminars
             .iter()
-            .map(|st| (st.id.clone(), StageProgress::new()))
-            .collect(),
-        penalties: vec![],
-        voided: Kopecks::ZERO,
-        report: None,
-        result: None,
-        version: 0,
-    };
-    if let Some(code) = review::slot_conflict(prog, &view.seminars, &s) {
-        return refuse(code, review::conflict_message(code, &s));
+            .filter(|s| s.partner == partner && s.city == city && holds_city(s.state))
+            .count();
+        if mine as u32 >= wf.slots.per_partner_city {
+            return refuse(
+                RefusalCode::PartnerCityDuplicate,
+                format!("у партнёра уже есть семинар в городе {city}"),
+            );
+        }
+        Ok(week)
     }
-    s.coordinator = None;
-    out.seminars.push(s);
-    Ok(())
+
+    /// The applied seminar, every stage of the workflow open.
+    fn seminar(&self, wf: &Workflow, week: &Week, now: DateTime<Utc>) -> Seminar {
+        Seminar {
+            id: self.id.into(),
+            program: wf.id.clone(),
+            partner: self.partner.into(),
+            city: self.city.into(),
+            date: self.date,
+            week: week.id.clone(),
+            state: SeminarState::Applied,
+            applied_at: now,
+            decided_at: None,
+            info_support: true,
+            coordinator: None,
+            venue: None,
+            stages: wf
+                .stages
+                .iter()
+                .map(|st| (st.id.clone(), StageProgress::new()))
+                .collect(),
+            penalties: vec![],
+            voided: Kopecks::ZERO,
+            report: None,
+            result: None,
+            version: 0,
+        }
+    }
 }
 
 fn holds_city(st: SeminarState) -> bool {
@@ -530,141 +665,140 @@ fn stage_progress<'a>(
     Ok(s.stages.entry(stage.to_string()).or_default())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn submit(
-    prog: &Program,
-    mut s: Seminar,
-    stage: &str,
+/// A partner's submission of a stage version (with the report figures for the report stage).
+struct Submission<'a> {
+    stage: &'a str,
     report: Option<ReportFigures>,
-    files: &[String],
+    files: &'a [String],
     comment: Option<String>,
-    actor: &str,
-    now: DateTime<Utc>,
-    out: &mut Outcome,
-) -> Result<Seminar, DomainError> {
-    let Some(st) = prog.wf.stage(stage) else {
-        return refuse(
-            RefusalCode::InvalidInput,
-            format!("в программе нет этапа «{stage}»"),
-        );
-    };
-    if !st.submittable {
-        return refuse(
-            RefusalCode::InvalidInput,
-            format!("этап «{}» не принимает материалы", st.name),
-        );
-    }
-    expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
-    let today = local_date(prog.tz, now);
-    if st.opens == StageOpens::SeminarDay && today < s.date {
-        return refuse(
-            RefusalCode::InvalidState,
-            format!(
-                "этап «{}» открывается в день семинара ({})",
-                st.name,
-                ru_date(s.date)
-            ),
-        );
-    }
-    if st.report && report.is_none() {
-        return refuse(
-            RefusalCode::InvalidInput,
-            "к отчёту нужны данные: участники, регистрации, расходы",
-        );
-    }
-    if let Some(r) = &report {
-        check_co_organizers(&s, r)?;
-    }
-    let designated = prog.designated(&s, stage)?;
-    let late = days_late(prog.tz, designated, now);
-    let p = stage_progress(prog, &mut s, stage)?;
-    if !p.partner_holds() {
-        let why = if p.status == StageStatus::Submitted {
-            "предыдущая версия ещё на проверке"
-        } else {
-            "этап уже согласован"
-        };
-        return refuse(
-            RefusalCode::InvalidState,
-            format!("этап «{}» сейчас не принимает материалы: {why}", st.name),
-        );
-    }
-    let round = p.round_kind();
-    p.versions.push(Version {
-        number: p.versions.len() as u32 + 1,
-        round: p.round,
-        submitted_at: now,
-        deadline: designated,
-        days_late: late.max(0),
-        files: files.to_vec(),
-        comment,
-        decision: None,
-    });
-    p.status = StageStatus::Submitted;
-    let version = p.versions.len();
-    if st.report {
-        s.report = report;
-        if s.state == SeminarState::Preparing {
-            s.state = SeminarState::Held;
-        }
-    }
-    out.notifications.push(Notification {
-        key: format!("{}:submission_received:{stage}:v{version}", s.id),
-        kind: "submission_received".into(),
-        to: Recipient::Partner(s.partner.clone()),
-        seminar: s.id.clone(),
-        stage: Some(stage.into()),
-        at: now,
-        data: json!({ "version": version, "days_late": late.max(0), "deadline": designated }),
-    });
-    if late >= 1 {
-        let band = Band {
-            stage,
-            round,
-            trigger: Trigger::LateSubmission,
-            deadline: designated,
-            days_late: late,
-        };
-        book_band(prog, &mut s, band, now, actor, out);
-    }
-    Ok(s)
 }
 
-#[allow(clippy::too_many_arguments)]
+impl Submission<'_> {
+    fn decide(
+        self,
+        prog: &Program,
+        mut s: Seminar,
+        at: Moment,
+        out: &mut Outcome,
+    ) -> Result<Seminar, DomainError> {
+        let (stage, now) = (self.stage, at.now);
+        let Some(st) = prog.wf.stage(stage) else {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!("в программе нет этапа «{stage}»"),
+            );
+        };
+        self.check(prog, &s, st, now)?;
+        let designated = prog.designated(&s, stage)?;
+        let late = days_late(prog.tz, designated, now);
+        let p = stage_progress(prog, &mut s, stage)?;
+        if !p.partner_holds() {
+            let why = if p.status == StageStatus::Submitted {
+                "предыдущая версия ещё на проверке"
+            } else {
+                "этап уже согласован"
+            };
+            return refuse(
+                RefusalCode::InvalidState,
+                format!("этап «{}» сейчас не принимает материалы: {why}", st.name),
+            );
+        }
+        let round = p.round_kind();
+        p.versions.push(Version {
+            number: p.versions.len() as u32 + 1,
+            round: p.round,
+            submitted_at: now,
+            deadline: designated,
+            days_late: late.max(0),
+            files: self.files.to_vec(),
+            comment: self.comment,
+            decision: None,
+        });
+        p.status = StageStatus::Submitted;
+        let version = p.versions.len();
+        if st.report {
+            s.report = self.report;
+            if s.state == SeminarState::Preparing {
+                s.state = SeminarState::Held;
+            }
+        }
+        out.notifications.push(Notification {
+            key: format!("{}:submission_received:{stage}:v{version}", s.id),
+            kind: NotificationKind::SubmissionReceived,
+            to: Recipient::Partner(s.partner.clone()),
+            seminar: s.id.clone(),
+            stage: Some(stage.into()),
+            at: now,
+            data: json!({ "version": version, "days_late": late.max(0), "deadline": designated }),
+        });
+        if late >= 1 {
+            let band = Band {
+                stage,
+                round,
+                trigger: Trigger::LateSubmission,
+                deadline: designated,
+                days_late: late,
+            };
+            book_band(prog, &mut s, band, now, at.actor, out)?;
+        }
+        Ok(s)
+    }
+
+    /// The stage takes submissions, is open for the seminar's state and date, and a report
+    /// comes with its figures and valid co-organizers.
+    fn check(
+        &self,
+        prog: &Program,
+        s: &Seminar,
+        st: &Stage,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        if !st.submittable {
+            return refuse(
+                RefusalCode::InvalidInput,
+                format!("этап «{}» не принимает материалы", st.name),
+            );
+        }
+        expect_state(s, &[SeminarState::Preparing, SeminarState::Held])?;
+        let today = local_date(prog.tz, now);
+        if st.opens == StageOpens::SeminarDay && today < s.date {
+            return refuse(
+                RefusalCode::InvalidState,
+                format!(
+                    "этап «{}» открывается в день семинара ({})",
+                    st.name,
+                    ru_date(s.date)
+                ),
+            );
+        }
+        if st.report && self.report.is_none() {
+            return refuse(
+                RefusalCode::InvalidInput,
+                "к отчёту нужны данные: участники, регистрации, расходы",
+            );
+        }
+        if let Some(r) = &self.report {
+            check_co_organizers(s, r)?;
+        }
+        Ok(())
+    }
+}
+
+/// A coordinator's return of the submitted version of `stage`, perhaps with a new due date.
 fn return_stage(
     prog: &Program,
     mut s: Seminar,
     stage: &str,
     due: Option<NaiveDate>,
     comment: Option<String>,
-    actor: &str,
-    now: DateTime<Utc>,
+    at: Moment,
     out: &mut Outcome,
 ) -> Result<Seminar, DomainError> {
     expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
     if let Some(d) = due {
-        // Deadlines and reminders need the production calendar of the due date's year; a date
-        // far beyond it (9999-12-31) is a typo, and would overflow date arithmetic besides.
-        if !prog.cal.covers(chrono::Datelike::year(&d))
-            || !d
-                .checked_sub_days(chrono::Days::new(31))
-                .is_some_and(|e| prog.cal.covers(chrono::Datelike::year(&e)))
-        {
-            return refuse(
-                RefusalCode::InvalidInput,
-                format!(
-                    "due: срок {} вне производственного календаря программы (годы {})",
-                    d.format("%d.%m.%Y"),
-                    prog.cal
-                        .covered_years()
-                        .iter()
-                        .map(|y| y.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
+        check_due(prog, d)?;
     }
+    let now = at.now;
     let returned_deadline = prog.designated(&s, stage)?;
     let p = stage_progress(prog, &mut s, stage)?;
     if p.status != StageStatus::Submitted {
@@ -677,7 +811,7 @@ fn return_stage(
         v.decision = Some(Decision {
             approved: false,
             at: now,
-            by: actor.into(),
+            by: at.actor.into(),
             comment: comment.clone(),
             due,
         });
@@ -688,13 +822,52 @@ fn return_stage(
     let version = p.versions.len();
     out.notifications.push(Notification {
         key: format!("{}:submission_returned:{stage}:v{version}", s.id),
-        kind: "submission_returned".into(),
+        kind: NotificationKind::SubmissionReturned,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage.into()),
         at: now,
         data: json!({ "version": version, "comment": comment, "due": due }),
     });
+    book_return_bands(prog, &mut s, stage, returned_deadline, at, out)?;
+    Ok(s)
+}
+
+/// Deadlines and reminders need the production calendar of the due date's year; a date far
+/// beyond it (9999-12-31) is a typo, and would overflow date arithmetic besides.
+fn check_due(prog: &Program, d: NaiveDate) -> Result<(), DomainError> {
+    if prog.cal.covers(chrono::Datelike::year(&d))
+        && d.checked_sub_days(chrono::Days::new(31))
+            .is_some_and(|e| prog.cal.covers(chrono::Datelike::year(&e)))
+    {
+        return Ok(());
+    }
+    refuse(
+        RefusalCode::InvalidInput,
+        format!(
+            "due: срок {} вне производственного календаря программы (годы {})",
+            d.format("%d.%m.%Y"),
+            prog.cal
+                .covered_years()
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}
+
+/// The penalties a return books: the coordinator's own lateness against the deadline of the
+/// returned version, and the partner's re-submission already past its band.
+fn book_return_bands(
+    prog: &Program,
+    s: &mut Seminar,
+    stage: &str,
+    returned_deadline: NaiveDate,
+    at: Moment,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let now = at.now;
     // The coordinator returned it too late for approval (e.g. landing_not_approved).
     let late_return = days_late(prog.tz, returned_deadline, now);
     let band = Band {
@@ -704,9 +877,9 @@ fn return_stage(
         deadline: returned_deadline,
         days_late: late_return,
     };
-    book_band(prog, &mut s, band, now, actor, out);
+    book_band(prog, s, band, now, at.actor, out)?;
     // A re-submission would already be past its band: the very-late rule fires at the return.
-    let new_deadline = prog.designated(&s, stage)?;
+    let new_deadline = prog.designated(s, stage)?;
     let would_be = days_late(prog.tz, new_deadline, now);
     let band = Band {
         stage,
@@ -715,8 +888,8 @@ fn return_stage(
         deadline: new_deadline,
         days_late: would_be,
     };
-    book_band(prog, &mut s, band, now, actor, out);
-    Ok(s)
+    book_band(prog, s, band, now, at.actor, out)?;
+    Ok(())
 }
 
 fn approve_stage(
@@ -749,7 +922,7 @@ fn approve_stage(
     let version = p.versions.len();
     out.notifications.push(Notification {
         key: format!("{}:submission_approved:{stage}:v{version}", s.id),
-        kind: "submission_approved".into(),
+        kind: NotificationKind::SubmissionApproved,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: Some(stage.into()),
@@ -793,19 +966,20 @@ fn check_co_organizers(s: &Seminar, r: &ReportFigures) -> Result<(), DomainError
     Ok(())
 }
 
+/// Accepting the report closes the seminar with its result: points and compensation booked to
+/// the organizers, the partner told why.
 fn accept_report(
     prog: &Program,
     mut s: Seminar,
     comment: Option<String>,
-    actor: &str,
-    now: DateTime<Utc>,
+    at: Moment,
     out: &mut Outcome,
 ) -> Result<Seminar, DomainError> {
     expect_state(&s, &[SeminarState::Preparing, SeminarState::Held])?;
     let Some(st) = prog.wf.report_stage() else {
         return refuse(RefusalCode::InvalidState, "в программе нет этапа отчёта");
     };
-    let stage_id = st.id.clone();
+    let (stage_id, now) = (st.id.clone(), at.now);
     let p = stage_progress(prog, &mut s, &stage_id)?;
     if p.status != StageStatus::Submitted {
         return refuse(RefusalCode::InvalidState, "отчёт не подан или уже принят");
@@ -814,7 +988,7 @@ fn accept_report(
         v.decision = Some(Decision {
             approved: true,
             at: now,
-            by: actor.into(),
+            by: at.actor.into(),
             comment: comment.clone(),
             due: None,
         });
@@ -826,6 +1000,24 @@ fn accept_report(
         .ok_or_else(|| DomainError::Program("отчёт без данных".into()))?;
     let mut result = results::compute(&prog.wf, &s, &figures);
     let shares = results::shares(&s, &figures, result.compensation);
+    explain_shares(&s, &shares, &mut result);
+    credit(prog, &s, &result, shares, now, out);
+    out.notifications.push(Notification {
+        key: format!("{}:report_accepted", s.id),
+        kind: NotificationKind::ReportAccepted,
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: Some(stage_id),
+        at: now,
+        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons, "comment": comment }),
+    });
+    s.result = Some(result);
+    s.state = SeminarState::Closed;
+    Ok(s)
+}
+
+/// The reasons that say who of the organizers gets the points and which part of the money.
+fn explain_shares(s: &Seminar, shares: &results::Shares, result: &mut SeminarResult) {
     if shares.points_to != s.partner && result.points != 0 {
         result.reasons.push(format!(
             "баллы организатора получает партнёр {}: он выступил с докладами о продуктах вендора",
@@ -845,6 +1037,17 @@ fn accept_report(
         result.money_reasons.push(line.clone());
         result.reasons.push(line);
     }
+}
+
+/// Books the organizer points and each organizer's part of the compensation in the ledgers.
+fn credit(
+    prog: &Program,
+    s: &Seminar,
+    result: &SeminarResult,
+    shares: results::Shares,
+    now: DateTime<Utc>,
+    out: &mut Outcome,
+) {
     if result.points != 0 {
         out.points.push(PointsEntry {
             key: format!("points:{}:organizer", s.id),
@@ -872,18 +1075,6 @@ fn accept_report(
             expires_at: expiry(prog, now, prog.wf.ledgers.bonus_valid_months),
         });
     }
-    out.notifications.push(Notification {
-        key: format!("{}:report_accepted", s.id),
-        kind: "report_accepted".into(),
-        to: Recipient::Partner(s.partner.clone()),
-        seminar: s.id.clone(),
-        stage: Some(stage_id),
-        at: now,
-        data: json!({ "points": result.points, "compensation": result.compensation, "reasons": result.reasons, "comment": comment }),
-    });
-    s.result = Some(result);
-    s.state = SeminarState::Closed;
-    Ok(s)
 }
 
 /// Where a stage's lateness stands against one kind of rule.
@@ -904,19 +1095,19 @@ fn book_band(
     now: DateTime<Utc>,
     actor: &str,
     out: &mut Outcome,
-) {
+) -> Result<(), DomainError> {
     if !s.state.is_active() {
-        return;
+        return Ok(());
     }
     let rules = prog.wf.rules_for(band.stage, band.round, band.trigger);
     let Some(rule) = rules
         .into_iter()
         .find(|r| r.late_days.is_some_and(|b| b.contains(band.days_late)))
     else {
-        return;
+        return Ok(());
     };
     if s.has_penalty(&rule.code) {
-        return;
+        return Ok(());
     }
     let c = Circumstances {
         stage: Some(band.stage.into()),
@@ -926,7 +1117,7 @@ fn book_band(
         note: None,
     };
     let pen = automatic_penalty(&s.id, rule, now, c);
-    book(prog, s, pen, actor, out);
+    book(prog, s, pen, actor, out)
 }
 
 /// `27.03.2017`

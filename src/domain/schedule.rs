@@ -5,7 +5,10 @@
 use super::deadline::{end_of, local_date, local_instant, start_of};
 use super::penalties::{automatic_penalty, band_start, book, Circumstances};
 use super::program::{DomainError, Program};
-use super::seminar::{Event, Notification, Outcome, Recipient, Seminar, SeminarState, StageStatus};
+use super::seminar::{
+    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+    StageProgress, StageStatus,
+};
 use super::workflow::{Stage, StageOpens, Trigger};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +29,7 @@ pub enum DueKind {
     Alert {
         stage: String,
         round: u32,
-        notify: String,
+        notify: NotificationKind,
     },
     /// The seminar day has ended: `preparing` becomes `held`.
     SeminarDayPassed,
@@ -52,28 +55,56 @@ pub fn plan(
     s: &Seminar,
     after: DateTime<Utc>,
 ) -> Result<Vec<DueItem>, DomainError> {
-    let mut items = Vec::new();
+    let mut due = Due {
+        s,
+        after,
+        items: Vec::new(),
+    };
     let active = s.state.is_active();
     if !(active || s.state == SeminarState::Closed) {
-        return Ok(items);
+        return Ok(due.items);
     }
-    let mut push = |key: String, at: DateTime<Utc>, kind: DueKind| {
-        if at > after {
-            items.push(DueItem {
-                key: format!("{}:{key}", s.id),
-                seminar: s.id.clone(),
-                at,
-                kind,
-            });
-        }
-    };
     if s.state == SeminarState::Preparing {
-        push(
+        due.push(
             "day_passed".into(),
             end_of(prog.tz, s.date),
             DueKind::SeminarDayPassed,
         );
     }
+    plan_duties(prog, &mut due);
+    for (idx, st) in prog.wf.stages.iter().enumerate() {
+        // A closed seminar only keeps reminder-only stages (e.g. conversion data).
+        if !active && st.submittable {
+            continue;
+        }
+        plan_stage(prog, idx, st, &mut due)?;
+    }
+    Ok(due.items)
+}
+
+/// The due items of one seminar being planned: only those strictly after `after` are kept.
+struct Due<'a> {
+    s: &'a Seminar,
+    after: DateTime<Utc>,
+    items: Vec<DueItem>,
+}
+
+impl Due<'_> {
+    fn push(&mut self, key: String, at: DateTime<Utc>, kind: DueKind) {
+        if at > self.after {
+            self.items.push(DueItem {
+                key: format!("{}:{key}", self.s.id),
+                seminar: self.s.id.clone(),
+                at,
+                kind,
+            });
+        }
+    }
+}
+
+/// The workflow's duty reminders, on their days relative to the seminar date.
+fn plan_duties(prog: &Program, due: &mut Due) {
+    let s = due.s;
     for d in &prog.wf.duties {
         let before = d
             .days_from_seminar
@@ -92,7 +123,7 @@ pub fn plan(
                 true
             };
             if fits {
-                push(
+                due.push(
                     format!("duty:{}:{day}", d.id),
                     at,
                     DueKind::Duty { duty: d.id.clone() },
@@ -100,65 +131,77 @@ pub fn plan(
             }
         }
     }
-    for (idx, st) in prog.wf.stages.iter().enumerate() {
-        // A closed seminar only keeps reminder-only stages (e.g. conversion data).
-        if !active && st.submittable {
-            continue;
+}
+
+/// Stage `st` (position `idx` in the workflow): reminders and clock penalties while the partner
+/// holds it, coordinator alerts while a submission waits.
+fn plan_stage(prog: &Program, idx: usize, st: &Stage, due: &mut Due) -> Result<(), DomainError> {
+    let s = due.s;
+    // No progress yet (a stage added to the workflow later) means open: never submitted.
+    let p = s.stages.get(&st.id).cloned().unwrap_or_default();
+    let deadline = prog.designated(s, &st.id)?;
+    if p.partner_holds() {
+        for at in reminder_instants(prog, s, st)? {
+            due.push(
+                // The stage position first: reminders due together fire in workflow order.
+                format!("remind:{idx:02}-{}:r{}:{}", st.id, p.round, at.timestamp()),
+                at,
+                DueKind::Reminder {
+                    stage: st.id.clone(),
+                    round: p.round,
+                },
+            );
         }
-        let p = s.stages.get(&st.id).cloned().unwrap_or_default();
-        let deadline = prog.designated(s, &st.id)?;
-        if p.partner_holds() {
-            for at in reminder_instants(prog, s, st)? {
-                push(
-                    // The stage position first: reminders due together fire in workflow order.
-                    format!("remind:{idx:02}-{}:r{}:{}", st.id, p.round, at.timestamp()),
-                    at,
-                    DueKind::Reminder {
-                        stage: st.id.clone(),
-                        round: p.round,
-                    },
-                );
-            }
-            if st.submittable {
-                for rule in prog
-                    .wf
-                    .rules_for(&st.id, p.round_kind(), Trigger::StillHeld)
-                {
-                    if s.has_penalty(&rule.code) {
-                        continue;
-                    }
-                    let Some(band) = rule.late_days else { continue };
-                    let at = band_start(prog, deadline, band.from);
-                    push(
-                        format!("held:{}:r{}", rule.code, p.round),
-                        at,
-                        DueKind::StillHeld {
-                            code: rule.code.clone(),
-                            stage: st.id.clone(),
-                            round: p.round,
-                        },
-                    );
-                }
-            }
-        } else if p.status == StageStatus::Submitted {
-            for a in prog.wf.alerts.iter().filter(|a| a.stage == st.id) {
-                let at = end_of(
-                    prog.tz,
-                    deadline + Duration::days(a.days_after_deadline as i64),
-                );
-                push(
-                    format!("alert:{}:{}:r{}", a.kind, st.id, p.round),
-                    at,
-                    DueKind::Alert {
-                        stage: st.id.clone(),
-                        round: p.round,
-                        notify: a.kind.clone(),
-                    },
-                );
-            }
+        if st.submittable {
+            plan_still_held(prog, st, &p, deadline, due);
+        }
+    } else if p.status == StageStatus::Submitted {
+        for a in prog.wf.alerts.iter().filter(|a| a.stage == st.id) {
+            let at = end_of(
+                prog.tz,
+                deadline + Duration::days(a.days_after_deadline as i64),
+            );
+            due.push(
+                format!("alert:{}:{}:r{}", a.kind, st.id, p.round),
+                at,
+                DueKind::Alert {
+                    stage: st.id.clone(),
+                    round: p.round,
+                    notify: a.kind,
+                },
+            );
         }
     }
-    Ok(items)
+    Ok(())
+}
+
+/// The clock penalties of stage `st` not yet booked, each at the start of its lateness band.
+fn plan_still_held(
+    prog: &Program,
+    st: &Stage,
+    p: &StageProgress,
+    deadline: NaiveDate,
+    due: &mut Due,
+) {
+    for rule in prog
+        .wf
+        .rules_for(&st.id, p.round_kind(), Trigger::StillHeld)
+    {
+        if due.s.has_penalty(&rule.code) {
+            continue;
+        }
+        let Some(band) = rule.late_days else { continue };
+        let at = band_start(prog, deadline, band.from);
+        due.push(
+            format!("held:{}:r{}", rule.code, p.round),
+            at,
+            DueKind::StillHeld {
+                code: rule.code.clone(),
+                stage: st.id.clone(),
+                round: p.round,
+            },
+        );
+    }
 }
 
 /// When stage `st` reminds the partner of `s` in the current round: the workflow's offsets
@@ -197,6 +240,7 @@ fn stage_reminds_on(
     let Some(st) = prog.wf.stage(stage) else {
         return Ok(false);
     };
+    // No progress yet (a stage added to the workflow later) means open: the partner holds it.
     let holds = s
         .stages
         .get(stage)
@@ -223,115 +267,170 @@ fn stage_reminds_on(
 /// no longer applies.
 pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, DomainError> {
     let mut out = Outcome::default();
-    let mut s = s.clone();
-    let at = item.at;
-    let holds = |s: &Seminar, stage: &str, round: u32| {
-        s.state.is_active()
-            && s.stages
-                .get(stage)
-                .is_some_and(|p| p.partner_holds() && p.round == round)
-    };
+    let s = s.clone();
     match &item.kind {
-        DueKind::Duty { duty } => {
-            let on = matches!(
-                s.state,
-                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
-            );
-            let duty = prog.wf.duties.iter().find(|d| &d.id == duty);
-            let said = match duty.and_then(|d| d.stage.as_deref()) {
-                Some(stage) => stage_reminds_on(prog, &s, stage, local_date(prog.tz, at))?,
-                None => false,
-            };
-            if let (true, false, Some(d)) = (on, said, duty) {
-                out.notifications.push(Notification {
-                    key: format!("duty_reminder:{}", item.key),
-                    kind: "duty_reminder".into(),
-                    to: Recipient::Partner(s.partner.clone()),
-                    seminar: s.id.clone(),
-                    stage: None,
-                    at,
-                    data: json!({ "duty": d.id, "name": d.name, "text": d.text }),
-                });
-            }
-        }
-        DueKind::SeminarDayPassed => {
-            if s.state == SeminarState::Preparing {
-                s.state = SeminarState::Held;
-                out.events.push(Event {
-                    at,
-                    actor: "scheduler".into(),
-                    kind: "seminar_held".into(),
-                    seminar: Some(s.id.clone()),
-                    data: json!({}),
-                });
-                out.seminars.push(s);
-            }
-        }
+        DueKind::Duty { duty } => fire_duty(prog, &s, item, duty, &mut out)?,
+        DueKind::SeminarDayPassed => fire_day_passed(s, item.at, &mut out),
         DueKind::Reminder { stage, round } => {
-            let st = prog.wf.stage(stage);
-            let reminder_only = st.is_some_and(|st| !st.submittable);
-            let applies = if reminder_only {
-                matches!(
-                    s.state,
-                    SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
-                )
-            } else {
-                holds(&s, stage, *round)
-            };
-            if applies {
-                let deadline = prog.designated(&s, stage)?;
-                out.notifications.push(Notification {
-                    key: format!("deadline_reminder:{}", item.key),
-                    kind: "deadline_reminder".into(),
-                    to: Recipient::Partner(s.partner.clone()),
-                    seminar: s.id.clone(),
-                    stage: Some(stage.clone()),
-                    at,
-                    data: json!({ "deadline": deadline, "round": round }),
-                });
-            }
+            fire_reminder(prog, &s, item, stage, *round, &mut out)?
         }
         DueKind::StillHeld { code, stage, round } => {
-            let Some(rule) = prog.wf.automatic(code) else {
-                return Ok(out);
-            };
-            if holds(&s, stage, *round) && !s.has_penalty(code) {
-                let deadline = prog.designated(&s, stage)?;
-                let from = rule.late_days.map(|b| b.from).unwrap_or(1);
-                let c = Circumstances {
-                    stage: Some(stage.clone()),
-                    deadline: Some(deadline),
-                    days_late: Some(from),
-                    count: 1,
-                    note: None,
-                };
-                let p = automatic_penalty(&s.id, rule, at, c);
-                book(prog, &mut s, p, "scheduler", &mut out);
-                out.seminars.push(s);
-            }
+            fire_still_held(prog, s, item.at, code, stage, *round, &mut out)?
         }
         DueKind::Alert {
             stage,
             round,
             notify,
-        } => {
-            let waiting = s.state.is_active()
-                && s.stages
-                    .get(stage)
-                    .is_some_and(|p| p.status == StageStatus::Submitted && p.round == *round);
-            if waiting {
-                let deadline = prog.designated(&s, stage)?;
-                out.notifications.push(Notification {
-                    key: format!("{notify}:{}", item.key),
-                    kind: notify.clone(),
-                    to: Recipient::Coordinator,
-                    seminar: s.id.clone(),
-                    stage: Some(stage.clone()),
-                    at,
-                    data: json!({ "deadline": deadline, "partner": s.partner }),
-                });
-            }
-        }
+        } => fire_alert(prog, &s, item, stage, *round, *notify, &mut out)?,
     }
     Ok(out)
+}
+
+/// Whether the partner of an active seminar still holds `stage` in `round`.
+fn holds(s: &Seminar, stage: &str, round: u32) -> bool {
+    s.state.is_active()
+        && s.stages
+            .get(stage)
+            .is_some_and(|p| p.partner_holds() && p.round == round)
+}
+
+/// A duty reminder, unless the seminar is off or the duty's stage reminds of it the same day.
+fn fire_duty(
+    prog: &Program,
+    s: &Seminar,
+    item: &DueItem,
+    duty: &str,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let at = item.at;
+    let on = matches!(
+        s.state,
+        SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+    );
+    let duty = prog.wf.duties.iter().find(|d| d.id == duty);
+    let said = match duty.and_then(|d| d.stage.as_deref()) {
+        Some(stage) => stage_reminds_on(prog, s, stage, local_date(prog.tz, at))?,
+        None => false,
+    };
+    if let (true, false, Some(d)) = (on, said, duty) {
+        out.notifications.push(Notification {
+            key: format!("duty_reminder:{}", item.key),
+            kind: NotificationKind::DutyReminder,
+            to: Recipient::Partner(s.partner.clone()),
+            seminar: s.id.clone(),
+            stage: None,
+            at,
+            data: json!({ "duty": d.id, "name": d.name, "text": d.text }),
+        });
+    }
+    Ok(())
+}
+
+/// A seminar still being prepared is held once its day has ended.
+fn fire_day_passed(mut s: Seminar, at: DateTime<Utc>, out: &mut Outcome) {
+    if s.state == SeminarState::Preparing {
+        s.state = SeminarState::Held;
+        out.events.push(Event {
+            at,
+            actor: "scheduler".into(),
+            kind: "seminar_held".into(),
+            seminar: Some(s.id.clone()),
+            data: json!({}),
+        });
+        out.seminars.push(s);
+    }
+}
+
+/// A deadline reminder while the partner holds the stage (a reminder-only stage: while the
+/// seminar is on).
+fn fire_reminder(
+    prog: &Program,
+    s: &Seminar,
+    item: &DueItem,
+    stage: &str,
+    round: u32,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let st = prog.wf.stage(stage);
+    let reminder_only = st.is_some_and(|st| !st.submittable);
+    let applies = if reminder_only {
+        matches!(
+            s.state,
+            SeminarState::Preparing | SeminarState::Held | SeminarState::Closed
+        )
+    } else {
+        holds(s, stage, round)
+    };
+    if applies {
+        let deadline = prog.designated(s, stage)?;
+        out.notifications.push(Notification {
+            key: format!("deadline_reminder:{}", item.key),
+            kind: NotificationKind::DeadlineReminder,
+            to: Recipient::Partner(s.partner.clone()),
+            seminar: s.id.clone(),
+            stage: Some(stage.to_string()),
+            at: item.at,
+            data: json!({ "deadline": deadline, "round": round }),
+        });
+    }
+    Ok(())
+}
+
+/// The clock penalty `code`, if the partner still holds the stage and it is not booked yet.
+fn fire_still_held(
+    prog: &Program,
+    mut s: Seminar,
+    at: DateTime<Utc>,
+    code: &str,
+    stage: &str,
+    round: u32,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let Some(rule) = prog.wf.automatic(code) else {
+        return Ok(());
+    };
+    if holds(&s, stage, round) && !s.has_penalty(code) {
+        let deadline = prog.designated(&s, stage)?;
+        let from = rule.late_days.map(|b| b.from).unwrap_or(1);
+        let c = Circumstances {
+            stage: Some(stage.to_string()),
+            deadline: Some(deadline),
+            days_late: Some(from),
+            count: 1,
+            note: None,
+        };
+        let p = automatic_penalty(&s.id, rule, at, c);
+        book(prog, &mut s, p, "scheduler", out)?;
+        out.seminars.push(s);
+    }
+    Ok(())
+}
+
+/// A coordinator alert while the submission of `stage` in `round` still waits for review.
+fn fire_alert(
+    prog: &Program,
+    s: &Seminar,
+    item: &DueItem,
+    stage: &str,
+    round: u32,
+    notify: NotificationKind,
+    out: &mut Outcome,
+) -> Result<(), DomainError> {
+    let waiting = s.state.is_active()
+        && s.stages
+            .get(stage)
+            .is_some_and(|p| p.status == StageStatus::Submitted && p.round == round);
+    if waiting {
+        let deadline = prog.designated(s, stage)?;
+        out.notifications.push(Notification {
+            key: format!("{notify}:{}", item.key),
+            kind: notify,
+            to: Recipient::Coordinator,
+            seminar: s.id.clone(),
+            stage: Some(stage.to_string()),
+            at: item.at,
+            data: json!({ "deadline": deadline, "partner": s.partner }),
+        });
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The seminar aggregate and what happens to it: states, stage progress, booked penalties,
 //! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
 
+pub use super::kinds::NotificationKind;
 use super::money::Kopecks;
 use super::workflow::{Effect, Round};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -307,7 +308,7 @@ impl fmt::Display for Recipient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub key: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub to: Recipient,
     pub seminar: String,
     pub stage: Option<String>,

@@ -1,9 +1,13 @@
 //! `workflow check`: every rule a workflow file must satisfy before the engine runs it. Each
 //! problem names the field path (`stages[2].deadline`) and says in Russian what is wrong.
+//!
+//! The checks are grouped by section of the workflow file, one function each, run in the order
+//! of `SECTIONS` (which is the order problems are reported in). A new section's checks are a
+//! new function added to that list.
 
 use super::calendar::{Calendar, CalendarError};
 use super::deadline;
-use super::workflow::{DeadlineRule, Round, Trigger, Workflow};
+use super::workflow::{AutomaticRule, Band, DeadlineRule, Round, Stage, Trigger, Workflow};
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,20 +46,58 @@ fn is_code(s: &str) -> bool {
         && s.as_bytes()[0].is_ascii_lowercase()
 }
 
+/// One workflow being checked: what the checks read and the problems found so far.
+struct Checks<'a> {
+    wf: &'a Workflow,
+    calendars: &'a BTreeMap<String, Calendar>,
+    found: Vec<Problem>,
+}
+
+impl Checks<'_> {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.found.push(Problem::new(path, message));
+    }
+}
+
+/// The checks of each section of the workflow file, in the order their problems are reported.
+const SECTIONS: &[fn(&mut Checks)] = &[
+    program,
+    seminars,
+    applications,
+    withdrawal,
+    slots,
+    stages,
+    reminders,
+    penalties,
+    alerts,
+    duties,
+    results,
+    ledgers,
+    calendar_coverage,
+];
+
 /// All problems of `wf`; empty when the workflow is valid.
 pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Problem> {
-    let mut p = Vec::new();
-    let mut push = |path: String, msg: String| p.push(Problem::new(path, msg));
+    let mut c = Checks {
+        wf,
+        calendars,
+        found: Vec::new(),
+    };
+    for section in SECTIONS {
+        section(&mut c);
+    }
+    c.found
+}
 
+/// The top-level fields: name, zones, calendar.
+fn program(c: &mut Checks) {
+    let wf = c.wf;
     if wf.name.trim().is_empty() {
-        push(
-            "name".into(),
-            "название программы не может быть пустым".into(),
-        );
+        c.problem("name", "название программы не может быть пустым");
     }
     if wf.deadline_zone.parse::<Tz>().is_err() {
-        push(
-            "deadline_zone".into(),
+        c.problem(
+            "deadline_zone",
             format!(
                 "неизвестный часовой пояс «{}» (нужно имя IANA, например Europe/Moscow)",
                 wf.deadline_zone
@@ -64,17 +106,16 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
     }
     for (city, zone) in &wf.city_zones {
         if zone.parse::<Tz>().is_err() {
-            push(
+            c.problem(
                 format!("city_zones.{city}"),
                 format!("неизвестный часовой пояс «{zone}»"),
             );
         }
     }
-    let cal = calendars.get(&wf.calendar);
-    if cal.is_none() {
-        let known: Vec<&str> = calendars.keys().map(|s| s.as_str()).collect();
-        push(
-            "calendar".into(),
+    if !c.calendars.contains_key(&wf.calendar) {
+        let known: Vec<&str> = c.calendars.keys().map(|s| s.as_str()).collect();
+        c.problem(
+            "calendar",
             format!(
                 "календарь «{}» не найден (есть: {})",
                 wf.calendar,
@@ -82,34 +123,36 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             ),
         );
     }
+}
 
-    // Seminar window and weeks.
-    let sw = &wf.seminars;
+/// `[seminars]`: the window and its weeks.
+fn seminars(c: &mut Checks) {
+    let sw = &c.wf.seminars;
     if sw.from > sw.to {
-        push(
-            "seminars.to".into(),
+        c.problem(
+            "seminars.to",
             format!("окончание {} раньше начала {}", sw.to, sw.from),
         );
     }
     if sw.weeks.is_empty() {
-        push("seminars.weeks".into(), "нужна хотя бы одна неделя".into());
+        c.problem("seminars.weeks", "нужна хотя бы одна неделя");
     }
     let mut week_ids = BTreeSet::new();
     for (i, w) in sw.weeks.iter().enumerate() {
         if !week_ids.insert(w.id.as_str()) {
-            push(
+            c.problem(
                 format!("seminars.weeks[{i}].id"),
                 format!("неделя «{}» указана дважды", w.id),
             );
         }
         if w.from > w.to {
-            push(
+            c.problem(
                 format!("seminars.weeks[{i}].to"),
                 format!("окончание недели {} раньше её начала {}", w.to, w.from),
             );
         }
         if w.from < sw.from || w.to > sw.to {
-            push(
+            c.problem(
                 format!("seminars.weeks[{i}]"),
                 format!(
                     "неделя {}…{} выходит за период семинаров {}…{}",
@@ -119,19 +162,21 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         }
         for (j, o) in sw.weeks.iter().enumerate().skip(i + 1) {
             if w.from <= o.to && o.from <= w.to {
-                push(
+                c.problem(
                     format!("seminars.weeks[{j}]"),
                     format!("неделя «{}» пересекается с неделей «{}»", o.id, w.id),
                 );
             }
         }
     }
+}
 
-    // Applications.
-    let ap = &wf.applications;
+/// `[applications]`: the window, which ends before the seminars begin, and the review groups.
+fn applications(c: &mut Checks) {
+    let (ap, sw) = (&c.wf.applications, &c.wf.seminars);
     if ap.from > ap.to {
-        push(
-            "applications.to".into(),
+        c.problem(
+            "applications.to",
             format!(
                 "окончание приёма заявок {} раньше начала {}",
                 ap.to, ap.from
@@ -139,8 +184,8 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         );
     }
     if ap.to >= sw.from {
-        push(
-            "applications.to".into(),
+        c.problem(
+            "applications.to",
             format!(
                 "приём заявок ({}) должен закончиться до начала семинаров ({})",
                 ap.to, sw.from
@@ -148,195 +193,242 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         );
     }
     if ap.group_working_days == 0 || ap.group_working_days > 7 {
-        push(
-            "applications.group_working_days".into(),
-            "должно быть от 1 до 7".into(),
-        );
+        c.problem("applications.group_working_days", "должно быть от 1 до 7");
     }
-    if let Some(d) = wf.withdrawal.free_until {
+}
+
+/// `[withdrawal]`: the free withdrawal date lies within the program.
+fn withdrawal(c: &mut Checks) {
+    let (ap, sw) = (&c.wf.applications, &c.wf.seminars);
+    if let Some(d) = c.wf.withdrawal.free_until {
         if d < ap.from || d > sw.to {
-            push(
-                "withdrawal.free_until".into(),
+            c.problem(
+                "withdrawal.free_until",
                 format!("дата {d} вне программы ({}…{})", ap.from, sw.to),
             );
         }
     }
-    if wf.slots.per_city_week == 0 || wf.slots.per_city == 0 || wf.slots.per_partner_city == 0 {
-        push("slots".into(), "лимиты мест должны быть не меньше 1".into());
-    }
+}
 
-    // Stages.
-    let mut stage_ids = BTreeSet::new();
-    let mut report_stages = 0;
-    for (i, s) in wf.stages.iter().enumerate() {
-        let at = format!("stages[{i}]");
-        if !is_code(&s.id) {
-            push(
-                format!("{at}.id"),
-                format!(
-                    "«{}»: идентификатор этапа — латиница в нижнем регистре, цифры и _",
-                    s.id
-                ),
-            );
-        }
-        if !stage_ids.insert(s.id.as_str()) {
-            push(format!("{at}.id"), format!("этап «{}» указан дважды", s.id));
-        }
-        if s.report {
-            report_stages += 1;
-            if !s.submittable {
-                push(
-                    format!("{at}.submittable"),
-                    "этап отчёта должен приниматься от партнёра".into(),
-                );
-            }
-        }
-        match &s.deadline {
-            DeadlineRule::Date(d) if *d < ap.from || *d > sw.to => {
-                push(
-                    format!("{at}.deadline.date"),
-                    format!("срок {d} вне программы ({}…{})", ap.from, sw.to),
-                );
-            }
-            DeadlineRule::PerWeek(map) => {
-                for (wid, d) in map {
-                    match sw.weeks.iter().find(|w| &w.id == wid) {
-                        None => push(
-                            format!("{at}.deadline.per_week.{wid}"),
-                            format!("неизвестная неделя «{wid}»"),
-                        ),
-                        Some(w) => {
-                            if *d < ap.from || *d > w.to {
-                                push(
-                                    format!("{at}.deadline.per_week.{wid}"),
-                                    format!("срок {d} вне программы ({}…{})", ap.from, w.to),
-                                );
-                            }
-                        }
-                    }
-                }
-                for w in &sw.weeks {
-                    if !map.contains_key(&w.id) {
-                        push(
-                            format!("{at}.deadline.per_week"),
-                            format!("нет срока для недели «{}»", w.id),
-                        );
-                    }
-                }
-            }
-            DeadlineRule::MonthsAfterSeminar(n) if *n > 36 => push(
-                format!("{at}.deadline.months_after_seminar"),
-                "не больше 36 месяцев".into(),
-            ),
-            DeadlineRule::WorkingDaysAfterSeminar(n)
-            | DeadlineRule::DaysAfterSeminar(n)
-            | DeadlineRule::DaysBeforeSeminar(n)
-            | DeadlineRule::WorkingDaysBeforeSeminar(n)
-                if *n > 366 =>
-            {
-                push(format!("{at}.deadline"), "не больше 366 дней".into())
-            }
-            _ => {}
-        }
-        for (j, r) in s.reminders.iter().flatten().enumerate() {
-            if r.working_days_before > 60 {
-                push(
-                    format!("{at}.reminders[{j}].working_days_before"),
-                    "не больше 60 рабочих дней".into(),
-                );
-            }
-        }
+/// `[slots]`: every limit is at least one.
+fn slots(c: &mut Checks) {
+    let s = &c.wf.slots;
+    if s.per_city_week == 0 || s.per_city == 0 || s.per_partner_city == 0 {
+        c.problem("slots", "лимиты мест должны быть не меньше 1");
     }
-    if report_stages > 1 {
-        push(
-            "stages".into(),
-            "этап отчёта (report = true) может быть только один".into(),
+}
+
+/// `[[stages]]`: ids, the one report stage, deadlines and reminder offsets.
+fn stages(c: &mut Checks) {
+    let mut ids = BTreeSet::new();
+    for (i, s) in c.wf.stages.iter().enumerate() {
+        stage(c, &format!("stages[{i}]"), s, &mut ids);
+    }
+    if c.wf.stages.iter().filter(|s| s.report).count() > 1 {
+        c.problem(
+            "stages",
+            "этап отчёта (report = true) может быть только один",
         );
     }
-    for (j, r) in wf.reminders.partner_holds.iter().enumerate() {
+}
+
+fn stage<'a>(c: &mut Checks, at: &str, s: &'a Stage, ids: &mut BTreeSet<&'a str>) {
+    if !is_code(&s.id) {
+        c.problem(
+            format!("{at}.id"),
+            format!(
+                "«{}»: идентификатор этапа — латиница в нижнем регистре, цифры и _",
+                s.id
+            ),
+        );
+    }
+    if !ids.insert(s.id.as_str()) {
+        c.problem(format!("{at}.id"), format!("этап «{}» указан дважды", s.id));
+    }
+    if s.report && !s.submittable {
+        c.problem(
+            format!("{at}.submittable"),
+            "этап отчёта должен приниматься от партнёра",
+        );
+    }
+    stage_deadline(c, at, &s.deadline);
+    for (j, r) in s.reminders.iter().flatten().enumerate() {
         if r.working_days_before > 60 {
-            push(
-                format!("reminders.partner_holds[{j}].working_days_before"),
-                "не больше 60 рабочих дней".into(),
+            c.problem(
+                format!("{at}.reminders[{j}].working_days_before"),
+                "не больше 60 рабочих дней",
             );
         }
     }
+}
 
-    // Penalty codes are unique across the whole table.
-    let mut codes = BTreeSet::new();
-    for (i, r) in wf.penalties.automatic.iter().enumerate() {
-        let at = format!("penalties.automatic[{i}]");
-        if !is_code(&r.code) {
-            push(
-                format!("{at}.code"),
-                format!("«{}»: код — латиница в нижнем регистре, цифры и _", r.code),
+/// A stage's deadline lies within the program, names every seminar week, and is not absurdly far.
+fn stage_deadline(c: &mut Checks, at: &str, rule: &DeadlineRule) {
+    let (ap, sw) = (&c.wf.applications, &c.wf.seminars);
+    match rule {
+        DeadlineRule::Date(d) if *d < ap.from || *d > sw.to => {
+            c.problem(
+                format!("{at}.deadline.date"),
+                format!("срок {d} вне программы ({}…{})", ap.from, sw.to),
             );
         }
-        if !codes.insert(r.code.as_str()) {
-            push(
-                format!("{at}.code"),
-                format!("код «{}» повторяется", r.code),
-            );
-        }
-        if r.points > 0 {
-            push(
-                format!("{at}.points"),
-                "штрафные баллы не могут быть положительными".into(),
-            );
-        }
-        match r.trigger {
-            Trigger::VenueChange => {
-                if r.days_before_seminar_under.is_none() {
-                    push(
-                        format!("{at}.days_before_seminar_under"),
-                        "для trigger = \"venue_change\" нужно число дней".into(),
-                    );
-                }
-            }
-            t => {
-                match r.stage.as_deref() {
-                    None => push(format!("{at}.stage"), "не указан этап".into()),
-                    Some(sid) => match wf.stage(sid) {
-                        None => push(format!("{at}.stage"), format!("неизвестный этап «{sid}»")),
-                        Some(st) if !st.submittable => push(
-                            format!("{at}.stage"),
-                            format!("этап «{sid}» ничего не принимает от партнёра"),
-                        ),
-                        _ => {}
-                    },
-                }
-                if t != Trigger::LateReturn && r.round.is_none() {
-                    push(
-                        format!("{at}.round"),
-                        "не указан круг подачи (first или resubmit)".into(),
-                    );
-                }
-                match r.late_days {
-                    None => push(
-                        format!("{at}.late_days"),
-                        "не указан диапазон дней просрочки".into(),
+        DeadlineRule::PerWeek(map) => {
+            for (wid, d) in map {
+                match sw.weeks.iter().find(|w| &w.id == wid) {
+                    None => c.problem(
+                        format!("{at}.deadline.per_week.{wid}"),
+                        format!("неизвестная неделя «{wid}»"),
                     ),
-                    Some(b) => {
-                        if b.from < 1 {
-                            push(
-                                format!("{at}.late_days.from"),
-                                "просрочка начинается не раньше чем с 1 дня".into(),
-                            );
-                        }
-                        if b.to.is_some_and(|t| t < b.from) {
-                            push(
-                                format!("{at}.late_days.to"),
-                                format!("конец диапазона меньше начала ({})", b.from),
+                    Some(w) => {
+                        if *d < ap.from || *d > w.to {
+                            c.problem(
+                                format!("{at}.deadline.per_week.{wid}"),
+                                format!("срок {d} вне программы ({}…{})", ap.from, w.to),
                             );
                         }
                     }
                 }
             }
+            for w in &sw.weeks {
+                if !map.contains_key(&w.id) {
+                    c.problem(
+                        format!("{at}.deadline.per_week"),
+                        format!("нет срока для недели «{}»", w.id),
+                    );
+                }
+            }
+        }
+        DeadlineRule::MonthsAfterSeminar(n) if *n > 36 => c.problem(
+            format!("{at}.deadline.months_after_seminar"),
+            "не больше 36 месяцев",
+        ),
+        DeadlineRule::WorkingDaysAfterSeminar(n)
+        | DeadlineRule::DaysAfterSeminar(n)
+        | DeadlineRule::DaysBeforeSeminar(n)
+        | DeadlineRule::WorkingDaysBeforeSeminar(n)
+            if *n > 366 =>
+        {
+            c.problem(format!("{at}.deadline"), "не больше 366 дней")
+        }
+        _ => {}
+    }
+}
+
+/// `[reminders]`: the program-wide reminder offsets.
+fn reminders(c: &mut Checks) {
+    for (j, r) in c.wf.reminders.partner_holds.iter().enumerate() {
+        if r.working_days_before > 60 {
+            c.problem(
+                format!("reminders.partner_holds[{j}].working_days_before"),
+                "не больше 60 рабочих дней",
+            );
         }
     }
-    // Lateness bands of one stage and round must neither overlap nor leave gaps.
+}
+
+/// `[penalties]`: each rule, the lateness bands together, and codes unique across the table.
+fn penalties(c: &mut Checks) {
+    let mut codes = BTreeSet::new();
+    for (i, r) in c.wf.penalties.automatic.iter().enumerate() {
+        let at = format!("penalties.automatic[{i}]");
+        penalty_code(c, &at, &r.code, r.points, &mut codes);
+        automatic_rule(c, &at, r);
+    }
+    lateness_bands(c);
+    for (i, m) in c.wf.penalties.manual.iter().enumerate() {
+        penalty_code(
+            c,
+            &format!("penalties.manual[{i}]"),
+            &m.code,
+            m.points,
+            &mut codes,
+        );
+    }
+}
+
+/// A penalty's code is well-formed and unused so far, and its points are not a bonus.
+fn penalty_code<'a>(
+    c: &mut Checks,
+    at: &str,
+    code: &'a str,
+    points: i64,
+    codes: &mut BTreeSet<&'a str>,
+) {
+    if !is_code(code) {
+        c.problem(
+            format!("{at}.code"),
+            format!("«{code}»: код — латиница в нижнем регистре, цифры и _"),
+        );
+    }
+    if !codes.insert(code) {
+        c.problem(format!("{at}.code"), format!("код «{code}» повторяется"));
+    }
+    if points > 0 {
+        c.problem(
+            format!("{at}.points"),
+            "штрафные баллы не могут быть положительными",
+        );
+    }
+}
+
+/// What an automatic rule needs for its trigger: a day limit for a venue change, else a
+/// submittable stage, a round and a lateness band.
+fn automatic_rule(c: &mut Checks, at: &str, r: &AutomaticRule) {
+    if r.trigger == Trigger::VenueChange {
+        if r.days_before_seminar_under.is_none() {
+            c.problem(
+                format!("{at}.days_before_seminar_under"),
+                "для trigger = \"venue_change\" нужно число дней",
+            );
+        }
+        return;
+    }
+    let wf = c.wf;
+    match r.stage.as_deref() {
+        None => c.problem(format!("{at}.stage"), "не указан этап"),
+        Some(sid) => match wf.stage(sid) {
+            None => c.problem(format!("{at}.stage"), format!("неизвестный этап «{sid}»")),
+            Some(st) if !st.submittable => c.problem(
+                format!("{at}.stage"),
+                format!("этап «{sid}» ничего не принимает от партнёра"),
+            ),
+            _ => {}
+        },
+    }
+    if r.trigger != Trigger::LateReturn && r.round.is_none() {
+        c.problem(
+            format!("{at}.round"),
+            "не указан круг подачи (first или resubmit)",
+        );
+    }
+    match r.late_days {
+        None => c.problem(
+            format!("{at}.late_days"),
+            "не указан диапазон дней просрочки",
+        ),
+        Some(b) => late_days(c, at, b),
+    }
+}
+
+fn late_days(c: &mut Checks, at: &str, b: Band) {
+    if b.from < 1 {
+        c.problem(
+            format!("{at}.late_days.from"),
+            "просрочка начинается не раньше чем с 1 дня",
+        );
+    }
+    if b.to.is_some_and(|t| t < b.from) {
+        c.problem(
+            format!("{at}.late_days.to"),
+            format!("конец диапазона меньше начала ({})", b.from),
+        );
+    }
+}
+
+/// Lateness bands of one stage and round must neither overlap nor leave gaps.
+fn lateness_bands(c: &mut Checks) {
     let mut groups: BTreeMap<BandGroup, Vec<BandAt>> = BTreeMap::new();
-    for (i, r) in wf.penalties.automatic.iter().enumerate() {
+    for (i, r) in c.wf.penalties.automatic.iter().enumerate() {
         if let (Some(stage), Some(b)) = (&r.stage, r.late_days) {
             let late_return = r.trigger == Trigger::LateReturn;
             if r.trigger == Trigger::VenueChange {
@@ -350,52 +442,37 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
     }
     for ((stage, round, _), mut bands) in groups {
         bands.sort_by_key(|b| b.1);
+        let round_name = if round == Round::First {
+            "first"
+        } else {
+            "resubmit"
+        };
         for w in bands.windows(2) {
             let (_, _, prev_to) = w[0];
             let (j, from, _) = w[1];
-            let round_name = if round == Round::First {
-                "first"
-            } else {
-                "resubmit"
-            };
+            let at = format!("penalties.automatic[{j}].late_days");
             match prev_to {
-                None => push(format!("penalties.automatic[{j}].late_days"), format!("диапазон пересекается с открытым диапазоном другого правила этапа «{stage}» ({round_name})")),
-                Some(t) if from <= t => push(format!("penalties.automatic[{j}].late_days"), format!("диапазон с {from} дн. пересекается с диапазоном до {t} дн. (этап «{stage}», {round_name})")),
-                Some(t) if from > t + 1 => push(format!("penalties.automatic[{j}].late_days"), format!("разрыв между диапазонами: дни {}…{} не покрыты (этап «{stage}», {round_name})", t + 1, from - 1)),
+                None => c.problem(at, format!("диапазон пересекается с открытым диапазоном другого правила этапа «{stage}» ({round_name})")),
+                Some(t) if from <= t => c.problem(at, format!("диапазон с {from} дн. пересекается с диапазоном до {t} дн. (этап «{stage}», {round_name})")),
+                Some(t) if from > t + 1 => c.problem(at, format!("разрыв между диапазонами: дни {}…{} не покрыты (этап «{stage}», {round_name})", t + 1, from - 1)),
                 _ => {}
             }
         }
     }
-    for (i, m) in wf.penalties.manual.iter().enumerate() {
-        let at = format!("penalties.manual[{i}]");
-        if !is_code(&m.code) {
-            push(
-                format!("{at}.code"),
-                format!("«{}»: код — латиница в нижнем регистре, цифры и _", m.code),
-            );
-        }
-        if !codes.insert(m.code.as_str()) {
-            push(
-                format!("{at}.code"),
-                format!("код «{}» повторяется", m.code),
-            );
-        }
-        if m.points > 0 {
-            push(
-                format!("{at}.points"),
-                "штрафные баллы не могут быть положительными".into(),
-            );
-        }
-    }
+}
+
+/// `[[alerts]]`: a known stage and a well-formed kind.
+fn alerts(c: &mut Checks) {
+    let wf = c.wf;
     for (i, a) in wf.alerts.iter().enumerate() {
         if wf.stage(&a.stage).is_none() {
-            push(
+            c.problem(
                 format!("alerts[{i}].stage"),
                 format!("неизвестный этап «{}»", a.stage),
             );
         }
-        if !is_code(&a.kind) {
-            push(
+        if !is_code(a.kind.as_str()) {
+            c.problem(
                 format!("alerts[{i}].kind"),
                 format!(
                     "«{}»: вид уведомления — латиница в нижнем регистре и _",
@@ -404,63 +481,69 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
             );
         }
     }
+}
 
-    let mut duty_ids = BTreeSet::new();
+/// `[[duties]]`: unique ids, a known stage, and when to remind, within a year of the seminar.
+fn duties(c: &mut Checks) {
+    let wf = c.wf;
+    let mut ids = BTreeSet::new();
     for (i, d) in wf.duties.iter().enumerate() {
-        if !is_code(&d.id) || !duty_ids.insert(d.id.as_str()) {
-            push(format!("duties[{i}].id"), format!("«{}»: идентификатор должен быть уникальным, латиница в нижнем регистре, цифры и _", d.id));
+        if !is_code(&d.id) || !ids.insert(d.id.as_str()) {
+            c.problem(format!("duties[{i}].id"), format!("«{}»: идентификатор должен быть уникальным, латиница в нижнем регистре, цифры и _", d.id));
         }
         if let Some(st) = d.stage.as_deref().filter(|st| wf.stage(st).is_none()) {
-            push(
+            c.problem(
                 format!("duties[{i}].stage"),
                 format!("этап «{st}» отсутствует в программе"),
             );
         }
         if d.days_from_seminar.is_empty() && d.months_after_seminar.is_empty() {
-            push(
+            c.problem(
                 format!("duties[{i}]"),
-                "не указано, когда напоминать (days_from_seminar или months_after_seminar)".into(),
+                "не указано, когда напоминать (days_from_seminar или months_after_seminar)",
             );
         }
         if d.days_from_seminar.iter().any(|n| n.abs() > 366)
             || d.months_after_seminar.iter().any(|m| *m > 36)
         {
-            push(
+            c.problem(
                 format!("duties[{i}]"),
-                "напоминание дальше чем за год от семинара".into(),
+                "напоминание дальше чем за год от семинара",
             );
         }
     }
+}
 
-    // Results.
-    let r = &wf.results;
+/// `[results]`: factors at most one, nothing negative, thresholds in order, known split methods.
+fn results(c: &mut Checks) {
+    let r = &c.wf.results;
     if r.below_minimum_factor.num > r.below_minimum_factor.den {
-        push(
-            "results.below_minimum_factor".into(),
-            "множитель не может быть больше 1".into(),
+        c.problem(
+            "results.below_minimum_factor",
+            "множитель не может быть больше 1",
         );
     }
     if r.third_party_reduction_per_company.num > r.third_party_reduction_per_company.den {
-        push(
-            "results.third_party_reduction_per_company".into(),
-            "скидка не может быть больше 1".into(),
+        c.problem(
+            "results.third_party_reduction_per_company",
+            "скидка не может быть больше 1",
         );
     }
     if r.compensation_cap.0 < 0 {
-        push(
-            "results.compensation_cap".into(),
-            "лимит компенсации не может быть отрицательным".into(),
+        c.problem(
+            "results.compensation_cap",
+            "лимит компенсации не может быть отрицательным",
         );
     }
     if r.organizer_points < 0 {
-        push(
-            "results.organizer_points".into(),
-            "баллы организатора не могут быть отрицательными".into(),
+        c.problem(
+            "results.organizer_points",
+            "баллы организатора не могут быть отрицательными",
         );
     }
     if r.nothing_below > r.attendance_minimum {
-        push(
-            "results.nothing_below".into(),
+        c.problem(
+            "results.nothing_below",
             format!(
                 "порог «ничего» ({}) больше минимальной посещаемости ({})",
                 r.nothing_below, r.attendance_minimum
@@ -468,8 +551,8 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         );
     }
     if r.co_organizers.points_to != "vendor_talks_speaker" {
-        push(
-            "results.co_organizers.points_to".into(),
+        c.problem(
+            "results.co_organizers.points_to",
             format!(
                 "неизвестный способ «{}» (поддерживается vendor_talks_speaker)",
                 r.co_organizers.points_to
@@ -477,26 +560,33 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         );
     }
     if r.co_organizers.compensation_split != "by_documented_costs" {
-        push(
-            "results.co_organizers.compensation_split".into(),
+        c.problem(
+            "results.co_organizers.compensation_split",
             format!(
                 "неизвестный способ «{}» (поддерживается by_documented_costs)",
                 r.co_organizers.compensation_split
             ),
         );
     }
-    if wf.ledgers.points_valid_months == 0 || wf.ledgers.bonus_valid_months == 0 {
-        push(
-            "ledgers".into(),
-            "срок действия баллов и бонусов — не меньше месяца".into(),
+}
+
+/// `[ledgers]`: points and bonus last at least a month.
+fn ledgers(c: &mut Checks) {
+    let l = &c.wf.ledgers;
+    if l.points_valid_months == 0 || l.bonus_valid_months == 0 {
+        c.problem(
+            "ledgers",
+            "срок действия баллов и бонусов — не меньше месяца",
         );
     }
+}
 
-    // The calendar must cover every date the program's deadlines and reminders touch.
-    if let Some(cal) = cal {
-        p.extend(coverage(wf, cal));
+/// The calendar must cover every date the program's deadlines and reminders touch.
+fn calendar_coverage(c: &mut Checks) {
+    if let Some(cal) = c.calendars.get(&c.wf.calendar) {
+        let problems = coverage(c.wf, cal);
+        c.found.extend(problems);
     }
-    p
 }
 
 fn coverage(wf: &Workflow, cal: &Calendar) -> Vec<Problem> {

@@ -2,6 +2,7 @@
 //! Everything specific to a program — dates, stages, penalty table, result rules — is data here;
 //! the engine's Rust code only interprets it. See `validate` for the checks `workflow check` runs.
 
+use super::kinds::NotificationKind;
 use super::money::{Factor, Kopecks};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -323,7 +324,7 @@ pub struct ManualViolation {
 pub struct Alert {
     pub stage: String,
     /// Notification kind sent to the coordinator (e.g. `review_due`).
-    pub kind: String,
+    pub kind: NotificationKind,
     /// Fires at the end of day `deadline + days_after_deadline` while the coordinator still
     /// holds a submission of the stage.
     pub days_after_deadline: u32,

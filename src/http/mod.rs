@@ -1,7 +1,16 @@
-//! The HTTP service: the JSON API under `/api` (one module per resource in `api/`), the HTML
-//! pages (`ui/`), the seminar commands both of them run (`commands`: permissions, validation and
-//! messages decided once), the OpenAPI document, and operations endpoints (`/healthz`,
-//! `/metrics`). Error responses are logged once, by `error::log_errors`.
+//! The HTTP service: the JSON API under `/api`, the HTML pages, the seminar commands both of them
+//! run (permissions, validation and messages decided once), the OpenAPI document, and operations
+//! endpoints (`/healthz`, `/metrics`). Error responses are logged once, by `error::log_errors`.
+//!
+//! - [`api`]: the JSON API, one module per resource (and the XLSX exports of its lists).
+//! - [`commands`]: the seminar commands of the API and the pages: who may, what is valid, ids.
+//! - [`ui`]: the server-rendered HTML pages and the ICS calendar feed.
+//! - [`views`]: what the API and pages show of a seminar, a program or a partner.
+//! - [`auth`]: who is calling — a browser session with CSRF token, or a bearer API token.
+//! - [`error`]: the API's one error type, its JSON answer, and the middleware that logs it once.
+//! - [`openapi`]: the OpenAPI document and the page to browse it.
+//! - [`metrics`]: `/healthz` and `/metrics`.
+//! - [`listener`]: the listening socket, guarded against idle and half-open connections.
 
 pub mod api;
 pub mod auth;

@@ -6,7 +6,7 @@
 use super::recipients::Addressee;
 use super::russian;
 use crate::domain::workflow::{Effect, Round, Trigger};
-use crate::domain::{Kopecks, Notification, Program, Seminar};
+use crate::domain::{Kopecks, Notification, NotificationKind, Program, Seminar};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
@@ -157,16 +157,16 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
         .unwrap_or(Value::Null);
     let mut deadline = Value::Null;
     let mut next = Value::Null;
-    let details = match n.kind.as_str() {
-        "application_approved" => {
+    let details = match n.kind {
+        NotificationKind::ApplicationApproved => {
             next = f.next_stage(None);
             json!({})
         }
-        "application_rejected" => json!({
+        NotificationKind::ApplicationRejected => json!({
             "reason": str_field(d, "message"),
             "comment": str_field(d, "comment"),
         }),
-        "deadline_reminder" => {
+        NotificationKind::DeadlineReminder => {
             let due = need_date(n, "deadline")?;
             deadline = f.deadline(due);
             let today = n.at.with_timezone(&prog.tz).date_naive();
@@ -192,14 +192,14 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "risks": risks,
             })
         }
-        "submission_received" => {
+        NotificationKind::SubmissionReceived => {
             if let Some(due) = date_field(d, "deadline") {
                 deadline = f.deadline(due);
             }
             let late = int_field(d, "days_late").unwrap_or(0).max(0);
             json!({ "version": int_field(d, "version").unwrap_or(1), "days_late": late, "late": late > 0 })
         }
-        "submission_returned" => {
+        NotificationKind::SubmissionReturned => {
             let st = n
                 .stage
                 .as_deref()
@@ -215,11 +215,11 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "due_set": date_field(d, "due").is_some(),
             })
         }
-        "submission_approved" => {
+        NotificationKind::SubmissionApproved => {
             next = f.next_stage(n.stage.as_deref());
             json!({ "version": int_field(d, "version").unwrap_or(1) })
         }
-        "penalty_applied" => {
+        NotificationKind::PenaltyApplied => {
             let code = str_field(d, "code")
                 .ok_or_else(|| format!("в уведомлении {} нет кода штрафа", n.key))?;
             let points = int_field(d, "points").unwrap_or(0);
@@ -259,7 +259,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "manual": manual.is_some() && auto.is_none(),
             })
         }
-        "excluded" => {
+        NotificationKind::Excluded => {
             let code = str_field(d, "reason");
             let penalty = code
                 .as_ref()
@@ -276,7 +276,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
             });
             json!({ "code": code, "name": name, "bars_partner": wf.exclusion.bars_partner })
         }
-        "report_accepted" => {
+        NotificationKind::ReportAccepted => {
             let points = int_field(d, "points").unwrap_or(0);
             let compensation = d
                 .get("compensation")
@@ -311,7 +311,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "credit_days": wf.results.credit_within_working_days,
             })
         }
-        "review_due" => {
+        NotificationKind::ReviewDue => {
             let due = need_date(n, "deadline")?;
             deadline = f.deadline(due);
             let today = n.at.with_timezone(&prog.tz).date_naive();
@@ -331,7 +331,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "risk": risk,
             })
         }
-        "duty_reminder" => {
+        NotificationKind::DutyReminder => {
             stage = Value::Null;
             json!({
                 "duty": str_field(d, "duty"),
@@ -339,7 +339,12 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "text": str_field(d, "text").ok_or_else(|| format!("в уведомлении {} нет текста обязанности", n.key))?,
             })
         }
-        other => return Err(format!("неизвестный вид уведомления «{other}»")),
+        NotificationKind::Digest => {
+            return Err(format!(
+                "уведомление {} — сам дайджест, не его пункт",
+                n.key
+            ))
+        }
     };
     Ok(json!({
         "kind": n.kind,
@@ -358,51 +363,63 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
 /// One entry of a digest: the kind's subject line, when, and where to look.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DigestItem {
-    pub kind: String,
+    pub kind: NotificationKind,
     pub subject: String,
     pub at: String,
     pub link: String,
 }
 
 /// Section titles of a digest, in the order they appear.
-const SECTIONS: &[(&str, &str, &str)] = &[
+const SECTIONS: &[(NotificationKind, &str, &str)] = &[
     // (kind, title for coordinators, title for partner users)
     (
-        "review_due",
+        NotificationKind::ReviewDue,
         "Просроченные проверки",
         "Просроченные проверки",
     ),
     (
-        "submission_received",
+        NotificationKind::SubmissionReceived,
         "Ждут вашей проверки",
         "Материалы получены",
     ),
-    ("deadline_reminder", "Сроки партнёров", "Сроки"),
-    ("penalty_applied", "Штрафы", "Штрафы"),
     (
-        "excluded",
+        NotificationKind::DeadlineReminder,
+        "Сроки партнёров",
+        "Сроки",
+    ),
+    (NotificationKind::PenaltyApplied, "Штрафы", "Штрафы"),
+    (
+        NotificationKind::Excluded,
         "Исключения из программы",
         "Исключения из программы",
     ),
     (
-        "submission_returned",
+        NotificationKind::SubmissionReturned,
         "Возвращено на доработку",
         "Возвращено на доработку",
     ),
-    ("submission_approved", "Согласовано", "Согласовано"),
     (
-        "application_approved",
+        NotificationKind::SubmissionApproved,
+        "Согласовано",
+        "Согласовано",
+    ),
+    (
+        NotificationKind::ApplicationApproved,
         "Одобренные заявки",
         "Одобренные заявки",
     ),
     (
-        "application_rejected",
+        NotificationKind::ApplicationRejected,
         "Отклонённые заявки",
         "Отклонённые заявки",
     ),
-    ("report_accepted", "Принятые отчёты", "Принятые отчёты"),
     (
-        "duty_reminder",
+        NotificationKind::ReportAccepted,
+        "Принятые отчёты",
+        "Принятые отчёты",
+    ),
+    (
+        NotificationKind::DutyReminder,
         "Обязанности организаторов",
         "Обязанности организатора",
     ),
@@ -428,7 +445,7 @@ pub fn digest(to: &Addressee, date: NaiveDate, items: Vec<DigestItem>) -> Value 
         sections.push(json!({ "title": "Прочее", "items": other }));
     }
     json!({
-        "kind": "digest",
+        "kind": NotificationKind::Digest,
         "recipient": recipient_json(to),
         "date": russian::date(date),
         "date_long": russian::date_long(date),

@@ -8,7 +8,7 @@
 use super::context::{self, DigestItem, Facts};
 use super::mailer::{self, Email};
 use super::{DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError};
-use crate::domain::{Notification, Outcome, Recipient};
+use crate::domain::{Notification, NotificationKind, Outcome, Recipient};
 use crate::storage::{Commit, OutboxQuery, OutboxRow};
 use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ impl Notifier {
                 .unwrap_or(wall_now);
             let job = Notification {
                 key: format!("digest:{today}"),
-                kind: "digest".into(),
+                kind: NotificationKind::Digest,
                 to: Recipient::Coordinator,
                 seminar: String::new(),
                 stage: None,
@@ -133,14 +133,14 @@ impl Notifier {
             for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
                 let subject = context::notification(n, &facts, to).and_then(|ctx| {
                     self.templates
-                        .subject(&n.kind, &ctx)
+                        .subject(n.kind, &ctx)
                         .map_err(|e| e.to_string())
                 });
                 match subject {
                     Ok(subject) => items.push((
                         to.clone(),
                         DigestItem {
-                            kind: n.kind.clone(),
+                            kind: n.kind,
                             subject,
                             at: super::russian::instant(p.program.tz, n.at),
                             link: facts.link(),
@@ -170,7 +170,7 @@ impl Notifier {
                 continue;
             }
             let ctx = context::digest(&to, date, items);
-            let r = match self.templates.render("digest", &ctx) {
+            let r = match self.templates.render(NotificationKind::Digest, &ctx) {
                 Ok(r) => r,
                 Err(e) => return self.fail(job.id, &e.to_string(), rep).await,
             };
@@ -187,7 +187,7 @@ impl Notifier {
                 text: r.text,
                 html: r.html,
                 date: job.notification.at,
-                kind: "digest".into(),
+                kind: NotificationKind::Digest,
                 key: job.notification.key.clone(),
             };
             match self.mailer.send(&email).await {

@@ -6,6 +6,7 @@
 //! produces the same bytes.
 
 use crate::config::{SmtpConfig, SmtpSecurity};
+use crate::domain::NotificationKind;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -33,7 +34,7 @@ pub struct Email {
     pub html: String,
     /// The Date header: when the notified event happened (stable across re-sends).
     pub date: DateTime<Utc>,
-    pub kind: String,
+    pub kind: NotificationKind,
     /// The outbox key (or the digest's key), sent as `X-Seminarflow-Key`.
     pub key: String,
 }
@@ -135,7 +136,7 @@ impl Email {
             ))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("X-Seminarflow-Kind"),
-                self.kind.clone(),
+                self.kind.to_string(),
             ))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("X-Seminarflow-Key"),
@@ -267,11 +268,7 @@ impl FileMailer {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
             .collect();
-        let kind: String = email
-            .kind
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let kind = email.kind;
         self.dir.join(format!(
             "{}-{kind}-{id}.eml",
             email.date.format("%Y%m%d-%H%M%S")

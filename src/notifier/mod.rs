@@ -3,6 +3,16 @@
 //! kind's templates ([`templates`]) and handed to a [`Mailer`]: SMTP, `.eml` files (the default
 //! without SMTP: mail is never dropped) or memory.
 //!
+//! # Modules
+//! - [`recipients`]: who gets which kind, when, and who wants it in the daily digest.
+//! - [`context`]: the JSON object a template sees for one e-mail.
+//! - [`templates`]: the Handlebars templates per kind, compiled in and overridable.
+//! - [`russian`]: Russian wording — plurals, dates, deadlines, roubles.
+//! - [`mailer`]: where mail goes: SMTP, `.eml` files, memory.
+//! - [`preview`]: `simulate --mail-dir`, a season's mail rendered as `.eml` files.
+//! - `digest` (private): the daily digest, one e-mail per recipient.
+//! - this module: the delivery loop — lease, render, send, log, retry.
+//!
 //! # Recipients and digests
 //! See [`recipients`] for who gets what and when. Rows some recipient wants in the daily digest
 //! get status `digest` once everyone else has their copy; after `mail.digest_hour` (deadline
@@ -44,7 +54,7 @@ pub use mailer::{Email, FileMailer, Mailer, MemoryMailer, SendError, SmtpMailer}
 pub use templates::{Rendered, TemplateError, Templates};
 
 use crate::config::Config;
-use crate::domain::{Notification, Program, Seminar};
+use crate::domain::{Notification, NotificationKind, Program, Seminar};
 use crate::service::Service;
 use crate::storage::{OutboxRow, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -247,7 +257,7 @@ pub fn compose(
     from: &str,
 ) -> Result<Email, String> {
     let ctx = context::notification(n, facts, to)?;
-    let r = templates.render(&n.kind, &ctx).map_err(|e| e.to_string())?;
+    let r = templates.render(n.kind, &ctx).map_err(|e| e.to_string())?;
     Ok(Email {
         message_id: mailer::message_id(&n.key, &to.token, &mailer::domain_of(from)),
         from: from.to_string(),
@@ -257,7 +267,7 @@ pub fn compose(
         text: r.text,
         html: r.html,
         date: n.at,
-        kind: n.kind.clone(),
+        kind: n.kind,
         key: n.key.clone(),
     })
 }
@@ -437,7 +447,7 @@ impl Notifier {
         use std::panic::AssertUnwindSafe;
         let id = row.id;
         let mut one = DeliveryReport::default();
-        let outcome = if row.notification.kind == "digest" {
+        let outcome = if row.notification.kind == NotificationKind::Digest {
             AssertUnwindSafe(self.deliver_digest(row, wall_now, &mut one))
                 .catch_unwind()
                 .await

@@ -7,7 +7,7 @@
 use super::context::Facts;
 use super::recipients::Addressee;
 use super::{compose, FileMailer, NotifierError, Templates};
-use crate::domain::Recipient;
+use crate::domain::{NotificationKind, Recipient};
 use crate::service::Service;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ pub async fn write_mail(
 ) -> Result<Vec<PathBuf>, NotifierError> {
     let store = &service.store;
     let mut rows = store.outbox().await?;
-    rows.retain(|r| r.notification.kind != "digest");
+    rows.retain(|r| r.notification.kind != NotificationKind::Digest);
     rows.sort_by(|a, b| {
         a.notification
             .at

@@ -13,7 +13,7 @@
 //! with limited rights get the variant without money (`Addressee::money`).
 
 use crate::accounts::{Role, User};
-use crate::domain::{Notification, Recipient};
+use crate::domain::{Notification, NotificationKind, Recipient};
 use crate::storage::{DynStore, StoreError};
 
 /// One person an e-mail goes to.
@@ -32,24 +32,35 @@ pub struct Addressee {
 }
 
 /// Kinds that go out at once to partner users whatever their digest choice.
-pub fn immediate_for_partner(kind: &str) -> bool {
-    matches!(kind, "penalty_applied" | "excluded" | "deadline_reminder")
-}
-
-/// Kinds that go out at once to coordinators; the rest wait for the daily digest.
-pub fn immediate_for_coordinator(kind: &str) -> bool {
-    matches!(kind, "penalty_applied" | "excluded" | "review_due")
-}
-
-/// Partner notifications that the partner's coordinator gets a copy of.
-pub fn copied_to_coordinator(kind: &str) -> bool {
+pub fn immediate_for_partner(kind: NotificationKind) -> bool {
     matches!(
         kind,
-        "penalty_applied" | "excluded" | "deadline_reminder" | "submission_received"
+        NotificationKind::PenaltyApplied
+            | NotificationKind::Excluded
+            | NotificationKind::DeadlineReminder
     )
 }
 
-fn partner_user(u: &User, kind: &str) -> Addressee {
+/// Kinds that go out at once to coordinators; the rest wait for the daily digest.
+pub fn immediate_for_coordinator(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::PenaltyApplied | NotificationKind::Excluded | NotificationKind::ReviewDue
+    )
+}
+
+/// Partner notifications that the partner's coordinator gets a copy of.
+pub fn copied_to_coordinator(kind: NotificationKind) -> bool {
+    matches!(
+        kind,
+        NotificationKind::PenaltyApplied
+            | NotificationKind::Excluded
+            | NotificationKind::DeadlineReminder
+            | NotificationKind::SubmissionReceived
+    )
+}
+
+fn partner_user(u: &User, kind: NotificationKind) -> Addressee {
     Addressee {
         token: format!("user:{}", u.id),
         name: u.name.clone(),
@@ -60,7 +71,7 @@ fn partner_user(u: &User, kind: &str) -> Addressee {
     }
 }
 
-fn coordinator(u: &User, kind: &str) -> Addressee {
+fn coordinator(u: &User, kind: NotificationKind) -> Addressee {
     Addressee {
         token: format!("user:{}", u.id),
         name: u.name.clone(),
@@ -122,8 +133,8 @@ pub async fn resolve(
             if users.is_empty() {
                 r.problems.push((format!("partner:{p}"), format!("у партнёра «{partner_name}» ({p}) нет активных пользователей — письмо некому отправить")));
             }
-            r.to.extend(users.iter().map(|u| partner_user(u, &n.kind)));
-            copied_to_coordinator(&n.kind)
+            r.to.extend(users.iter().map(|u| partner_user(u, n.kind)));
+            copied_to_coordinator(n.kind)
         }
         Recipient::Coordinator => true,
     };
@@ -134,7 +145,7 @@ pub async fn resolve(
         }
         for c in &cs {
             if !r.to.iter().any(|a| a.email.eq_ignore_ascii_case(&c.email)) {
-                r.to.push(coordinator(c, &n.kind));
+                r.to.push(coordinator(c, n.kind));
             }
         }
     }

@@ -4,29 +4,13 @@
 //! mode, so a template naming a value the context lacks is an error, never an empty gap.
 
 use super::russian;
+use crate::domain::NotificationKind;
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
     RenderErrorReason,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// Every kind with its own templates: the notification kinds of SCENARIOS.md, the partner-duty
-/// reminders (DOMAIN.md §2.7) and the daily digest.
-pub const KINDS: &[&str] = &[
-    "application_approved",
-    "application_rejected",
-    "deadline_reminder",
-    "submission_received",
-    "submission_returned",
-    "submission_approved",
-    "penalty_applied",
-    "excluded",
-    "report_accepted",
-    "review_due",
-    "duty_reminder",
-    "digest",
-];
 
 macro_rules! embedded {
     ($($kind:literal),* $(,)?) => {
@@ -38,7 +22,9 @@ macro_rules! embedded {
     };
 }
 
-/// The shipped per-kind files, by path relative to `templates/email/`.
+/// The shipped per-kind files, by path relative to `templates/email/`: one folder per
+/// [`NotificationKind`] (the folder names are the kinds' serialized names; a unit test checks
+/// that every kind has its three files).
 const KIND_FILES: &[(&str, &str)] = embedded!(
     "application_approved",
     "application_rejected",
@@ -89,8 +75,6 @@ pub enum TemplateError {
         file: String,
         message: String,
     },
-    #[error("нет шаблонов для писем вида «{0}»")]
-    UnknownKind(String),
 }
 
 /// One rendered e-mail: subject, plain text and HTML.
@@ -168,10 +152,7 @@ impl Templates {
     ///
     /// # Errors
     /// Unknown kind, or a template that asks for a value `ctx` lacks (strict mode).
-    pub fn render(&self, kind: &str, ctx: &Value) -> Result<Rendered, TemplateError> {
-        if !KINDS.contains(&kind) {
-            return Err(TemplateError::UnknownKind(kind.into()));
-        }
+    pub fn render(&self, kind: NotificationKind, ctx: &Value) -> Result<Rendered, TemplateError> {
         let subject = self.render_one(&self.text, kind, "subject.hbs", ctx)?;
         Ok(Rendered {
             subject: one_line(&subject),
@@ -181,10 +162,7 @@ impl Templates {
     }
 
     /// Only the subject line of kind `kind` (digest items reuse it).
-    pub fn subject(&self, kind: &str, ctx: &Value) -> Result<String, TemplateError> {
-        if !KINDS.contains(&kind) {
-            return Err(TemplateError::UnknownKind(kind.into()));
-        }
+    pub fn subject(&self, kind: NotificationKind, ctx: &Value) -> Result<String, TemplateError> {
         Ok(one_line(&self.render_one(
             &self.text,
             kind,
@@ -196,13 +174,13 @@ impl Templates {
     fn render_one(
         &self,
         reg: &Handlebars<'static>,
-        kind: &str,
+        kind: NotificationKind,
         file: &str,
         ctx: &Value,
     ) -> Result<String, TemplateError> {
         let name = format!("{kind}/{file}");
         reg.render(&name, ctx).map_err(|e| TemplateError::Render {
-            kind: kind.into(),
+            kind: kind.to_string(),
             file: name.clone(),
             message: render_message(&e),
         })
@@ -327,6 +305,20 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn every_notification_kind_has_its_three_templates_and_nothing_else_is_shipped() {
+        let t = Templates::builtin().unwrap();
+        for k in NotificationKind::ALL {
+            assert!(t.text.has_template(&format!("{k}/subject.hbs")), "{k}");
+            assert!(t.text.has_template(&format!("{k}/body.txt.hbs")), "{k}");
+            assert!(t.html.has_template(&format!("{k}/body.html.hbs")), "{k}");
+        }
+        for (rel, _) in KIND_FILES {
+            let kind = rel.split('/').next().unwrap();
+            assert!(kind.parse::<NotificationKind>().is_ok(), "{rel}");
+        }
+    }
+
+    #[test]
     fn the_plural_helper_agrees_with_russian_grammar() {
         let reg = registry(true);
         let render = |n: Value| {
@@ -365,7 +357,7 @@ mod tests {
     fn strict_mode_names_the_missing_value() {
         let t = Templates::builtin().unwrap();
         let e = t
-            .render("duty_reminder", &json!({}))
+            .render(NotificationKind::DutyReminder, &json!({}))
             .unwrap_err()
             .to_string();
         assert!(
@@ -385,7 +377,10 @@ mod tests {
         .unwrap();
         let t = Templates::load(Some(dir.path())).unwrap();
         let s = t
-            .subject("excluded", &json!({"seminar": {"city": "Тула"}}))
+            .subject(
+                NotificationKind::Excluded,
+                &json!({"seminar": {"city": "Тула"}}),
+            )
             .unwrap();
         assert_eq!(s, "Исключение: Тула");
     }

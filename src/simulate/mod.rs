@@ -1,12 +1,19 @@
 //! `seminarflow simulate`: runs a scenario through the real services — the same domain rules,
 //! scheduler and store code — on an in-memory SQLite database with a manual clock.
+//!
+//! - [`scenario`]: the scenario file format, parsed with errors that name the step and field.
+//! - this module: running a scenario, its JSON report and its readable timeline.
 
 pub mod scenario;
 
 use crate::catalog::Catalog;
-use crate::domain::{Partner, Program, Recipient};
+use crate::domain::{
+    Event, Kopecks, Notification, NotificationKind, Partner, Program, Recipient, Seminar,
+};
 use crate::service::{Service, ServiceError};
-use crate::storage::{OutboxQuery, Page, PartnerQuery, PartnerSummary, SeminarQuery, SqliteStore};
+use crate::storage::{
+    DynStore, OutboxQuery, Page, PartnerQuery, PartnerSummary, SeminarQuery, SqliteStore,
+};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scenario::{Scenario, ScenarioError};
@@ -74,7 +81,7 @@ pub struct RefusedStep {
 pub struct NotificationReport {
     pub at: String,
     pub to: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub seminar: String,
     pub stage: Option<String>,
 }
@@ -88,10 +95,8 @@ pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
 
 /// Parses a scenario file's text against the workflows in `catalog`.
 pub fn load(catalog: &Catalog, text: &str) -> Result<(Scenario, Program), SimulateError> {
-    let (sc, _) = scenario::parse(text, |id| {
-        catalog.program(id).map(|p| p.wf).map_err(|e| e.to_string())
-    })
-    .map_err(SimulateError::Malformed)?;
+    let (sc, _) = scenario::parse(text, |id| catalog.program(id).map(|p| p.wf))
+        .map_err(SimulateError::Malformed)?;
     let prog = catalog.program(&sc.workflow).map_err(|e| {
         SimulateError::Malformed(ScenarioError {
             step: None,
@@ -155,6 +160,10 @@ pub async fn run(sc: &Scenario, prog: Program) -> Result<(Service, Report), Simu
     Ok((service, report))
 }
 
+/// Read a page at a time: a season of tens of thousands of seminars must not sit in memory
+/// twice (as rows and as the report).
+const PAGE: i64 = 500;
+
 async fn report(
     service: &Service,
     sc: &Scenario,
@@ -163,9 +172,20 @@ async fn report(
     refused: Vec<RefusedStep>,
 ) -> Result<Report, ServiceError> {
     let store = &service.store;
-    // Read a page at a time: a season of tens of thousands of seminars must not sit in memory
-    // twice (as rows and as the report).
-    const PAGE: i64 = 500;
+    Ok(Report {
+        seminars: seminar_reports(store, tz, program).await?,
+        partners: partner_reports(store, sc).await?,
+        refused,
+        notifications: contract_notifications(store, tz).await?,
+    })
+}
+
+/// Every seminar of the program, in the store's order.
+async fn seminar_reports(
+    store: &DynStore,
+    tz: Tz,
+    program: &str,
+) -> Result<Vec<SeminarReport>, ServiceError> {
     let mut seminars = Vec::new();
     let mut after = None;
     loop {
@@ -183,29 +203,41 @@ async fn report(
             break;
         };
         after = Some(*last);
-        for (_, s) in rows {
-            seminars.push(SeminarReport {
-                penalties: s
-                    .penalties
-                    .iter()
-                    .map(|p| PenaltyReport {
-                        code: p.code.clone(),
-                        points: p.points,
-                        exclusion: p.exclusion,
-                        at: zoned(tz, p.at),
-                    })
-                    .collect(),
-                points_awarded: s.points_awarded(),
-                compensation: s.compensation().to_string(),
-                id: s.id,
-                partner: s.partner,
-                city: s.city,
-                date: s.date.to_string(),
-                state: s.state.as_str().into(),
-                info_support: s.info_support,
-            });
+        seminars.extend(rows.into_iter().map(|(_, s)| SeminarReport::of(s, tz)));
+    }
+    Ok(seminars)
+}
+
+impl SeminarReport {
+    fn of(s: Seminar, tz: Tz) -> SeminarReport {
+        SeminarReport {
+            penalties: s
+                .penalties
+                .iter()
+                .map(|p| PenaltyReport {
+                    code: p.code.clone(),
+                    points: p.points,
+                    exclusion: p.exclusion,
+                    at: zoned(tz, p.at),
+                })
+                .collect(),
+            points_awarded: s.points_awarded(),
+            compensation: s.compensation().to_string(),
+            id: s.id,
+            partner: s.partner,
+            city: s.city,
+            date: s.date.to_string(),
+            state: s.state.as_str().into(),
+            info_support: s.info_support,
         }
     }
+}
+
+/// Every partner of the scenario, in its order, with its active points, bonus and flags.
+async fn partner_reports(
+    store: &DynStore,
+    sc: &Scenario,
+) -> Result<Vec<PartnerReport>, ServiceError> {
     let mut partners = Vec::new();
     for chunk in sc.partners.chunks(PAGE as usize) {
         let q = PartnerQuery {
@@ -223,27 +255,22 @@ async fn report(
             partners.push(PartnerReport {
                 id: p.id.clone(),
                 points: rec.map_or(0, |r| r.points),
-                bonus: rec.map(|r| r.bonus).unwrap_or_default().to_string(),
-                flags: rec
-                    .map(|r| r.partner.flags().into_iter().map(String::from).collect())
-                    .unwrap_or_default(),
+                // A scenario partner the store does not list has no ledger entries: no bonus.
+                bonus: rec.map_or(Kopecks::ZERO, |r| r.bonus).to_string(),
+                flags: rec.map_or_else(Vec::new, |r| {
+                    r.partner.flags().into_iter().map(String::from).collect()
+                }),
             });
         }
     }
-    // The JSON contract lists these kinds; other outbox rows (partner-duty reminders, digests)
-    // are mail only and show in `--mail-dir` previews.
-    const CONTRACT_KINDS: &[&str] = &[
-        "application_approved",
-        "application_rejected",
-        "deadline_reminder",
-        "submission_received",
-        "submission_returned",
-        "submission_approved",
-        "penalty_applied",
-        "excluded",
-        "report_accepted",
-        "review_due",
-    ];
+    Ok(partners)
+}
+
+/// The outbox rows of the kinds the JSON contract lists, by instant and then booking order.
+async fn contract_notifications(
+    store: &DynStore,
+    tz: Tz,
+) -> Result<Vec<NotificationReport>, ServiceError> {
     let mut notifications: Vec<(DateTime<Utc>, i64, NotificationReport)> = Vec::new();
     let mut after = None;
     loop {
@@ -261,34 +288,30 @@ async fn report(
         };
         after = Some(last.id);
         for r in rows {
-            if !CONTRACT_KINDS.contains(&r.notification.kind.as_str()) {
+            if !r.notification.kind.in_scenario_contract() {
                 continue;
             }
             let n = r.notification;
-            notifications.push((
-                n.at,
-                r.id,
-                NotificationReport {
-                    at: zoned(tz, n.at),
-                    to: match n.to {
-                        Recipient::Partner(p) => p,
-                        Recipient::Coordinator => "coordinator".into(),
-                    },
-                    kind: n.kind,
-                    seminar: n.seminar,
-                    stage: n.stage,
-                },
-            ));
+            notifications.push((n.at, r.id, NotificationReport::of(n, tz)));
         }
     }
     notifications.sort_by_key(|n| (n.0, n.1));
-    let notifications = notifications.into_iter().map(|(_, _, n)| n).collect();
-    Ok(Report {
-        seminars,
-        partners,
-        refused,
-        notifications,
-    })
+    Ok(notifications.into_iter().map(|(_, _, n)| n).collect())
+}
+
+impl NotificationReport {
+    fn of(n: Notification, tz: Tz) -> NotificationReport {
+        NotificationReport {
+            at: zoned(tz, n.at),
+            to: match n.to {
+                Recipient::Partner(p) => p,
+                Recipient::Coordinator => "coordinator".into(),
+            },
+            kind: n.kind,
+            seminar: n.seminar,
+            stage: n.stage,
+        }
+    }
 }
 
 /// The readable per-seminar timeline printed without `--json`.
@@ -298,84 +321,109 @@ pub async fn timeline(
     prog: &Program,
 ) -> Result<String, ServiceError> {
     use std::fmt::Write;
-    let tz = prog.tz;
     let mut out = String::new();
     let _ = writeln!(out, "Программа: {} ({})", prog.wf.name, prog.wf.id);
     for s in &report.seminars {
-        let _ = writeln!(
-            out,
-            "\nСеминар {} — партнёр {}, {}, {}: {}",
-            s.id,
-            s.partner,
-            s.city,
-            s.date,
-            state_label(&s.state)
-        );
-        let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
-        for e in service.store.events(Some(&s.id)).await? {
-            let what = match e.kind.as_str() {
-                "penalty_booked" => {
-                    let code = e.data.get("code").and_then(|v| v.as_str()).unwrap_or("");
-                    let points = e.data.get("points").and_then(|v| v.as_i64()).unwrap_or(0);
-                    let name = e.data.get("name").and_then(|v| v.as_str()).unwrap_or("");
-                    format!(
-                        "штраф {code} ({}): {name}",
-                        crate::text::plural(points, "балл", "балла", "баллов")
-                    )
-                }
-                "excluded" => "семинар исключён из программы".into(),
-                "seminar_held" => "день семинара прошёл".into(),
-                // The decision itself is logged as application_approved / application_rejected.
-                "approve_application" | "reject_application" | "review_applications" => continue,
-                other => {
-                    let stage = e
-                        .data
-                        .get("stage")
-                        .and_then(|v| v.as_str())
-                        .map(|s| format!(" — {}", stage_name(prog, s)))
-                        .unwrap_or_default();
-                    format!("{}{stage}", command_label(other))
-                }
-            };
+        seminar_timeline(&mut out, service, prog, s).await?;
+    }
+    partners_timeline(&mut out, &report.partners);
+    refused_timeline(&mut out, &report.refused);
+    Ok(out)
+}
+
+/// One seminar: its heading, its events and deadline reminders by instant, and its result.
+async fn seminar_timeline(
+    out: &mut String,
+    service: &Service,
+    prog: &Program,
+    s: &SeminarReport,
+) -> Result<(), ServiceError> {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "\nСеминар {} — партнёр {}, {}, {}: {}",
+        s.id,
+        s.partner,
+        s.city,
+        s.date,
+        state_label(&s.state)
+    );
+    let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
+    for e in service.store.events(Some(&s.id)).await? {
+        if let Some(what) = event_line(prog, &e) {
             lines.push((e.at, what));
         }
-        let own = OutboxQuery {
-            seminar: Some(s.id.clone()),
-            ..OutboxQuery::default()
-        };
-        for n in service
-            .store
-            .find_outbox(&own)
-            .await?
-            .into_iter()
-            .filter(|r| r.notification.kind == "deadline_reminder")
-        {
-            lines.push((
-                n.notification.at,
-                format!(
-                    "напоминание о сроке — {}",
-                    stage_name(prog, &n.notification.stage.unwrap_or_default())
-                ),
-            ));
-        }
-        lines.sort_by_key(|l| l.0);
-        for (at, what) in lines {
-            let _ = writeln!(
-                out,
-                "  {}  {what}",
-                at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
-            );
-        }
+    }
+    let own = OutboxQuery {
+        seminar: Some(s.id.clone()),
+        ..OutboxQuery::default()
+    };
+    for n in service
+        .store
+        .find_outbox(&own)
+        .await?
+        .into_iter()
+        .filter(|r| r.notification.kind == NotificationKind::DeadlineReminder)
+    {
+        lines.push((
+            n.notification.at,
+            format!(
+                "напоминание о сроке — {}",
+                // A deadline reminder always names its stage; an empty name shows if one did not.
+                stage_name(prog, &n.notification.stage.unwrap_or_default())
+            ),
+        ));
+    }
+    lines.sort_by_key(|l| l.0);
+    for (at, what) in lines {
         let _ = writeln!(
             out,
-            "  Итог: баллы {}, компенсация {} руб., информационная поддержка: {}",
-            s.points_awarded,
-            s.compensation,
-            if s.info_support { "да" } else { "нет" }
+            "  {}  {what}",
+            at.with_timezone(&prog.tz).format("%Y-%m-%d %H:%M")
         );
     }
+    let _ = writeln!(
+        out,
+        "  Итог: баллы {}, компенсация {} руб., информационная поддержка: {}",
+        s.points_awarded,
+        s.compensation,
+        if s.info_support { "да" } else { "нет" }
+    );
+    Ok(())
+}
+
+/// The timeline line of event `e`; none for events shown by another line.
+fn event_line(prog: &Program, e: &Event) -> Option<String> {
+    Some(match e.kind.as_str() {
+        "penalty_booked" => {
+            let code = e.data.get("code").and_then(|v| v.as_str()).unwrap_or("");
+            let points = e.data.get("points").and_then(|v| v.as_i64()).unwrap_or(0);
+            let name = e.data.get("name").and_then(|v| v.as_str()).unwrap_or("");
+            format!(
+                "штраф {code} ({}): {name}",
+                crate::text::plural(points, "балл", "балла", "баллов")
+            )
+        }
+        "excluded" => "семинар исключён из программы".into(),
+        "seminar_held" => "день семинара прошёл".into(),
+        // The decision itself is logged as application_approved / application_rejected.
+        "approve_application" | "reject_application" | "review_applications" => return None,
+        other => {
+            let stage = e
+                .data
+                .get("stage")
+                .and_then(|v| v.as_str())
+                .map(|s| format!(" — {}", stage_name(prog, s)))
+                .unwrap_or_default();
+            format!("{}{stage}", command_label(other))
+        }
+    })
+}
+
+fn partners_timeline(out: &mut String, partners: &[PartnerReport]) {
+    use std::fmt::Write;
     let _ = writeln!(out, "\nПартнёры:");
-    for p in &report.partners {
+    for p in partners {
         let flags = if p.flags.is_empty() {
             String::new()
         } else {
@@ -387,24 +435,28 @@ pub async fn timeline(
             p.id, p.points, p.bonus
         );
     }
-    if !report.refused.is_empty() {
-        let _ = writeln!(out, "\nОтклонённые команды:");
-        for r in &report.refused {
-            let _ = writeln!(
-                out,
-                "  шаг {} ({}{}): {} — {}",
-                r.step,
-                r.action,
-                r.seminar
-                    .as_ref()
-                    .map(|s| format!(", {s}"))
-                    .unwrap_or_default(),
-                r.code,
-                r.message
-            );
-        }
+}
+
+fn refused_timeline(out: &mut String, refused: &[RefusedStep]) {
+    use std::fmt::Write;
+    if refused.is_empty() {
+        return;
     }
-    Ok(out)
+    let _ = writeln!(out, "\nОтклонённые команды:");
+    for r in refused {
+        let _ = writeln!(
+            out,
+            "  шаг {} ({}{}): {} — {}",
+            r.step,
+            r.action,
+            r.seminar
+                .as_ref()
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default(),
+            r.code,
+            r.message
+        );
+    }
 }
 
 fn stage_name(prog: &Program, id: &str) -> String {

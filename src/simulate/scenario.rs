@@ -2,6 +2,7 @@
 
 use crate::domain::{CoOrganizer, Command, Kopecks, ReportFigures, Workflow};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use std::collections::HashSet;
 use std::fmt;
 use toml::Value;
 
@@ -35,6 +36,8 @@ pub struct ScenarioError {
     pub field: String,
     pub message: String,
 }
+
+impl std::error::Error for ScenarioError {}
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -207,10 +210,11 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Parses scenario text. The workflow is needed to check stage names and violation codes.
-pub fn parse(
+/// Parses scenario text. The workflow is needed to check stage names and violation codes;
+/// `load` finds it by id, and its error becomes the message about the `workflow` field.
+pub fn parse<E: fmt::Display>(
     text: &str,
-    load: impl Fn(&str) -> Result<Workflow, String>,
+    load: impl Fn(&str) -> Result<Workflow, E>,
 ) -> Result<(Scenario, Workflow), ScenarioError> {
     // A season of thousands of seminars is a file of tens of megabytes: parsing it into one TOML
     // tree costs tens of times its size in memory. The top-level `[[partners]]` and `[[steps]]`
@@ -223,7 +227,7 @@ pub fn parse(
     let partners_v = f.get("partners");
     let steps_v = f.get("steps");
     f.finish()?;
-    let wf = load(&workflow).map_err(|m| err(None, "workflow", m))?;
+    let wf = load(&workflow).map_err(|m| err(None, "workflow", m.to_string()))?;
     for (name, inline) in [("partners", partners_v), ("steps", steps_v)] {
         if inline.is_some() && tables.iter().any(|t| t.name == name) {
             return Err(err(
@@ -234,86 +238,11 @@ pub fn parse(
         }
     }
     // The tables in file order; `[[partners]]` must come before the steps that name them.
-    let partner_items = array(partners_v, "partners")?
-        .iter()
-        .map(|v| Ok(Item::Inline(v)))
-        .chain(
-            tables
-                .iter()
-                .filter(|t| t.name == "partners")
-                .map(|t| t.parse().map(Item::Owned)),
-        );
-    let step_items = array(steps_v, "steps")?
-        .iter()
-        .map(|v| Ok(Item::Inline(v)))
-        .chain(
-            tables
-                .iter()
-                .filter(|t| t.name == "steps")
-                .map(|t| t.parse().map(Item::Owned)),
-        );
-    let mut partners = Vec::new();
-    let mut partner_ids = std::collections::HashSet::new();
-    for (i, v) in partner_items.enumerate() {
-        let v = v?;
-        let t = v.value().as_table().ok_or_else(|| {
-            err(
-                None,
-                &format!("partners[{i}]"),
-                "ожидается таблица [[partners]]",
-            )
-        })?;
-        let mut f = Fields::new(t, None);
-        let id = f
-            .string("id")
-            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
-        let name = f.opt_string("name")?.unwrap_or_else(|| id.clone());
-        let experienced = f
-            .boolean("experienced")
-            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
-        let barred = f
-            .boolean("barred")
-            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
-        f.finish()
-            .map_err(|e| err(None, &format!("partners[{i}].{}", e.field), e.message))?;
-        if !partner_ids.insert(id.clone()) {
-            return Err(err(
-                None,
-                &format!("partners[{i}].id"),
-                format!("партнёр «{id}» указан дважды"),
-            ));
-        }
-        partners.push(ScenarioPartner {
-            id,
-            name,
-            experienced,
-            barred,
-        });
-    }
-
-    let mut steps: Vec<Step> = Vec::new();
-    for (i, v) in step_items.enumerate() {
-        let v = v?;
-        let t = v
-            .value()
-            .as_table()
-            .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
-        let mut f = Fields::new(t, Some(i));
-        let at = f.instant("at")?;
-        if let Some(prev) = steps.last() {
-            if at < prev.at {
-                return Err(err(Some(i), "at", "шаги не могут идти назад во времени"));
-            }
-        }
-        let action = f.string("do")?;
-        let command = step_command(&mut f, &action, &wf, &partner_ids, i)?;
-        f.finish()?;
-        steps.push(Step {
-            at,
-            action,
-            command,
-        });
-    }
+    let partner_items = items(partners_v, &tables, "partners")?;
+    let step_items = items(steps_v, &tables, "steps")?;
+    let partners = parse_partners(partner_items)?;
+    let partner_ids = partners.iter().map(|p| p.id.clone()).collect();
+    let steps = parse_steps(step_items, &wf, &partner_ids)?;
     if let Some(last) = steps.last() {
         if until < last.at {
             return Err(err(
@@ -332,6 +261,96 @@ pub fn parse(
         },
         wf,
     ))
+}
+
+/// The elements of array `name`: those given inline in the preamble, then its tables in file
+/// order, each parsed when reached.
+fn items<'a>(
+    inline: Option<&'a Value>,
+    tables: &'a [TableText<'a>],
+    name: &'static str,
+) -> Result<impl Iterator<Item = Result<Item<'a>, ScenarioError>>, ScenarioError> {
+    Ok(array(inline, name)?
+        .iter()
+        .map(|v| Ok(Item::Inline(v)))
+        .chain(
+            tables
+                .iter()
+                .filter(move |t| t.name == name)
+                .map(|t| t.parse().map(Item::Owned)),
+        ))
+}
+
+/// The `[[partners]]` of the scenario; ids are unique.
+fn parse_partners<'a>(
+    items: impl Iterator<Item = Result<Item<'a>, ScenarioError>>,
+) -> Result<Vec<ScenarioPartner>, ScenarioError> {
+    let mut partners = Vec::new();
+    let mut ids = HashSet::new();
+    for (i, v) in items.enumerate() {
+        let v = v?;
+        let t = v.value().as_table().ok_or_else(|| {
+            err(
+                None,
+                &format!("partners[{i}]"),
+                "ожидается таблица [[partners]]",
+            )
+        })?;
+        let in_partner =
+            |e: ScenarioError| err(None, &format!("partners[{i}].{}", e.field), e.message);
+        let mut f = Fields::new(t, None);
+        let id = f.string("id").map_err(in_partner)?;
+        let name = f.opt_string("name")?.unwrap_or_else(|| id.clone());
+        let experienced = f.boolean("experienced").map_err(in_partner)?;
+        let barred = f.boolean("barred").map_err(in_partner)?;
+        f.finish().map_err(in_partner)?;
+        if !ids.insert(id.clone()) {
+            return Err(err(
+                None,
+                &format!("partners[{i}].id"),
+                format!("партнёр «{id}» указан дважды"),
+            ));
+        }
+        partners.push(ScenarioPartner {
+            id,
+            name,
+            experienced,
+            barred,
+        });
+    }
+    Ok(partners)
+}
+
+/// The `[[steps]]` of the scenario, which never go back in time.
+fn parse_steps<'a>(
+    items: impl Iterator<Item = Result<Item<'a>, ScenarioError>>,
+    wf: &Workflow,
+    partners: &HashSet<String>,
+) -> Result<Vec<Step>, ScenarioError> {
+    let mut steps: Vec<Step> = Vec::new();
+    for (i, v) in items.enumerate() {
+        let v = v?;
+        let t = v
+            .value()
+            .as_table()
+            .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
+        let mut f = Fields::new(t, Some(i));
+        let at = f.instant("at")?;
+        if let Some(prev) = steps.last() {
+            if at < prev.at {
+                return Err(err(Some(i), "at", "шаги не могут идти назад во времени"));
+            }
+        }
+        let action = f.string("do")?;
+        let command = step_command(&mut f, &action, wf, partners, i)?;
+        f.finish()?;
+        steps.push(Step {
+            at,
+            action,
+            command,
+        });
+    }
+    Ok(steps)
 }
 
 /// One top-level `[[partners]]` or `[[steps]]` table of a scenario file, with the line it starts on.
@@ -482,7 +501,7 @@ fn stage_field(f: &mut Fields, wf: &Workflow, submittable: bool) -> Result<Strin
 
 fn report_figures(
     f: &mut Fields,
-    partners: &std::collections::HashSet<String>,
+    partners: &HashSet<String>,
 ) -> Result<ReportFigures, ScenarioError> {
     let attendees = f.count("attendees")?;
     let registrations = f.count("registrations")?;
@@ -513,7 +532,7 @@ fn report_figures(
 /// partners and each one's documented costs (RUB, part of `costs`).
 fn co_organizers(
     f: &mut Fields,
-    partners: &std::collections::HashSet<String>,
+    partners: &HashSet<String>,
 ) -> Result<Vec<CoOrganizer>, ScenarioError> {
     const K: &str = "co_organizers";
     let step = f.step;
@@ -544,61 +563,140 @@ fn co_organizers(
     Ok(v)
 }
 
+/// The `do` values of a step, as the message about an unknown one lists them.
+const ACTIONS: &str = "apply, review_applications, approve_application, reject_application, \
+                       submit, return, approve, change_venue, violation, withdraw, report, \
+                       accept_report";
+
 fn step_command(
     f: &mut Fields,
     action: &str,
     wf: &Workflow,
-    partners: &std::collections::HashSet<String>,
+    partners: &HashSet<String>,
     i: usize,
 ) -> Result<Command, ScenarioError> {
     let step = Some(i);
     Ok(match action {
-        "apply" => {
-            let partner = f.string("partner")?;
-            if !partners.contains(&partner) {
-                return Err(err(step, "partner", format!("партнёр «{partner}» не описан в [[partners]]")));
-            }
-            Command::Apply { seminar: f.string("seminar")?, partner, city: f.string("city")?, date: f.date("date")? }
-        }
+        "apply" => apply_step(f, partners)?,
         "review_applications" => Command::ReviewApplications,
-        "approve_application" => Command::ApproveApplication { seminar: f.string("seminar")? },
-        "reject_application" => Command::RejectApplication { seminar: f.string("seminar")?, comment: f.opt_string("comment")? },
-        "submit" => {
-            let seminar = f.string("seminar")?;
-            let stage = stage_field(f, wf, true)?;
-            let report = if wf.stage(&stage).is_some_and(|s| s.report) { Some(report_figures(f, partners)?) } else { None };
-            Command::Submit { seminar, stage, report, files: f.strings("links")?, comment: f.opt_string("comment")? }
-        }
-        "report" => {
-            let seminar = f.string("seminar")?;
-            let Some(stage) = wf.report_stage() else {
-                return Err(err(step, "do", "в программе нет этапа отчёта"));
-            };
-            Command::Submit { seminar, stage: stage.id.clone(), report: Some(report_figures(f, partners)?), files: f.strings("links")?, comment: f.opt_string("comment")? }
-        }
-        "return" => Command::Return { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, due: f.date_opt("due")?, comment: f.opt_string("comment")? },
-        "approve" => Command::Approve { seminar: f.string("seminar")?, stage: stage_field(f, wf, true)?, comment: f.opt_string("comment")? },
-        "change_venue" => Command::ChangeVenue { seminar: f.string("seminar")?, venue: f.opt_string("venue")? },
-        "violation" => {
-            let seminar = f.string("seminar")?;
-            let code = f.string("code")?;
-            if wf.manual(&code).is_none() {
-                return Err(err(step, "code", format!("нарушение «{code}» отсутствует в каталоге программы")));
-            }
-            let count = f.count_opt("count")?.unwrap_or(1);
-            if count == 0 {
-                return Err(err(step, "count", "должно быть не меньше 1"));
-            }
-            Command::Violation { seminar, code, count, cost: f.money_opt("cost")?, note: f.opt_string("note")? }
-        }
-        "withdraw" => Command::Withdraw { seminar: f.string("seminar")? },
-        "accept_report" => Command::AcceptReport { seminar: f.string("seminar")?, comment: f.opt_string("comment")? },
+        "approve_application" => Command::ApproveApplication {
+            seminar: f.string("seminar")?,
+        },
+        "reject_application" => Command::RejectApplication {
+            seminar: f.string("seminar")?,
+            comment: f.opt_string("comment")?,
+        },
+        "submit" => submit_step(f, wf, partners)?,
+        "report" => report_step(f, wf, partners)?,
+        "return" => Command::Return {
+            seminar: f.string("seminar")?,
+            stage: stage_field(f, wf, true)?,
+            due: f.date_opt("due")?,
+            comment: f.opt_string("comment")?,
+        },
+        "approve" => Command::Approve {
+            seminar: f.string("seminar")?,
+            stage: stage_field(f, wf, true)?,
+            comment: f.opt_string("comment")?,
+        },
+        "change_venue" => Command::ChangeVenue {
+            seminar: f.string("seminar")?,
+            venue: f.opt_string("venue")?,
+        },
+        "violation" => violation_step(f, wf)?,
+        "withdraw" => Command::Withdraw {
+            seminar: f.string("seminar")?,
+        },
+        "accept_report" => Command::AcceptReport {
+            seminar: f.string("seminar")?,
+            comment: f.opt_string("comment")?,
+        },
         other => {
             return Err(err(
                 step,
                 "do",
-                format!("неизвестная команда «{other}» (есть: apply, review_applications, approve_application, reject_application, submit, return, approve, change_venue, violation, withdraw, report, accept_report)"),
+                format!("неизвестная команда «{other}» (есть: {ACTIONS})"),
             ))
         }
+    })
+}
+
+fn apply_step(f: &mut Fields, partners: &HashSet<String>) -> Result<Command, ScenarioError> {
+    let partner = f.string("partner")?;
+    if !partners.contains(&partner) {
+        return Err(err(
+            f.step,
+            "partner",
+            format!("партнёр «{partner}» не описан в [[partners]]"),
+        ));
+    }
+    Ok(Command::Apply {
+        seminar: f.string("seminar")?,
+        partner,
+        city: f.string("city")?,
+        date: f.date("date")?,
+    })
+}
+
+fn submit_step(
+    f: &mut Fields,
+    wf: &Workflow,
+    partners: &HashSet<String>,
+) -> Result<Command, ScenarioError> {
+    let seminar = f.string("seminar")?;
+    let stage = stage_field(f, wf, true)?;
+    let report = if wf.stage(&stage).is_some_and(|s| s.report) {
+        Some(report_figures(f, partners)?)
+    } else {
+        None
+    };
+    Ok(Command::Submit {
+        seminar,
+        stage,
+        report,
+        files: f.strings("links")?,
+        comment: f.opt_string("comment")?,
+    })
+}
+
+/// `do = "report"`: a submission of the program's report stage, which needs no `stage` field.
+fn report_step(
+    f: &mut Fields,
+    wf: &Workflow,
+    partners: &HashSet<String>,
+) -> Result<Command, ScenarioError> {
+    let seminar = f.string("seminar")?;
+    let Some(stage) = wf.report_stage() else {
+        return Err(err(f.step, "do", "в программе нет этапа отчёта"));
+    };
+    Ok(Command::Submit {
+        seminar,
+        stage: stage.id.clone(),
+        report: Some(report_figures(f, partners)?),
+        files: f.strings("links")?,
+        comment: f.opt_string("comment")?,
+    })
+}
+
+fn violation_step(f: &mut Fields, wf: &Workflow) -> Result<Command, ScenarioError> {
+    let seminar = f.string("seminar")?;
+    let code = f.string("code")?;
+    if wf.manual(&code).is_none() {
+        return Err(err(
+            f.step,
+            "code",
+            format!("нарушение «{code}» отсутствует в каталоге программы"),
+        ));
+    }
+    let count = f.count_opt("count")?.unwrap_or(1);
+    if count == 0 {
+        return Err(err(f.step, "count", "должно быть не меньше 1"));
+    }
+    Ok(Command::Violation {
+        seminar,
+        code,
+        count,
+        cost: f.money_opt("cost")?,
+        note: f.opt_string("note")?,
     })
 }

@@ -1,6 +1,9 @@
 //! Durable state behind a `Store` trait of domain-shaped methods, with SQLite (the embedded
 //! default, a file under `./data`) and PostgreSQL implementations sharing one SQL text.
 //!
+//! - this module: the `Store` trait, its query and row types, and opening a store by URL.
+//! - `sql` (private): the SQL text both backends share and the SQLite and PostgreSQL stores.
+//!
 //! Time is never read here: every instant comes from the caller (SQL never calls `now()`).
 
 mod sql;

@@ -203,11 +203,12 @@ macro_rules! store_impl {
             fn outbox_from_row(r: &<<$store as StoreTypes>::Db as sqlx::Database>::Row) -> Result<OutboxRow, StoreError> {
                 let data: String = r.try_get("data")?;
                 let recipient: String = r.try_get("recipient")?;
+                let kind: String = r.try_get("kind")?;
                 Ok(OutboxRow {
                     id: r.try_get("id")?,
                     notification: Notification {
                         key: r.try_get("key")?,
-                        kind: r.try_get("kind")?,
+                        kind: kind.parse().map_err(|e| StoreError::Corrupt(format!("notification: {e}")))?,
                         to: recipient_parse(&recipient),
                         seminar: r.try_get("seminar")?,
                         stage: r.try_get("stage")?,
@@ -590,7 +591,7 @@ macro_rules! store_impl {
                     );
                     qb.push_values(chunk, |mut b, n| {
                         b.push_bind(n.key.clone())
-                            .push_bind(n.kind.clone())
+                            .push_bind(n.kind.as_str())
                             .push_bind(recipient_str(&n.to))
                             .push_bind(n.seminar.clone())
                             .push_bind(n.stage.clone())

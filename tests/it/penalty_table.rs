@@ -230,10 +230,12 @@ fn assert_penalties(r: &Report, expected: &[Pen]) {
     );
     for p in expected {
         assert!(
-            r.notifications.iter().any(|n| n.kind == "penalty_applied"
-                && n.to == "p1"
-                && n.seminar == "s1"
-                && n.at == p.3),
+            r.notifications
+                .iter()
+                .any(|n| n.kind.as_str() == "penalty_applied"
+                    && n.to == "p1"
+                    && n.seminar == "s1"
+                    && n.at == p.3),
             "a `penalty_applied` notification to p1 at {} for {}; report:\n{}",
             p.3,
             p.0,
@@ -267,9 +269,10 @@ fn assert_excluded_by(r: &Report, code: &str, at: &str) {
         dump(r)
     );
     assert!(
-        r.notifications
-            .iter()
-            .any(|n| n.kind == "excluded" && n.to == "p1" && n.seminar == "s1" && n.at == at),
+        r.notifications.iter().any(|n| n.kind.as_str() == "excluded"
+            && n.to == "p1"
+            && n.seminar == "s1"
+            && n.at == at),
         "an `excluded` notification to p1 at {at}; report:\n{}",
         dump(r)
     );
@@ -278,7 +281,7 @@ fn assert_excluded_by(r: &Report, code: &str, at: &str) {
         .notifications
         .iter()
         .filter(|n| n.seminar == "s1" && instant(&n.at) > end)
-        .filter(|n| n.kind == "deadline_reminder" || n.kind == "penalty_applied")
+        .filter(|n| n.kind.as_str() == "deadline_reminder" || n.kind.as_str() == "penalty_applied")
         .collect();
     assert!(
         later.is_empty(),
@@ -519,11 +522,13 @@ async fn a_landing_the_coordinator_returns_four_days_after_its_deadline_was_not_
         .run()
         .await;
     assert!(
-        r.notifications.iter().any(|n| n.kind == "review_due"
-            && n.to == "coordinator"
-            && n.seminar == "s1"
-            && n.stage.as_deref() == Some("landing")
-            && n.at == "2017-03-11T00:00:00+03:00"),
+        r.notifications
+            .iter()
+            .any(|n| n.kind.as_str() == "review_due"
+                && n.to == "coordinator"
+                && n.seminar == "s1"
+                && n.stage.as_deref() == Some("landing")
+                && n.at == "2017-03-11T00:00:00+03:00"),
         "the coordinator is alerted when holding the landing past day +3; report:\n{}",
         dump(&r)
     );

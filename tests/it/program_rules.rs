@@ -700,7 +700,7 @@ fn inside_a_review_group_an_experienced_partner_goes_first_then_the_earliest_app
     let rejected = out
         .notifications
         .iter()
-        .find(|n| n.kind == "application_rejected" && n.seminar == "s-novice")
+        .find(|n| n.kind.as_str() == "application_rejected" && n.seminar == "s-novice")
         .expect("the refused partner is told");
     assert_eq!(rejected.data["reason"], "city_week_taken");
 }

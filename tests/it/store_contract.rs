@@ -299,7 +299,7 @@ async fn outbox_and_accounts(store: &DynStore) {
     for k in ["n1", "n2"] {
         o.notifications.push(Notification {
             key: k.into(),
-            kind: "penalty_applied".into(),
+            kind: "penalty_applied".parse().unwrap(),
             to: Recipient::Partner("p1".into()),
             seminar: "s1".into(),
             stage: Some("program".into()),
@@ -542,7 +542,7 @@ async fn a_server_stopped_for_three_days_books_the_missed_penalties_once_at_thei
         .unwrap()
         .into_iter()
         .filter(|r| {
-            r.notification.kind == "deadline_reminder"
+            r.notification.kind.as_str() == "deadline_reminder"
                 && r.notification.stage.as_deref() == Some("program")
         })
         .map(|r| r.notification.at)
@@ -624,11 +624,11 @@ async fn two_tick_loops_on_one_postgres_database_book_each_penalty_and_notificat
     let outbox = seed.outbox().await.unwrap();
     let applied = outbox
         .iter()
-        .filter(|r| r.notification.kind == "penalty_applied")
+        .filter(|r| r.notification.kind.as_str() == "penalty_applied")
         .count();
     let excluded = outbox
         .iter()
-        .filter(|r| r.notification.kind == "excluded")
+        .filter(|r| r.notification.kind.as_str() == "excluded")
         .count();
     assert_eq!((applied, excluded), (SEMINARS, SEMINARS));
     assert_eq!(

@@ -499,7 +499,7 @@ async fn queries(store: DynStore) {
     // Outbox and audit pages.
     let n = |key: &str| Notification {
         key: key.into(),
-        kind: "deadline_reminder".into(),
+        kind: "deadline_reminder".parse().unwrap(),
         to: Recipient::Partner("pa".into()),
         seminar: "s1".into(),
         stage: None,

@@ -357,7 +357,9 @@ async fn in_the_browser_a_late_rework_after_a_return_with_a_due_date_costs_the_p
         let outbox = store.outbox().await.unwrap();
         let mail = outbox
             .iter()
-            .find(|r| r.notification.kind == "penalty_applied" && r.notification.seminar == id)
+            .find(|r| {
+                r.notification.kind.as_str() == "penalty_applied" && r.notification.seminar == id
+            })
             .expect("the penalty e-mail is in the outbox");
         assert_eq!(mail.notification.data["code"], "program_resubmit_very_late");
         assert_eq!(mail.notification.at, at("2017-02-13T00:00:00+03:00"));

@@ -50,7 +50,7 @@ pub async fn set_clock(
     state
         .clock
         .set(to)
-        .map_err(|m| ApiError::BadRequest("clock_backwards", m))?;
+        .map_err(|e| ApiError::BadRequest("clock_backwards", e.to_string()))?;
     state
         .service
         .store
@@ -127,7 +127,7 @@ pub async fn outbox(
             .map(|r| OutboxView {
                 id: r.id,
                 key: r.notification.key,
-                kind: r.notification.kind,
+                kind: r.notification.kind.to_string(),
                 to: r.notification.to.to_string(),
                 seminar: r.notification.seminar,
                 stage: r.notification.stage,

@@ -66,7 +66,7 @@ fn check_season(scenario: &str) {
     });
     let duties = rows
         .iter()
-        .filter(|r| r.notification.kind == "duty_reminder")
+        .filter(|r| r.notification.kind.as_str() == "duty_reminder")
         .count();
     assert_eq!(rows.len(), contract + duties);
 

@@ -1,0 +1,116 @@
+//! The typed vocabulary of what the engine tells people: every notification kind. Its snake_case
+//! name (serde, `as_str`) is what the outbox stores, what scenario outputs print and which
+//! `templates/email/<kind>/` folder renders it; nothing else spells these names.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What an outbox row is about; each kind has its own e-mail templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    ApplicationApproved,
+    ApplicationRejected,
+    DeadlineReminder,
+    SubmissionReceived,
+    SubmissionReturned,
+    SubmissionApproved,
+    PenaltyApplied,
+    Excluded,
+    ReportAccepted,
+    /// Addressed to the coordinator: a submission waits too long (workflow `[[alerts]]`).
+    ReviewDue,
+    /// A partner duty of the workflow (DOMAIN.md §2.7), not penalised.
+    DutyReminder,
+    /// The daily digest collecting what waited for it.
+    Digest,
+}
+
+impl NotificationKind {
+    /// Every kind, in the order the templates list them.
+    pub const ALL: [NotificationKind; 12] = [
+        NotificationKind::ApplicationApproved,
+        NotificationKind::ApplicationRejected,
+        NotificationKind::DeadlineReminder,
+        NotificationKind::SubmissionReceived,
+        NotificationKind::SubmissionReturned,
+        NotificationKind::SubmissionApproved,
+        NotificationKind::PenaltyApplied,
+        NotificationKind::Excluded,
+        NotificationKind::ReportAccepted,
+        NotificationKind::ReviewDue,
+        NotificationKind::DutyReminder,
+        NotificationKind::Digest,
+    ];
+
+    /// The stored name; the same as the serde name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::ApplicationApproved => "application_approved",
+            NotificationKind::ApplicationRejected => "application_rejected",
+            NotificationKind::DeadlineReminder => "deadline_reminder",
+            NotificationKind::SubmissionReceived => "submission_received",
+            NotificationKind::SubmissionReturned => "submission_returned",
+            NotificationKind::SubmissionApproved => "submission_approved",
+            NotificationKind::PenaltyApplied => "penalty_applied",
+            NotificationKind::Excluded => "excluded",
+            NotificationKind::ReportAccepted => "report_accepted",
+            NotificationKind::ReviewDue => "review_due",
+            NotificationKind::DutyReminder => "duty_reminder",
+            NotificationKind::Digest => "digest",
+        }
+    }
+
+    /// Listed in the JSON contract of `simulate` (SCENARIOS.md); partner-duty reminders and the
+    /// digest are mail only and show in `--mail-dir` previews.
+    pub fn in_scenario_contract(self) -> bool {
+        !matches!(
+            self,
+            NotificationKind::DutyReminder | NotificationKind::Digest
+        )
+    }
+}
+
+impl fmt::Display for NotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored or configured name that is no notification kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("неизвестный вид уведомления «{0}»")]
+pub struct UnknownNotificationKind(pub String);
+
+impl FromStr for NotificationKind {
+    type Err = UnknownNotificationKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NotificationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownNotificationKind(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_notification_kind_round_trips_through_its_name_and_serde() {
+        for k in NotificationKind::ALL {
+            assert_eq!(k.as_str().parse::<NotificationKind>(), Ok(k));
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<NotificationKind>(&json).unwrap(), k);
+        }
+    }
+
+    #[test]
+    fn an_unknown_notification_kind_is_named_in_russian() {
+        let e = "fireworks".parse::<NotificationKind>().unwrap_err();
+        assert_eq!(e.to_string(), "неизвестный вид уведомления «fireworks»");
+    }
+}
