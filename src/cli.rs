@@ -484,6 +484,39 @@ fn serve_cmd(workflows: Option<PathBuf>, a: ServeArgs) -> ExitCode {
     }
 }
 
+/// Why `user add` failed.
+#[derive(Debug, thiserror::Error)]
+enum UserAddError {
+    #[error(transparent)]
+    Open(#[from] crate::server::ServerError),
+    #[error(transparent)]
+    Refused(#[from] crate::service::ServiceError),
+}
+
+/// Creates an account through the service as the command line's own admin.
+async fn create_user(
+    config: &Config,
+    req: crate::service::accounts::NewUser,
+) -> Result<crate::service::accounts::CreatedUser, UserAddError> {
+    let (service, _) = crate::server::open_service(config).await?;
+    let admin = crate::accounts::User {
+        id: "cli".into(),
+        email: "cli@localhost".into(),
+        name: "командная строка".into(),
+        role: crate::accounts::Role::Admin,
+        partner: None,
+        rights: None,
+        password_hash: String::new(),
+        must_change_password: false,
+        digest: false,
+        ics_token: None,
+        disabled: false,
+    };
+    Ok(service
+        .register_user(&admin, req, chrono::Utc::now())
+        .await?)
+}
+
 struct UserAdd {
     role: String,
     email: String,
@@ -524,38 +557,20 @@ fn user_add(workflows: Option<PathBuf>, a: UserAdd) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let result = rt.block_on(async {
-        let state = crate::server::build(&config).await?;
-        let admin = crate::accounts::User {
-            id: "cli".into(),
-            email: "cli@localhost".into(),
-            name: "командная строка".into(),
-            role: crate::accounts::Role::Admin,
-            partner: None,
-            rights: None,
-            password_hash: String::new(),
-            must_change_password: false,
-            digest: false,
-            ics_token: None,
-            disabled: false,
-        };
-        let name = if a.name.trim().is_empty() {
-            a.email.clone()
-        } else {
-            a.name.clone()
-        };
-        let req = crate::http::api::users::NewUser {
-            email: a.email.clone(),
-            name,
-            role: a.role.clone(),
-            partner: a.partner.clone(),
-            rights: a.rights.clone(),
-            password,
-        };
-        crate::http::api::users::create(&state, &admin, req)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    });
+    let name = if a.name.trim().is_empty() {
+        a.email.clone()
+    } else {
+        a.name.clone()
+    };
+    let req = crate::service::accounts::NewUser {
+        email: a.email,
+        name,
+        role: a.role,
+        partner: a.partner,
+        rights: a.rights,
+        password,
+    };
+    let result = rt.block_on(create_user(&config, req));
     match result {
         Ok(created) => {
             println!(

@@ -314,7 +314,7 @@ pub async fn submit(
         // A refused submission keeps none of its uploads (unless another version has the
         // same bytes).
         for f in &files {
-            super::files::discard_if_unreferenced(&state, &f.sha256).await;
+            super::files::discard_if_unreferenced(&state, &f.sha256, &auth.actor()).await;
         }
     }
     result
@@ -349,7 +349,7 @@ async fn submit_version(
         {
             let name = field.name().unwrap_or("").to_string();
             if field.file_name().is_some() || name == "file" {
-                files.push(save_upload(&state, field).await?);
+                files.push(save_upload(&state, field, &auth.actor()).await?);
             } else {
                 let text = field
                     .text()

@@ -372,7 +372,7 @@ pub async fn submit(
             if field.file_name().is_some_and(|n| n.is_empty()) {
                 continue; // a file input left empty
             }
-            match save_upload(&state, field).await {
+            match save_upload(&state, field, &v.user.actor()).await {
                 Ok(up) => files.push(format!("{}:{}", up.sha256, up.name)),
                 Err(e) => {
                     let msg = capitalize(&e.to_string());

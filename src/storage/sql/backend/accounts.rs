@@ -3,53 +3,6 @@
 use super::*;
 
 impl This {
-    pub(super) async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, role, partner, rights, password_hash, must_change_password, digest, ics_token, disabled, created_us)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&u.id)
-        .bind(u.email.to_lowercase())
-        .bind(&u.name)
-        .bind(u.role.as_str())
-        .bind(&u.partner)
-        .bind(u.rights.map(|r| r.as_str()))
-        .bind(&u.password_hash)
-        .bind(u.must_change_password)
-        .bind(u.digest)
-        .bind(&u.ics_token)
-        .bind(u.disabled)
-        .bind(to_us(now))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| unique_to_conflict(e, "e-mail already registered"))?;
-        Ok(())
-    }
-
-    pub(super) async fn update_user(&self, u: &User) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query(
-            "UPDATE users SET email = $2, name = $3, role = $4, partner = $5, rights = $6, password_hash = $7,
-               must_change_password = $8, digest = $9, ics_token = $10, disabled = $11 WHERE id = $1",
-        )
-        .bind(&u.id)
-        .bind(u.email.to_lowercase())
-        .bind(&u.name)
-        .bind(u.role.as_str())
-        .bind(&u.partner)
-        .bind(u.rights.map(|r| r.as_str()))
-        .bind(&u.password_hash)
-        .bind(u.must_change_password)
-        .bind(u.digest)
-        .bind(&u.ics_token)
-        .bind(u.disabled)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| unique_to_conflict(e, "e-mail already registered"))?;
-        Ok(())
-    }
-
     pub(super) async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
@@ -162,19 +115,6 @@ impl This {
         Ok(())
     }
 
-    pub(super) async fn create_api_token(
-        &self,
-        token_hash: &str,
-        user: &str,
-        name: &str,
-        now: DateTime<Utc>,
-        expires: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)").bind(token_hash).bind(user).bind(name).bind(to_us(now)).bind(to_us(expires)).execute(&self.pool).await?;
-        Ok(())
-    }
-
     pub(super) async fn api_token_user(
         &self,
         token_hash: &str,
@@ -204,33 +144,6 @@ impl This {
                 ),
             })
         }))
-    }
-
-    pub(super) async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
-        let _w = self.writer().await;
-        let n = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND token_hash = $2")
-            .bind(user)
-            .bind(id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(n > 0)
-    }
-
-    pub(super) async fn end_sessions(
-        &self,
-        user: &str,
-        keep: Option<&str>,
-    ) -> Result<u64, StoreError> {
-        let _w = self.writer().await;
-        Ok(
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                .bind(user)
-                .bind(keep.unwrap_or(""))
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
     }
 
     pub(super) async fn purge_expired_sessions(

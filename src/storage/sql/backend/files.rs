@@ -12,18 +12,6 @@ impl This {
         )
     }
 
-    pub(super) async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
-        let _w = self.writer().await;
-        // Versions name files as `<sha256>:<name>` inside the seminar's data.
-        let n = sqlx::query("DELETE FROM files WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM seminars WHERE data LIKE $2)")
-            .bind(sha256)
-            .bind(format!("%{sha256}%"))
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(n > 0)
-    }
-
     pub(super) async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
         let mut tx = self.pool.begin().await?;
@@ -71,22 +59,6 @@ impl This {
     pub(super) async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(&self.pool).await?;
-        Ok(())
-    }
-
-    pub(super) async fn put_file(
-        &self,
-        f: &FileMeta,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query("INSERT INTO files (sha256, size, content_type, created_us) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-            .bind(&f.sha256)
-            .bind(f.size)
-            .bind(&f.content_type)
-            .bind(to_us(now))
-            .execute(&self.pool)
-            .await?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! here only forwards to them.
 
 mod accounts;
+mod changes;
 mod commit;
 mod due;
 mod events;
@@ -140,12 +141,16 @@ impl This {
 
 #[async_trait]
 impl Store for This {
-    fn seminars_decoded(&self) -> u64 {
-        self.decoded.load(Ordering::Relaxed)
+    async fn apply(
+        &self,
+        changes: &[crate::storage::Change],
+        events: &[Event],
+    ) -> Result<Vec<u64>, StoreError> {
+        This::apply(self, changes, events).await
     }
 
-    async fn put_partner(&self, p: &Partner) -> Result<(), StoreError> {
-        This::put_partner(self, p).await
+    fn seminars_decoded(&self) -> u64 {
+        self.decoded.load(Ordering::Relaxed)
     }
 
     async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
@@ -320,14 +325,6 @@ impl Store for This {
         This::events(self, seminar).await
     }
 
-    async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
-        This::create_user(self, u, now).await
-    }
-
-    async fn update_user(&self, u: &User) -> Result<(), StoreError> {
-        This::update_user(self, u).await
-    }
-
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
         This::user(self, id).await
     }
@@ -375,17 +372,6 @@ impl Store for This {
         This::delete_session(self, token_hash).await
     }
 
-    async fn create_api_token(
-        &self,
-        token_hash: &str,
-        user: &str,
-        name: &str,
-        now: DateTime<Utc>,
-        expires: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        This::create_api_token(self, token_hash, user, name, now, expires).await
-    }
-
     async fn api_token_user(
         &self,
         token_hash: &str,
@@ -398,24 +384,12 @@ impl Store for This {
         This::api_tokens(self, user).await
     }
 
-    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
-        This::revoke_api_token(self, user, id).await
-    }
-
-    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError> {
-        This::end_sessions(self, user, keep).await
-    }
-
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         This::purge_expired_sessions(self, now).await
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         This::setting(self, key).await
-    }
-
-    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
-        This::forget_unreferenced_file(self, sha256).await
     }
 
     async fn wipe_season(&self, accounts_suffix: &str) -> Result<(), StoreError> {
@@ -430,14 +404,6 @@ impl Store for This {
         This::put_setting(self, key, value).await
     }
 
-    async fn set_partner_coordinator(
-        &self,
-        partner: &str,
-        coordinator: Option<&str>,
-    ) -> Result<(), StoreError> {
-        This::set_partner_coordinator(self, partner, coordinator).await
-    }
-
     async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError> {
         This::partner_coordinator(self, partner).await
     }
@@ -446,10 +412,6 @@ impl Store for This {
         &self,
     ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
         This::partner_coordinators(self).await
-    }
-
-    async fn put_file(&self, f: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError> {
-        This::put_file(self, f, now).await
     }
 
     async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError> {

@@ -3,24 +3,6 @@
 use super::*;
 
 impl This {
-    pub(super) async fn put_partner(&self, p: &Partner) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query(
-            "INSERT INTO partners (id, name, experienced, barred, late_withdrawal, search) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, experienced = excluded.experienced, search = excluded.search,
-               barred = partners.barred OR excluded.barred, late_withdrawal = partners.late_withdrawal OR excluded.late_withdrawal",
-        )
-        .bind(&p.id)
-        .bind(&p.name)
-        .bind(p.experienced)
-        .bind(p.barred)
-        .bind(p.late_withdrawal)
-        .bind(partner_search_key(p))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     pub(super) async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
         let row = sqlx::query("SELECT * FROM partners WHERE id = $1")
             .bind(id)
@@ -89,20 +71,6 @@ impl This {
         let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM partners p");
         partner_where(&mut qb, q);
         Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
-    }
-
-    pub(super) async fn set_partner_coordinator(
-        &self,
-        partner: &str,
-        coordinator: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let _w = self.writer().await;
-        sqlx::query("UPDATE partners SET coordinator = $2 WHERE id = $1")
-            .bind(partner)
-            .bind(coordinator)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub(super) async fn partner_coordinator(

@@ -1,13 +1,24 @@
-//! The application service: runs a command against the current state, books the outcome and its
-//! notifications and due items in one transaction, and retries on concurrent changes.
+//! The application service, the only writer of the store. The command path (this file) runs a
+//! command against the current state, books the outcome with its notifications and due items in
+//! one transaction, and retries on concurrent changes; the scheduler fires due items through the
+//! same [`Service::commit`] machinery. Accounts, partners, coordinator assignment and files
+//! ([`accounts`], [`partners`], [`files`]) are written together with their audit events; outbox
+//! delivery state ([`outbox`]) and settings ([`settings`]) have their own operations.
+
+pub mod accounts;
+pub mod audit;
+pub mod files;
+pub mod outbox;
+pub mod partners;
+pub mod settings;
+
+pub use audit::Audit;
 
 use crate::domain::deadline::{local_date, start_of};
 use crate::domain::review;
 use crate::domain::rules::{Reads, View, CITY_STATES, SLOT_STATES};
 use crate::domain::schedule::plan;
-use crate::domain::{
-    decide, Command, DomainError, Outcome, Partner, Program, Refusal, SeminarState,
-};
+use crate::domain::{decide, Command, DomainError, Outcome, Program, Refusal, SeminarState};
 use crate::scheduler::Scheduler;
 use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
 use chrono::{DateTime, Utc};
@@ -24,6 +35,38 @@ pub enum ServiceError {
     Program(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A request the service cannot take as it is (400): a machine code and what to fix.
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    /// A well-formed request with an unusable field (422): «field: what is wrong».
+    #[error("{0}: {1}")]
+    Field(&'static str, String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The change collides with existing data (409): a machine code and the reason.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// Something failed that the user cannot fix (hashing, a vanished row); details are logged.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// 400 `invalid_input`.
+    pub fn bad(msg: impl Into<String>) -> ServiceError {
+        ServiceError::BadRequest("invalid_input", msg.into())
+    }
+}
+
+impl From<crate::accounts::PasswordError> for ServiceError {
+    fn from(e: crate::accounts::PasswordError) -> Self {
+        match e {
+            crate::accounts::PasswordError::Weak(m) => ServiceError::bad(m),
+            crate::accounts::PasswordError::Hash(m) => ServiceError::Internal(m),
+        }
+    }
 }
 
 impl From<DomainError> for ServiceError {
@@ -87,11 +130,6 @@ impl Service {
                 n += 1;
             }
         }
-    }
-
-    /// Registers or updates a partner.
-    pub async fn put_partner(&self, p: &Partner) -> Result<(), ServiceError> {
-        Ok(self.store.put_partner(p).await?)
     }
 
     /// Runs `cmd` in `program` at `now` for `actor`. Due items that are already due fire first,
