@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod booking;
 pub mod files;
 pub mod outbox;
 pub mod partners;
@@ -17,10 +18,10 @@ pub use audit::Audit;
 use crate::domain::deadline::{local_date, start_of};
 use crate::domain::review;
 use crate::domain::rules::{Reads, View, CITY_STATES, SLOT_STATES};
-use crate::domain::schedule::plan;
 use crate::domain::{decide, Command, DomainError, Outcome, Program, Refusal, SeminarState};
 use crate::scheduler::Scheduler;
-use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
+use crate::storage::{DynStore, SeminarQuery, StoreError};
+use booking::{Booked, Booker};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,6 +86,7 @@ const RETRIES: usize = 8;
 pub struct Service {
     pub store: DynStore,
     programs: Arc<BTreeMap<String, Program>>,
+    booker: Booker,
     pub scheduler: Scheduler,
 }
 
@@ -92,11 +94,15 @@ impl Service {
     pub fn new(store: DynStore, programs: Vec<Program>) -> Service {
         let programs: Arc<BTreeMap<String, Program>> =
             Arc::new(programs.into_iter().map(|p| (p.wf.id.clone(), p)).collect());
-        let scheduler = Scheduler::new(store.clone(), programs.clone());
+        let booker = Booker {
+            store: store.clone(),
+            programs: programs.clone(),
+        };
         Service {
+            scheduler: Scheduler::new(store.clone(), programs.clone()),
             store,
             programs,
-            scheduler,
+            booker,
         }
     }
 
@@ -166,24 +172,16 @@ impl Service {
                 .get(&program)
                 .ok_or_else(|| ServiceError::UnknownProgram(program.clone()))?;
             let outcome = decide(prog, &view, cmd, actor, now)?;
-            let mut plans = Vec::new();
-            for s in &outcome.seminars {
-                plans.push((s.id.clone(), plan(prog, s, now)?));
+            let prepared = self.booker.prepare(outcome, |_| now, Vec::new(), lock);
+            if let Some((_, e)) = prepared.unplanned.into_iter().next() {
+                return Err(e.into());
             }
-            let mut commit = Commit {
-                outcome,
-                plans,
-                program_lock: lock,
-                ..Commit::default()
-            };
-            commit.index(&self.programs);
-            match self.store.commit(&commit).await {
-                Ok(()) => return Ok(commit.outcome),
-                Err(StoreError::Conflict(why)) if attempt + 1 < RETRIES => {
+            match self.booker.book(&prepared.commit).await? {
+                Booked::Written => return Ok(prepared.commit.outcome),
+                Booked::Conflict(why) if attempt + 1 < RETRIES => {
                     tracing::debug!(%why, attempt, "command conflicted; deciding again");
-                    continue;
                 }
-                Err(e) => return Err(e.into()),
+                Booked::Conflict(why) => return Err(StoreError::Conflict(why).into()),
             }
         }
         unreachable!("the retry loop returns")
@@ -197,114 +195,167 @@ impl Service {
         reads: Reads<'_>,
         now: DateTime<Utc>,
     ) -> Result<(View, Option<String>), ServiceError> {
-        let store = &self.store;
         let mut view = View::default();
-        let in_program = |cities: Vec<String>, states: &[SeminarState]| SeminarQuery {
-            program: Some(program.to_string()),
-            cities: Some(cities),
-            states: states.to_vec(),
-            ..SeminarQuery::default()
-        };
-        match reads {
-            Reads::Nothing => {}
-            Reads::Seminar(id) => {
-                // One read in the common case; when the clock has made an item due, it fires
-                // first and the seminar is read again.
-                let mut found = store.seminar_for_command(id, now).await?;
-                if found.as_ref().is_some_and(|(_, _, due)| *due) {
-                    self.scheduler.catch_up_seminar(id, now).await?;
-                    found = store.seminar_for_command(id, now).await?;
-                }
-                if let Some((s, partner, _)) = found {
-                    let of = s.program.clone();
-                    if let Some(p) = partner {
-                        view.partners.insert(p.id.clone(), p);
-                    }
-                    view.seminars.push(s);
-                    return Ok((view, Some(of)));
-                }
-            }
+        let of = match reads {
+            Reads::Nothing => None,
+            Reads::Seminar(id) => self.read_seminar(&mut view, id, now).await?,
             Reads::Application {
                 seminar,
                 partner,
                 city,
             } => {
-                if let Some(s) = store.seminar(seminar).await? {
-                    view.seminars.push(s);
-                }
-                if let Some(p) = store.partner(partner).await? {
-                    view.partners.insert(p.id.clone(), p);
-                }
-                let q = in_program(vec![city.to_string()], &CITY_STATES);
-                let known: Vec<String> = view.seminars.iter().map(|s| s.id.clone()).collect();
-                view.seminars.extend(
-                    store
-                        .find_seminars(&q)
-                        .await?
-                        .into_iter()
-                        .map(|(_, s)| s)
-                        .filter(|s| !known.contains(&s.id)),
-                );
+                self.read_application(&mut view, program, seminar, partner, city)
+                    .await?;
+                None
             }
             Reads::Decision { seminar } => {
-                let Some(s) = store
-                    .seminar(seminar)
-                    .await?
-                    .filter(|s| s.program == program)
-                else {
-                    return Ok((view, None));
-                };
-                if let Some(p) = store.partner(&s.partner).await? {
-                    view.partners.insert(p.id.clone(), p);
-                }
-                let q = in_program(vec![s.city.clone()], &SLOT_STATES);
-                let holders = store.find_seminars(&q).await?;
-                view.seminars.push(s);
-                view.seminars.extend(
-                    holders
-                        .into_iter()
-                        .map(|(_, s)| s)
-                        .filter(|o| o.id != seminar),
-                );
+                self.read_decision(&mut view, program, seminar).await?;
+                None
             }
             Reads::DueGroups => {
-                let prog = self
-                    .programs
-                    .get(program)
-                    .ok_or_else(|| ServiceError::UnknownProgram(program.to_string()))?;
-                let today = local_date(prog.tz, now);
-                let cutoff = review::received_cutoff(prog, today)
-                    .map_err(|e| ServiceError::Program(e.to_string()))?;
-                let Some(cutoff) = cutoff else {
-                    return Ok((view, None));
-                };
-                let due = store
-                    .find_seminars(&SeminarQuery {
-                        program: Some(program.to_string()),
-                        states: vec![SeminarState::Applied],
-                        applied_before: Some(start_of(prog.tz, cutoff + chrono::Duration::days(1))),
-                        ..SeminarQuery::default()
-                    })
-                    .await?;
-                let mut cities: Vec<String> = due.iter().map(|(_, s)| s.city.clone()).collect();
-                cities.sort();
-                cities.dedup();
-                let mut partners: Vec<String> =
-                    due.iter().map(|(_, s)| s.partner.clone()).collect();
-                partners.sort();
-                partners.dedup();
-                for p in store.partners_by_ids(&partners).await? {
-                    view.partners.insert(p.id.clone(), p);
-                }
-                if !cities.is_empty() {
-                    let holders = store
-                        .find_seminars(&in_program(cities, &SLOT_STATES))
-                        .await?;
-                    view.seminars.extend(holders.into_iter().map(|(_, s)| s));
-                }
-                view.seminars.extend(due.into_iter().map(|(_, s)| s));
+                self.read_due_groups(&mut view, program, now).await?;
+                None
             }
+        };
+        Ok((view, of))
+    }
+
+    /// One seminar and its partner, in one read in the common case; when the clock has made an
+    /// item due, it fires first and the seminar is read again. Returns the seminar's program.
+    async fn read_seminar(
+        &self,
+        view: &mut View,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ServiceError> {
+        let mut found = self.store.seminar_for_command(id, now).await?;
+        if found.as_ref().is_some_and(|(_, _, due)| *due) {
+            self.scheduler.catch_up_seminar(id, now).await?;
+            found = self.store.seminar_for_command(id, now).await?;
         }
-        Ok((view, None))
+        let Some((s, partner, _)) = found else {
+            return Ok(None);
+        };
+        let of = s.program.clone();
+        if let Some(p) = partner {
+            view.partners.insert(p.id.clone(), p);
+        }
+        view.seminars.push(s);
+        Ok(Some(of))
+    }
+
+    /// The seminar applied for, the partner, and the city's seminars in the states that count.
+    async fn read_application(
+        &self,
+        view: &mut View,
+        program: &str,
+        seminar: &str,
+        partner: &str,
+        city: &str,
+    ) -> Result<(), ServiceError> {
+        let store = &self.store;
+        if let Some(s) = store.seminar(seminar).await? {
+            view.seminars.push(s);
+        }
+        if let Some(p) = store.partner(partner).await? {
+            view.partners.insert(p.id.clone(), p);
+        }
+        let q = in_program(program, vec![city.to_string()], &CITY_STATES);
+        let known: Vec<String> = view.seminars.iter().map(|s| s.id.clone()).collect();
+        view.seminars.extend(
+            store
+                .find_seminars(&q)
+                .await?
+                .into_iter()
+                .map(|(_, s)| s)
+                .filter(|s| !known.contains(&s.id)),
+        );
+        Ok(())
+    }
+
+    /// The seminar decided on, its partner, and the seminars holding slots in its city.
+    async fn read_decision(
+        &self,
+        view: &mut View,
+        program: &str,
+        seminar: &str,
+    ) -> Result<(), ServiceError> {
+        let store = &self.store;
+        let Some(s) = store
+            .seminar(seminar)
+            .await?
+            .filter(|s| s.program == program)
+        else {
+            return Ok(());
+        };
+        if let Some(p) = store.partner(&s.partner).await? {
+            view.partners.insert(p.id.clone(), p);
+        }
+        let q = in_program(program, vec![s.city.clone()], &SLOT_STATES);
+        let holders = store.find_seminars(&q).await?;
+        view.seminars.push(s);
+        view.seminars.extend(
+            holders
+                .into_iter()
+                .map(|(_, s)| s)
+                .filter(|o| o.id != seminar),
+        );
+        Ok(())
+    }
+
+    /// The applications whose review group is due, their partners, and the slot holders of
+    /// their cities.
+    async fn read_due_groups(
+        &self,
+        view: &mut View,
+        program: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let store = &self.store;
+        let prog = self
+            .programs
+            .get(program)
+            .ok_or_else(|| ServiceError::UnknownProgram(program.to_string()))?;
+        let today = local_date(prog.tz, now);
+        let cutoff = review::received_cutoff(prog, today)
+            .map_err(|e| ServiceError::Program(e.to_string()))?;
+        let Some(cutoff) = cutoff else {
+            return Ok(());
+        };
+        let due = store
+            .find_seminars(&SeminarQuery {
+                program: Some(program.to_string()),
+                states: vec![SeminarState::Applied],
+                applied_before: Some(start_of(prog.tz, cutoff + chrono::Duration::days(1))),
+                ..SeminarQuery::default()
+            })
+            .await?;
+        let mut cities: Vec<String> = due.iter().map(|(_, s)| s.city.clone()).collect();
+        cities.sort();
+        cities.dedup();
+        let mut partners: Vec<String> = due.iter().map(|(_, s)| s.partner.clone()).collect();
+        partners.sort();
+        partners.dedup();
+        for p in store.partners_by_ids(&partners).await? {
+            view.partners.insert(p.id.clone(), p);
+        }
+        if !cities.is_empty() {
+            let holders = store
+                .find_seminars(&in_program(program, cities, &SLOT_STATES))
+                .await?;
+            view.seminars.extend(holders.into_iter().map(|(_, s)| s));
+        }
+        view.seminars.extend(due.into_iter().map(|(_, s)| s));
+        Ok(())
+    }
+}
+
+/// The seminars of `program` in `cities` and `states`.
+fn in_program(program: &str, cities: Vec<String>, states: &[SeminarState]) -> SeminarQuery {
+    SeminarQuery {
+        program: Some(program.to_string()),
+        cities: Some(cities),
+        states: states.to_vec(),
+        ..SeminarQuery::default()
     }
 }
