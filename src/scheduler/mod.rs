@@ -55,11 +55,7 @@ impl Scheduler {
     /// A scheduler of `store` for `programs`; it books through the service's [`Booker`].
     pub fn new(store: DynStore, programs: Arc<BTreeMap<String, Program>>) -> Scheduler {
         let booker = Booker { store, programs };
-        let owner = format!(
-            "{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        );
+        let owner = format!("{}-{}", std::process::id(), Utc::now().timestamp_micros());
         Scheduler {
             store: booker.store.clone(),
             programs: booker.programs.clone(),

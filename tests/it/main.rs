@@ -2,6 +2,7 @@
 
 mod support;
 
+mod audit;
 mod bench_smoke;
 mod calendar;
 mod crash;

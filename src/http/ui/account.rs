@@ -170,7 +170,13 @@ pub async fn login(
         Ok(session) => session.token,
         Err(e) => return super::page::UiError::from(ApiError::from(e)).into_response(),
     };
-    let to = if user.must_change_password {
+    signed_in(&state, &token, user.must_change_password, next)
+}
+
+/// The answer to a successful sign-in: the session cookie set, the login form's cookie gone,
+/// and on to the password change (when it must happen first), `next`, or home.
+fn signed_in(state: &AppState, token: &str, must_change_password: bool, next: String) -> Response {
+    let to = if must_change_password {
         "/account?must=1".to_string()
     } else if next.is_empty() {
         "/".to_string()
@@ -178,7 +184,7 @@ pub async fn login(
         next
     };
     let mut res = see_other(&to);
-    let attrs = cookie_attrs(&state);
+    let attrs = cookie_attrs(state);
     for c in [
         format!(
             "{SESSION_COOKIE}={token}{attrs}; Max-Age={}",

@@ -15,8 +15,10 @@ use crate::domain::Recipient;
 /// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
 const ROWS_PER_INSERT: usize = 500;
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+/// Serializes `v` for a column; a value that cannot be serialized is refused, never stored as
+/// `null`.
+fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Unreadable(format!("{what}: {e}")))
 }
 
 /// Serializes `v` for a row and proves it reads back equal: what this store could not decode

@@ -12,6 +12,8 @@ type This = PgStore;
 /// Claims skip rows another process holds.
 const LOCK_CLAUSE: &str = "FOR UPDATE SKIP LOCKED";
 
+// The same statements for both backends: compiled once per `Db` on purpose.
+#[allow(clippy::duplicate_mod)]
 #[path = "backend/mod.rs"]
 mod backend;
 

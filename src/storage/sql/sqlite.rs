@@ -13,6 +13,8 @@ type This = SqliteStore;
 /// SQLite has no row locks: its one writer is the in-process lock.
 const LOCK_CLAUSE: &str = "";
 
+// The same statements for both backends: compiled once per `Db` on purpose.
+#[allow(clippy::duplicate_mod)]
 #[path = "backend/mod.rs"]
 mod backend;
 

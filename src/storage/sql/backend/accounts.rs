@@ -138,10 +138,10 @@ impl This {
             Ok(ApiToken {
                 id: r.try_get("token_hash")?,
                 name: r.try_get("name")?,
-                created: from_us(created),
+                created: from_us(created)?,
                 expires: from_us(
                     expires.unwrap_or(created + LEGACY_TOKEN_DAYS * 86_400 * 1_000_000),
-                ),
+                )?,
             })
         }))
     }

@@ -31,16 +31,23 @@ impl This {
 
 /// Appends `events` to the audit log inside `tx`.
 pub(super) async fn insert_events(tx: &mut Tx<'_>, events: &[Event]) -> Result<(), StoreError> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
+    let data = events
+        .iter()
+        .map(|e| json("event", &e.data))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (chunk, data) in events
+        .chunks(ROWS_PER_INSERT)
+        .zip(data.chunks(ROWS_PER_INSERT))
+    {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO events (at_us, actor, kind, seminar, data) ",
         );
-        qb.push_values(chunk, |mut b, e| {
+        qb.push_values(chunk.iter().zip(data), |mut b, (e, data)| {
             b.push_bind(to_us(e.at))
                 .push_bind(e.actor.clone())
                 .push_bind(e.kind.clone())
                 .push_bind(e.seminar.clone())
-                .push_bind(json(&e.data));
+                .push_bind(data.clone());
         });
         qb.build().execute(&mut **tx).await?;
     }

@@ -217,18 +217,27 @@ async fn book_ledgers(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreErr
 
 /// The outcome's notifications; a key already in the outbox is not added again.
 async fn insert_outbox(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreError> {
-    for chunk in outcome.notifications.chunks(ROWS_PER_INSERT) {
+    let data = outcome
+        .notifications
+        .iter()
+        .map(|n| json("notification", &n.data))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (chunk, data) in outcome
+        .notifications
+        .chunks(ROWS_PER_INSERT)
+        .zip(data.chunks(ROWS_PER_INSERT))
+    {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) ",
         );
-        qb.push_values(chunk, |mut b, n| {
+        qb.push_values(chunk.iter().zip(data), |mut b, (n, data)| {
             b.push_bind(n.key.clone())
                 .push_bind(n.kind.clone())
                 .push_bind(recipient_str(&n.to))
                 .push_bind(n.seminar.clone())
                 .push_bind(n.stage.clone())
                 .push_bind(to_us(n.at))
-                .push_bind(json(&n.data))
+                .push_bind(data.clone())
                 .push_bind(0_i64);
         });
         qb.push(" ON CONFLICT (key) DO NOTHING");
@@ -265,7 +274,7 @@ async fn replace_plans(
     let mut fresh = Vec::new();
     for (_, items) in plans {
         for it in items {
-            let kind = json(&it.kind);
+            let kind = json("due item", &it.kind)?;
             match pending.remove(&it.key) {
                 Some((due, k)) if due == to_us(it.at) && k == kind => {}
                 Some(_) => {

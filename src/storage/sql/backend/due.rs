@@ -76,7 +76,7 @@ impl This {
             sqlx::query_scalar("SELECT MIN(due_us) FROM due_items WHERE fired_us IS NULL")
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(v.map(from_us))
+        v.map(from_us).transpose()
     }
 
     pub(super) async fn pending_due_count(&self) -> Result<i64, StoreError> {

@@ -25,7 +25,7 @@ impl This {
             Ok((
                 r.try_get("id")?,
                 Event {
-                    at: from_us(r.try_get("at_us")?),
+                    at: from_us(r.try_get("at_us")?)?,
                     actor: r.try_get("actor")?,
                     kind: r.try_get("kind")?,
                     seminar: r.try_get("seminar")?,
@@ -43,7 +43,7 @@ impl This {
         Ok(decode_each("event", &rows, |r| {
             let data: String = r.try_get("data")?;
             Ok(Event {
-                at: from_us(r.try_get("at_us")?),
+                at: from_us(r.try_get("at_us")?)?,
                 actor: r.try_get("actor")?,
                 kind: r.try_get("kind")?,
                 seminar: r.try_get("seminar")?,

@@ -103,8 +103,8 @@ impl This {
                     seminar: r.try_get("seminar")?,
                     points: r.try_get("points")?,
                     reason: r.try_get("reason")?,
-                    booked_at: from_us(r.try_get("booked_us")?),
-                    expires_at: from_us(r.try_get("expires_us")?),
+                    booked_at: from_us(r.try_get("booked_us")?)?,
+                    expires_at: from_us(r.try_get("expires_us")?)?,
                 })
             })
             .collect()
@@ -124,8 +124,8 @@ impl This {
                     partner: r.try_get("partner")?,
                     seminar: r.try_get("seminar")?,
                     amount: Kopecks(r.try_get("kopecks")?),
-                    booked_at: from_us(r.try_get("booked_us")?),
-                    expires_at: from_us(r.try_get("expires_us")?),
+                    booked_at: from_us(r.try_get("booked_us")?)?,
+                    expires_at: from_us(r.try_get("expires_us")?)?,
                 })
             })
             .collect()

@@ -84,7 +84,7 @@ impl This {
         Ok(DueItem {
             key: row.try_get("key")?,
             seminar: row.try_get("seminar")?,
-            at: from_us(row.try_get("due_us")?),
+            at: from_us(row.try_get("due_us")?)?,
             kind: parse::<DueKind>("due item", &kind)?,
         })
     }
@@ -100,7 +100,7 @@ impl This {
                 to: recipient_parse(&recipient),
                 seminar: r.try_get("seminar")?,
                 stage: r.try_get("stage")?,
-                at: from_us(r.try_get("at_us")?),
+                at: from_us(r.try_get("at_us")?)?,
                 data: parse("notification", &data)?,
             },
             status: r.try_get("status")?,
