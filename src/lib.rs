@@ -3,8 +3,12 @@
 //! - [`domain`]: pure rules — workflow files, calendars, deadlines, the seminar state machine,
 //!   penalties, review and allocation, results. Never reads the clock.
 //! - [`catalog`]: loads workflow and calendar files from disk and validates them.
-//! - [`storage`]: the `Store` trait with SQLite and PostgreSQL implementations.
-//! - [`service`]: the application service: runs commands, books effects atomically with the outbox.
+//! - [`storage`]: the `Store` trait with SQLite and PostgreSQL implementations (one set of
+//!   statements by area in `storage/sql/backend/`, compiled once per backend).
+//! - [`service`]: the application service and the only writer: runs commands and books their
+//!   effects atomically with the outbox (the scheduler books through the same `Booker`);
+//!   accounts, partners, coordinator assignment and files with their audit events; outbox
+//!   delivery state and settings.
 //! - [`scheduler`]: fires due items exactly once (`tick(now)`).
 //! - [`notifier`]: delivers the outbox as e-mail (SMTP, `.eml` files, memory) from Russian templates.
 //! - [`health`]: readiness of the background workers, shown by `/healthz`.
