@@ -12,7 +12,6 @@
 //! Seeding goes through the public `Store` trait (batched [`Commit`](crate::storage::Commit)s),
 //! so the benchmarks keep working while the storage layer changes underneath.
 
-pub mod bulk;
 pub mod burst;
 pub mod commands;
 pub mod http;

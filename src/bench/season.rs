@@ -1,7 +1,7 @@
 //! Data for the benchmarks, written through the public `Store` trait in batched commits:
 //! approved seminars waiting for a deadline, and a whole season for the HTTP reads.
 
-use crate::accounts::{random_token, token_hash, Role, User};
+use crate::accounts::{Role, User};
 use crate::catalog::Catalog;
 use crate::domain::schedule::plan;
 use crate::domain::workflow::Effect;
@@ -10,7 +10,7 @@ use crate::domain::{
     Program, Recipient, ReportFigures, Seminar, SeminarResult, SeminarState, StageProgress,
     StageStatus,
 };
-use crate::service::{Service, ServiceError};
+use crate::service::{Audit, Service, ServiceError};
 use crate::storage::{Commit, DynStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
@@ -133,7 +133,7 @@ pub async fn seed_preparing(
             partners.push(partner(&pid));
             seminars.push(s);
         }
-        super::bulk::insert(url, &partners, &seminars, &due).await?;
+        crate::storage::bulk::insert(url, &partners, &seminars, &due).await?;
     }
     Ok(())
 }
@@ -157,18 +157,14 @@ pub async fn admin_session(store: &DynStore) -> anyhow::Result<String> {
         ics_token: None,
         disabled: false,
     };
-    store.create_user(&user, now).await?;
-    let token = random_token();
-    store
-        .create_session(
-            &token_hash(&token),
-            &user.id,
-            &random_token(),
-            now,
-            now + Duration::days(2),
-        )
-        .await?;
-    Ok(token)
+    // Accounts need no program: a service of the store alone writes them.
+    let service = Service::new(store.clone(), vec![]);
+    let by = Audit {
+        actor: "system",
+        at: now,
+    };
+    service.add_user(by, &user).await?;
+    Ok(service.start_session(&user, 2, now).await?.token)
 }
 
 /// What a seeded season holds.
@@ -193,20 +189,23 @@ pub async fn seed_season(
 ) -> anyhow::Result<SeasonSize> {
     let text = std::fs::read_to_string(scenario)?;
     let (sc, prog) = crate::simulate::load(cat, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let service = Service::new(store.clone(), vec![prog.clone()]);
+    let by = Audit {
+        actor: "scenario",
+        at: sc.steps.first().map_or(sc.until, |s| s.at),
+    };
     for p in &sc.partners {
-        store
-            .put_partner(&Partner {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                experienced: p.experienced,
-                barred: p.barred,
-                late_withdrawal: false,
-            })
-            .await?;
+        let partner = Partner {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            experienced: p.experienced,
+            barred: p.barred,
+            late_withdrawal: false,
+        };
+        service.save_partner(by, &partner).await?;
     }
     match how {
         Seeding::Play => {
-            let service = Service::new(store.clone(), vec![prog.clone()]);
             for step in &sc.steps {
                 service.scheduler.tick(step.at).await?;
                 match service
@@ -257,14 +256,14 @@ pub async fn seed_season(
                     seminars.push(s.clone());
                 }
             }
-            super::bulk::insert(url, &[], &seminars, &[]).await?;
+            crate::storage::bulk::insert(url, &[], &seminars, &[]).await?;
             drop(seminars);
             for c in &commits {
-                store.commit(c).await?;
+                service.seed(c).await?;
             }
         }
     }
-    mark_outbox_delivered(store).await?;
+    mark_outbox_delivered(&service).await?;
     Ok(SeasonSize {
         seminars: store.seminars(None).await?.len(),
         partners: sc.partners.len(),
@@ -272,18 +271,18 @@ pub async fn seed_season(
     })
 }
 
-async fn mark_outbox_delivered(store: &DynStore) -> anyhow::Result<()> {
+async fn mark_outbox_delivered(service: &Service) -> anyhow::Result<()> {
     loop {
         let wall = Utc::now();
-        let rows = store
-            .claim_outbox(wall, 1000, "bench-seed", wall + Duration::minutes(10))
+        let rows = service
+            .claim_deliveries(wall, 1000, "bench-seed", wall + Duration::minutes(10))
             .await?;
         if rows.is_empty() {
             return Ok(());
         }
         for r in rows {
-            store
-                .outbox_sent(r.id, wall, "seeded by the benchmark")
+            service
+                .mark_sent(r.id, wall, "seeded by the benchmark")
                 .await?;
         }
     }

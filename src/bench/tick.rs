@@ -4,7 +4,6 @@
 //! to future seminars, 20 each, due months later.
 //! Measured: `Scheduler::tick` at one second past the deadline, on SQLite files.
 
-use super::bulk;
 use super::report::Figure;
 use super::season::{msk, seed_preparing};
 use super::sys::TempDir;
@@ -81,7 +80,7 @@ pub async fn run(
                 }
             })
             .collect();
-        bulk::insert(&url, &[], &[], &items).await?;
+        crate::storage::bulk::insert(&url, &[], &[], &items).await?;
         j += n;
         have += n;
     }

@@ -74,8 +74,8 @@ impl Scheduler {
         loop {
             let wall = Utc::now();
             let items = self
-                .store
-                .claim_due(
+                .booker
+                .claim(
                     now,
                     BATCH,
                     &self.owner,
@@ -142,7 +142,7 @@ impl Scheduler {
         let batch = self.decide_batch(&items).await?;
         for item in &batch.deferred {
             // A program not loaded in this process: leave it to one that has it.
-            self.store.release_due(&item.key).await?;
+            self.booker.release(&item.key).await?;
         }
         let mut report = (0, batch.deferred.len() as u64);
         for item in &batch.single {
@@ -247,7 +247,7 @@ impl Scheduler {
         };
         let Some(prog) = self.programs.get(&seminar.program) else {
             // A program not loaded in this process: leave it to one that has it.
-            self.store.release_due(&item.key).await?;
+            self.booker.release(&item.key).await?;
             return Ok(Fired::Deferred);
         };
         let outcome = decide_fire(prog, &seminar, item);
@@ -261,7 +261,7 @@ impl Scheduler {
             Ok(Booked::Written) => Ok(Fired::Done),
             Ok(Booked::Conflict(why)) => {
                 tracing::debug!(key = %item.key, %why, "due item conflicted; deferred");
-                self.store.release_due(&item.key).await?;
+                self.booker.release(&item.key).await?;
                 Ok(Fired::Deferred)
             }
             Err(e @ StoreError::Unreadable(_)) => {

@@ -4,7 +4,7 @@
 //! due items it fires and the program lock it holds, and a concurrent change comes back as
 //! [`Booked::Conflict`] (nothing written) for the caller to decide again or defer.
 
-use crate::domain::schedule::plan;
+use crate::domain::schedule::{plan, DueItem};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
 use crate::storage::{Commit, DynStore, StoreError};
 use chrono::{DateTime, Utc};
@@ -74,5 +74,31 @@ impl Booker {
             Err(StoreError::Conflict(why)) => Ok(Booked::Conflict(why)),
             Err(e) => Err(e),
         }
+    }
+
+    /// Claims up to `limit` due items with instant ≤ `now` for `owner` until `lease_until`
+    /// (wall-clock), earliest first, each the first pending one of its seminar.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        owner: &str,
+        wall_now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<DueItem>, StoreError> {
+        self.store
+            .claim_due(now, limit, owner, wall_now, lease_until)
+            .await
+    }
+
+    /// Gives a claimed item back (another process or an earlier item came first).
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.store.release_due(key).await
     }
 }

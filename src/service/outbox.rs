@@ -97,4 +97,13 @@ impl Service {
         };
         self.store.commit(&commit).await
     }
+
+    /// Writes a commit built outside the command path: the benchmark's synthetic season, whose
+    /// seminars are made in their end-of-season states at once.
+    ///
+    /// # Errors
+    /// Store failures, a conflict included.
+    pub async fn seed(&self, commit: &Commit) -> Result<(), StoreError> {
+        self.store.commit(commit).await
+    }
 }

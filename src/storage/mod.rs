@@ -3,6 +3,7 @@
 //!
 //! Time is never read here: every instant comes from the caller (SQL never calls `now()`).
 
+pub mod bulk;
 mod sql;
 
 use crate::accounts::User;

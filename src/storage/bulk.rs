@@ -1,4 +1,4 @@
-//! Bulk rows for seeding, where the store's one-row-at-a-time insert would take longer than
+//! Bulk rows for seeding the benchmarks (`seminarflow bench`), where the store's one-row-at-a-time insert would take longer than
 //! the benchmark itself (seeding is not what is measured).
 //!
 //! Only `partners`, `seminars` and pending `due_items` rows are written here, complete (the
@@ -91,7 +91,7 @@ pub async fn insert(
     partners: &[Partner],
     seminars: &[Seminar],
     due: &[DueItem],
-) -> anyhow::Result<()> {
+) -> Result<(), super::StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = PgPoolOptions::new()
