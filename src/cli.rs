@@ -371,7 +371,7 @@ fn simulate_cmd(
         };
         if let Some(mail_dir) = mail_dir {
             if let Err(e) = preview_mail(&service, mail_dir).await {
-                return fail(path, SimulateError::Failed(e));
+                return fail(path, SimulateError::Failed(e.to_string()));
             }
         }
         if json {
@@ -400,20 +400,30 @@ fn simulate_cmd(
 async fn preview_mail(
     service: &crate::service::Service,
     mail_dir: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<(), PreviewError> {
     use crate::notifier::{preview, Templates};
-    let config = Config::load(None, None, &|k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
-    let templates = Templates::load(config.mail.templates.as_deref()).map_err(|e| e.to_string())?;
+    let config = Config::load(None, None, &|k| std::env::var(k).ok())?;
+    let templates = Templates::load(config.mail.templates.as_deref())?;
     let from = config
         .smtp
         .as_ref()
         .map(|s| s.from.clone())
         .unwrap_or_else(|| config.mail.from.clone());
-    let files = preview::write_mail(service, &templates, mail_dir, &config.base_url(), &from)
-        .await
-        .map_err(|e| e.to_string())?;
+    let files =
+        preview::write_mail(service, &templates, mail_dir, &config.base_url(), &from).await?;
     eprintln!("писем записано: {} в {}", files.len(), mail_dir.display());
     Ok(())
+}
+
+/// Why `simulate --mail-dir` wrote no mail.
+#[derive(Debug, thiserror::Error)]
+enum PreviewError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Templates(#[from] crate::notifier::TemplateError),
+    #[error(transparent)]
+    Write(#[from] crate::notifier::NotifierError),
 }
 
 fn fail(path: &std::path::Path, e: SimulateError) -> ExitCode {
