@@ -79,14 +79,17 @@ impl This {
             .bind(to_us(now))
             .execute(&self.pool)
             .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)")
-            .bind(token_hash)
-            .bind(user)
-            .bind(csrf)
-            .bind(to_us(now))
-            .bind(to_us(expires))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_us, expires_us)
+                VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user)
+        .bind(csrf)
+        .bind(to_us(now))
+        .bind(to_us(expires))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -95,11 +98,15 @@ impl This {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query("SELECT u.*, s.csrf AS session_csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_us > $2 AND u.disabled = FALSE")
-            .bind(token_hash)
-            .bind(to_us(now))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT u.*, s.csrf AS session_csrf FROM sessions s JOIN users u ON u.id
+                = s.user_id WHERE s.token_hash = $1 AND s.expires_us > $2 AND u.disabled
+                = FALSE",
+        )
+        .bind(token_hash)
+        .bind(to_us(now))
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(r) => Ok(Some((Self::user_from_row(&r)?, r.try_get("session_csrf")?))),
             None => Ok(None),
@@ -121,17 +128,27 @@ impl This {
         now: DateTime<Utc>,
     ) -> Result<Option<User>, StoreError> {
         let legacy = LEGACY_TOKEN_DAYS * 86_400 * 1_000_000;
-        let row = sqlx::query("SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.disabled = FALSE AND COALESCE(t.expires_us, t.created_us + $3) > $2")
-            .bind(token_hash)
-            .bind(to_us(now))
-            .bind(legacy)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE
+                t.token_hash = $1 AND u.disabled = FALSE AND COALESCE(t.expires_us,
+                t.created_us + $3) > $2",
+        )
+        .bind(token_hash)
+        .bind(to_us(now))
+        .bind(legacy)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(Self::user_from_row).transpose()
     }
 
     pub(super) async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError> {
-        let rows = sqlx::query("SELECT token_hash, name, created_us, expires_us FROM api_tokens WHERE user_id = $1 ORDER BY created_us DESC, token_hash").bind(user).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(
+            "SELECT token_hash, name, created_us, expires_us FROM api_tokens WHERE
+                user_id = $1 ORDER BY created_us DESC, token_hash",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(decode_each("api token", &rows, |r| {
             let created: i64 = r.try_get("created_us")?;
             let expires: Option<i64> = r.try_get("expires_us")?;

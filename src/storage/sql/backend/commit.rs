@@ -35,7 +35,14 @@ impl This {
 async fn take_program_lock(tx: &mut Tx<'_>, program: &str, version: i64) -> Result<(), StoreError> {
     let version = &version;
     let n = if *version == 0 {
-        sqlx::query("INSERT INTO program_locks (program, version) VALUES ($1, 1) ON CONFLICT (program) DO NOTHING").bind(program).execute(&mut **tx).await?.rows_affected()
+        sqlx::query(
+            "INSERT INTO program_locks (program, version) VALUES ($1, 1) ON CONFLICT
+                (program) DO NOTHING",
+        )
+        .bind(program)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
     } else {
         sqlx::query(
             "UPDATE program_locks SET version = version + 1 WHERE program = $1 AND version = $2",
@@ -153,7 +160,8 @@ async fn book_penalties(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreE
     }
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO penalties (key, seq, seminar, partner, program, code, points, exclusion, at_us, data) ",
+            "INSERT INTO penalties (key, seq, seminar, partner, program, code,
+                    points, exclusion, at_us, data) ",
         );
         qb.push_values(chunk, |mut b, (i, seminar, p, data)| {
             let owner = outcome.seminars.iter().find(|s| &s.id == *seminar);
@@ -179,29 +187,35 @@ async fn book_penalties(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreE
 /// Points and bonus ledger entries, and the partner flags the outcome sets.
 async fn book_ledgers(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreError> {
     for e in &outcome.points {
-        sqlx::query("INSERT INTO points_ledger (key, partner, seminar, points, reason, booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&e.key)
-            .bind(&e.partner)
-            .bind(&e.seminar)
-            .bind(e.points)
-            .bind(&e.reason)
-            .bind(to_us(e.booked_at))
-            .bind(to_us(e.expires_at))
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| unique_to_conflict(e, "points already booked"))?;
+        sqlx::query(
+            "INSERT INTO points_ledger (key, partner, seminar, points, reason,
+                booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&e.key)
+        .bind(&e.partner)
+        .bind(&e.seminar)
+        .bind(e.points)
+        .bind(&e.reason)
+        .bind(to_us(e.booked_at))
+        .bind(to_us(e.expires_at))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| unique_to_conflict(e, "points already booked"))?;
     }
     for e in &outcome.bonus {
-        sqlx::query("INSERT INTO bonus_ledger (key, partner, seminar, kopecks, booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&e.key)
-            .bind(&e.partner)
-            .bind(&e.seminar)
-            .bind(e.amount.0)
-            .bind(to_us(e.booked_at))
-            .bind(to_us(e.expires_at))
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| unique_to_conflict(e, "bonus already booked"))?;
+        sqlx::query(
+            "INSERT INTO bonus_ledger (key, partner, seminar, kopecks, booked_us,
+                expires_us) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&e.key)
+        .bind(&e.partner)
+        .bind(&e.seminar)
+        .bind(e.amount.0)
+        .bind(to_us(e.booked_at))
+        .bind(to_us(e.expires_at))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| unique_to_conflict(e, "bonus already booked"))?;
     }
     for (partner, flag) in &outcome.flags {
         let sql = match flag {
@@ -228,7 +242,8 @@ async fn insert_outbox(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreEr
         .zip(data.chunks(ROWS_PER_INSERT))
     {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data, next_attempt_us) ",
+            "INSERT INTO outbox (key, kind, recipient, seminar, stage, at_us, data,
+                    next_attempt_us) ",
         );
         qb.push_values(chunk.iter().zip(data), |mut b, (n, data)| {
             b.push_bind(n.key.clone())
@@ -278,12 +293,15 @@ async fn replace_plans(
             match pending.remove(&it.key) {
                 Some((due, k)) if due == to_us(it.at) && k == kind => {}
                 Some(_) => {
-                    sqlx::query("UPDATE due_items SET due_us = $1, kind = $2 WHERE key = $3 AND fired_us IS NULL")
-                        .bind(to_us(it.at))
-                        .bind(&kind)
-                        .bind(&it.key)
-                        .execute(&mut **tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE due_items SET due_us = $1, kind = $2 WHERE key = $3 AND fired_us
+                            IS NULL",
+                    )
+                    .bind(to_us(it.at))
+                    .bind(&kind)
+                    .bind(&it.key)
+                    .execute(&mut **tx)
+                    .await?;
                 }
                 None => fresh.push((it, kind)),
             }

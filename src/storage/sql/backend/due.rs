@@ -39,7 +39,13 @@ impl This {
 
     pub(super) async fn release_due(&self, key: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE due_items SET lease_owner = NULL, lease_until_us = NULL WHERE key = $1 AND fired_us IS NULL").bind(key).execute(&self.pool).await?;
+        sqlx::query(
+            "UPDATE due_items SET lease_owner = NULL, lease_until_us = NULL WHERE key
+                = $1 AND fired_us IS NULL",
+        )
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -49,12 +55,15 @@ impl This {
         before: DateTime<Utc>,
         except: &str,
     ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM due_items WHERE seminar = $1 AND fired_us IS NULL AND due_us < $2 AND key <> $3")
-            .bind(seminar)
-            .bind(to_us(before))
-            .bind(except)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM due_items WHERE seminar = $1 AND fired_us IS NULL
+                AND due_us < $2 AND key <> $3",
+        )
+        .bind(seminar)
+        .bind(to_us(before))
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n > 0)
     }
 
@@ -63,11 +72,14 @@ impl This {
         seminar: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<DueItem>, StoreError> {
-        let rows = sqlx::query("SELECT key, seminar, due_us, kind FROM due_items WHERE seminar = $1 AND fired_us IS NULL AND due_us <= $2 ORDER BY due_us, key")
-            .bind(seminar)
-            .bind(to_us(now))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT key, seminar, due_us, kind FROM due_items WHERE seminar = $1 AND
+                fired_us IS NULL AND due_us <= $2 ORDER BY due_us, key",
+        )
+        .bind(seminar)
+        .bind(to_us(now))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(decode_each("due item", &rows, Self::due_from_row))
     }
 

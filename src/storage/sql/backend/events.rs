@@ -37,8 +37,20 @@ impl This {
 
     pub(super) async fn events(&self, seminar: Option<&str>) -> Result<Vec<Event>, StoreError> {
         let rows = match seminar {
-            Some(s) => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
-            None => sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events ORDER BY id").fetch_all(&self.pool).await?,
+            Some(s) => {
+                sqlx::query(
+                    "SELECT at_us, actor, kind, seminar, data FROM events WHERE seminar = $1
+                    ORDER BY id",
+                )
+                .bind(s)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT at_us, actor, kind, seminar, data FROM events ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
         Ok(decode_each("event", &rows, |r| {
             let data: String = r.try_get("data")?;

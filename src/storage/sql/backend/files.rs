@@ -51,14 +51,26 @@ impl This {
             .await?;
         // Partners carry flags the season set (barred, late withdrawal): they go too,
         // unless an account still belongs to one.
-        sqlx::query("DELETE FROM partners WHERE id NOT IN (SELECT partner FROM users WHERE partner IS NOT NULL)").execute(&mut *tx).await?;
+        sqlx::query(
+            "DELETE FROM partners WHERE id NOT IN (SELECT partner FROM users WHERE
+                partner IS NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub(super) async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value").bind(key).bind(value).execute(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO
+                UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -64,11 +64,14 @@ impl This {
         partner: &str,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE partner = $1 AND booked_us <= $2 AND expires_us > $2")
-            .bind(partner)
-            .bind(to_us(at))
-            .fetch_one(&self.pool)
-            .await?;
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE partner = $1
+                AND booked_us <= $2 AND expires_us > $2",
+        )
+        .bind(partner)
+        .bind(to_us(at))
+        .fetch_one(&self.pool)
+        .await?;
         Ok(v.unwrap_or(0))
     }
 
@@ -77,11 +80,14 @@ impl This {
         partner: &str,
         at: DateTime<Utc>,
     ) -> Result<Kopecks, StoreError> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT CAST(SUM(kopecks) AS BIGINT) FROM bonus_ledger WHERE partner = $1 AND booked_us <= $2 AND expires_us > $2")
-            .bind(partner)
-            .bind(to_us(at))
-            .fetch_one(&self.pool)
-            .await?;
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(kopecks) AS BIGINT) FROM bonus_ledger WHERE partner = $1
+                AND booked_us <= $2 AND expires_us > $2",
+        )
+        .bind(partner)
+        .bind(to_us(at))
+        .fetch_one(&self.pool)
+        .await?;
         Ok(Kopecks(v.unwrap_or(0)))
     }
 

@@ -99,11 +99,14 @@ impl This {
                     // Claimed but unusable: fail it for good so it is not claimed forever.
                     let id: i64 = r.try_get("id")?;
                     tracing::error!(outbox = id, error = %e, "undecodable outbox row failed");
-                    sqlx::query("UPDATE outbox SET status = 'failed', last_error = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1")
-                        .bind(id)
-                        .bind(format!("строка не читается: {e}"))
-                        .execute(&self.pool)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'failed', last_error = $2, lease_owner =
+                            NULL, lease_until_us = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(format!("строка не читается: {e}"))
+                    .execute(&self.pool)
+                    .await?;
                 }
             }
         }
@@ -118,12 +121,16 @@ impl This {
         message_id: &str,
     ) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE outbox SET status = 'sent', sent_us = $2, message_id = $3, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(to_us(wall_now))
-            .bind(message_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_us = $2, message_id = $3,
+                attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL,
+                last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(to_us(wall_now))
+        .bind(message_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -134,24 +141,41 @@ impl This {
         error: &str,
     ) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE outbox SET next_attempt_us = $2, last_error = $3, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1")
-            .bind(id)
-            .bind(to_us(next_attempt))
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_us = $2, last_error = $3, attempts =
+                attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(to_us(next_attempt))
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     pub(super) async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE outbox SET status = 'failed', last_error = $2, attempts = attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1").bind(id).bind(error).execute(&self.pool).await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'failed', last_error = $2, attempts =
+                attempts + 1, lease_owner = NULL, lease_until_us = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     pub(super) async fn outbox_set_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE outbox SET status = $2, lease_owner = NULL, lease_until_us = NULL WHERE id = $1").bind(id).bind(status).execute(&self.pool).await?;
+        sqlx::query(
+            "UPDATE outbox SET status = $2, lease_owner = NULL, lease_until_us = NULL
+                WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

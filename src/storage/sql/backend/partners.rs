@@ -40,11 +40,17 @@ impl This {
         q: &PartnerQuery,
         at: DateTime<Utc>,
     ) -> Result<Vec<PartnerSummary>, StoreError> {
-        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT p.*, CAST(COALESCE((SELECT SUM(l.points) FROM points_ledger l WHERE l.partner = p.id AND l.booked_us <= ");
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT p.*, CAST(COALESCE((SELECT SUM(l.points) FROM points_ledger l
+                WHERE l.partner = p.id AND l.booked_us <= ",
+        );
         qb.push_bind(to_us(at))
             .push(" AND l.expires_us > ")
             .push_bind(to_us(at));
-        qb.push("), 0) AS BIGINT) AS points_active, CAST(COALESCE((SELECT SUM(b.kopecks) FROM bonus_ledger b WHERE b.partner = p.id AND b.booked_us <= ");
+        qb.push(
+            "), 0) AS BIGINT) AS points_active, CAST(COALESCE((SELECT SUM(b.kopecks)
+                FROM bonus_ledger b WHERE b.partner = p.id AND b.booked_us <= ",
+        );
         qb.push_bind(to_us(at))
             .push(" AND b.expires_us > ")
             .push_bind(to_us(at));

@@ -88,7 +88,13 @@ impl This {
         &self,
         limit: i64,
     ) -> Result<Vec<Seminar>, StoreError> {
-        let rows = sqlx::query("SELECT data, version FROM seminars WHERE attention_known = FALSE ORDER BY seq LIMIT $1").bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(
+            "SELECT data, version FROM seminars WHERE attention_known = FALSE ORDER
+                BY seq LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(decode_each("seminar", &rows, |r| self.seminar_from_row(r)))
     }
 
@@ -98,20 +104,26 @@ impl This {
         a: &Attention,
     ) -> Result<(), StoreError> {
         let _w = self.writer().await;
-        sqlx::query("UPDATE seminars SET partner_deadline = $1, awaiting_review = $2, attention_known = TRUE WHERE id = $3")
-            .bind(a.partner_deadline.map(|d| d.to_string()))
-            .bind(a.awaiting_review)
-            .bind(seminar)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE seminars SET partner_deadline = $1, awaiting_review = $2,
+                attention_known = TRUE WHERE id = $3",
+        )
+        .bind(a.partner_deadline.map(|d| d.to_string()))
+        .bind(a.awaiting_review)
+        .bind(seminar)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     pub(super) async fn seminar_cells(&self, program: &str) -> Result<Vec<CellCount>, StoreError> {
-        let rows = sqlx::query("SELECT city, week, state, COUNT(*) AS n FROM seminars WHERE program = $1 GROUP BY city, week, state ORDER BY city, week, state")
-            .bind(program)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT city, week, state, COUNT(*) AS n FROM seminars WHERE program = $1
+                GROUP BY city, week, state ORDER BY city, week, state",
+        )
+        .bind(program)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(CellCount {
