@@ -1,6 +1,7 @@
 //! Data for the benchmarks, written through the public `Store` trait in batched commits:
 //! approved seminars waiting for a deadline, and a whole season for the HTTP reads.
 
+use super::{BenchError, BenchResult};
 use crate::accounts::{Role, User};
 use crate::catalog::Catalog;
 use crate::domain::schedule::plan;
@@ -110,7 +111,7 @@ pub async fn seed_preparing(
     approved_at: DateTime<Utc>,
     only_program_open: bool,
     plan_until: Option<DateTime<Utc>>,
-) -> anyhow::Result<()> {
+) -> BenchResult<()> {
     for start in (0..n).step_by(BULK) {
         let mut partners = Vec::new();
         let mut seminars = Vec::new();
@@ -142,7 +143,7 @@ pub async fn seed_preparing(
 ///
 /// # Errors
 /// Store failures.
-pub async fn admin_session(store: &DynStore) -> anyhow::Result<String> {
+pub async fn admin_session(store: &DynStore) -> BenchResult<String> {
     let now = Utc::now();
     let user = User {
         id: "bench-admin".into(),
@@ -186,9 +187,10 @@ pub async fn seed_season(
     cat: &Catalog,
     scenario: &std::path::Path,
     how: Seeding,
-) -> anyhow::Result<SeasonSize> {
+) -> BenchResult<SeasonSize> {
     let text = std::fs::read_to_string(scenario)?;
-    let (sc, prog) = crate::simulate::load(cat, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (sc, prog) =
+        crate::simulate::load(cat, &text).map_err(|e| BenchError::failed(format!("{e}")))?;
     let service = Service::new(store.clone(), vec![prog.clone()]);
     let by = Audit {
         actor: "scenario",
@@ -271,7 +273,7 @@ pub async fn seed_season(
     })
 }
 
-async fn mark_outbox_delivered(service: &Service) -> anyhow::Result<()> {
+async fn mark_outbox_delivered(service: &Service) -> BenchResult<()> {
     loop {
         let wall = Utc::now();
         let rows = service

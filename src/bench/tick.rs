@@ -7,6 +7,7 @@
 use super::report::Figure;
 use super::season::{msk, seed_preparing};
 use super::sys::TempDir;
+use super::BenchResult;
 use super::{ratio_target, secs, Options};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::Program;
@@ -42,7 +43,7 @@ pub async fn run(
     due: usize,
     pending: usize,
     timeout: Duration,
-) -> anyhow::Result<TickRun> {
+) -> BenchResult<TickRun> {
     let url = format!(
         "sqlite://{}",
         dir.join(format!("tick-{pending}.db")).display()
@@ -108,7 +109,7 @@ fn shown(r: &TickRun, timeout: Duration) -> String {
     }
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let (_, prog) = super::program(opts)?;
     let due = opts.size(1_000, 10);
     let small_n = opts.size(10_000, due * 2);
