@@ -99,7 +99,7 @@ pub fn preparing_seminar(
 
 /// Writes `n` approved seminars `{prefix}{i}` (partner `{prefix}p{i}`, a city each) with their
 /// due plans from `approved_at` (only the items due by `plan_until` when given) into the
-/// database at `url` (see [`bulk`](super::bulk)).
+/// database at `url` (see [`bulk`](crate::storage::bulk)).
 ///
 /// # Errors
 /// Database or calendar failures.

@@ -1,7 +1,7 @@
 //! The application service, the only writer of the store. The command path (this file) runs a
 //! command against the current state, books the outcome with its notifications and due items in
 //! one transaction, and retries on concurrent changes; the scheduler fires due items through the
-//! same [`Service::commit`] machinery. Accounts, partners, coordinator assignment and files
+//! same [`booking::Booker`]. Accounts, partners, coordinator assignment and files
 //! ([`accounts`], [`partners`], [`files`]) are written together with their audit events; outbox
 //! delivery state ([`outbox`]) and settings ([`settings`]) have their own operations.
 
