@@ -113,13 +113,34 @@ impl User {
     }
 }
 
+/// What can go wrong with a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Too short or too simple; the message says why, in Russian.
+    #[error("{0}")]
+    Weak(&'static str),
+    /// Hashing failed (the system's random source or the hasher).
+    #[error("не удалось вычислить хеш пароля: {0}")]
+    Hash(String),
+}
+
+impl User {
+    /// This user as the audit log names an actor: `<role>:<e-mail>`.
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.role.as_str(), self.email)
+    }
+}
+
 /// Hashes a password with Argon2id and a random salt.
-pub fn hash_password(password: &str) -> Result<String, String> {
+///
+/// # Errors
+/// [`PasswordError::Hash`] when the hasher fails.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
 /// Checks a password against a stored hash (constant-time inside argon2).
@@ -179,15 +200,19 @@ pub fn new_id() -> String {
 }
 
 /// Minimum password rules, with a Russian reason when not met.
-pub fn check_password_strength(p: &str) -> Result<(), String> {
+///
+/// # Errors
+/// [`PasswordError::Weak`] with the reason.
+pub fn check_password_strength(p: &str) -> Result<(), PasswordError> {
     if p.chars().count() < 10 {
-        return Err("пароль должен быть не короче 10 символов".into());
+        return Err(PasswordError::Weak(
+            "пароль должен быть не короче 10 символов",
+        ));
     }
     if is_trivial(p) {
-        return Err(
-            "пароль слишком простой (повтор, ряд клавиш или цифр, известный пароль); придумайте другой"
-                .into(),
-        );
+        return Err(PasswordError::Weak(
+            "пароль слишком простой (повтор, ряд клавиш или цифр, известный пароль); придумайте другой",
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Background workers started by `serve` besides the scheduler: the notifier's delivery loop.
 
 use crate::http::AppState;
-use crate::notifier::Notifier;
+use crate::notifier::{Notifier, NotifierError};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -10,11 +10,11 @@ use tokio_util::sync::CancellationToken;
 ///
 /// # Errors
 /// A notifier that cannot start (bad SMTP settings, a broken template override).
-pub fn spawn(state: &AppState, shutdown: CancellationToken) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    let notifier = Arc::new(
-        Notifier::from_config(state.service.clone(), &state.config)
-            .map_err(|e| anyhow::anyhow!("почта: {e}"))?,
-    );
+pub fn spawn(
+    state: &AppState,
+    shutdown: CancellationToken,
+) -> Result<Vec<JoinHandle<()>>, NotifierError> {
+    let notifier = Arc::new(Notifier::from_config(state.service.clone(), &state.config)?);
     let health = state.health.clone();
     let handle = tokio::spawn(async move {
         let guard = health.guard("notifier");

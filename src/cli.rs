@@ -371,7 +371,7 @@ fn simulate_cmd(
         };
         if let Some(mail_dir) = mail_dir {
             if let Err(e) = preview_mail(&service, mail_dir).await {
-                return fail(path, SimulateError::Failed(e));
+                return fail(path, SimulateError::Failed(e.to_string()));
             }
         }
         if json {
@@ -400,20 +400,30 @@ fn simulate_cmd(
 async fn preview_mail(
     service: &crate::service::Service,
     mail_dir: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<(), PreviewError> {
     use crate::notifier::{preview, Templates};
-    let config = Config::load(None, None, &|k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
-    let templates = Templates::load(config.mail.templates.as_deref()).map_err(|e| e.to_string())?;
+    let config = Config::load(None, None, &|k| std::env::var(k).ok())?;
+    let templates = Templates::load(config.mail.templates.as_deref())?;
     let from = config
         .smtp
         .as_ref()
         .map(|s| s.from.clone())
         .unwrap_or_else(|| config.mail.from.clone());
-    let files = preview::write_mail(service, &templates, mail_dir, &config.base_url(), &from)
-        .await
-        .map_err(|e| e.to_string())?;
+    let files =
+        preview::write_mail(service, &templates, mail_dir, &config.base_url(), &from).await?;
     eprintln!("писем записано: {} в {}", files.len(), mail_dir.display());
     Ok(())
+}
+
+/// Why `simulate --mail-dir` wrote no mail.
+#[derive(Debug, thiserror::Error)]
+enum PreviewError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Templates(#[from] crate::notifier::TemplateError),
+    #[error(transparent)]
+    Write(#[from] crate::notifier::NotifierError),
 }
 
 fn fail(path: &std::path::Path, e: SimulateError) -> ExitCode {
@@ -484,6 +494,39 @@ fn serve_cmd(workflows: Option<PathBuf>, a: ServeArgs) -> ExitCode {
     }
 }
 
+/// Why `user add` failed.
+#[derive(Debug, thiserror::Error)]
+enum UserAddError {
+    #[error(transparent)]
+    Open(#[from] crate::server::ServerError),
+    #[error(transparent)]
+    Refused(#[from] crate::service::ServiceError),
+}
+
+/// Creates an account through the service as the command line's own admin.
+async fn create_user(
+    config: &Config,
+    req: crate::service::accounts::NewUser,
+) -> Result<crate::service::accounts::CreatedUser, UserAddError> {
+    let (service, _) = crate::server::open_service(config).await?;
+    let admin = crate::accounts::User {
+        id: "cli".into(),
+        email: "cli@localhost".into(),
+        name: "командная строка".into(),
+        role: crate::accounts::Role::Admin,
+        partner: None,
+        rights: None,
+        password_hash: String::new(),
+        must_change_password: false,
+        digest: false,
+        ics_token: None,
+        disabled: false,
+    };
+    Ok(service
+        .register_user(&admin, req, chrono::Utc::now())
+        .await?)
+}
+
 struct UserAdd {
     role: String,
     email: String,
@@ -524,38 +567,20 @@ fn user_add(workflows: Option<PathBuf>, a: UserAdd) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let result = rt.block_on(async {
-        let state = crate::server::build(&config).await?;
-        let admin = crate::accounts::User {
-            id: "cli".into(),
-            email: "cli@localhost".into(),
-            name: "командная строка".into(),
-            role: crate::accounts::Role::Admin,
-            partner: None,
-            rights: None,
-            password_hash: String::new(),
-            must_change_password: false,
-            digest: false,
-            ics_token: None,
-            disabled: false,
-        };
-        let name = if a.name.trim().is_empty() {
-            a.email.clone()
-        } else {
-            a.name.clone()
-        };
-        let req = crate::http::api::users::NewUser {
-            email: a.email.clone(),
-            name,
-            role: a.role.clone(),
-            partner: a.partner.clone(),
-            rights: a.rights.clone(),
-            password,
-        };
-        crate::http::api::users::create(&state, &admin, req)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    });
+    let name = if a.name.trim().is_empty() {
+        a.email.clone()
+    } else {
+        a.name.clone()
+    };
+    let req = crate::service::accounts::NewUser {
+        email: a.email,
+        name,
+        role: a.role,
+        partner: a.partner,
+        rights: a.rights,
+        password,
+    };
+    let result = rt.block_on(create_user(&config, req));
     match result {
         Ok(created) => {
             println!(

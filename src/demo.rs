@@ -6,18 +6,31 @@
 
 use crate::catalog::Catalog;
 use crate::domain::Partner;
-use crate::service::{Service, ServiceError};
+use crate::service::{Audit, Service, ServiceError};
 use crate::simulate::scenario::{self, Scenario};
 use std::path::PathBuf;
+
+/// Why the demo season could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("{0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("в {0} нет демонстрационного сезона (*.toml)")]
+    Missing(String),
+    /// The file does not parse; the message names the step and field.
+    #[error("{0}: {1}")]
+    Malformed(String, String),
+}
 
 /// The first demo season found for the catalog's programs.
 ///
 /// # Errors
 /// No demo file, or one that does not parse (the message names the step and field).
-pub fn season(catalog: &Catalog) -> Result<(PathBuf, Scenario), String> {
+pub fn season(catalog: &Catalog) -> Result<(PathBuf, Scenario), DemoError> {
     let dir = catalog.dir.join("demos");
+    let shown = |p: &std::path::Path| p.display().to_string();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(|e| DemoError::Read(shown(&dir), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
@@ -25,18 +38,26 @@ pub fn season(catalog: &Catalog) -> Result<(PathBuf, Scenario), String> {
     let path = files
         .into_iter()
         .next()
-        .ok_or_else(|| format!("в {} нет демонстрационного сезона (*.toml)", dir.display()))?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        .ok_or_else(|| DemoError::Missing(shown(&dir)))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| DemoError::Read(shown(&path), e))?;
     let (sc, _) = scenario::parse(&text, |id| {
         catalog.program(id).map(|p| p.wf).map_err(|e| e.to_string())
     })
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(|e| DemoError::Malformed(shown(&path), e.to_string()))?;
     Ok((path, sc))
 }
+
+/// Who the demo season's steps are by, in the audit log.
+const DEMO_ACTOR: &str = "coordinator:demo";
 
 /// Plays `sc` into `service` (an empty database) up to its `until`. Returns the refusals, which
 /// a correct demo season never has.
 pub async fn load(service: &Service, sc: &Scenario) -> Result<Vec<String>, ServiceError> {
+    // The partners are registered as of the season's first step.
+    let by = Audit {
+        actor: DEMO_ACTOR,
+        at: sc.steps.first().map_or(sc.until, |s| s.at),
+    };
     for p in &sc.partners {
         let partner = Partner {
             id: p.id.clone(),
@@ -45,13 +66,13 @@ pub async fn load(service: &Service, sc: &Scenario) -> Result<Vec<String>, Servi
             barred: p.barred,
             late_withdrawal: false,
         };
-        service.put_partner(&partner).await?;
+        service.save_partner(by, &partner).await?;
     }
     let mut refused = vec![];
     for (i, step) in sc.steps.iter().enumerate() {
         service.scheduler.tick(step.at).await?;
         match service
-            .execute(&sc.workflow, &step.command, "coordinator:demo", step.at)
+            .execute(&sc.workflow, &step.command, DEMO_ACTOR, step.at)
             .await
         {
             Ok(_) => {}

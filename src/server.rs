@@ -7,37 +7,69 @@ use crate::catalog::{self, Catalog};
 use crate::clock::Clock;
 use crate::config::{ClockMode, Config};
 use crate::http::{self, AppState};
-use crate::service::Service;
-use crate::storage;
-use anyhow::Context;
+use crate::service::{Audit, Service, ServiceError};
+use crate::storage::{self, StoreError};
 use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Builds the application (store, programs, clock) from a configuration.
-pub async fn build(config: &Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "не удалось создать папку данных {}",
-            config.data_dir.display()
-        )
-    })?;
+/// Why the server (or a command that opens its database) could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    Config(String),
+    #[error("не удалось создать папку данных {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("папка программ {0}: {1}")]
+    Catalog(String, String),
+    #[error("в {0} нет ни одной программы (*.toml)")]
+    NoPrograms(String),
+    #[error("база данных {0}: {1}")]
+    Database(String, StoreError),
+    #[error("заполнение списочных полей семинаров: {0}")]
+    Backfill(ServiceError),
+    #[error("демо: {0}")]
+    Demo(#[from] crate::demo::DemoError),
+    #[error("listen: «{0}» — не адрес")]
+    Listen(String),
+    #[error("не удалось открыть {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("почта: {0}")]
+    Mail(#[from] crate::notifier::NotifierError),
+    #[error("HTTP-сервер остановился с ошибкой: {0}")]
+    Http(std::io::Error),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Opens the store and the catalog's programs: the service a command line tool works with.
+///
+/// # Errors
+/// No data folder, no programs, or no database.
+pub async fn open_service(config: &Config) -> Result<(Service, Catalog), ServerError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| ServerError::DataDir(config.data_dir.display().to_string(), e))?;
     let dir = config
         .workflows
         .clone()
         .unwrap_or_else(catalog::default_dir);
-    let cat = Catalog::open(&dir)
-        .map_err(|e| anyhow::anyhow!("папка программ {}: {e}", dir.display()))?;
-    let programs = cat.programs().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let shown = dir.display().to_string();
+    let cat =
+        Catalog::open(&dir).map_err(|e| ServerError::Catalog(shown.clone(), e.to_string()))?;
+    let programs = cat
+        .programs()
+        .map_err(|e| ServerError::Config(e.to_string()))?;
     if programs.is_empty() {
-        anyhow::bail!("в {} нет ни одной программы (*.toml)", dir.display());
+        return Err(ServerError::NoPrograms(shown));
     }
     private(&config.data_dir, 0o700);
     let store = storage::open(&config.database_url())
         .await
-        .with_context(|| format!("база данных {}", redact(&config.database_url())))?;
+        .map_err(|e| ServerError::Database(redact(&config.database_url()), e))?;
     if config.database.is_none() {
         for suffix in ["", "-wal", "-shm"] {
             let mut name = config.data_dir.join("seminarflow.db").into_os_string();
@@ -49,13 +81,22 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
     let filled = service
         .backfill_attention()
         .await
-        .context("заполнение списочных полей семинаров")?;
+        .map_err(ServerError::Backfill)?;
     if filled > 0 {
         tracing::info!(
             seminars = filled,
             "list columns filled for seminars of an earlier version"
         );
     }
+    Ok((service, cat))
+}
+
+/// Builds the application (store, programs, clock) from a configuration.
+///
+/// # Errors
+/// As [`open_service`]; a demo without a readable season.
+pub async fn build(config: &Config) -> Result<AppState, ServerError> {
+    let (service, cat) = open_service(config).await?;
     // A manual clock resumes where it was last moved to (kept in the database).
     let saved = if config.demo || config.clock == ClockMode::Manual {
         stored_clock(&service).await
@@ -63,7 +104,7 @@ pub async fn build(config: &Config) -> anyhow::Result<AppState> {
         None
     };
     let clock = if config.demo {
-        let (_, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
+        let (_, season) = crate::demo::season(&cat)?;
         Clock::manual(saved.map_or(season.until, |s| s.max(season.until)))
     } else if config.clock == ClockMode::Manual {
         Clock::manual(saved.unwrap_or_else(Utc::now))
@@ -111,7 +152,7 @@ pub async fn housekeeping(state: &AppState) {
             tracing::info!(files = n, "orphaned uploads removed");
         }
     }
-    match state.service.store.purge_expired_sessions(Utc::now()).await {
+    match state.service.expire_sessions(Utc::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
         Err(e) => tracing::warn!(error = %e, "expired sessions not purged"),
@@ -155,32 +196,11 @@ fn redact(url: &str) -> String {
 }
 
 /// Creates the first admin on an empty database; returns the one-time password to print.
-pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, String)>> {
-    let store = &state.service.store;
-    if store.has_users().await? {
-        return Ok(None);
-    }
-    let password = random_password();
-    let user = User {
-        id: new_id(),
-        email: "admin@seminarflow.local".into(),
-        name: "Администратор".into(),
-        role: Role::Admin,
-        partner: None,
-        rights: None,
-        password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
-        must_change_password: true,
-        digest: false,
-        ics_token: Some(random_token()),
-        disabled: false,
-    };
-    match store.create_user(&user, Utc::now()).await {
-        Ok(()) => {}
-        // Another node starting on the same empty database created it first.
-        Err(crate::storage::StoreError::Conflict(_)) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(Some((user.email, password)))
+///
+/// # Errors
+/// Hashing or store failures.
+pub async fn ensure_admin(state: &AppState) -> Result<Option<(String, String)>, ServerError> {
+    Ok(state.service.ensure_first_admin(Utc::now()).await?)
 }
 
 /// Loads the demo season into an empty database, with demo accounts; returns their credentials.
@@ -188,41 +208,55 @@ pub async fn ensure_admin(state: &AppState) -> anyhow::Result<Option<(String, St
 /// The load is many commits; a marker setting written after the last one says it is complete.
 /// A database with seminars but no marker is a load a crash cut short: it is wiped and loaded
 /// again (a demo database holds nothing else worth keeping).
-pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>> {
-    const LOADED: &str = "demo_loaded";
-    let store = &state.service.store;
-    if store.setting(LOADED).await?.is_some() {
+///
+/// # Errors
+/// No readable season, or store failures.
+pub async fn load_demo(state: &AppState) -> Result<Vec<(String, String)>, ServerError> {
+    let service = &state.service;
+    if service.demo_loaded().await? {
         return Ok(vec![]);
     }
-    if store.count_seminars(&Default::default()).await? > 0 {
-        if store
+    if service.store.count_seminars(&Default::default()).await? > 0 {
+        if service
+            .store
             .user_by_email("coordinator@demo.local")
             .await?
             .is_some()
         {
             // Loaded completely by a version without the marker (accounts come last).
-            store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
+            service.mark_demo_loaded(Utc::now()).await?;
             return Ok(vec![]);
         }
         tracing::warn!(
             "the demo season was loaded only in part (interrupted start); loading it again"
         );
-        store.wipe_season("@demo.local").await?;
+        service.wipe_demo("@demo.local").await?;
     }
     let dir = state
         .config
         .workflows
         .clone()
         .unwrap_or_else(catalog::default_dir);
-    let cat = Catalog::open(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (path, season) = crate::demo::season(&cat).map_err(|e| anyhow::anyhow!("демо: {e}"))?;
+    let cat = Catalog::open(&dir)
+        .map_err(|e| ServerError::Catalog(dir.display().to_string(), e.to_string()))?;
+    let (path, season) = crate::demo::season(&cat)?;
     tracing::info!(file = %path.display(), "loading the demo season");
-    let refused = crate::demo::load(&state.service, &season).await?;
+    let refused = crate::demo::load(service, &season).await?;
     if !refused.is_empty() {
         tracing::warn!(?refused, "demo season had refusals");
     }
-    // Accounts come from the season's partners, not from Rust: a main user for the first
-    // partner and a limited-rights user for the third (or last), plus one coordinator.
+    let creds = demo_accounts(service, &season.partners).await?;
+    service.mark_demo_loaded(Utc::now()).await?;
+    Ok(creds)
+}
+
+/// The demo's accounts come from the season's partners, not from Rust: a main user for the
+/// first partner and a limited-rights user for the third (or last), plus one coordinator
+/// assigned to every partner. Returns (e-mail, password) pairs.
+async fn demo_accounts(
+    service: &Service,
+    partners: &[crate::simulate::scenario::ScenarioPartner],
+) -> Result<Vec<(String, String)>, ServerError> {
     let mut accounts = vec![(
         "coordinator@demo.local".to_string(),
         "Анна Координатор".to_string(),
@@ -230,7 +264,6 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
         None,
         None,
     )];
-    let partners = &season.partners;
     for (p, rights) in [
         (partners.first(), Rights::Main),
         (partners.get(2).or(partners.last()), Rights::Limited),
@@ -246,6 +279,10 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
         }
     }
     accounts.dedup_by(|a, b| a.0 == b.0);
+    let by = Audit {
+        actor: "system",
+        at: Utc::now(),
+    };
     let mut creds = vec![];
     let mut coordinator_id = None;
     for (email, name, role, partner, rights) in accounts {
@@ -257,24 +294,23 @@ pub async fn load_demo(state: &AppState) -> anyhow::Result<Vec<(String, String)>
             role,
             partner,
             rights,
-            password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!(e))?,
+            password_hash: hash_password(&password).map_err(ServiceError::from)?,
             must_change_password: false,
             digest: role == Role::Coordinator,
             ics_token: Some(random_token()),
             disabled: false,
         };
-        store.create_user(&user, Utc::now()).await?;
+        service.add_user(by, &user).await?;
         if role == Role::Coordinator {
             coordinator_id = Some(user.id);
         }
         creds.push((email, password));
     }
     for p in partners {
-        store
-            .set_partner_coordinator(&p.id, coordinator_id.as_deref())
+        service
+            .assign_coordinator(by, &p.id, coordinator_id.as_deref())
             .await?;
     }
-    store.put_setting(LOADED, &Utc::now().to_rfc3339()).await?;
     Ok(creds)
 }
 
@@ -341,16 +377,21 @@ async fn shutdown_signal() {
 }
 
 /// Runs the server until a shutdown signal.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    config.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+///
+/// # Errors
+/// A configuration, database or address the server cannot start with; a failing HTTP server.
+pub async fn serve(config: Config) -> Result<(), ServerError> {
+    config
+        .validate()
+        .map_err(|e| ServerError::Config(e.to_string()))?;
     let state = build(&config).await?;
     let addr: SocketAddr = config
         .listen
         .parse()
-        .map_err(|_| anyhow::anyhow!("listen: «{}» — не адрес", config.listen))?;
+        .map_err(|_| ServerError::Listen(config.listen.clone()))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("не удалось открыть {addr}"))?;
+        .map_err(|e| ServerError::Bind(addr, e))?;
     if let Some((email, password)) = ensure_admin(&state).await? {
         println!("Создан администратор: {email}\nОдноразовый пароль (показывается один раз, при первом входе его нужно сменить): {password}");
     }
@@ -384,7 +425,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .context("HTTP-сервер остановился с ошибкой")?;
+    .map_err(ServerError::Http)?;
     shutdown.cancel();
     let _ = sched.await;
     for h in extra {

@@ -7,6 +7,7 @@ use super::pg::PgCluster;
 use super::report::Figure;
 use super::season::{msk, seed_preparing};
 use super::sys::TempDir;
+use super::BenchResult;
 use super::{secs, Options};
 use crate::domain::{Program, SeminarState};
 use crate::service::Service;
@@ -31,12 +32,7 @@ pub struct BurstRun {
 ///
 /// # Errors
 /// Store failures.
-pub async fn run(
-    url: &str,
-    prog: &Program,
-    n: usize,
-    timeout: Duration,
-) -> anyhow::Result<BurstRun> {
+pub async fn run(url: &str, prog: &Program, n: usize, timeout: Duration) -> BenchResult<BurstRun> {
     let store = storage::open(url).await?;
     seed_preparing(url, prog, "b", n, msk(2017, 2, 22, 10, 0), true, None).await?;
     let service = Service::new(store.clone(), vec![prog.clone()]);
@@ -91,7 +87,7 @@ fn figure(backend: &str, r: &BurstRun) -> Figure {
     .shown(shown)
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let (_, prog) = super::program(opts)?;
     let n = opts.size(100_000, 10);
     let dir = TempDir::new("burst")?;

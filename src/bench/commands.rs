@@ -6,6 +6,7 @@
 use super::report::Figure;
 use super::season::{msk, seed_preparing};
 use super::sys::TempDir;
+use super::BenchResult;
 use super::{ratio_target, Options};
 use crate::domain::{Command, Program};
 use crate::service::Service;
@@ -50,7 +51,7 @@ pub async fn run(
     prog: &Program,
     seminars: usize,
     timeout: Duration,
-) -> anyhow::Result<CommandsRun> {
+) -> BenchResult<CommandsRun> {
     let url = format!("sqlite://{}", dir.join("commands.db").display());
     let store = storage::open(&url).await?;
     seed_preparing(
@@ -131,7 +132,7 @@ pub async fn run(
     })
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let (_, prog) = super::program(opts)?;
     let n = opts.size(2_000, 5);
     let dir = TempDir::new("commands")?;

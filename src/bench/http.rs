@@ -8,6 +8,7 @@ use super::report::{Figure, Target};
 use super::season::{admin_session, seed_season, SeasonSize};
 use super::sys::{self, TempDir};
 use super::{mb, Options};
+use super::{BenchError, BenchResult};
 use crate::storage;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -66,7 +67,7 @@ pub async fn run(
     dir: &Path,
     rate: f64,
     duration: Duration,
-) -> anyhow::Result<HttpRun> {
+) -> BenchResult<HttpRun> {
     let (cat, _) = super::program(opts)?;
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
@@ -96,10 +97,10 @@ pub async fn run(
     let mut server = Server(child);
     loop {
         if let Ok(Some(st)) = server.0.try_wait() {
-            anyhow::bail!(
+            return Err(BenchError::failed(format!(
                 "the server exited ({st}): {}",
                 std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
-            );
+            )));
         }
         if let Ok(Ok(r)) =
             tokio::time::timeout(Duration::from_secs(5), load::get_once(addr, "/healthz", "")).await
@@ -109,7 +110,10 @@ pub async fn run(
             }
         }
         if started.elapsed() > opts.timeout {
-            anyhow::bail!("the server was not healthy within {:?}", opts.timeout);
+            return Err(BenchError::failed(format!(
+                "the server was not healthy within {:?}",
+                opts.timeout
+            )));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -178,7 +182,7 @@ async fn settle(addr: SocketAddr) {
     }
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let shared = sys::shared_dir(opts.shared.as_deref())?;
     let n = opts.size(10_000, 20);
     let dir = TempDir::new("http")?;

@@ -12,7 +12,39 @@
 //! Seeding goes through the public `Store` trait (batched [`Commit`](crate::storage::Commit)s),
 //! so the benchmarks keep working while the storage layer changes underneath.
 
-pub mod bulk;
+/// What stops a benchmark: a failed step (with what failed), or an error of a part it drives.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
+    #[error(transparent)]
+    Service(#[from] crate::service::ServiceError),
+    #[error(transparent)]
+    Server(#[from] crate::server::ServerError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Domain(#[from] crate::domain::DomainError),
+    #[error(transparent)]
+    Address(#[from] std::net::AddrParseError),
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl BenchError {
+    pub fn failed(what: impl Into<String>) -> BenchError {
+        BenchError::Failed(what.into())
+    }
+}
+
+pub type BenchResult<T> = Result<T, BenchError>;
+
 pub mod burst;
 pub mod commands;
 pub mod http;
@@ -90,7 +122,7 @@ impl Options {
         (self.size_factor - 1.0).abs() < 1e-9
     }
 
-    pub fn exe(&self) -> anyhow::Result<PathBuf> {
+    pub fn exe(&self) -> BenchResult<PathBuf> {
         match &self.exe {
             Some(p) => Ok(p.clone()),
             None => Ok(std::env::current_exe()?),
@@ -106,10 +138,12 @@ impl Options {
 ///
 /// # Errors
 /// When the folder or the program cannot be read.
-pub fn program(opts: &Options) -> anyhow::Result<(Catalog, Program)> {
+pub fn program(opts: &Options) -> BenchResult<(Catalog, Program)> {
     let cat = Catalog::open(&opts.workflows)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", opts.workflows.display()))?;
-    let prog = cat.program(PROGRAM).map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| BenchError::failed(format!("{}: {e}", opts.workflows.display())))?;
+    let prog = cat
+        .program(PROGRAM)
+        .map_err(|e| BenchError::failed(format!("{e}")))?;
     Ok((cat, prog))
 }
 
@@ -120,7 +154,7 @@ pub async fn run(opts: &Options) -> Vec<Figure> {
         if !NAMES.contains(&o.as_str()) {
             return vec![Figure::failed(
                 o,
-                anyhow::anyhow!("unknown benchmark; one of {}", NAMES.join(", ")),
+                BenchError::failed(format!("unknown benchmark; one of {}", NAMES.join(", "))),
             )];
         }
     }

@@ -3,6 +3,7 @@
 //! loopback port, run as `postgres` when we are root, fsync off, removed when dropped.
 
 use super::sys::{free_port, TempDir};
+use super::{BenchError, BenchResult};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,7 +42,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn run(as_user: &Option<String>, program: &Path, args: &[&str]) -> anyhow::Result<()> {
+fn run(as_user: &Option<String>, program: &Path, args: &[&str]) -> BenchResult<()> {
     let mut cmd = match as_user {
         Some(u) => {
             let mut c = Command::new("runuser");
@@ -52,11 +53,11 @@ fn run(as_user: &Option<String>, program: &Path, args: &[&str]) -> anyhow::Resul
     };
     let out = cmd.args(args).current_dir("/tmp").output()?;
     if !out.status.success() {
-        anyhow::bail!(
+        return Err(BenchError::failed(format!(
             "{} failed: {}",
             program.display(),
             String::from_utf8_lossy(&out.stderr)
-        );
+        )));
     }
     Ok(())
 }
@@ -66,7 +67,7 @@ impl PgCluster {
     ///
     /// # Errors
     /// When the binaries exist but the cluster does not start.
-    pub fn start() -> anyhow::Result<Option<PgCluster>> {
+    pub fn start() -> BenchResult<Option<PgCluster>> {
         let Some(bin) = find_bin() else {
             return Ok(None);
         };
@@ -77,7 +78,9 @@ impl PgCluster {
             let st = Command::new("chown")
                 .args(["-R", &format!("{u}:"), &dir_s])
                 .status()?;
-            anyhow::ensure!(st.success(), "chown of the cluster folder failed");
+            if !st.success() {
+                return Err(BenchError::failed("chown of the cluster folder failed"));
+            }
         }
         let data = dir.path().join("data");
         let data_s = data.display().to_string();

@@ -1,5 +1,6 @@
 //! Figures and the table they are printed as.
 
+use super::BenchError;
 use serde::Serialize;
 
 /// A target of issue 9 and whether the figure meets it (`None`: not decidable here — the part
@@ -63,7 +64,7 @@ impl Figure {
     }
 
     /// A benchmark that could not run.
-    pub fn failed(bench: &str, e: anyhow::Error) -> Figure {
+    pub fn failed(bench: &str, e: BenchError) -> Figure {
         Figure::new(bench, "error", None, "").shown(format!("failed: {e:#}"))
     }
 }

@@ -1,7 +1,8 @@
 //! Data for the benchmarks, written through the public `Store` trait in batched commits:
 //! approved seminars waiting for a deadline, and a whole season for the HTTP reads.
 
-use crate::accounts::{random_token, token_hash, Role, User};
+use super::{BenchError, BenchResult};
+use crate::accounts::{Role, User};
 use crate::catalog::Catalog;
 use crate::domain::schedule::plan;
 use crate::domain::workflow::Effect;
@@ -10,7 +11,7 @@ use crate::domain::{
     Penalty, PointsEntry, Program, Recipient, ReportFigures, Seminar, SeminarResult, SeminarState,
     StageProgress, StageStatus,
 };
-use crate::service::{Service, ServiceError};
+use crate::service::{Audit, Service, ServiceError};
 use crate::storage::{Commit, DynStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
@@ -98,7 +99,7 @@ pub fn preparing_seminar(
 
 /// Writes `n` approved seminars `{prefix}{i}` (partner `{prefix}p{i}`, a city each) with their
 /// due plans from `approved_at` (only the items due by `plan_until` when given) into the
-/// database at `url` (see [`bulk`](super::bulk)).
+/// database at `url` (see [`bulk`](crate::storage::bulk)).
 ///
 /// # Errors
 /// Database or calendar failures.
@@ -110,7 +111,7 @@ pub async fn seed_preparing(
     approved_at: DateTime<Utc>,
     only_program_open: bool,
     plan_until: Option<DateTime<Utc>>,
-) -> anyhow::Result<()> {
+) -> BenchResult<()> {
     for start in (0..n).step_by(BULK) {
         let mut partners = Vec::new();
         let mut seminars = Vec::new();
@@ -133,7 +134,7 @@ pub async fn seed_preparing(
             partners.push(partner(&pid));
             seminars.push(s);
         }
-        super::bulk::insert(url, &partners, &seminars, &due).await?;
+        crate::storage::bulk::insert(url, &partners, &seminars, &due).await?;
     }
     Ok(())
 }
@@ -142,7 +143,7 @@ pub async fn seed_preparing(
 ///
 /// # Errors
 /// Store failures.
-pub async fn admin_session(store: &DynStore) -> anyhow::Result<String> {
+pub async fn admin_session(store: &DynStore) -> BenchResult<String> {
     let now = Utc::now();
     let user = User {
         id: "bench-admin".into(),
@@ -157,18 +158,14 @@ pub async fn admin_session(store: &DynStore) -> anyhow::Result<String> {
         ics_token: None,
         disabled: false,
     };
-    store.create_user(&user, now).await?;
-    let token = random_token();
-    store
-        .create_session(
-            &token_hash(&token),
-            &user.id,
-            &random_token(),
-            now,
-            now + Duration::days(2),
-        )
-        .await?;
-    Ok(token)
+    // Accounts need no program: a service of the store alone writes them.
+    let service = Service::new(store.clone(), vec![]);
+    let by = Audit {
+        actor: "system",
+        at: now,
+    };
+    service.add_user(by, &user).await?;
+    Ok(service.start_session(&user, 2, now).await?.token)
 }
 
 /// What a seeded season holds.
@@ -190,23 +187,27 @@ pub async fn seed_season(
     cat: &Catalog,
     scenario: &std::path::Path,
     how: Seeding,
-) -> anyhow::Result<SeasonSize> {
+) -> BenchResult<SeasonSize> {
     let text = std::fs::read_to_string(scenario)?;
-    let (sc, prog) = crate::simulate::load(cat, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (sc, prog) =
+        crate::simulate::load(cat, &text).map_err(|e| BenchError::failed(format!("{e}")))?;
+    let service = Service::new(store.clone(), vec![prog.clone()]);
+    let by = Audit {
+        actor: "scenario",
+        at: sc.steps.first().map_or(sc.until, |s| s.at),
+    };
     for p in &sc.partners {
-        store
-            .put_partner(&Partner {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                experienced: p.experienced,
-                barred: p.barred,
-                late_withdrawal: false,
-            })
-            .await?;
+        let partner = Partner {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            experienced: p.experienced,
+            barred: p.barred,
+            late_withdrawal: false,
+        };
+        service.save_partner(by, &partner).await?;
     }
     match how {
         Seeding::Play => {
-            let service = Service::new(store.clone(), vec![prog.clone()]);
             for step in &sc.steps {
                 service.scheduler.tick(step.at).await?;
                 match service
@@ -257,14 +258,14 @@ pub async fn seed_season(
                     seminars.push(s.clone());
                 }
             }
-            super::bulk::insert(url, &[], &seminars, &[]).await?;
+            crate::storage::bulk::insert(url, &[], &seminars, &[]).await?;
             drop(seminars);
             for c in &commits {
-                store.commit(c).await?;
+                service.seed(c).await?;
             }
         }
     }
-    mark_outbox_delivered(store).await?;
+    mark_outbox_delivered(&service).await?;
     Ok(SeasonSize {
         seminars: store.seminars(None).await?.len(),
         partners: sc.partners.len(),
@@ -272,18 +273,18 @@ pub async fn seed_season(
     })
 }
 
-async fn mark_outbox_delivered(store: &DynStore) -> anyhow::Result<()> {
+async fn mark_outbox_delivered(service: &Service) -> BenchResult<()> {
     loop {
         let wall = Utc::now();
-        let rows = store
-            .claim_outbox(wall, 1000, "bench-seed", wall + Duration::minutes(10))
+        let rows = service
+            .claim_deliveries(wall, 1000, "bench-seed", wall + Duration::minutes(10))
             .await?;
         if rows.is_empty() {
             return Ok(());
         }
         for r in rows {
-            store
-                .outbox_sent(r.id, wall, "seeded by the benchmark")
+            service
+                .mark_sent(r.id, wall, "seeded by the benchmark")
                 .await?;
         }
     }

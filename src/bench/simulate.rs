@@ -5,6 +5,7 @@
 use super::report::Figure;
 use super::sys::{self, TempDir};
 use super::{mb, ratio_target, secs, Options};
+use super::{BenchError, BenchResult};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ pub fn run_season(
     shared: &Path,
     dir: &Path,
     seminars: usize,
-) -> anyhow::Result<SimulateRun> {
+) -> BenchResult<SimulateRun> {
     let season = dir.join(format!("season-{seminars}.toml"));
     let steps = sys::bigseason(shared, &season, seminars)?;
     run_file(opts, &season, seminars, steps, opts.timeout)
@@ -45,7 +46,7 @@ pub fn run_file(
     seminars: usize,
     steps: usize,
     timeout: Duration,
-) -> anyhow::Result<SimulateRun> {
+) -> BenchResult<SimulateRun> {
     let errfile = season.with_extension("stderr");
     let mut child = std::process::Command::new(opts.exe()?)
         .arg("--workflows")
@@ -72,7 +73,12 @@ pub fn run_file(
     }
     match done.status {
         Some(s) if s.success() => {}
-        _ => anyhow::bail!("simulate failed ({:?}): {stderr}", done.status),
+        _ => {
+            return Err(BenchError::failed(format!(
+                "simulate failed ({:?}): {stderr}",
+                done.status
+            )))
+        }
     }
     let reported = stderr.lines().find_map(|l| {
         l.strip_prefix(sys::PEAK_RSS_PREFIX)
@@ -95,12 +101,12 @@ fn time_shown(r: &SimulateRun) -> String {
     }
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let opts = opts.clone();
     tokio::task::spawn_blocking(move || blocking_figures(&opts)).await?
 }
 
-fn blocking_figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+fn blocking_figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let shared = sys::shared_dir(opts.shared.as_deref())?;
     let dir = TempDir::new("simulate")?;
     let small_n = opts.size(10_000, 20);

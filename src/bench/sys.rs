@@ -2,6 +2,7 @@
 //! processes with a deadline. No `unsafe` and no extra crates: `/proc` is read as text and
 //! signals go through `kill(1)`.
 
+use super::{BenchError, BenchResult};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -151,7 +152,7 @@ pub fn free_port() -> std::io::Result<u16> {
 ///
 /// # Errors
 /// When none has the tool.
-pub fn shared_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn shared_dir(given: Option<&Path>) -> BenchResult<PathBuf> {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(g) = given {
         candidates.push(g.to_path_buf());
@@ -166,14 +167,14 @@ pub fn shared_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
         .find(|d| d.join("tools/bigseason.py").is_file())
         .cloned()
         .ok_or_else(|| {
-            anyhow::anyhow!(
+            BenchError::failed(format!(
                 "tools/bigseason.py not found in {} (give --shared DIR or SEMINARFLOW_SHARED)",
                 candidates
                     .iter()
                     .map(|c| c.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
+            ))
         })
 }
 
@@ -181,7 +182,7 @@ pub fn shared_dir(given: Option<&Path>) -> anyhow::Result<PathBuf> {
 ///
 /// # Errors
 /// When Python or the tool fails.
-pub fn bigseason(shared: &Path, out: &Path, n: usize) -> anyhow::Result<usize> {
+pub fn bigseason(shared: &Path, out: &Path, n: usize) -> BenchResult<usize> {
     let o = std::process::Command::new("python3")
         .arg(shared.join("tools/bigseason.py"))
         .arg(out)
@@ -189,10 +190,10 @@ pub fn bigseason(shared: &Path, out: &Path, n: usize) -> anyhow::Result<usize> {
         .arg("1")
         .output()?;
     if !o.status.success() {
-        anyhow::bail!(
+        return Err(BenchError::failed(format!(
             "bigseason.py failed: {}",
             String::from_utf8_lossy(&o.stderr)
-        );
+        )));
     }
     // "N seminars, M steps"
     let text = String::from_utf8_lossy(&o.stdout);

@@ -4,10 +4,10 @@
 //! to future seminars, 20 each, due months later.
 //! Measured: `Scheduler::tick` at one second past the deadline, on SQLite files.
 
-use super::bulk;
 use super::report::Figure;
 use super::season::{msk, seed_preparing};
 use super::sys::TempDir;
+use super::BenchResult;
 use super::{ratio_target, secs, Options};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::Program;
@@ -43,7 +43,7 @@ pub async fn run(
     due: usize,
     pending: usize,
     timeout: Duration,
-) -> anyhow::Result<TickRun> {
+) -> BenchResult<TickRun> {
     let url = format!(
         "sqlite://{}",
         dir.join(format!("tick-{pending}.db")).display()
@@ -81,7 +81,7 @@ pub async fn run(
                 }
             })
             .collect();
-        bulk::insert(&url, &[], &[], &items).await?;
+        crate::storage::bulk::insert(&url, &[], &[], &items).await?;
         j += n;
         have += n;
     }
@@ -109,7 +109,7 @@ fn shown(r: &TickRun, timeout: Duration) -> String {
     }
 }
 
-pub async fn figures(opts: &Options) -> anyhow::Result<Vec<Figure>> {
+pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     let (_, prog) = super::program(opts)?;
     let due = opts.size(1_000, 10);
     let small_n = opts.size(10_000, due * 2);

@@ -241,6 +241,12 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Program(m) => ApiError::Internal(m),
             ServiceError::Store(s) => s.into(),
+            ServiceError::BadRequest(code, m) => ApiError::BadRequest(code, m),
+            ServiceError::Field(field, m) => ApiError::field(field, m),
+            ServiceError::Forbidden(m) => ApiError::Forbidden(m),
+            ServiceError::NotFound(m) => ApiError::NotFound(m),
+            ServiceError::Conflict(code, m) => ApiError::Conflict(code, m),
+            ServiceError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

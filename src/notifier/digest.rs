@@ -8,8 +8,8 @@
 use super::context::{self, DigestItem, Facts};
 use super::mailer::{self, Email};
 use super::{DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError};
-use crate::domain::{Notification, NotificationKind, Outcome, Recipient};
-use crate::storage::{Commit, OutboxQuery, OutboxRow};
+use crate::domain::{Notification, NotificationKind, Recipient};
+use crate::storage::{OutboxQuery, OutboxRow};
 use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
 use std::collections::BTreeMap;
 
@@ -34,16 +34,12 @@ impl Notifier {
         {
             return Ok(());
         }
-        let store = &self.service.store;
-        if store.outbox_has_status("digest").await? {
-            let start = today
+        if self.service.store.outbox_has_status("digest").await? {
+            // The job is dated at the digest hour of today (now, should that hour not exist).
+            let at = today
                 .and_hms_opt(self.settings.digest_hour, 0, 0)
-                .unwrap_or_default();
-            let at = zone
-                .from_local_datetime(&start)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(wall_now);
+                .and_then(|start| zone.from_local_datetime(&start).earliest())
+                .map_or(wall_now, |t| t.with_timezone(&Utc));
             let job = Notification {
                 key: format!("digest:{today}"),
                 kind: NotificationKind::Digest,
@@ -53,14 +49,7 @@ impl Notifier {
                 at,
                 data: serde_json::json!({ "date": today }),
             };
-            let commit = Commit {
-                outcome: Outcome {
-                    notifications: vec![job],
-                    ..Outcome::default()
-                },
-                ..Commit::default()
-            };
-            store.commit(&commit).await?;
+            self.service.enqueue(job).await?;
         }
         *self
             .digest_checked
@@ -77,7 +66,127 @@ impl Notifier {
         wall_now: DateTime<Utc>,
         rep: &mut DeliveryReport,
     ) -> Result<(), NotifierError> {
-        let store = &self.service.store;
+        let rows = self.digest_rows(&job).await?;
+        let (people, covered) = self.digest_lines(rows, rep).await?;
+        let Some(job_log) = self.send_digests(&job, people, wall_now, rep).await? else {
+            return Ok(());
+        };
+        for (row, mut log, tokens) in covered {
+            for t in tokens {
+                if let Some(outcome) = job_log.get(&t).cloned() {
+                    log.record(&t, outcome);
+                }
+            }
+            self.settle(row.id, &log, false, wall_now, rep).await?;
+        }
+        self.service
+            .mark_sent(job.id, wall_now, &job_log.text())
+            .await?;
+        Ok(())
+    }
+
+    /// The rows job `job` covers, in time order, then by seminar: the order rows were booked in
+    /// depends on how the scheduler batched them, which a reader should not see.
+    async fn digest_rows(&self, job: &OutboxRow) -> Result<Vec<OutboxRow>, NotifierError> {
+        let mut rows: Vec<OutboxRow> = self
+            .service
+            .store
+            .find_outbox(&OutboxQuery {
+                status: Some("digest".into()),
+                ..OutboxQuery::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|r| r.id < job.id)
+            .collect();
+        rows.sort_by(|a, b| {
+            (a.notification.at, &a.notification.seminar, a.id).cmp(&(
+                b.notification.at,
+                &b.notification.seminar,
+                b.id,
+            ))
+        });
+        Ok(rows)
+    }
+
+    /// Who still lacks which row, and the digest line each row makes for them; rows that
+    /// cannot be told fail here.
+    async fn digest_lines(
+        &self,
+        rows: Vec<OutboxRow>,
+        rep: &mut DeliveryReport,
+    ) -> Result<(People, Vec<Covered>), NotifierError> {
+        let mut people: People = BTreeMap::new();
+        let mut covered: Vec<Covered> = Vec::new();
+        for row in rows {
+            let items = match self.prepare(&row.notification).await? {
+                Ok(p) => self.row_lines(&row, &p),
+                Err(why) => Err(why),
+            };
+            let items = match items {
+                Ok(items) => items,
+                Err(why) => {
+                    self.fail(row.id, &why, rep).await?;
+                    continue;
+                }
+            };
+            let log = DeliveryLog::parse(row.message_id.as_deref());
+            let tokens = items.iter().map(|(to, _)| to.token.clone()).collect();
+            for (to, item) in items {
+                people
+                    .entry(to.token.clone())
+                    .or_insert_with(|| (to, Vec::new()))
+                    .1
+                    .push(item);
+            }
+            covered.push((row, log, tokens));
+        }
+        Ok((people, covered))
+    }
+
+    /// The digest line of one row for each recipient who has not had it yet.
+    fn row_lines(
+        &self,
+        row: &OutboxRow,
+        p: &super::Prepared,
+    ) -> Result<Vec<(super::Addressee, DigestItem)>, String> {
+        let n = &row.notification;
+        let facts = Facts {
+            seminar: &p.seminar,
+            program: &p.program,
+            partner_name: &p.partner_name,
+            base_url: &self.settings.base_url,
+        };
+        let log = DeliveryLog::parse(row.message_id.as_deref());
+        let mut items = Vec::new();
+        for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
+            let ctx = context::notification(n, &facts, to)?;
+            let subject = self
+                .templates
+                .subject(n.kind, &ctx)
+                .map_err(|e| e.to_string())?;
+            items.push((
+                to.clone(),
+                DigestItem {
+                    kind: n.kind,
+                    subject,
+                    at: super::russian::instant(p.program.tz, n.at),
+                    link: facts.link(),
+                },
+            ));
+        }
+        Ok(items)
+    }
+
+    /// Sends each recipient's digest not yet sent; the job's delivery log, or `None` when the
+    /// job was retried or failed instead.
+    async fn send_digests(
+        &self,
+        job: &OutboxRow,
+        people: People,
+        wall_now: DateTime<Utc>,
+        rep: &mut DeliveryReport,
+    ) -> Result<Option<DeliveryLog>, NotifierError> {
         let date: NaiveDate = job
             .notification
             .data
@@ -90,80 +199,6 @@ impl Notifier {
                     .with_timezone(&self.settings.zone)
                     .date_naive()
             });
-        let mut rows: Vec<OutboxRow> = store
-            .find_outbox(&OutboxQuery {
-                status: Some("digest".into()),
-                ..OutboxQuery::default()
-            })
-            .await?
-            .into_iter()
-            .filter(|r| r.id < job.id)
-            .collect();
-        // Lines in time order, then by seminar: the order rows were booked in depends on how the
-        // scheduler batched them, which a reader should not see.
-        rows.sort_by(|a, b| {
-            (a.notification.at, &a.notification.seminar, a.id).cmp(&(
-                b.notification.at,
-                &b.notification.seminar,
-                b.id,
-            ))
-        });
-
-        // Who still lacks which row, and the digest line each row makes for them.
-        let mut people: BTreeMap<String, (super::Addressee, Vec<DigestItem>)> = BTreeMap::new();
-        let mut covered: Vec<(OutboxRow, DeliveryLog, Vec<String>)> = Vec::new();
-        for row in rows {
-            let n = &row.notification;
-            let p = match self.prepare(n).await? {
-                Ok(p) => p,
-                Err(why) => {
-                    self.fail(row.id, &why, rep).await?;
-                    continue;
-                }
-            };
-            let facts = Facts {
-                seminar: &p.seminar,
-                program: &p.program,
-                partner_name: &p.partner_name,
-                base_url: &self.settings.base_url,
-            };
-            let log = DeliveryLog::parse(row.message_id.as_deref());
-            let mut items = Vec::new();
-            let mut broken = None;
-            for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
-                let subject = context::notification(n, &facts, to).and_then(|ctx| {
-                    self.templates
-                        .subject(n.kind, &ctx)
-                        .map_err(|e| e.to_string())
-                });
-                match subject {
-                    Ok(subject) => items.push((
-                        to.clone(),
-                        DigestItem {
-                            kind: n.kind,
-                            subject,
-                            at: super::russian::instant(p.program.tz, n.at),
-                            link: facts.link(),
-                        },
-                    )),
-                    Err(e) => broken = Some(e),
-                }
-            }
-            if let Some(why) = broken {
-                self.fail(row.id, &why, rep).await?;
-                continue;
-            }
-            let tokens = items.iter().map(|(to, _)| to.token.clone()).collect();
-            for (to, item) in items {
-                people
-                    .entry(to.token.clone())
-                    .or_insert_with(|| (to, Vec::new()))
-                    .1
-                    .push(item);
-            }
-            covered.push((row, log, tokens));
-        }
-
         let mut job_log = DeliveryLog::parse(job.message_id.as_deref());
         for (token, (to, items)) in people {
             if job_log.has(&token) {
@@ -172,7 +207,7 @@ impl Notifier {
             let ctx = context::digest(&to, date, items);
             let r = match self.templates.render(NotificationKind::Digest, &ctx) {
                 Ok(r) => r,
-                Err(e) => return self.fail(job.id, &e.to_string(), rep).await,
+                Err(e) => return self.fail(job.id, &e.to_string(), rep).await.map(|()| None),
             };
             let email = Email {
                 message_id: mailer::message_id(
@@ -190,44 +225,35 @@ impl Notifier {
                 kind: NotificationKind::Digest,
                 key: job.notification.key.clone(),
             };
-            match self.mailer.send(&email).await {
+            let retry = match self.mailer.send(&email).await {
                 Ok(()) => {
                     job_log.record(&token, Ok(email.message_id.clone()));
                     rep.sent += 1;
                     rep.digests += 1;
+                    None
                 }
                 Err(SendError::Unavailable(e)) => {
                     rep.unreachable = Some(e.clone());
-                    store.outbox_progress(job.id, &job_log.text()).await?;
-                    return self
-                        .retry(
-                            &job,
-                            wall_now,
-                            &format!("почтовый сервер недоступен: {e}"),
-                            rep,
-                        )
-                        .await;
+                    Some(format!("почтовый сервер недоступен: {e}"))
                 }
-                Err(SendError::Temporary(e)) => {
-                    store.outbox_progress(job.id, &job_log.text()).await?;
-                    return self.retry(&job, wall_now, &e, rep).await;
-                }
+                Err(SendError::Temporary(e)) => Some(e),
                 Err(SendError::Permanent(e)) => {
-                    job_log.record(&token, Err(format!("{} <{}>: {e}", to.name, to.email)))
+                    job_log.record(&token, Err(format!("{} <{}>: {e}", to.name, to.email)));
+                    None
                 }
+            };
+            self.service
+                .record_progress(job.id, &job_log.text())
+                .await?;
+            if let Some(why) = retry {
+                return self.retry(job, wall_now, &why, rep).await.map(|()| None);
             }
-            store.outbox_progress(job.id, &job_log.text()).await?;
         }
-
-        for (row, mut log, tokens) in covered {
-            for t in tokens {
-                if let Some(outcome) = job_log.get(&t).cloned() {
-                    log.record(&t, outcome);
-                }
-            }
-            self.settle(row.id, &log, false, wall_now, rep).await?;
-        }
-        store.outbox_sent(job.id, wall_now, &job_log.text()).await?;
-        Ok(())
+        Ok(Some(job_log))
     }
 }
+
+/// Per recipient token: the addressee and the lines of their digest.
+type People = BTreeMap<String, (super::Addressee, Vec<DigestItem>)>;
+/// A covered row, its delivery log, and the recipients its lines went to.
+type Covered = (OutboxRow, DeliveryLog, Vec<String>);

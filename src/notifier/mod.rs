@@ -344,10 +344,10 @@ impl Notifier {
     ) -> Result<DeliveryReport, NotifierError> {
         let mut rep = DeliveryReport::default();
         self.ensure_digest_job(wall_now).await?;
-        let store = &self.service.store;
+        let service = &self.service;
         loop {
-            let rows = store
-                .claim_outbox(
+            let rows = service
+                .claim_deliveries(
                     wall_now,
                     self.settings.batch,
                     &self.settings.owner,
@@ -358,7 +358,7 @@ impl Notifier {
             for row in rows {
                 if rep.unreachable.is_some() {
                     // No point trying the rest now; give them back untouched.
-                    store.outbox_set_status(row.id, "pending").await?;
+                    service.set_delivery_status(row.id, "pending").await?;
                 } else {
                     self.deliver_isolated(row, wall_now, &mut rep).await?;
                 }
@@ -382,8 +382,7 @@ impl Notifier {
     pub async fn resume(&self) -> Result<u64, NotifierError> {
         let n = self
             .service
-            .store
-            .release_outbox_leases(&self.settings.owner)
+            .release_delivery_leases(&self.settings.owner)
             .await?;
         if n > 0 {
             tracing::info!(rows = n, owner = %self.settings.owner, "leases from before the restart released");
@@ -526,7 +525,6 @@ impl Notifier {
         wall_now: DateTime<Utc>,
         rep: &mut DeliveryReport,
     ) -> Result<(), NotifierError> {
-        let store = &self.service.store;
         let n = &row.notification;
         let p = match self.prepare(n).await? {
             Ok(p) => p,
@@ -556,7 +554,7 @@ impl Notifier {
             let email = match compose(&self.templates, n, &facts, to, &self.settings.from) {
                 Ok(e) => e,
                 Err(why) => {
-                    store.outbox_progress(row.id, &log.text()).await?;
+                    self.service.record_progress(row.id, &log.text()).await?;
                     return self.fail(row.id, &why, rep).await;
                 }
             };
@@ -567,7 +565,7 @@ impl Notifier {
                 }
                 Err(SendError::Unavailable(e)) => {
                     rep.unreachable = Some(e.clone());
-                    store.outbox_progress(row.id, &log.text()).await?;
+                    self.service.record_progress(row.id, &log.text()).await?;
                     return self
                         .retry(
                             &row,
@@ -578,14 +576,14 @@ impl Notifier {
                         .await;
                 }
                 Err(SendError::Temporary(e)) => {
-                    store.outbox_progress(row.id, &log.text()).await?;
+                    self.service.record_progress(row.id, &log.text()).await?;
                     return self.retry(&row, wall_now, &e, rep).await;
                 }
                 Err(SendError::Permanent(e)) => {
                     log.record(&to.token, Err(format!("{} <{}>: {e}", to.name, to.email)))
                 }
             }
-            store.outbox_progress(row.id, &log.text()).await?;
+            self.service.record_progress(row.id, &log.text()).await?;
         }
         self.settle(row.id, &log, waits_for_digest, wall_now, rep)
             .await
@@ -600,20 +598,19 @@ impl Notifier {
         wall_now: DateTime<Utc>,
         rep: &mut DeliveryReport,
     ) -> Result<(), NotifierError> {
-        let store = &self.service.store;
         if waits_for_digest {
-            store.outbox_progress(id, &log.text()).await?;
-            store.outbox_set_status(id, "digest").await?;
+            self.service.record_progress(id, &log.text()).await?;
+            self.service.set_delivery_status(id, "digest").await?;
             rep.to_digest += 1;
             return Ok(());
         }
         let failures = log.failures();
         if failures.is_empty() {
-            store.outbox_sent(id, wall_now, &log.text()).await?;
+            self.service.mark_sent(id, wall_now, &log.text()).await?;
             rep.rows_done += 1;
             Ok(())
         } else {
-            store.outbox_progress(id, &log.text()).await?;
+            self.service.record_progress(id, &log.text()).await?;
             self.fail(id, &failures.join("; "), rep).await
         }
     }
@@ -625,7 +622,7 @@ impl Notifier {
         rep: &mut DeliveryReport,
     ) -> Result<(), NotifierError> {
         tracing::warn!(outbox = id, error = why, "notification failed permanently");
-        self.service.store.outbox_failed(id, why).await?;
+        self.service.mark_failed(id, why).await?;
         rep.failed += 1;
         Ok(())
     }
@@ -656,7 +653,7 @@ impl Notifier {
         }
         let next = self.settings.next_attempt(wall_now, row.attempts);
         tracing::info!(outbox = row.id, error, next = %next, "delivery postponed");
-        self.service.store.outbox_retry(row.id, next, error).await?;
+        self.service.mark_retry(row.id, next, error).await?;
         rep.retried += 1;
         Ok(())
     }

@@ -3,8 +3,9 @@
 //! original instant. Several processes may tick one PostgreSQL database: items are claimed with
 //! a lease and `FOR UPDATE SKIP LOCKED`, and a seminar's items fire in time order.
 
-use crate::domain::schedule::{fire, plan, DueItem};
+use crate::domain::schedule::{fire, DueItem};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
+use crate::service::booking::{Booked, Booker};
 use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -33,19 +34,32 @@ enum Fired {
 pub struct Scheduler {
     store: DynStore,
     programs: Arc<BTreeMap<String, Program>>,
+    booker: Booker,
     owner: String,
 }
 
+/// One claimed batch decided in memory: the merged outcome, where each changed seminar's new
+/// plan starts (the instant of the last item fired on it), and the items left aside.
+#[derive(Default)]
+struct Batch<'a> {
+    outcome: Outcome,
+    fired: Vec<(String, DateTime<Utc>)>,
+    plan_at: BTreeMap<String, DateTime<Utc>>,
+    /// Items of a program this process does not have.
+    deferred: Vec<&'a DueItem>,
+    /// Items whose seminar did not come back (gone, or unreadable): `fire_one` tells them apart.
+    single: Vec<&'a DueItem>,
+}
+
 impl Scheduler {
+    /// A scheduler of `store` for `programs`; it books through the service's [`Booker`].
     pub fn new(store: DynStore, programs: Arc<BTreeMap<String, Program>>) -> Scheduler {
-        let owner = format!(
-            "{}-{}",
-            std::process::id(),
-            Utc::now().timestamp_nanos_opt().unwrap_or_default()
-        );
+        let booker = Booker { store, programs };
+        let owner = format!("{}-{}", std::process::id(), Utc::now().timestamp_micros());
         Scheduler {
-            store,
-            programs,
+            store: booker.store.clone(),
+            programs: booker.programs.clone(),
+            booker,
             owner,
         }
     }
@@ -60,8 +74,8 @@ impl Scheduler {
         loop {
             let wall = Utc::now();
             let items = self
-                .store
-                .claim_due(
+                .booker
+                .claim(
                     now,
                     BATCH,
                     &self.owner,
@@ -93,6 +107,9 @@ impl Scheduler {
     }
 
     /// Fires the due items of one seminar up to `now` (before a command on it).
+    ///
+    /// # Errors
+    /// Store failures.
     pub async fn catch_up_seminar(
         &self,
         seminar: &str,
@@ -122,6 +139,51 @@ impl Scheduler {
                 Fired::Deferred => (0, 1),
             });
         }
+        let batch = self.decide_batch(&items).await?;
+        for item in &batch.deferred {
+            // A program not loaded in this process: leave it to one that has it.
+            self.booker.release(&item.key).await?;
+        }
+        let mut report = (0, batch.deferred.len() as u64);
+        for item in &batch.single {
+            self.count(&mut report, item).await?;
+        }
+        if batch.fired.is_empty() {
+            return Ok(report);
+        }
+        let plan_at = batch.plan_at;
+        let prepared = self
+            .booker
+            .prepare(batch.outcome, |s| plan_at[&s.id], batch.fired, None);
+        log_unplanned(&prepared.unplanned);
+        let commit = prepared.commit;
+        match self.booker.book(&commit).await? {
+            Booked::Written => Ok((report.0 + commit.fired.len() as u64, report.1)),
+            Booked::Conflict(why) => {
+                tracing::debug!(%why, "batch conflicted; firing one by one");
+                for item in items
+                    .iter()
+                    .filter(|i| commit.fired.iter().any(|(k, _)| k == &i.key))
+                {
+                    self.count(&mut report, item).await?;
+                }
+                Ok(report)
+            }
+        }
+    }
+
+    /// Fires `item` alone and counts it as fired or deferred.
+    async fn count(&self, report: &mut (u64, u64), item: &DueItem) -> Result<(), StoreError> {
+        match self.fire_one(item).await? {
+            Fired::Done => report.0 += 1,
+            Fired::Deferred => report.1 += 1,
+        }
+        Ok(())
+    }
+
+    /// Decides every item of a batch against the seminars read once, each item seeing what the
+    /// earlier ones of its seminar changed.
+    async fn decide_batch<'a>(&self, items: &'a [DueItem]) -> Result<Batch<'a>, StoreError> {
         let mut ids: Vec<String> = items.iter().map(|i| i.seminar.clone()).collect();
         ids.sort();
         ids.dedup();
@@ -137,93 +199,30 @@ impl Scheduler {
             Err(StoreError::Corrupt(_) | StoreError::Unreadable(_)) => BTreeMap::new(),
             Err(e) => return Err(e),
         };
-        let mut commit = Commit::default();
-        // The instant of the last item fired on each changed seminar: its new plan starts there.
-        let mut changed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-        let mut deferred = Vec::new();
-        // Items whose seminar did not come back (gone, or a row that cannot be read) are left to
-        // `fire_one`, which tells the two apart.
-        let mut single = Vec::new();
-        for item in &items {
+        let mut batch = Batch::default();
+        for item in items {
             let Some(seminar) = state.get(&item.seminar) else {
-                single.push(item);
+                batch.single.push(item);
                 continue;
             };
             let Some(prog) = self.programs.get(&seminar.program) else {
-                deferred.push(item);
+                batch.deferred.push(item);
                 continue;
             };
-            let outcome = decide_fire(prog, seminar, item);
-            commit.fired.push((item.key.clone(), item.at));
-            let Outcome {
-                seminars,
-                penalties,
-                points,
-                bonus,
-                flags,
-                notifications,
-                events,
-                slots_taken,
-                slots_freed,
-            } = outcome;
-            for s in seminars {
-                changed.insert(s.id.clone(), item.at);
+            let mut outcome = decide_fire(prog, seminar, item);
+            batch.fired.push((item.key.clone(), item.at));
+            for s in std::mem::take(&mut outcome.seminars) {
+                batch.plan_at.insert(s.id.clone(), item.at);
                 state.insert(s.id.clone(), s);
             }
-            let o = &mut commit.outcome;
-            o.penalties.extend(penalties);
-            o.points.extend(points);
-            o.bonus.extend(bonus);
-            o.flags.extend(flags);
-            o.notifications.extend(notifications);
-            o.events.extend(events);
-            o.slots_taken.extend(slots_taken);
-            o.slots_freed.extend(slots_freed);
+            merge(&mut batch.outcome, outcome);
         }
-        for (id, at) in &changed {
-            let Some(s) = state.remove(id) else { continue };
-            if let Some(prog) = self.programs.get(&s.program) {
-                match plan(prog, &s, *at) {
-                    Ok(p) => commit.plans.push((s.id.clone(), p)),
-                    Err(e) => tracing::error!(seminar = %s.id, error = %e, "cannot plan due items"),
-                }
-            }
-            commit.outcome.seminars.push(s);
-        }
-        for item in &deferred {
-            // A program not loaded in this process: leave it to one that has it.
-            self.store.release_due(&item.key).await?;
-        }
-        commit.index(&self.programs);
-        let fired = commit.fired.len() as u64;
-        let mut singles = (0, 0);
-        for item in single {
-            match self.fire_one(item).await? {
-                Fired::Done => singles.0 += 1,
-                Fired::Deferred => singles.1 += 1,
+        for id in batch.plan_at.keys() {
+            if let Some(s) = state.remove(id) {
+                batch.outcome.seminars.push(s);
             }
         }
-        if commit.fired.is_empty() {
-            return Ok((singles.0, deferred.len() as u64 + singles.1));
-        }
-        match self.store.commit(&commit).await {
-            Ok(()) => Ok((fired + singles.0, deferred.len() as u64 + singles.1)),
-            Err(StoreError::Conflict(why)) => {
-                tracing::debug!(%why, "batch conflicted; firing one by one");
-                let mut report = (singles.0, deferred.len() as u64 + singles.1);
-                for item in items
-                    .iter()
-                    .filter(|i| commit.fired.iter().any(|(k, _)| k == &i.key))
-                {
-                    match self.fire_one(item).await? {
-                        Fired::Done => report.0 += 1,
-                        Fired::Deferred => report.1 += 1,
-                    }
-                }
-                Ok(report)
-            }
-            Err(e) => Err(e),
-        }
+        Ok(batch)
     }
 
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
@@ -237,43 +236,32 @@ impl Scheduler {
             }
             Err(e) => return Err(e),
         };
+        let fired = vec![(item.key.clone(), item.at)];
         let Some(seminar) = seminar else {
             // The seminar is gone: retire the item so it never fires.
             let commit = Commit {
-                fired: vec![(item.key.clone(), item.at)],
+                fired,
                 ..Default::default()
             };
             return self.finish(item, commit).await;
         };
         let Some(prog) = self.programs.get(&seminar.program) else {
             // A program not loaded in this process: leave it to one that has it.
-            self.store.release_due(&item.key).await?;
+            self.booker.release(&item.key).await?;
             return Ok(Fired::Deferred);
         };
         let outcome = decide_fire(prog, &seminar, item);
-        let mut plans = Vec::new();
-        for s in &outcome.seminars {
-            match plan(prog, s, item.at) {
-                Ok(p) => plans.push((s.id.clone(), p)),
-                Err(e) => tracing::error!(seminar = %s.id, error = %e, "cannot plan due items"),
-            }
-        }
-        let mut commit = Commit {
-            outcome,
-            plans,
-            fired: vec![(item.key.clone(), item.at)],
-            ..Commit::default()
-        };
-        commit.index(&self.programs);
-        self.finish(item, commit).await
+        let prepared = self.booker.prepare(outcome, |_| item.at, fired, None);
+        log_unplanned(&prepared.unplanned);
+        self.finish(item, prepared.commit).await
     }
 
     async fn finish(&self, item: &DueItem, commit: Commit) -> Result<Fired, StoreError> {
-        match self.store.commit(&commit).await {
-            Ok(()) => Ok(Fired::Done),
-            Err(StoreError::Conflict(why)) => {
+        match self.booker.book(&commit).await {
+            Ok(Booked::Written) => Ok(Fired::Done),
+            Ok(Booked::Conflict(why)) => {
                 tracing::debug!(key = %item.key, %why, "due item conflicted; deferred");
-                self.store.release_due(&item.key).await?;
+                self.booker.release(&item.key).await?;
                 Ok(Fired::Deferred)
             }
             Err(e @ StoreError::Unreadable(_)) => {
@@ -282,6 +270,36 @@ impl Scheduler {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Adds `o` (without its seminars, which the batch keeps by id) to the batch's outcome.
+fn merge(into: &mut Outcome, o: Outcome) {
+    let Outcome {
+        seminars: _,
+        penalties,
+        points,
+        bonus,
+        flags,
+        notifications,
+        events,
+        slots_taken,
+        slots_freed,
+    } = o;
+    into.penalties.extend(penalties);
+    into.points.extend(points);
+    into.bonus.extend(bonus);
+    into.flags.extend(flags);
+    into.notifications.extend(notifications);
+    into.events.extend(events);
+    into.slots_taken.extend(slots_taken);
+    into.slots_freed.extend(slots_freed);
+}
+
+/// A seminar whose new plan cannot be made keeps none: logged, the clock goes on.
+fn log_unplanned(unplanned: &[(String, DomainError)]) {
+    for (seminar, e) in unplanned {
+        tracing::error!(%seminar, error = %e, "cannot plan due items");
     }
 }
 

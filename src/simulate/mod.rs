@@ -124,7 +124,14 @@ pub async fn run(sc: &Scenario, prog: Program) -> Result<(Service, Report), Simu
             barred: p.barred,
             late_withdrawal: false,
         };
-        service.put_partner(&partner).await.map_err(|e| fail(&e))?;
+        let by = crate::service::Audit {
+            actor: "scenario",
+            at: sc.steps.first().map_or(sc.until, |s| s.at),
+        };
+        service
+            .save_partner(by, &partner)
+            .await
+            .map_err(|e| fail(&e))?;
     }
     let mut refused = Vec::new();
     for (i, step) in sc.steps.iter().enumerate() {

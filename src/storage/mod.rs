@@ -6,6 +6,7 @@
 //!
 //! Time is never read here: every instant comes from the caller (SQL never calls `now()`).
 
+pub mod bulk;
 mod sql;
 
 use crate::accounts::User;
@@ -233,14 +234,57 @@ pub struct OutboxQuery {
     pub page: Page,
 }
 
+/// A change to accounts, partners, coordinator assignment or files. The service writes these
+/// with their audit events in one transaction ([`Store::apply`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// `Conflict` when the e-mail is taken.
+    CreateUser { user: User, at: DateTime<Utc> },
+    /// `Conflict` when the new e-mail is taken.
+    UpdateUser(User),
+    /// Ends `user`'s browser sessions except `keep` (a session token hash).
+    EndSessions { user: String, keep: Option<String> },
+    CreateApiToken {
+        token_hash: String,
+        user: String,
+        name: String,
+        at: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    },
+    /// Touches nothing when `user` has no token `id`.
+    RevokeApiToken { user: String, id: String },
+    /// Creates or updates a partner's name and experience (flags are only ever set by effects,
+    /// or here when `barred` is already true).
+    PutPartner(Partner),
+    SetCoordinator {
+        partner: String,
+        coordinator: Option<String>,
+    },
+    /// Touches nothing when the file is already known.
+    PutFile { meta: FileMeta, at: DateTime<Utc> },
+    /// Forgets a file unless some seminar's versions name it (touches nothing then).
+    ForgetFile(String),
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// How many seminar aggregates this store has read and decoded since it was opened: lets
     /// tests check that a command or page reads only what it decides on or shows.
     fn seminars_decoded(&self) -> u64;
+    /// Writes `changes` in order and `events` (their audit log entries) in one transaction;
+    /// returns how many rows each change touched. When the first change touches none (a token
+    /// that is not there, a file still named), nothing is written.
+    ///
+    /// # Errors
+    /// `Conflict` on a taken unique value (an e-mail): nothing was written.
+    async fn apply(&self, changes: &[Change], events: &[Event]) -> Result<Vec<u64>, StoreError>;
     /// Creates or updates a partner's name and experience (flags are only ever set by effects,
     /// or here when `partner.barred` is already true).
-    async fn put_partner(&self, partner: &Partner) -> Result<(), StoreError>;
+    async fn put_partner(&self, partner: &Partner) -> Result<(), StoreError> {
+        self.apply(&[Change::PutPartner(partner.clone())], &[])
+            .await
+            .map(drop)
+    }
     async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError>;
     /// All partners in id order. A whole-table read for reports (`simulate`) and tests: pages and
     /// commands use [`Store::find_partners`] or [`Store::partners_by_ids`].
@@ -346,8 +390,18 @@ pub trait Store: Send + Sync {
 
     // --- Accounts.
     /// Creates a user; `Conflict` when the e-mail is taken.
-    async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let change = Change::CreateUser {
+            user: user.clone(),
+            at: now,
+        };
+        self.apply(&[change], &[]).await.map(drop)
+    }
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        self.apply(&[Change::UpdateUser(user.clone())], &[])
+            .await
+            .map(drop)
+    }
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError>;
@@ -380,7 +434,16 @@ pub trait Store: Send + Sync {
         name: &str,
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let change = Change::CreateApiToken {
+            token_hash: token_hash.into(),
+            user: user.into(),
+            name: name.into(),
+            at: now,
+            expires,
+        };
+        self.apply(&[change], &[]).await.map(drop)
+    }
     /// The enabled user of an unexpired token.
     async fn api_token_user(
         &self,
@@ -390,9 +453,21 @@ pub trait Store: Send + Sync {
     /// A user's API tokens, newest first (expired ones too, marked by their instant).
     async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError>;
     /// Revokes `user`'s token `id`; false when the user has no such token.
-    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError>;
+    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
+        let change = Change::RevokeApiToken {
+            user: user.into(),
+            id: id.into(),
+        };
+        Ok(self.apply(&[change], &[]).await?[0] > 0)
+    }
     /// Ends `user`'s browser sessions except `keep` (a session token hash).
-    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError>;
+    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError> {
+        let change = Change::EndSessions {
+            user: user.into(),
+            keep: keep.map(Into::into),
+        };
+        Ok(self.apply(&[change], &[]).await?[0])
+    }
     /// Deletes sessions expired at `now`; how many.
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// A durable setting shared by every process (e.g. `clock`).
@@ -409,7 +484,13 @@ pub trait Store: Send + Sync {
         &self,
         partner: &str,
         coordinator: Option<&str>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let change = Change::SetCoordinator {
+            partner: partner.into(),
+            coordinator: coordinator.map(Into::into),
+        };
+        self.apply(&[change], &[]).await.map(drop)
+    }
     async fn partner_coordinator(&self, partner: &str) -> Result<Option<String>, StoreError>;
     /// Every partner's assigned coordinator (partner id → coordinator user id), in one query.
     async fn partner_coordinators(
@@ -417,11 +498,20 @@ pub trait Store: Send + Sync {
     ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
 
     // --- Files.
-    async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let change = Change::PutFile {
+            meta: meta.clone(),
+            at: now,
+        };
+        self.apply(&[change], &[]).await.map(drop)
+    }
     async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError>;
     /// Forgets file `sha256` unless some seminar's versions name it; true when forgotten (the
     /// caller then deletes the bytes).
-    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError>;
+    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
+        let change = Change::ForgetFile(sha256.into());
+        Ok(self.apply(&[change], &[]).await?[0] > 0)
+    }
 
     // --- Outbox delivery (wall-clock instants).
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.
@@ -479,6 +569,8 @@ pub(crate) fn to_us(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-pub(crate) fn from_us(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or_default()
+/// An instant read back from a column; one out of range is corrupt data, not the epoch.
+pub(crate) fn from_us(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Corrupt(format!("момент времени вне диапазона: {us}")))
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod attendee_list;
+mod audit;
 mod bench_smoke;
 mod calendar;
 mod commands_parity;

@@ -496,7 +496,7 @@ async fn a_server_stopped_for_three_days_books_the_missed_penalties_once_at_thei
     let prog = "bitrix24-seminars-2017-spring";
     {
         let svc = service(storage::open(&url).await.unwrap()).await;
-        svc.put_partner(&partner("p1")).await.unwrap();
+        svc.store.put_partner(&partner("p1")).await.unwrap();
         let apply = Command::Apply {
             seminar: "s1".into(),
             partner: "p1".into(),

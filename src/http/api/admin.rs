@@ -51,11 +51,7 @@ pub async fn set_clock(
         .clock
         .set(to)
         .map_err(|e| ApiError::BadRequest("clock_backwards", e.to_string()))?;
-    state
-        .service
-        .store
-        .put_setting(crate::clock::SETTING, &to.to_rfc3339())
-        .await?;
+    state.service.save_clock(to).await?;
     let report = state.service.scheduler.tick(to).await?;
     state.wake.notify_one();
     Ok(Json(ClockResponse {

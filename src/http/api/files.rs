@@ -3,6 +3,7 @@
 
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::AppState;
+use crate::service::Audit;
 use crate::storage::FileMeta;
 use axum::body::Body;
 use axum::extract::multipart::Field;
@@ -60,9 +61,14 @@ pub fn multipart_error(what: &str, e: axum::extract::multipart::MultipartError) 
 }
 
 /// Deletes an uploaded file (row and bytes) that no seminar version names, e.g. after the
-/// submission it came with was refused. Failures are logged: an orphan costs disk, not data.
-pub async fn discard_if_unreferenced(state: &AppState, sha256: &str) {
-    match state.service.store.forget_unreferenced_file(sha256).await {
+/// submission `actor` sent it with was refused. Failures are logged: an orphan costs disk, not
+/// data.
+pub async fn discard_if_unreferenced(state: &AppState, sha256: &str, actor: &str) {
+    let by = Audit {
+        actor,
+        at: chrono::Utc::now(),
+    };
+    match state.service.forget_file(by, sha256).await {
         Ok(true) => {
             let path = state.config.files_dir().join(sha256);
             if let Err(e) = tokio::fs::remove_file(&path).await {
@@ -104,10 +110,13 @@ pub async fn collect_orphans(state: &AppState, older_than: std::time::Duration) 
         if !is_upload || !e.metadata().is_ok_and(|m| m.is_file() && old(&m)) {
             continue;
         }
-        let store = &state.service.store;
-        let orphan = match store.file(&name).await {
+        let by = Audit {
+            actor: "system",
+            at: chrono::Utc::now(),
+        };
+        let orphan = match state.service.store.file(&name).await {
             Ok(None) => true,
-            Ok(Some(_)) => store.forget_unreferenced_file(&name).await.unwrap_or(false),
+            Ok(Some(_)) => state.service.forget_file(by, &name).await.unwrap_or(false),
             Err(_) => false,
         };
         if orphan && std::fs::remove_file(e.path()).is_ok() {
@@ -117,8 +126,13 @@ pub async fn collect_orphans(state: &AppState, older_than: std::time::Duration) 
     removed
 }
 
-/// Streams one multipart file to disk, enforcing the size limit and the allowed types.
-pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<UploadedFile> {
+/// Streams one multipart file from `actor` to disk, enforcing the size limit and the allowed
+/// types.
+pub async fn save_upload(
+    state: &AppState,
+    mut field: Field<'_>,
+    actor: &str,
+) -> ApiResult<UploadedFile> {
     let name = clean_name(field.file_name().unwrap_or("файл"));
     let limit = state.config.upload_limit_mb.saturating_mul(1024 * 1024);
     let dir = state.config.files_dir();
@@ -188,11 +202,11 @@ pub async fn save_upload(state: &AppState, mut field: Field<'_>) -> ApiResult<Up
         size: size as i64,
         content_type: content_type.clone(),
     };
-    state
-        .service
-        .store
-        .put_file(&meta, chrono::Utc::now())
-        .await?;
+    let by = Audit {
+        actor,
+        at: chrono::Utc::now(),
+    };
+    state.service.store_file(by, &meta).await?;
     Ok(UploadedFile {
         sha256: sha,
         name,

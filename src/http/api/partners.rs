@@ -1,7 +1,6 @@
 //! Partners: the list with active points (the rating), one partner, its ledgers, and the
 //! coordinator assigned to it.
 
-use crate::accounts::Role;
 use crate::domain::Partner;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
@@ -146,42 +145,21 @@ pub async fn create(
     AppJson(req): AppJson<NewPartner>,
 ) -> ApiResult<(StatusCode, Json<PartnerView>)> {
     auth.require_staff()?;
-    let id = req.id.trim();
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(ApiError::bad(
-            "id партнёра: латинские буквы, цифры, «-» и «_», не длиннее 64 символов",
-        ));
-    }
-    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
-    let store = &state.service.store;
-    if let Some(c) = &req.coordinator {
-        match store.user(c).await? {
-            Some(u) if u.role == Role::Coordinator || u.role == Role::Admin => {}
-            _ => return Err(ApiError::bad(format!("координатор «{c}» не найден"))),
-        }
-    }
-    let p = Partner {
-        id: id.into(),
-        name,
-        experienced: req.experienced,
-        barred: false,
-        late_withdrawal: false,
+    let actor = auth.actor();
+    let by = crate::service::Audit {
+        actor: &actor,
+        at: Utc::now(),
     };
-    store.put_partner(&p).await?;
-    if req.coordinator.is_some() {
-        store
-            .set_partner_coordinator(id, req.coordinator.as_deref())
-            .await?;
-    }
-    let saved = store
-        .partner(id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("partner vanished".into()))?;
+    let saved = state
+        .service
+        .register_partner(
+            by,
+            &req.id,
+            &req.name,
+            req.experienced,
+            req.coordinator.as_deref(),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&state, saved, true, state.clock.now()).await?),

@@ -296,7 +296,7 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let body = if is_multipart {
-        multipart_submission(&state, req).await?
+        multipart_submission(&state, req, &auth.actor()).await?
     } else {
         let AppJson(b) = AppJson::<SubmitBody>::from_request(req, &state).await?;
         SubmitRequest {
@@ -314,18 +314,27 @@ pub async fn submit(
 
 /// Reads a multipart submission, storing its files as they stream in; a failure discards the
 /// files stored so far.
-async fn multipart_submission(state: &AppState, req: Request) -> ApiResult<SubmitRequest> {
+async fn multipart_submission(
+    state: &AppState,
+    req: Request,
+    actor: &str,
+) -> ApiResult<SubmitRequest> {
     let mut body = SubmitRequest::default();
-    let read = read_multipart(state, req, &mut body).await;
+    let read = read_multipart(state, req, &mut body, actor).await;
     if read.is_err() {
-        for f in &body.files {
-            super::files::discard_if_unreferenced(state, &f.sha256).await;
+        for f in body.files.iter().chain(body.attendee_list.iter()) {
+            super::files::discard_if_unreferenced(state, &f.sha256, actor).await;
         }
     }
     read.map(|()| body)
 }
 
-async fn read_multipart(state: &AppState, req: Request, body: &mut SubmitRequest) -> ApiResult<()> {
+async fn read_multipart(
+    state: &AppState,
+    req: Request,
+    body: &mut SubmitRequest,
+    actor: &str,
+) -> ApiResult<()> {
     let mut mp = Multipart::from_request(req, state)
         .await
         .map_err(|e| ApiError::bad(format!("multipart: {}", e.body_text())))?;
@@ -337,11 +346,11 @@ async fn read_multipart(state: &AppState, req: Request, body: &mut SubmitRequest
     {
         let name = field.name().unwrap_or("").to_string();
         if name == "attendee_list" && field.file_name().is_some() {
-            body.attendee_list = Some(save_upload(state, field).await?);
+            body.attendee_list = Some(save_upload(state, field, actor).await?);
             continue;
         }
         if field.file_name().is_some() || name == "file" {
-            body.files.push(save_upload(state, field).await?);
+            body.files.push(save_upload(state, field, actor).await?);
             continue;
         }
         let text = field

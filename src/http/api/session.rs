@@ -1,8 +1,6 @@
 //! Sign-in and the signed-in user: login, logout, who am I, password change, API tokens.
 
-use crate::accounts::{
-    check_password_strength, hash_password, random_token, token_hash, verify_password, User,
-};
+use crate::accounts::{check_password_strength, verify_password, User};
 use crate::http::auth::{Auth, AuthAllowingPasswordChange, SESSION_COOKIE, SESSION_DAYS};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::{AppJson, AppState};
@@ -56,19 +54,11 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     };
     state.limiter.succeeded(&email, addr.ip());
-    let token = random_token();
-    let csrf = random_token();
-    state
+    let session = state
         .service
-        .store
-        .create_session(
-            &token_hash(&token),
-            &user.id,
-            &csrf,
-            now,
-            now + chrono::Duration::days(SESSION_DAYS),
-        )
+        .start_session(&user, SESSION_DAYS, now)
         .await?;
+    let (token, csrf) = (session.token, session.csrf);
     let body = Json(MeResponse {
         user,
         csrf_token: Some(csrf),
@@ -90,7 +80,7 @@ pub async fn logout(
     AuthAllowingPasswordChange(auth): AuthAllowingPasswordChange,
 ) -> ApiResult<Response> {
     if let Some(h) = &auth.session_hash {
-        state.service.store.delete_session(h).await?;
+        state.service.end_session(h).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,
@@ -128,16 +118,16 @@ pub async fn change_password(
             "текущий пароль указан неверно".into(),
         ));
     }
-    check_password_strength(&req.new).map_err(ApiError::bad)?;
-    let mut user = auth.user;
-    user.password_hash = hash_password(&req.new).map_err(ApiError::Internal)?;
-    user.must_change_password = false;
-    state.service.store.update_user(&user).await?;
+    check_password_strength(&req.new).map_err(|e| ApiError::bad(e.to_string()))?;
     // Whoever else knew the old password is signed out everywhere but here.
     state
         .service
-        .store
-        .end_sessions(&user.id, auth.session_hash.as_deref())
+        .set_password(
+            &auth.user,
+            &req.new,
+            auth.session_hash.as_deref(),
+            Utc::now(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -166,25 +156,17 @@ pub async fn create_token(
     auth: Auth,
     AppJson(req): AppJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
-    let name = crate::text::single_line(&req.name, 200).map_err(|m| ApiError::field("name", m))?;
     let days = req.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
-    if !(1..=365).contains(&days) {
-        return Err(ApiError::field("expires_in_days", "от 1 до 365 дней"));
-    }
-    let token = random_token();
-    let now = Utc::now();
-    let expires = now + chrono::Duration::days(days);
-    state
+    let made = state
         .service
-        .store
-        .create_api_token(&token_hash(&token), &auth.user.id, &name, now, expires)
+        .issue_api_token(&auth.user, &req.name, days, Utc::now())
         .await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenResponse {
-            id: token_hash(&token),
-            token,
-            expires,
+            id: made.id,
+            token: made.token,
+            expires: made.expires,
         }),
     ))
 }
@@ -208,14 +190,9 @@ pub async fn revoke_token(
     auth: Auth,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state
+    state
         .service
-        .store
-        .revoke_api_token(&auth.user.id, &id)
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("такого токена нет"))
-    }
+        .revoke_token(&auth.user, &id, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -84,7 +84,7 @@ pub async fn submit_version(
         // A refused submission keeps none of its uploads (unless another version has the
         // same bytes).
         for f in &files {
-            discard_if_unreferenced(state, &f.sha256).await;
+            discard_if_unreferenced(state, &f.sha256, &auth.actor()).await;
         }
     }
     result

@@ -5,9 +5,7 @@ use super::page::{
     check_csrf, csrf_matches, encode, render_status, safe_back, see_other, with_done, FormData,
     FormState, MaybeViewer, Page, UiResult, Viewer,
 };
-use crate::accounts::{
-    check_password_strength, hash_password, random_token, token_hash, verify_password,
-};
+use crate::accounts::{check_password_strength, random_token, verify_password};
 use crate::http::auth::{SESSION_COOKIE, SESSION_DAYS};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -168,23 +166,17 @@ pub async fn login(
         );
     };
     state.limiter.succeeded(&email, addr.ip());
-    let token = random_token();
-    let csrf = random_token();
-    if let Err(e) = state
-        .service
-        .store
-        .create_session(
-            &token_hash(&token),
-            &user.id,
-            &csrf,
-            now,
-            now + chrono::Duration::days(SESSION_DAYS),
-        )
-        .await
-    {
-        return super::page::UiError::from(e).into_response();
-    }
-    let to = if user.must_change_password {
+    let token = match state.service.start_session(&user, SESSION_DAYS, now).await {
+        Ok(session) => session.token,
+        Err(e) => return super::page::UiError::from(ApiError::from(e)).into_response(),
+    };
+    signed_in(&state, &token, user.must_change_password, next)
+}
+
+/// The answer to a successful sign-in: the session cookie set, the login form's cookie gone,
+/// and on to the password change (when it must happen first), `next`, or home.
+fn signed_in(state: &AppState, token: &str, must_change_password: bool, next: String) -> Response {
+    let to = if must_change_password {
         "/account?must=1".to_string()
     } else if next.is_empty() {
         "/".to_string()
@@ -192,7 +184,7 @@ pub async fn login(
         next
     };
     let mut res = see_other(&to);
-    let attrs = cookie_attrs(&state);
+    let attrs = cookie_attrs(state);
     for c in [
         format!(
             "{SESSION_COOKIE}={token}{attrs}; Max-Age={}",
@@ -213,7 +205,11 @@ pub async fn logout(
     Form(form): Form<FormData>,
 ) -> UiResult {
     check_csrf(&v, &form)?;
-    state.service.store.delete_session(&v.session_hash).await?;
+    state
+        .service
+        .end_session(&v.session_hash)
+        .await
+        .map_err(ApiError::from)?;
     let mut res = see_other("/login?done=logged_out");
     if let Ok(h) = format!("{SESSION_COOKIE}={}; Max-Age=0", cookie_attrs(&state)).parse() {
         res.headers_mut().append(header::SET_COOKIE, h);
@@ -359,14 +355,10 @@ pub async fn change_password(
         )
         .await;
     }
-    let mut user = v.user.clone();
-    user.password_hash = hash_password(&new).map_err(ApiError::Internal)?;
-    user.must_change_password = false;
-    state.service.store.update_user(&user).await?;
     state
         .service
-        .store
-        .end_sessions(&user.id, Some(&v.session_hash))
-        .await?;
+        .set_password(&v.user, &new, Some(&v.session_hash), Utc::now())
+        .await
+        .map_err(ApiError::from)?;
     Ok(see_other(&with_done("/account", "password")))
 }

@@ -221,8 +221,8 @@ pub async fn submit(
     }
     check_csrf(&v, &csrf)?;
     let s = commands::authorize_submit(&state, &v.auth(), &id).await?;
-    let (req, fields) = read_form(&state, &mut mp).await?;
-    let uploaded = !req.files.is_empty();
+    let (req, fields) = read_form(&state, &mut mp, &v.auth().actor()).await?;
+    let uploaded = !req.files.is_empty() || req.attendee_list.is_some();
     let r = commands::submit_version(&state, &v.auth(), &s, &stage, req).await;
     let mut f = FormState::with_values(&fields);
     if uploaded && matches!(r, Err(CommandError::Invalid(_))) {
@@ -246,6 +246,7 @@ fn incomplete(e: axum::extract::multipart::MultipartError) -> UiError {
 async fn read_form(
     state: &AppState,
     mp: &mut Multipart,
+    actor: &str,
 ) -> Result<(SubmitRequest, FormData), UiError> {
     let mut req = SubmitRequest::default();
     let mut fields = FormData::new();
@@ -253,7 +254,7 @@ async fn read_form(
         let name = field.name().unwrap_or("").to_string();
         match field.file_name() {
             Some("") => continue, // a file input left empty
-            Some(_) => match save_upload(state, field).await {
+            Some(_) => match save_upload(state, field, actor).await {
                 Ok(up) if name == "attendee_list" => req.attendee_list = Some(up),
                 Ok(up) => req.files.push(up),
                 Err(e) => {

@@ -144,7 +144,7 @@ pub async fn play(service: &Service, sc: &Scenario) {
                 barred: p.barred,
                 late_withdrawal: false,
             };
-            service.put_partner(&partner).await.unwrap();
+            service.store.put_partner(&partner).await.unwrap();
         }
     }
     for step in &sc.steps {

@@ -1,4 +1,4 @@
-//! Bulk rows for seeding, where the store's one-row-at-a-time insert would take longer than
+//! Bulk rows for seeding the benchmarks (`seminarflow bench`), where the store's one-row-at-a-time insert would take longer than
 //! the benchmark itself (seeding is not what is measured).
 //!
 //! Only `partners`, `seminars` and pending `due_items` rows are written here, complete (the
@@ -21,7 +21,7 @@ use std::time::Duration;
 const ROWS: usize = 500;
 
 macro_rules! insert_all {
-    ($pool:expr, $db:ty, $partners:expr, $seminars:expr, $due:expr) => {{
+    ($pool:expr, $db:ty, $partners:expr, $seminars:expr, $due:expr, $data:expr, $kinds:expr) => {{
         let pool = $pool;
         let mut tx = pool.begin().await?;
         for chunk in $partners.chunks(ROWS) {
@@ -42,14 +42,12 @@ macro_rules! insert_all {
         let mut seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM seminars")
             .fetch_one(&mut *tx)
             .await?;
-        for chunk in $seminars.chunks(ROWS) {
+        for (chunk, data) in $seminars.chunks(ROWS).zip($data.chunks(ROWS)) {
             let mut q = QueryBuilder::<$db>::new(
                 "INSERT INTO seminars (id, program, partner, city, date, week, state, seq, version, data, applied_us) ",
             );
-            q.push_values(chunk, |mut b, s: &Seminar| {
+            q.push_values(chunk.iter().zip(data), |mut b, (s, data): (&Seminar, &String)| {
                 seq += 1;
-                let mut stored = s.clone();
-                stored.version = 0;
                 b.push_bind(s.id.clone())
                     .push_bind(s.program.clone())
                     .push_bind(s.partner.clone())
@@ -59,19 +57,19 @@ macro_rules! insert_all {
                     .push_bind(s.state.as_str())
                     .push_bind(seq)
                     .push_bind(1_i64)
-                    .push_bind(serde_json::to_string(&stored).unwrap_or_default())
+                    .push_bind(data.clone())
                     .push_bind(s.applied_at.timestamp_micros());
             });
             q.build().execute(&mut *tx).await?;
         }
-        for chunk in $due.chunks(ROWS) {
+        for (chunk, kinds) in $due.chunks(ROWS).zip($kinds.chunks(ROWS)) {
             let mut q =
                 QueryBuilder::<$db>::new("INSERT INTO due_items (key, seminar, due_us, kind) ");
-            q.push_values(chunk, |mut b, d: &DueItem| {
+            q.push_values(chunk.iter().zip(kinds), |mut b, (d, kind): (&DueItem, &String)| {
                 b.push_bind(d.key.clone())
                     .push_bind(d.seminar.clone())
                     .push_bind(d.at.timestamp_micros())
-                    .push_bind(serde_json::to_string(&d.kind).unwrap_or_default());
+                    .push_bind(kind.clone());
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -91,14 +89,30 @@ pub async fn insert(
     partners: &[Partner],
     seminars: &[Seminar],
     due: &[DueItem],
-) -> anyhow::Result<()> {
+) -> Result<(), super::StoreError> {
+    // Serialized first: a value that cannot be is refused, never stored empty.
+    let unreadable = |e: serde_json::Error| super::StoreError::Unreadable(e.to_string());
+    let data = seminars
+        .iter()
+        .map(|s| {
+            let mut stored = s.clone();
+            stored.version = 0;
+            serde_json::to_string(&stored)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unreadable)?;
+    let kinds = due
+        .iter()
+        .map(|d| serde_json::to_string(&d.kind))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unreadable)?;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(opts)
             .await?;
-        insert_all!(pool, sqlx::Postgres, partners, seminars, due);
+        insert_all!(pool, sqlx::Postgres, partners, seminars, due, data, kinds);
     } else {
         let opts = SqliteConnectOptions::from_str(url)?
             .foreign_keys(true)
@@ -110,7 +124,7 @@ pub async fn insert(
             .max_connections(1)
             .connect_with(opts)
             .await?;
-        insert_all!(pool, sqlx::Sqlite, partners, seminars, due);
+        insert_all!(pool, sqlx::Sqlite, partners, seminars, due, data, kinds);
     }
     Ok(())
 }

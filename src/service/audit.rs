@@ -1,0 +1,53 @@
+//! Audit events of the changes the service makes outside commands: accounts, partners,
+//! coordinator assignment and files. Each is written in the same transaction as its change
+//! ([`crate::storage::Store::apply`]); none carries a password or a token.
+
+use crate::domain::Event;
+use chrono::{DateTime, Utc};
+
+/// Who makes a change and when (the wall clock, or a scenario's instant).
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    /// The actor as the audit log names it (`<role>:<e-mail>`, `system`, …).
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+impl Audit<'_> {
+    /// The event of kind `kind` with `data`, not tied to a seminar.
+    pub fn event(&self, kind: &str, data: serde_json::Value) -> Event {
+        Event {
+            at: self.at,
+            actor: self.actor.to_string(),
+            kind: kind.to_string(),
+            seminar: None,
+            data,
+        }
+    }
+}
+
+/// The kinds of these audit events (the `kind` of [`Event`]).
+pub mod kind {
+    pub const USER_CREATED: &str = "user_created";
+    pub const USER_DISABLED: &str = "user_disabled";
+    pub const USER_ENABLED: &str = "user_enabled";
+    pub const PASSWORD_CHANGED: &str = "password_changed";
+    pub const API_TOKEN_CREATED: &str = "api_token_created";
+    pub const API_TOKEN_REVOKED: &str = "api_token_revoked";
+    pub const PARTNER_SAVED: &str = "partner_saved";
+    pub const COORDINATOR_ASSIGNED: &str = "coordinator_assigned";
+    pub const FILE_STORED: &str = "file_stored";
+    pub const FILE_FORGOTTEN: &str = "file_forgotten";
+}
+
+/// What an account event says about the account (never its password hash or tokens).
+pub fn user_data(u: &crate::accounts::User) -> serde_json::Value {
+    serde_json::json!({
+        "user": u.id,
+        "email": u.email,
+        "role": u.role.as_str(),
+        "partner": u.partner,
+        "rights": u.rights.map(|r| r.as_str()),
+        "disabled": u.disabled,
+    })
+}

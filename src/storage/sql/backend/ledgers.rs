@@ -1,0 +1,145 @@
+//! ledgers
+
+use super::*;
+
+impl This {
+    pub(super) async fn find_penalties(
+        &self,
+        q: &PenaltyQuery,
+    ) -> Result<Vec<PenaltyRow>, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT seq, program, seminar, partner, data FROM penalties p",
+        );
+        penalty_where(&mut qb, q);
+        if let Some(after) = q.page.after {
+            qb.push(" AND p.seq < ").push_bind(after);
+        }
+        qb.push(" ORDER BY p.seq DESC");
+        push_page(&mut qb, &q.page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(decode_each("penalty", &rows, |r| {
+            let data: String = r.try_get("data")?;
+            let program: Option<String> = r.try_get("program")?;
+            Ok(PenaltyRow {
+                seq: r.try_get("seq")?,
+                program: program.unwrap_or_default(),
+                seminar: r.try_get("seminar")?,
+                partner: r.try_get("partner")?,
+                penalty: parse("penalty", &data)?,
+            })
+        }))
+    }
+
+    pub(super) async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM penalties p");
+        penalty_where(&mut qb, q);
+        Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    pub(super) async fn penalties(
+        &self,
+        seminar: Option<&str>,
+    ) -> Result<Vec<(String, Penalty)>, StoreError> {
+        let rows = match seminar {
+            Some(s) => {
+                sqlx::query("SELECT seminar, data FROM penalties WHERE seminar = $1 ORDER BY seq")
+                    .bind(s)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT seminar, data FROM penalties ORDER BY seq")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        Ok(decode_each("penalty", &rows, |r| {
+            let data: String = r.try_get("data")?;
+            Ok((r.try_get("seminar")?, parse("penalty", &data)?))
+        }))
+    }
+
+    pub(super) async fn points_balance(
+        &self,
+        partner: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE partner = $1
+                AND booked_us <= $2 AND expires_us > $2",
+        )
+        .bind(partner)
+        .bind(to_us(at))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    pub(super) async fn bonus_balance(
+        &self,
+        partner: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Kopecks, StoreError> {
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(kopecks) AS BIGINT) FROM bonus_ledger WHERE partner = $1
+                AND booked_us <= $2 AND expires_us > $2",
+        )
+        .bind(partner)
+        .bind(to_us(at))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Kopecks(v.unwrap_or(0)))
+    }
+
+    pub(super) async fn points_entries(
+        &self,
+        partner: &str,
+    ) -> Result<Vec<PointsEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM points_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
+        )
+        .bind(partner)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PointsEntry {
+                    key: r.try_get("key")?,
+                    partner: r.try_get("partner")?,
+                    seminar: r.try_get("seminar")?,
+                    points: r.try_get("points")?,
+                    reason: r.try_get("reason")?,
+                    booked_at: from_us(r.try_get("booked_us")?)?,
+                    expires_at: from_us(r.try_get("expires_us")?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM bonus_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
+        )
+        .bind(partner)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BonusEntry {
+                    key: r.try_get("key")?,
+                    partner: r.try_get("partner")?,
+                    seminar: r.try_get("seminar")?,
+                    amount: Kopecks(r.try_get("kopecks")?),
+                    booked_at: from_us(r.try_get("booked_us")?)?,
+                    expires_at: from_us(r.try_get("expires_us")?)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn penalty_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM penalties")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
