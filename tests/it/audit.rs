@@ -184,6 +184,10 @@ async fn a_refused_change_writes_neither_the_change_nor_its_event_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
 async fn a_refused_change_writes_neither_the_change_nor_its_event_on_postgres() {
     let Some(pg) = PgCluster::start() else { return };
     duplicate_email_writes_neither_account_nor_event(storage::open(&pg.url).await.unwrap()).await;
