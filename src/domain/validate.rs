@@ -496,6 +496,32 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
     if let Some(cal) = cal {
         p.extend(coverage(wf, cal));
     }
+    p.extend(stage_roles(wf));
+    p
+}
+
+/// A stage role the engine looks for by flag (not by id) may be given to one submittable stage.
+fn stage_roles(wf: &Workflow) -> Vec<Problem> {
+    let mut p = Vec::new();
+    let mut seen = false;
+    for (i, s) in wf.stages.iter().enumerate() {
+        if !s.publishes_link {
+            continue;
+        }
+        let path = format!("stages[{i}].publishes_link");
+        if seen {
+            p.push(Problem::new(
+                path,
+                "публичную страницу семинара (publishes_link = true) может нести только один этап",
+            ));
+        } else if !s.submittable {
+            p.push(Problem::new(
+                path,
+                "этап без сдачи материалов (submittable = false) не может нести публичную страницу",
+            ));
+        }
+        seen = true;
+    }
     p
 }
 

@@ -54,8 +54,8 @@ pub struct StageView {
     pub submittable: bool,
     /// The designated deadline date (inclusive).
     pub deadline: NaiveDate,
-    /// The instant the deadline ends, in the deadline zone (Moscow).
-    pub deadline_moscow: String,
+    /// The instant the deadline ends, in the program's deadline zone.
+    pub deadline_zoned: String,
     /// The same instant in the city's local time.
     pub deadline_local: String,
     pub partner_holds: bool,
@@ -110,7 +110,8 @@ pub struct PenaltyView {
     pub exclusion: bool,
     pub info_support_withdrawn: bool,
     pub at: DateTime<Utc>,
-    pub at_moscow: String,
+    /// `at` in the program's deadline zone.
+    pub at_zoned: String,
     pub manual: bool,
     pub stage: Option<String>,
     pub deadline: Option<NaiveDate>,
@@ -168,7 +169,7 @@ pub fn penalty_view(prog: &Program, seminar: &str, p: &Penalty) -> PenaltyView {
         exclusion: p.exclusion,
         info_support_withdrawn: p.effects.contains(&Effect::InfoSupportWithdrawn),
         at: p.at,
-        at_moscow: zoned(prog.tz, p.at),
+        at_zoned: zoned(prog.tz, p.at),
         manual: p.manual,
         stage: p.stage.clone(),
         deadline: p.deadline,
@@ -248,7 +249,7 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             round: p.round,
             submittable: st.submittable,
             deadline,
-            deadline_moscow: zoned(prog.tz, end),
+            deadline_zoned: zoned(prog.tz, end),
             deadline_local: zoned(city_tz, end),
             partner_holds: holds,
             days_left: (holds && delta >= 0).then_some(delta),

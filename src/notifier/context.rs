@@ -34,12 +34,7 @@ impl Facts<'_> {
 
     fn deadline(&self, d: NaiveDate) -> Value {
         let s = self.seminar;
-        json!(russian::deadline(
-            d,
-            self.program.tz,
-            &s.city,
-            self.program.city_zone(&s.city)
-        ))
+        json!(russian::deadline(self.program, d, &s.city))
     }
 
     fn seminar_json(&self) -> Value {
@@ -354,7 +349,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
         "stage": stage,
         "deadline": deadline,
         "next": next,
-        "at": russian::instant(prog.tz, n.at),
+        "at": russian::instant(prog, n.at),
         "link": f.link(),
         "details": details,
     }))

@@ -258,7 +258,7 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
     let program = stage(&s, "program");
     assert_eq!(program["status"], "open", "{program}");
     assert_eq!(program["deadline"], "2017-02-22");
-    assert_eq!(program["deadline_moscow"], "2017-02-23T00:00:00+03:00");
+    assert_eq!(program["deadline_zoned"], "2017-02-23T00:00:00+03:00");
     assert_eq!(program["deadline_local"], "2017-02-23T04:00:00+07:00");
     assert_eq!(program["days_left"], 12, "{program}");
     assert!(

@@ -108,7 +108,7 @@ pub fn seminar_row(
                 .unwrap_or_else(|| (String::new(), "ok"));
             NextStep {
                 stage: st.name.clone(),
-                deadline: format::deadline_moscow(prog, st.deadline),
+                deadline: format::deadline(prog, st.deadline),
                 countdown,
                 tone,
             }
@@ -213,7 +213,7 @@ pub fn penalty_ui(
         reason,
         points: format::points(p.points),
         effects,
-        at: format::instant(prog.tz, p.at),
+        at: format::instant(prog, p.at),
         manual: p.manual,
         stage: p
             .stage

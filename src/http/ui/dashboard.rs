@@ -510,7 +510,7 @@ pub async fn show(
                     }
                     Priority::Experienced => "опыта семинаров нет".to_string(),
                     Priority::Earliest => {
-                        format!("заявка подана {}", format::instant(prog.tz, a.applied_at))
+                        format!("заявка подана {}", format::instant(prog, a.applied_at))
                     }
                 })
                 .collect::<Vec<_>>()
@@ -561,7 +561,7 @@ pub async fn show(
                 partner_name: name_of(&names, &s.partner),
                 city: s.city.clone(),
                 stage: st.name.clone(),
-                deadline: format::deadline_moscow(prog, st.deadline),
+                deadline: format::deadline(prog, st.deadline),
                 countdown,
                 tone,
             };

@@ -112,7 +112,7 @@ pub fn event_ui(prog: &Program, e: &Event) -> EventUi {
         details.push(format!("вложений: {}", files.len()));
     }
     EventUi {
-        at: format::instant(prog.tz, e.at),
+        at: format::instant(prog, e.at),
         actor: actor(&e.actor),
         what: label(&e.kind)
             .map(String::from)

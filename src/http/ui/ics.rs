@@ -163,7 +163,7 @@ fn seminar_events(
         url: url.clone(),
     }];
     for st in seminar_view(prog, s, user, now).stages {
-        let mut d = format!("Срок: до {}", format::deadline_moscow(prog, st.deadline));
+        let mut d = format!("Срок: до {}", format::deadline(prog, st.deadline));
         if let Some(local) = format::deadline_local(prog, &s.city, st.deadline) {
             d.push_str(&format!(" ({local}, {})", s.city));
         }

@@ -314,6 +314,16 @@ fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// The header clock: in the programs' deadline zone, named as they name it, when they all
+/// share one; in UTC otherwise (no single zone is "the" zone then).
+fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
+    let programs: Vec<&crate::domain::Program> = state.service.programs().collect();
+    match programs.split_first() {
+        Some((first, rest)) if rest.iter().all(|p| p.tz == first.tz) => format::instant(first, now),
+        _ => format::instant_in(chrono_tz::UTC, now),
+    }
+}
+
 /// Renders `template` inside the layout with the given status.
 pub fn render_status(
     state: &AppState,
@@ -323,12 +333,6 @@ pub fn render_status(
     data: impl Serialize,
 ) -> Response {
     let now = state.clock.now();
-    let tz = state
-        .service
-        .programs()
-        .next()
-        .map(|p| p.tz)
-        .unwrap_or(chrono_tz::Europe::Moscow);
     let layout = Layout {
         title: page.title,
         user: page.viewer.map(|v| UserBadge {
@@ -345,7 +349,7 @@ pub fn render_status(
             })
             .collect(),
         csrf: page.viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
-        clock: format::instant(tz, now),
+        clock: clock_text(state, now),
         clock_manual: state.clock.is_manual(),
         flash: page.flash,
     };

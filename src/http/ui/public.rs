@@ -44,9 +44,10 @@ struct PublicPage {
     next: Option<String>,
 }
 
-/// The landing page address of the latest approved landing version, if it carried a link.
+/// The seminar's public page: the first web link of the latest approved version of the stage
+/// that publishes it (`publishes_link` in the workflow), if any.
 pub fn landing_link(prog: &Program, s: &Seminar) -> Option<String> {
-    let stage = prog.wf.stages.iter().find(|st| st.id == "landing")?;
+    let stage = prog.wf.link_stage()?;
     s.stages
         .get(&stage.id)?
         .versions

@@ -77,8 +77,8 @@ struct StageUi {
     tone: &'static str,
     submittable: bool,
     is_report: bool,
-    is_landing: bool,
-    deadline_moscow: String,
+    publishes_link: bool,
+    deadline: String,
     deadline_local: Option<String>,
     countdown: Option<String>,
     countdown_tone: &'static str,
@@ -194,7 +194,7 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
         } else {
             format!("доработка № {}", v.round)
         },
-        submitted_at: format::instant(prog.tz, v.submitted_at),
+        submitted_at: format::instant(prog, v.submitted_at),
         late: (v.days_late > 0).then(|| format!("с опозданием на {}", format::days(v.days_late))),
         files,
         links,
@@ -202,7 +202,7 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
         comment: v.comment.clone(),
         decision: v.decision.as_ref().map(|d| DecisionUi {
             approved: d.approved,
-            at: format::instant(prog.tz, d.at),
+            at: format::instant(prog, d.at),
             by: super::history::actor(&d.by),
             comment: d.comment.clone(),
             due: d.due.map(format::date),
@@ -264,8 +264,8 @@ pub async fn seminar_page(
             tone: stage_tone(st),
             submittable: st.submittable,
             is_report: def.is_some_and(|d| d.report),
-            is_landing: st.id == "landing",
-            deadline_moscow: format::deadline_moscow(prog, st.deadline),
+            publishes_link: def.is_some_and(|d| d.publishes_link),
+            deadline: format::deadline(prog, st.deadline),
             deadline_local: format::deadline_local(prog, &s.city, st.deadline)
                 .map(|t| format!("{t}, {}", s.city)),
             countdown,
@@ -474,7 +474,7 @@ async fn header(
         state_tone: state_tone(s.state),
         venue: s.venue.clone(),
         info_support: s.info_support,
-        applied_at: format::instant(prog.tz, s.applied_at),
+        applied_at: format::instant(prog, s.applied_at),
         coordinator,
     })
 }
