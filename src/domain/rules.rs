@@ -163,12 +163,9 @@ pub const CITY_STATES: [SeminarState; 4] = [
     SeminarState::Closed,
 ];
 
-/// States in which a seminar holds its city × week slot.
-pub const SLOT_STATES: [SeminarState; 3] = [
-    SeminarState::Preparing,
-    SeminarState::Held,
-    SeminarState::Closed,
-];
+/// States in which a seminar holds its city × week slot (the one list is
+/// [`SeminarState::HOLDING_SLOT`]).
+pub const SLOT_STATES: [SeminarState; 3] = SeminarState::HOLDING_SLOT;
 
 impl Command {
     /// What deciding this command reads (see [`Reads`]).

@@ -51,7 +51,20 @@ impl SeminarState {
         })
     }
 
-    /// Approved and not ended: the seminar occupies its slot, penalties and reminders apply.
+    /// States in which a seminar holds its city × week slot: approved, and neither excluded
+    /// nor withdrawn (a held or closed seminar keeps it).
+    pub const HOLDING_SLOT: [SeminarState; 3] = [
+        SeminarState::Preparing,
+        SeminarState::Held,
+        SeminarState::Closed,
+    ];
+
+    /// Holds its city × week slot (see [`SeminarState::HOLDING_SLOT`]).
+    pub fn holds_slot(self) -> bool {
+        SeminarState::HOLDING_SLOT.contains(&self)
+    }
+
+    /// Approved and not ended: penalties and reminders apply.
     pub fn is_active(self) -> bool {
         matches!(self, SeminarState::Preparing | SeminarState::Held)
     }

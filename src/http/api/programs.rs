@@ -3,7 +3,6 @@
 
 use super::seminars::{run_command, seminar_response};
 use crate::domain::review;
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::workflow::{DeadlineRule, Priority, Round};
 use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
@@ -169,7 +168,9 @@ pub async fn get_one(
 #[derive(Serialize, ToSchema)]
 pub struct SlotCell {
     pub week: String,
-    /// `free`, `applied`, `taken`, `excluded`, `withdrawn`.
+    /// By the program's slot rule: `taken` (no room left in the week or the city), `closed`
+    /// (the city is closed to the program); else by the seminars in it: `applied`, `excluded`,
+    /// `withdrawn`, or `free`.
     pub status: String,
     pub seminars: Vec<SlotSeminar>,
 }
@@ -255,69 +256,84 @@ pub async fn slot_rows(
             .map(|(_, s)| s)
             .collect()
     };
-    let mut cities: BTreeMap<String, Vec<SlotCell>> = BTreeMap::new();
+    let mut by_city: BTreeMap<&str, Vec<&Seminar>> = BTreeMap::new();
     for s in &seminars {
-        cities.entry(s.city.clone()).or_insert_with(|| {
-            p.wf.seminars
-                .weeks
-                .iter()
-                .map(|w| SlotCell {
+        by_city.entry(s.city.as_str()).or_default().push(s);
+    }
+    let rows = by_city
+        .into_iter()
+        .map(|(city, list)| city_row(p, auth, city, &list))
+        .collect();
+    Ok((rows, total))
+}
+
+/// One city's row: each week of the program with its seminars (other partners anonymous) and
+/// its status.
+fn city_row(p: &Program, auth: &Auth, city: &str, seminars: &[&Seminar]) -> CityRow {
+    let in_city = seminars.iter().filter(|s| s.state.holds_slot()).count() as u64;
+    let weeks =
+        p.wf.seminars
+            .weeks
+            .iter()
+            .map(|w| {
+                let here: Vec<&Seminar> = seminars
+                    .iter()
+                    .copied()
+                    .filter(|s| s.week == w.id && s.state != SeminarState::Rejected)
+                    .collect();
+                let in_week = here.iter().filter(|s| s.state.holds_slot()).count() as u64;
+                SlotCell {
                     week: w.id.clone(),
-                    status: "free".into(),
-                    seminars: vec![],
-                })
-                .collect()
-        });
+                    status: cell_status(p, city, in_city, in_week, &here).into(),
+                    seminars: here.iter().map(|s| slot_seminar(auth, s)).collect(),
+                }
+            })
+            .collect();
+    CityRow {
+        city: city.to_string(),
+        weeks,
     }
-    for s in seminars
-        .iter()
-        .filter(|s| s.state != SeminarState::Rejected)
-    {
-        if let Some(cell) = cities
-            .get_mut(&s.city)
-            .and_then(|c| c.iter_mut().find(|c| c.week == s.week))
-        {
-            let shown_partner = if auth.user.can_access_partner(&s.partner) {
-                s.partner.clone()
-            } else {
-                String::new()
-            };
-            cell.seminars.push(SlotSeminar {
-                id: if shown_partner.is_empty() {
-                    String::new()
-                } else {
-                    s.id.clone()
-                },
-                partner: shown_partner,
-                date: s.date,
-                state: s.state.as_str().into(),
-            });
-            let rank = |st: &str| match st {
-                "taken" => 4,
-                "applied" => 3,
-                "excluded" => 2,
-                "withdrawn" => 1,
-                _ => 0,
-            };
-            let mine = match s.state {
-                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed => "taken",
-                SeminarState::Applied => "applied",
-                SeminarState::Excluded => "excluded",
-                SeminarState::Withdrawn => "withdrawn",
-                SeminarState::Rejected => "free",
-            };
-            if rank(mine) > rank(&cell.status) {
-                cell.status = mine.into();
-            }
-        }
+}
+
+/// A cell's status. By the slot rule (the one the review and the apply page follow): `closed`
+/// for a city closed to the program, `taken` when the city or the week has no room left. Else
+/// the most telling state of its seminars: `applied`, `excluded`, `withdrawn`, or `free`.
+fn cell_status(
+    p: &Program,
+    city: &str,
+    in_city: u64,
+    in_week: u64,
+    here: &[&Seminar],
+) -> &'static str {
+    if p.wf.slots.closed_cities.iter().any(|c| c == city) {
+        return "closed";
     }
-    Ok((
-        cities
-            .into_iter()
-            .map(|(city, weeks)| CityRow { city, weeks })
-            .collect(),
-        total,
-    ))
+    if review::city_week_refusal(&p.wf.slots, city, in_city, in_week).is_some() {
+        return "taken";
+    }
+    [
+        (SeminarState::Applied, "applied"),
+        (SeminarState::Excluded, "excluded"),
+        (SeminarState::Withdrawn, "withdrawn"),
+    ]
+    .into_iter()
+    .find(|(st, _)| here.iter().any(|s| s.state == *st))
+    .map_or("free", |(_, status)| status)
+}
+
+/// A seminar in the grid: its id and partner only for those who may see that partner.
+fn slot_seminar(auth: &Auth, s: &Seminar) -> SlotSeminar {
+    let visible = auth.user.can_access_partner(&s.partner);
+    SlotSeminar {
+        id: if visible { s.id.clone() } else { String::new() },
+        partner: if visible {
+            s.partner.clone()
+        } else {
+            String::new()
+        },
+        date: s.date,
+        state: s.state.as_str().into(),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -385,7 +401,7 @@ pub async fn review_queue(
                 .find_seminars(&SeminarQuery {
                     program: Some(id.clone()),
                     cities: Some(cities),
-                    states: SLOT_STATES.to_vec(),
+                    states: SeminarState::HOLDING_SLOT.to_vec(),
                     ..SeminarQuery::default()
                 })
                 .await?

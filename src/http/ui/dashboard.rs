@@ -203,6 +203,7 @@ fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str
 fn cell_label(status: &str) -> &'static str {
     match status {
         "taken" => "занято",
+        "closed" => "город закрыт для программы",
         "applied" => "есть заявка",
         "excluded" => "освободилось: исключён",
         "withdrawn" => "освободилось: отозван",

@@ -4,8 +4,7 @@
 
 use super::format;
 use crate::accounts::{Role, User};
-use crate::domain::rules::SLOT_STATES;
-use crate::domain::{Program, Seminar};
+use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::seminar_view;
 use crate::http::AppState;
@@ -109,7 +108,7 @@ async fn seminars_of(
 ) -> ApiResult<Vec<Seminar>> {
     let store = &state.service.store;
     let mut q = SeminarQuery {
-        states: SLOT_STATES.to_vec(),
+        states: SeminarState::HOLDING_SLOT.to_vec(),
         date_from: Some(now.date_naive() - Duration::days(FEED_PAST_DAYS)),
         ..SeminarQuery::default()
     };

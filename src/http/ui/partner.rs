@@ -11,6 +11,7 @@ use super::page::{
     Viewer,
 };
 use crate::domain::deadline::local_date;
+use crate::domain::review::city_week_refusal;
 use crate::domain::{Command, Program, RefusalCode, Seminar, SeminarState};
 use crate::http::api::seminars::run_command;
 use crate::http::error::ApiError;
@@ -187,7 +188,7 @@ async fn city_weeks(
     cities.dedup();
     let slots = &prog.wf.slots;
     let holds = |c: &&crate::storage::CellCount| {
-        SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed())
+        SeminarState::parse(&c.state).is_some_and(|st| st.holds_slot())
     };
     Ok(cities
         .into_iter()
@@ -197,22 +198,19 @@ async fn city_weeks(
                 .filter(|c| c.city == city)
                 .filter(holds)
                 .collect();
-            let held_total: i64 = held.iter().map(|c| c.count).sum();
+            let count = |cs: &mut dyn Iterator<Item = &&crate::storage::CellCount>| {
+                cs.map(|c| c.count.max(0).unsigned_abs()).sum::<u64>()
+            };
+            let in_city = count(&mut held.iter());
             let closed = slots.closed_cities.contains(&city);
-            let full = held_total >= i64::from(slots.per_city);
             let weeks: Vec<WeekFree> = prog
                 .wf
                 .seminars
                 .weeks
                 .iter()
                 .map(|w| {
-                    let taken = held
-                        .iter()
-                        .filter(|c| c.week == w.id)
-                        .map(|c| c.count)
-                        .sum::<i64>()
-                        >= i64::from(slots.per_city_week);
-                    let free = !(closed || full || taken);
+                    let in_week = count(&mut held.iter().filter(|c| c.week == w.id));
+                    let free = city_week_refusal(slots, &city, in_city, in_week).is_none();
                     WeekFree {
                         name: week_name(prog, &w.id),
                         free,

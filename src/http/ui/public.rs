@@ -5,7 +5,6 @@ use super::cards::{name_of, partner_names};
 use super::format;
 use super::page::{render, MaybeViewer, Page, UiResult};
 use crate::domain::deadline::local_date;
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
@@ -85,7 +84,7 @@ pub async fn organizers(
             .seminar_cells(prog.id())
             .await?
             .into_iter()
-            .filter(|c| SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed()))
+            .filter(|c| SeminarState::parse(&c.state).is_some_and(|st| st.holds_slot()))
             .map(|c| c.city)
             .collect();
         cities.dedup();
@@ -102,7 +101,7 @@ pub async fn organizers(
                 .find_seminars(&SeminarQuery {
                     program: Some(prog.id().to_string()),
                     cities: Some(cities),
-                    states: SLOT_STATES.to_vec(),
+                    states: SeminarState::HOLDING_SLOT.to_vec(),
                     ..SeminarQuery::default()
                 })
                 .await?
@@ -114,7 +113,7 @@ pub async fn organizers(
         let mut by_city: BTreeMap<String, Vec<(chrono::NaiveDate, Organizer)>> = BTreeMap::new();
         for s in seminars
             .iter()
-            .filter(|s| s.state.is_active_or_closed() && s.info_support)
+            .filter(|s| s.state.holds_slot() && s.info_support)
         {
             by_city.entry(s.city.clone()).or_default().push((
                 s.date,

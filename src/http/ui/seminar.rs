@@ -8,7 +8,6 @@ use super::history::{event_ui, EventUi};
 use super::page::{render_status, FormState, Page, UiResult, Viewer};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::api::programs::program;
 use crate::http::api::seminars::visible_seminar;
@@ -314,7 +313,7 @@ pub async fn seminar_page(
                 .find_seminars(&SeminarQuery {
                     program: Some(s.program.clone()),
                     cities: Some(vec![s.city.clone()]),
-                    states: SLOT_STATES.to_vec(),
+                    states: SeminarState::HOLDING_SLOT.to_vec(),
                     ..SeminarQuery::default()
                 })
                 .await?
