@@ -4,8 +4,8 @@
 use super::deadline::{end_of, local_date, start_of};
 use super::program::Program;
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty, PointsEntry,
-    Recipient, Seminar, SeminarState, Slot,
+    Event, EventKind, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty,
+    PointsEntry, Recipient, Seminar, SeminarState, Slot,
 };
 use super::workflow::{AutomaticRule, Effect, ManualViolation};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
@@ -110,7 +110,7 @@ pub fn book(prog: &Program, s: &mut Seminar, p: Penalty, actor: &str, out: &mut 
     out.events.push(Event {
         at,
         actor: actor.into(),
-        kind: "penalty_booked".into(),
+        kind: EventKind::PenaltyBooked.to_string(),
         seminar: Some(s.id.clone()),
         data: serde_json::to_value(&p).unwrap_or_default(),
     });
@@ -153,7 +153,7 @@ fn exclude(prog: &Program, s: &mut Seminar, at: DateTime<Utc>, actor: &str, out:
     out.events.push(Event {
         at,
         actor: actor.into(),
-        kind: "excluded".into(),
+        kind: EventKind::Excluded.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({ "reason": s.penalties.last().map(|p| p.code.clone()) }),
     });

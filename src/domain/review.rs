@@ -7,7 +7,7 @@ use super::penalties::slot_of;
 use super::program::{DomainError, Program, RefusalCode};
 use super::rules::View;
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+    Event, EventKind, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
 };
 use super::workflow::{Priority, Slots};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -134,7 +134,7 @@ pub fn approve(
     out.events.push(Event {
         at: now,
         actor: actor.into(),
-        kind: "application_approved".into(),
+        kind: EventKind::ApplicationApproved.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({}),
     });
@@ -153,7 +153,7 @@ pub fn reject(
     out.events.push(Event {
         at: now,
         actor: actor.into(),
-        kind: "application_rejected".into(),
+        kind: EventKind::ApplicationRejected.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({ "reason": code.map(|c| c.as_str()), "comment": comment }),
     });

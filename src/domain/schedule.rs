@@ -6,7 +6,8 @@ use super::deadline::{end_of, local_date, local_instant, start_of};
 use super::penalties::{automatic_penalty, band_start, book, Circumstances};
 use super::program::{DomainError, Program};
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState, StageStatus,
+    Event, EventKind, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+    StageStatus,
 };
 use super::workflow::{Stage, StageOpens, Trigger};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -262,7 +263,7 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
                 out.events.push(Event {
                     at,
                     actor: "scheduler".into(),
-                    kind: "seminar_held".into(),
+                    kind: EventKind::SeminarHeld.to_string(),
                     seminar: Some(s.id.clone()),
                     data: json!({}),
                 });

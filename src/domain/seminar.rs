@@ -1,7 +1,7 @@
 //! The seminar aggregate and what happens to it: states, stage progress, booked penalties,
 //! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
 
-pub use super::kinds::NotificationKind;
+pub use super::kinds::{EventKind, NotificationKind};
 use super::money::Kopecks;
 use super::workflow::{Effect, Round};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -357,6 +357,8 @@ pub struct BonusEntry {
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor: String,
+    /// An [`EventKind`] name for the seminar's own events; other audit events (accounts,
+    /// partners) may use names of their own.
     pub kind: String,
     pub seminar: Option<String>,
     pub data: serde_json::Value,

@@ -326,6 +326,33 @@ pub enum Effect {
     BarPartner,
 }
 
+impl Effect {
+    /// The effect named in a list on a page: `исключение из программы`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Effect::Exclusion => "исключение из программы",
+            Effect::InfoSupportWithdrawn => "снята информационная поддержка",
+            Effect::VoidItemCost => "стоимость позиции не компенсируется",
+            Effect::NoPoints => "баллы за семинар не начисляются",
+            Effect::NoCompensation => "затраты не компенсируются",
+            Effect::BarPartner => "участие в следующих программах закрыто",
+        }
+    }
+
+    /// The effect told as what will happen, in an e-mail sentence:
+    /// `семинар исключается из программы`.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            Effect::Exclusion => "семинар исключается из программы",
+            Effect::InfoSupportWithdrawn => "вендор прекращает информационную поддержку семинара",
+            Effect::VoidItemCost => "стоимость позиции не компенсируется",
+            Effect::NoPoints => "баллы организатора за семинар не начисляются",
+            Effect::NoCompensation => "расходы на семинар не компенсируются",
+            Effect::BarPartner => "партнёр не допускается к следующим программам",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManualViolation {

@@ -117,21 +117,9 @@ fn consequences(points: i64, effects: &[Effect], bars_partner: bool) -> Vec<Stri
         ));
     }
     for e in effects {
-        v.push(
-            match e {
-                Effect::Exclusion => "семинар исключается из программы",
-                Effect::InfoSupportWithdrawn => {
-                    "вендор прекращает информационную поддержку семинара"
-                }
-                Effect::VoidItemCost => "стоимость позиции не компенсируется",
-                Effect::NoPoints => "баллы организатора за семинар не начисляются",
-                Effect::NoCompensation => "расходы на семинар не компенсируются",
-                Effect::BarPartner => "партнёр не допускается к следующим программам",
-            }
-            .to_string(),
-        );
+        v.push(e.consequence().to_string());
         if *e == Effect::Exclusion && bars_partner && !effects.contains(&Effect::BarPartner) {
-            v.push("партнёр не допускается к следующим программам".into());
+            v.push(Effect::BarPartner.consequence().into());
         }
     }
     v

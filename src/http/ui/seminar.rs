@@ -424,7 +424,6 @@ pub async fn seminar_page(
 }
 
 fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
-    use crate::domain::workflow::Effect;
     let mut parts = vec![];
     if m.points != 0 {
         let each = if m.repeatable {
@@ -434,19 +433,7 @@ fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
         };
         parts.push(format!("{}{each}", format::points(m.points)));
     }
-    for e in &m.effects {
-        parts.push(
-            match e {
-                Effect::VoidItemCost => "стоимость позиции не компенсируется",
-                Effect::NoPoints => "без баллов",
-                Effect::NoCompensation => "без компенсации",
-                Effect::BarPartner => "партнёр не допускается к программам",
-                Effect::Exclusion => "исключение",
-                Effect::InfoSupportWithdrawn => "снятие информационной поддержки",
-            }
-            .to_string(),
-        );
-    }
+    parts.extend(m.effects.iter().map(|e| e.label().to_string()));
     parts.join(", ")
 }
 
