@@ -131,11 +131,13 @@ impl Notifier {
             let mut items = Vec::new();
             let mut broken = None;
             for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
-                let subject = context::notification(n, &facts, to).and_then(|ctx| {
-                    self.templates
-                        .subject(n.kind, &ctx)
-                        .map_err(|e| e.to_string())
-                });
+                let subject = context::notification(n, &facts, to)
+                    .map_err(String::from)
+                    .and_then(|ctx| {
+                        self.templates
+                            .subject(n.kind, &ctx)
+                            .map_err(|e| e.to_string())
+                    });
                 match subject {
                     Ok(subject) => items.push((
                         to.clone(),
