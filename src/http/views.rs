@@ -5,7 +5,7 @@
 use crate::accounts::User;
 use crate::domain::deadline::{end_of, local_date};
 use crate::domain::workflow::{Effect, Round, Trigger};
-use crate::domain::{Penalty, Program, Seminar, StageStatus};
+use crate::domain::{Penalty, Program, Seminar, StageStatus, Version};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -228,6 +228,25 @@ pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
     v
 }
 
+fn version_view(v: &Version) -> VersionView {
+    VersionView {
+        number: v.number,
+        round: v.round,
+        submitted_at: v.submitted_at,
+        deadline: v.deadline,
+        days_late: v.days_late,
+        files: v.files.clone(),
+        comment: v.comment.clone(),
+        decision: v.decision.as_ref().map(|d| DecisionView {
+            approved: d.approved,
+            at: d.at,
+            by: d.by.clone(),
+            comment: d.comment.clone(),
+            due: d.due,
+        }),
+    }
+}
+
 pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Utc>) -> SeminarView {
     let money = viewer.sees_money();
     let today = local_date(prog.tz, now);
@@ -256,26 +275,7 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             days_late: (holds && delta < 0).then_some(-delta),
             lateness_costs: costs(prog, &st.id, p.round_kind()),
             requirements: st.requirements.clone(),
-            versions: p
-                .versions
-                .iter()
-                .map(|v| VersionView {
-                    number: v.number,
-                    round: v.round,
-                    submitted_at: v.submitted_at,
-                    deadline: v.deadline,
-                    days_late: v.days_late,
-                    files: v.files.clone(),
-                    comment: v.comment.clone(),
-                    decision: v.decision.as_ref().map(|d| DecisionView {
-                        approved: d.approved,
-                        at: d.at,
-                        by: d.by.clone(),
-                        comment: d.comment.clone(),
-                        due: d.due,
-                    }),
-                })
-                .collect(),
+            versions: p.versions.iter().map(version_view).collect(),
         });
     }
     SeminarView {

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -381,43 +381,7 @@ pub async fn review_queue(
     let store = &state.service.store;
     // Pending applications, the seminars holding slots in their cities, and the seminars with a
     // submission waiting: each an indexed read, never the whole season.
-    let applied: Vec<Seminar> = store
-        .find_seminars(&SeminarQuery {
-            program: Some(id.clone()),
-            states: vec![SeminarState::Applied],
-            ..SeminarQuery::default()
-        })
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
-    let mut cities: Vec<String> = applied.iter().map(|s| s.city.clone()).collect();
-    cities.sort();
-    cities.dedup();
-    let mut seminars = applied.clone();
-    if !cities.is_empty() {
-        seminars.extend(
-            store
-                .find_seminars(&SeminarQuery {
-                    program: Some(id.clone()),
-                    cities: Some(cities),
-                    states: SeminarState::HOLDING_SLOT.to_vec(),
-                    ..SeminarQuery::default()
-                })
-                .await?
-                .into_iter()
-                .map(|(_, s)| s),
-        );
-    }
-    let mut partner_ids: Vec<String> = applied.iter().map(|s| s.partner.clone()).collect();
-    partner_ids.sort();
-    partner_ids.dedup();
-    let partners: BTreeMap<String, crate::domain::Partner> = store
-        .partners_by_ids(&partner_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
+    let (seminars, partners) = applications_and_slots(&state, &id).await?;
     let waiting: Vec<Seminar> = store
         .find_seminars(&SeminarQuery {
             program: Some(id.clone()),
@@ -437,6 +401,7 @@ pub async fn review_queue(
     let mut all = seminars.clone();
     let mut applications = Vec::new();
     for (day, s) in due {
+        // Each suggested approval takes its slot for the applications after it, as the review.
         let suggestion = match review::slot_conflict(p, &all, &s) {
             None => {
                 if let Some(x) = all.iter_mut().find(|o| o.id == s.id) {
@@ -448,21 +413,7 @@ pub async fn review_queue(
         };
         let exp = experienced(&s.partner);
         applications.push(QueuedApplication {
-            priority_reason: p
-                .wf
-                .applications
-                .priority
-                .iter()
-                .map(|x| match x {
-                    Priority::Experienced if exp => "есть опыт проведения семинаров".to_string(),
-                    Priority::Experienced => "нет опыта семинаров".to_string(),
-                    Priority::Earliest => format!(
-                        "заявка подана {}",
-                        crate::http::views::zoned(p.tz, s.applied_at)
-                    ),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            priority_reason: priority_reason(p, exp, s.applied_at),
             seminar: s.id,
             partner: s.partner,
             city: s.city,
@@ -473,31 +424,98 @@ pub async fn review_queue(
             suggestion,
         });
     }
+    Ok(Json(ReviewQueue {
+        applications,
+        submissions: queued_submissions(p, &waiting)?,
+    }))
+}
+
+/// The program's pending applications followed by the seminars holding slots in their cities
+/// (all the slot rule looks at), and the applying partners by id.
+async fn applications_and_slots(
+    state: &AppState,
+    id: &str,
+) -> ApiResult<(Vec<Seminar>, BTreeMap<String, crate::domain::Partner>)> {
+    let store = &state.service.store;
+    let find = |q: SeminarQuery| async move {
+        let found = store.find_seminars(&q).await?;
+        Ok::<_, ApiError>(found.into_iter().map(|(_, s)| s).collect::<Vec<Seminar>>())
+    };
+    let mut seminars = find(SeminarQuery {
+        program: Some(id.to_string()),
+        states: vec![SeminarState::Applied],
+        ..SeminarQuery::default()
+    })
+    .await?;
+    let mut cities: Vec<String> = seminars.iter().map(|s| s.city.clone()).collect();
+    cities.sort();
+    cities.dedup();
+    let mut partner_ids: Vec<String> = seminars.iter().map(|s| s.partner.clone()).collect();
+    partner_ids.sort();
+    partner_ids.dedup();
+    if !cities.is_empty() {
+        seminars.extend(
+            find(SeminarQuery {
+                program: Some(id.to_string()),
+                cities: Some(cities),
+                states: SeminarState::HOLDING_SLOT.to_vec(),
+                ..SeminarQuery::default()
+            })
+            .await?,
+        );
+    }
+    let partners = store
+        .partners_by_ids(&partner_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok((seminars, partners))
+}
+
+/// Why an application stands where it does, in the workflow's priority order.
+fn priority_reason(p: &Program, experienced: bool, applied_at: DateTime<Utc>) -> String {
+    p.wf.applications
+        .priority
+        .iter()
+        .map(|x| match x {
+            Priority::Experienced if experienced => "есть опыт проведения семинаров".to_string(),
+            Priority::Experienced => "нет опыта семинаров".to_string(),
+            Priority::Earliest => format!(
+                "заявка подана {}",
+                crate::http::views::zoned(p.tz, applied_at)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Submissions waiting for the coordinator, the earliest deadline first.
+fn queued_submissions(p: &Program, waiting: &[Seminar]) -> ApiResult<Vec<QueuedSubmission>> {
     let mut submissions = Vec::new();
     for s in waiting.iter().filter(|s| s.state.is_active()) {
         for st in &p.wf.stages {
-            if s.stages
+            let submitted = s
+                .stages
                 .get(&st.id)
-                .is_some_and(|x| x.status == StageStatus::Submitted)
-            {
-                submissions.push(QueuedSubmission {
-                    seminar: s.id.clone(),
-                    partner: s.partner.clone(),
-                    city: s.city.clone(),
-                    stage: st.id.clone(),
-                    stage_name: st.name.clone(),
-                    deadline: p
-                        .designated(s, &st.id)
-                        .map_err(|e| ApiError::Internal(e.to_string()))?,
-                });
+                .is_some_and(|x| x.status == StageStatus::Submitted);
+            if !submitted {
+                continue;
             }
+            submissions.push(QueuedSubmission {
+                seminar: s.id.clone(),
+                partner: s.partner.clone(),
+                city: s.city.clone(),
+                stage: st.id.clone(),
+                stage_name: st.name.clone(),
+                deadline: p
+                    .designated(s, &st.id)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            });
         }
     }
     submissions.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.seminar.cmp(&b.seminar)));
-    Ok(Json(ReviewQueue {
-        applications,
-        submissions,
-    }))
+    Ok(submissions)
 }
 
 #[derive(Serialize, ToSchema)]
