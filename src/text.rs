@@ -45,6 +45,13 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// An instant as RFC 3339 in zone `tz`, for machines: `2017-02-23T00:00:00+03:00`.
+pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 /// A zone's offset from UTC at `at`, as people read it: `UTC+3`, `UTC+5:30`, `UTC−4`.
 pub fn utc_offset(tz: Tz, at: DateTime<Utc>) -> String {
     let seconds = at.with_timezone(&tz).offset().fix().local_minus_utc();
@@ -96,22 +103,36 @@ pub fn amount(k: Kopecks) -> String {
     format!("{sign}{grouped},{:02}", a % 100)
 }
 
+/// What is wrong with text a person typed, in Russian, without the field's name (the caller
+/// adds it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("не может быть пустым")]
+    Empty,
+    #[error("не может содержать переводы строк и другие управляющие символы")]
+    LineBreak,
+    #[error("не длиннее {0} символов")]
+    TooLong(usize),
+    #[error("не может содержать управляющие символы (кроме перевода строки)")]
+    ControlCharacter,
+}
+
 /// A one-line name as people type it (a person, a company, a city): trimmed, not empty, at
 /// most `max` characters, and without control characters — a line break would end an e-mail
 /// header, and PostgreSQL refuses NUL in text.
 ///
 /// # Errors
 /// What is wrong, in Russian, without the field's name (the caller adds it).
-pub fn single_line(value: &str, max: usize) -> Result<String, String> {
+pub fn single_line(value: &str, max: usize) -> Result<String, TextError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err("не может быть пустым".into());
+        return Err(TextError::Empty);
     }
     if v.chars().any(char::is_control) {
-        return Err("не может содержать переводы строк и другие управляющие символы".into());
+        return Err(TextError::LineBreak);
     }
     if v.chars().count() > max {
-        return Err(format!("не длиннее {max} символов"));
+        return Err(TextError::TooLong(max));
     }
     Ok(v.to_string())
 }
@@ -121,12 +142,12 @@ pub fn single_line(value: &str, max: usize) -> Result<String, String> {
 ///
 /// # Errors
 /// What is wrong, in Russian.
-pub fn free_text(value: &str) -> Result<(), String> {
+pub fn free_text(value: &str) -> Result<(), TextError> {
     if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err("не может содержать управляющие символы (кроме перевода строки)".into());
+        return Err(TextError::ControlCharacter);
     }
     Ok(())
 }

@@ -7,7 +7,6 @@ use crate::domain::deadline::{end_of, local_date};
 use crate::domain::workflow::{Effect, Round, Trigger};
 use crate::domain::{Penalty, Program, Seminar, StageStatus, Version};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -122,11 +121,7 @@ pub struct PenaltyView {
     pub reason: String,
 }
 
-pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
-    at.with_timezone(&tz)
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+pub use crate::text::zoned;
 
 pub use crate::text::plural;
 

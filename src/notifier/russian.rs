@@ -6,15 +6,9 @@ use crate::domain::{Kopecks, Program};
 use crate::text;
 use chrono::{DateTime, Datelike, NaiveDate, Offset, Utc};
 
-/// The plural form for `n` (1 день, 2 дня, 5 дней; 11–14 always the last form).
-pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    crate::text::plural_word(n, one, few, many)
-}
-
-/// `2 дня`, `11 дней`, `21 балл`.
-pub fn count(n: i64, one: &str, few: &str, many: &str) -> String {
-    crate::text::plural(n, one, few, many)
-}
+/// The plural form for `n` (1 день, 2 дня, 5 дней; 11–14 always the last form), and the
+/// number with it (`2 дня`, `11 дней`, `21 балл`): the shared ones of `text`.
+pub use crate::text::{plural as count, plural_word as plural};
 
 use crate::text::MONTHS_GENITIVE;
 

@@ -353,17 +353,20 @@ pub fn render_status(
         clock_manual: state.clock.is_manual(),
         flash: page.flash,
     };
-    let mut value = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
-    if !value.is_object() {
-        value = serde_json::json!({});
-    }
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "layout".into(),
-            serde_json::to_value(layout).unwrap_or_default(),
-        );
-    }
-    match templates().render(template, &value) {
+    // A page whose data does not serialize is a bug: say so, never render it half empty.
+    let value = serde_json::to_value(data).and_then(|mut value| {
+        if !value.is_object() {
+            value = serde_json::json!({});
+        }
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("layout".into(), serde_json::to_value(layout)?);
+        }
+        Ok(value)
+    });
+    let rendered = value
+        .map_err(|e| e.to_string())
+        .and_then(|v| templates().render(template, &v).map_err(|e| e.to_string()));
+    match rendered {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(template, error = %e, "page template failed");
@@ -516,7 +519,9 @@ impl IntoResponse for UiError {
             "title": heading, "user": null, "nav": [{"href": "/", "label": "На главную", "current": false}],
             "csrf": "", "clock": "", "clock_manual": false, "flash": null,
         });
-        let mut value = serde_json::to_value(data).unwrap_or_default();
+        let Ok(mut value) = serde_json::to_value(data) else {
+            return (status, heading).into_response();
+        };
         if let Some(o) = value.as_object_mut() {
             o.insert("layout".into(), layout);
         }
