@@ -1,6 +1,7 @@
-//! The typed vocabulary of what the engine tells people: every notification kind. Its snake_case
-//! name (serde, `as_str`) is what the outbox stores, what scenario outputs print and which
-//! `templates/email/<kind>/` folder renders it; nothing else spells these names.
+//! The typed vocabulary of what the engine records and tells people: every notification kind
+//! and every kind of seminar event in the audit log. A kind's snake_case name (serde,
+//! `as_str`) is what the store keeps, what scenario outputs print and (for notifications)
+//! which `templates/email/<kind>/` folder renders it; nothing else spells these names.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -94,6 +95,116 @@ impl FromStr for NotificationKind {
     }
 }
 
+/// What an audit-log event of a seminar records: a command (named as the command) or what
+/// a decision or the clock did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Apply,
+    ReviewApplications,
+    ApproveApplication,
+    RejectApplication,
+    Submit,
+    Return,
+    Approve,
+    ChangeVenue,
+    Violation,
+    Withdraw,
+    AcceptReport,
+    ApplicationApproved,
+    ApplicationRejected,
+    PenaltyBooked,
+    Excluded,
+    SeminarHeld,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 16] = [
+        EventKind::Apply,
+        EventKind::ReviewApplications,
+        EventKind::ApproveApplication,
+        EventKind::RejectApplication,
+        EventKind::Submit,
+        EventKind::Return,
+        EventKind::Approve,
+        EventKind::ChangeVenue,
+        EventKind::Violation,
+        EventKind::Withdraw,
+        EventKind::AcceptReport,
+        EventKind::ApplicationApproved,
+        EventKind::ApplicationRejected,
+        EventKind::PenaltyBooked,
+        EventKind::Excluded,
+        EventKind::SeminarHeld,
+    ];
+
+    /// The stored name; the same as the serde name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Apply => "apply",
+            EventKind::ReviewApplications => "review_applications",
+            EventKind::ApproveApplication => "approve_application",
+            EventKind::RejectApplication => "reject_application",
+            EventKind::Submit => "submit",
+            EventKind::Return => "return",
+            EventKind::Approve => "approve",
+            EventKind::ChangeVenue => "change_venue",
+            EventKind::Violation => "violation",
+            EventKind::Withdraw => "withdraw",
+            EventKind::AcceptReport => "accept_report",
+            EventKind::ApplicationApproved => "application_approved",
+            EventKind::ApplicationRejected => "application_rejected",
+            EventKind::PenaltyBooked => "penalty_booked",
+            EventKind::Excluded => "excluded",
+            EventKind::SeminarHeld => "seminar_held",
+        }
+    }
+
+    /// What happened, in Russian, as the seminar's history tells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Apply => "Подана заявка",
+            EventKind::ReviewApplications => "Заявки распределены",
+            EventKind::ApproveApplication => "Координатор утвердил заявку",
+            EventKind::ApplicationApproved => "Заявка утверждена, место в городе закреплено",
+            EventKind::RejectApplication => "Координатор отклонил заявку",
+            EventKind::ApplicationRejected => "Заявка отклонена",
+            EventKind::Submit => "Отправлены материалы",
+            EventKind::Return => "Материалы возвращены на доработку",
+            EventKind::Approve => "Этап согласован",
+            EventKind::ChangeVenue => "Изменено место проведения",
+            EventKind::Violation => "Зафиксировано нарушение",
+            EventKind::Withdraw => "Семинар отозван партнёром",
+            EventKind::AcceptReport => "Отчёт принят",
+            EventKind::PenaltyBooked => "Начислен штраф",
+            EventKind::Excluded => "Семинар исключён из программы",
+            EventKind::SeminarHeld => "Семинар проведён",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored name that is no event kind of the domain (e.g. an account event).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("неизвестный вид события «{0}»")]
+pub struct UnknownEventKind(pub String);
+
+impl FromStr for EventKind {
+    type Err = UnknownEventKind;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownEventKind(s.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +216,16 @@ mod tests {
             let json = serde_json::to_string(&k).unwrap();
             assert_eq!(json, format!("\"{}\"", k.as_str()));
             assert_eq!(serde_json::from_str::<NotificationKind>(&json).unwrap(), k);
+        }
+    }
+
+    #[test]
+    fn every_event_kind_round_trips_through_its_name_and_serde() {
+        for k in EventKind::ALL {
+            assert_eq!(k.as_str().parse::<EventKind>(), Ok(k));
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), k);
         }
     }
 

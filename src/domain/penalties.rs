@@ -4,8 +4,8 @@
 use super::deadline::{end_of, local_date, start_of};
 use super::program::{DomainError, Program};
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty, PointsEntry,
-    Recipient, Seminar, SeminarState, Slot,
+    Event, EventKind, Notification, NotificationKind, Outcome, Partner, PartnerFlag, Penalty,
+    PointsEntry, Recipient, Seminar, SeminarState, Slot,
 };
 use super::workflow::{AutomaticRule, Effect, ManualViolation};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
@@ -125,7 +125,7 @@ pub fn book(
     out.events.push(Event {
         at,
         actor: actor.into(),
-        kind: "penalty_booked".into(),
+        kind: EventKind::PenaltyBooked.to_string(),
         seminar: Some(s.id.clone()),
         data,
     });
@@ -169,7 +169,7 @@ fn exclude(prog: &Program, s: &mut Seminar, at: DateTime<Utc>, actor: &str, out:
     out.events.push(Event {
         at,
         actor: actor.into(),
-        kind: "excluded".into(),
+        kind: EventKind::Excluded.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({ "reason": s.penalties.last().map(|p| p.code.clone()) }),
     });

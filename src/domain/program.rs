@@ -93,6 +93,13 @@ impl Program {
         a
     }
 
+    /// The deadline zone all of `programs` share, if they do (and there is at least one): the
+    /// zone of things that belong to no single program (the page clock, the digest hour).
+    pub fn shared_zone<'a>(mut programs: impl Iterator<Item = &'a Program>) -> Option<Tz> {
+        let tz = programs.next()?.tz;
+        programs.all(|p| p.tz == tz).then_some(tz)
+    }
+
     /// Time zone of a seminar's city for local display; the deadline zone when unknown.
     pub fn city_zone(&self, city: &str) -> Tz {
         self.wf

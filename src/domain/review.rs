@@ -7,9 +7,9 @@ use super::penalties::slot_of;
 use super::program::{DomainError, Program, RefusalCode};
 use super::rules::View;
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+    Event, EventKind, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
 };
-use super::workflow::Priority;
+use super::workflow::{Priority, Slots};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::json;
 
@@ -64,21 +64,35 @@ pub fn received_cutoff(
     Ok(None)
 }
 
+/// The slot rule for one city and week, whoever applies: the refusal code when the city is
+/// closed to the program, already holds `per_city` seminars (`in_city` seminars hold slots
+/// there), or the week holds `per_city_week` (`in_week`). The API's slot grid, the partner's
+/// apply page and the review all ask this one function.
+pub fn city_week_refusal(
+    slots: &Slots,
+    city: &str,
+    in_city: u64,
+    in_week: u64,
+) -> Option<RefusalCode> {
+    if slots.closed_cities.iter().any(|c| c == city) || in_city >= u64::from(slots.per_city) {
+        return Some(RefusalCode::CityFull);
+    }
+    if in_week >= u64::from(slots.per_city_week) {
+        return Some(RefusalCode::CityWeekTaken);
+    }
+    None
+}
+
 /// The refusal code if `s` cannot take its city × week slot among `all` approved seminars.
 pub fn slot_conflict(prog: &Program, all: &[Seminar], s: &Seminar) -> Option<RefusalCode> {
     let slots = &prog.wf.slots;
-    if slots.closed_cities.iter().any(|c| c == &s.city) {
-        return Some(RefusalCode::CityFull);
-    }
     let approved: Vec<&Seminar> = all
         .iter()
-        .filter(|o| o.id != s.id && o.state.is_active_or_closed() && o.city == s.city)
+        .filter(|o| o.id != s.id && o.state.holds_slot() && o.city == s.city)
         .collect();
-    if approved.len() as u32 >= slots.per_city {
-        return Some(RefusalCode::CityFull);
-    }
-    if approved.iter().filter(|o| o.week == s.week).count() as u32 >= slots.per_city_week {
-        return Some(RefusalCode::CityWeekTaken);
+    let in_week = approved.iter().filter(|o| o.week == s.week).count();
+    if let Some(code) = city_week_refusal(slots, &s.city, approved.len() as u64, in_week as u64) {
+        return Some(code);
     }
     let same_partner = approved.iter().filter(|o| o.partner == s.partner).count() as u32;
     if same_partner >= slots.per_partner_city {
@@ -95,13 +109,6 @@ pub fn conflict_message(code: RefusalCode, s: &Seminar) -> String {
             format!("у партнёра уже есть семинар в городе {}", s.city)
         }
         _ => "место недоступно".into(),
-    }
-}
-
-impl SeminarState {
-    /// Holds its slot: approved and not excluded or withdrawn.
-    pub fn is_active_or_closed(self) -> bool {
-        super::rules::SLOT_STATES.contains(&self)
     }
 }
 
@@ -127,7 +134,7 @@ pub fn approve(
     out.events.push(Event {
         at: now,
         actor: actor.into(),
-        kind: "application_approved".into(),
+        kind: EventKind::ApplicationApproved.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({}),
     });
@@ -146,7 +153,7 @@ pub fn reject(
     out.events.push(Event {
         at: now,
         actor: actor.into(),
-        kind: "application_rejected".into(),
+        kind: EventKind::ApplicationRejected.to_string(),
         seminar: Some(s.id.clone()),
         data: json!({ "reason": code.map(|c| c.as_str()), "comment": comment }),
     });
@@ -227,4 +234,49 @@ pub fn review_due_groups(
         out.seminars.push(s);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slot_rule_refuses_a_closed_or_full_city_then_a_full_week() {
+        let slots = Slots {
+            per_city_week: 2,
+            per_city: 3,
+            per_partner_city: 1,
+            closed_cities: vec!["Сочи".into()],
+        };
+        assert_eq!(city_week_refusal(&slots, "Тула", 1, 1), None);
+        assert_eq!(
+            city_week_refusal(&slots, "Тула", 2, 2),
+            Some(RefusalCode::CityWeekTaken)
+        );
+        assert_eq!(
+            city_week_refusal(&slots, "Тула", 3, 0),
+            Some(RefusalCode::CityFull)
+        );
+        assert_eq!(
+            city_week_refusal(&slots, "Сочи", 0, 0),
+            Some(RefusalCode::CityFull)
+        );
+    }
+
+    #[test]
+    fn only_approved_seminars_not_excluded_or_withdrawn_hold_a_slot() {
+        let holding: Vec<SeminarState> = [
+            SeminarState::Applied,
+            SeminarState::Rejected,
+            SeminarState::Preparing,
+            SeminarState::Excluded,
+            SeminarState::Withdrawn,
+            SeminarState::Held,
+            SeminarState::Closed,
+        ]
+        .into_iter()
+        .filter(|s| s.holds_slot())
+        .collect();
+        assert_eq!(holding, SeminarState::HOLDING_SLOT.to_vec());
+    }
 }

@@ -92,18 +92,23 @@ fn one() -> u32 {
 
 impl Command {
     pub fn name(&self) -> &'static str {
+        self.event_kind().as_str()
+    }
+
+    /// The audit event a decided command records.
+    pub fn event_kind(&self) -> EventKind {
         match self {
-            Command::Apply { .. } => "apply",
-            Command::ReviewApplications => "review_applications",
-            Command::ApproveApplication { .. } => "approve_application",
-            Command::RejectApplication { .. } => "reject_application",
-            Command::Submit { .. } => "submit",
-            Command::Return { .. } => "return",
-            Command::Approve { .. } => "approve",
-            Command::ChangeVenue { .. } => "change_venue",
-            Command::Violation { .. } => "violation",
-            Command::Withdraw { .. } => "withdraw",
-            Command::AcceptReport { .. } => "accept_report",
+            Command::Apply { .. } => EventKind::Apply,
+            Command::ReviewApplications => EventKind::ReviewApplications,
+            Command::ApproveApplication { .. } => EventKind::ApproveApplication,
+            Command::RejectApplication { .. } => EventKind::RejectApplication,
+            Command::Submit { .. } => EventKind::Submit,
+            Command::Return { .. } => EventKind::Return,
+            Command::Approve { .. } => EventKind::Approve,
+            Command::ChangeVenue { .. } => EventKind::ChangeVenue,
+            Command::Violation { .. } => EventKind::Violation,
+            Command::Withdraw { .. } => EventKind::Withdraw,
+            Command::AcceptReport { .. } => EventKind::AcceptReport,
         }
     }
 
@@ -163,12 +168,9 @@ pub const CITY_STATES: [SeminarState; 4] = [
     SeminarState::Closed,
 ];
 
-/// States in which a seminar holds its city × week slot.
-pub const SLOT_STATES: [SeminarState; 3] = [
-    SeminarState::Preparing,
-    SeminarState::Held,
-    SeminarState::Closed,
-];
+/// States in which a seminar holds its city × week slot (the one list is
+/// [`SeminarState::HOLDING_SLOT`]).
+pub const SLOT_STATES: [SeminarState; 3] = SeminarState::HOLDING_SLOT;
 
 impl Command {
     /// What deciding this command reads (see [`Reads`]).

@@ -6,7 +6,7 @@ use super::deadline::{end_of, local_date, local_instant, start_of};
 use super::penalties::{automatic_penalty, band_start, book, Circumstances};
 use super::program::{DomainError, Program};
 use super::seminar::{
-    Event, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
+    Event, EventKind, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
     StageProgress, StageStatus,
 };
 use super::workflow::{Stage, StageOpens, Trigger};
@@ -333,7 +333,7 @@ fn fire_day_passed(mut s: Seminar, at: DateTime<Utc>, out: &mut Outcome) {
         out.events.push(Event {
             at,
             actor: "scheduler".into(),
-            kind: "seminar_held".into(),
+            kind: EventKind::SeminarHeld.to_string(),
             seminar: Some(s.id.clone()),
             data: json!({}),
         });

@@ -1,7 +1,7 @@
 //! The seminar aggregate and what happens to it: states, stage progress, booked penalties,
 //! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
 
-pub use super::kinds::NotificationKind;
+pub use super::kinds::{EventKind, NotificationKind};
 use super::money::Kopecks;
 use super::workflow::{Effect, Round};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,7 +51,20 @@ impl SeminarState {
         })
     }
 
-    /// Approved and not ended: the seminar occupies its slot, penalties and reminders apply.
+    /// States in which a seminar holds its city × week slot: approved, and neither excluded
+    /// nor withdrawn (a held or closed seminar keeps it).
+    pub const HOLDING_SLOT: [SeminarState; 3] = [
+        SeminarState::Preparing,
+        SeminarState::Held,
+        SeminarState::Closed,
+    ];
+
+    /// Holds its city × week slot (see [`SeminarState::HOLDING_SLOT`]).
+    pub fn holds_slot(self) -> bool {
+        SeminarState::HOLDING_SLOT.contains(&self)
+    }
+
+    /// Approved and not ended: penalties and reminders apply.
     pub fn is_active(self) -> bool {
         matches!(self, SeminarState::Preparing | SeminarState::Held)
     }
@@ -344,6 +357,8 @@ pub struct BonusEntry {
 pub struct Event {
     pub at: DateTime<Utc>,
     pub actor: String,
+    /// An [`EventKind`] name for the seminar's own events; other audit events (accounts,
+    /// partners) may use names of their own.
     pub kind: String,
     pub seminar: Option<String>,
     pub data: serde_json::Value,

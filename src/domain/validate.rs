@@ -74,6 +74,7 @@ const SECTIONS: &[fn(&mut Checks)] = &[
     results,
     ledgers,
     calendar_coverage,
+    stage_roles,
 ];
 
 /// All problems of `wf`; empty when the workflow is valid.
@@ -632,4 +633,27 @@ fn coverage(wf: &Workflow, cal: &Calendar) -> Vec<Problem> {
         .into_iter()
         .map(|y| Problem::new("calendar", format!("календарь «{}» не содержит данных за {y} год, а сроки программы его затрагивают (есть: {:?})", cal.id, cal.covered_years())))
         .collect()
+}
+
+/// A stage role the engine looks for by flag (not by id) may be given to one submittable stage.
+fn stage_roles(c: &mut Checks) {
+    let mut seen = false;
+    for (i, s) in c.wf.stages.iter().enumerate() {
+        if !s.publishes_link {
+            continue;
+        }
+        let path = format!("stages[{i}].publishes_link");
+        if seen {
+            c.problem(
+                path,
+                "публичную страницу семинара (publishes_link = true) может нести только один этап",
+            );
+        } else if !s.submittable {
+            c.problem(
+                path,
+                "этап без сдачи материалов (submittable = false) не может нести публичную страницу",
+            );
+        }
+        seen = true;
+    }
 }

@@ -24,6 +24,9 @@ pub struct Workflow {
     pub countries: Vec<String>,
     /// IANA zone in which "by date D" deadlines end (e.g. `Europe/Moscow`).
     pub deadline_zone: String,
+    /// How people read the deadline zone's name (`[deadline_zone_names]`).
+    #[serde(default)]
+    pub deadline_zone_names: ZoneNames,
     /// Id of a calendar in `workflows/calendars/`.
     pub calendar: String,
     pub seminars: SeminarWindow,
@@ -50,6 +53,20 @@ pub struct Workflow {
     /// Partner duties the engine reminds of without penalising (DOMAIN.md §2.7).
     #[serde(default)]
     pub duties: Vec<Duty>,
+}
+
+/// How pages and e-mails name the deadline zone; each name defaults to one derived from the
+/// zone itself.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneNames {
+    /// After a time on pages (`12:00 МСК`); by default the zone's UTC offset (`UTC+3`).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// In a sentence of an e-mail (`по московскому времени`); by default
+    /// `по времени <zone> (UTC+N)`.
+    #[serde(default)]
+    pub phrase: Option<String>,
 }
 
 /// A reminder of a partner duty, sent relative to the seminar date while the seminar is on.
@@ -187,6 +204,11 @@ pub struct Stage {
     /// The stage whose submission carries the report figures; accepting it closes the seminar.
     #[serde(default)]
     pub report: bool,
+    /// The approved submission of this stage carries the seminar's public page (its first web
+    /// link): the public organizers list links to it and the stage form asks for that address.
+    /// At most one stage per program.
+    #[serde(default)]
+    pub publishes_link: bool,
     /// What the submission must contain (shown to partners and checked by coordinators).
     #[serde(default)]
     pub requirements: Vec<String>,
@@ -302,6 +324,33 @@ pub enum Effect {
     NoCompensation,
     /// The partner is barred from later programs.
     BarPartner,
+}
+
+impl Effect {
+    /// The effect named in a list on a page: `исключение из программы`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Effect::Exclusion => "исключение из программы",
+            Effect::InfoSupportWithdrawn => "снята информационная поддержка",
+            Effect::VoidItemCost => "стоимость позиции не компенсируется",
+            Effect::NoPoints => "баллы за семинар не начисляются",
+            Effect::NoCompensation => "затраты не компенсируются",
+            Effect::BarPartner => "участие в следующих программах закрыто",
+        }
+    }
+
+    /// The effect told as what will happen, in an e-mail sentence:
+    /// `семинар исключается из программы`.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            Effect::Exclusion => "семинар исключается из программы",
+            Effect::InfoSupportWithdrawn => "вендор прекращает информационную поддержку семинара",
+            Effect::VoidItemCost => "стоимость позиции не компенсируется",
+            Effect::NoPoints => "баллы организатора за семинар не начисляются",
+            Effect::NoCompensation => "расходы на семинар не компенсируются",
+            Effect::BarPartner => "партнёр не допускается к следующим программам",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -425,6 +474,11 @@ fn default_zero_factor() -> Factor {
 impl Workflow {
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The stage whose approved submission carries the seminar's public page, if any.
+    pub fn link_stage(&self) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.publishes_link)
     }
 
     pub fn report_stage(&self) -> Option<&Stage> {

@@ -209,7 +209,7 @@ fn control_characters(v: &serde_json::Value, at: &str) -> Option<(String, String
                 } else {
                     at.to_string()
                 },
-                e,
+                e.to_string(),
             )
         }),
         serde_json::Value::Array(a) => a
@@ -219,7 +219,7 @@ fn control_characters(v: &serde_json::Value, at: &str) -> Option<(String, String
         serde_json::Value::Object(o) => o.iter().find_map(|(k, x)| {
             crate::text::free_text(k)
                 .err()
-                .map(|e| (join(k), e))
+                .map(|e| (join(k), e.to_string()))
                 .or_else(|| control_characters(x, &join(k)))
         }),
         _ => None,

@@ -5,9 +5,8 @@
 use crate::accounts::User;
 use crate::domain::deadline::{end_of, local_date};
 use crate::domain::workflow::{Effect, Round, Trigger};
-use crate::domain::{Penalty, Program, Seminar, StageStatus};
+use crate::domain::{Penalty, Program, Seminar, StageStatus, Version};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -54,8 +53,8 @@ pub struct StageView {
     pub submittable: bool,
     /// The designated deadline date (inclusive).
     pub deadline: NaiveDate,
-    /// The instant the deadline ends, in the deadline zone (Moscow).
-    pub deadline_moscow: String,
+    /// The instant the deadline ends, in the program's deadline zone.
+    pub deadline_zoned: String,
     /// The same instant in the city's local time.
     pub deadline_local: String,
     pub partner_holds: bool,
@@ -110,7 +109,8 @@ pub struct PenaltyView {
     pub exclusion: bool,
     pub info_support_withdrawn: bool,
     pub at: DateTime<Utc>,
-    pub at_moscow: String,
+    /// `at` in the program's deadline zone.
+    pub at_zoned: String,
     pub manual: bool,
     pub stage: Option<String>,
     pub deadline: Option<NaiveDate>,
@@ -121,11 +121,7 @@ pub struct PenaltyView {
     pub reason: String,
 }
 
-pub fn zoned(tz: Tz, at: DateTime<Utc>) -> String {
-    at.with_timezone(&tz)
-        .format("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
+pub use crate::text::zoned;
 
 pub use crate::text::plural;
 
@@ -168,7 +164,7 @@ pub fn penalty_view(prog: &Program, seminar: &str, p: &Penalty) -> PenaltyView {
         exclusion: p.exclusion,
         info_support_withdrawn: p.effects.contains(&Effect::InfoSupportWithdrawn),
         at: p.at,
-        at_moscow: zoned(prog.tz, p.at),
+        at_zoned: zoned(prog.tz, p.at),
         manual: p.manual,
         stage: p.stage.clone(),
         deadline: p.deadline,
@@ -227,6 +223,25 @@ pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
     v
 }
 
+fn version_view(v: &Version) -> VersionView {
+    VersionView {
+        number: v.number,
+        round: v.round,
+        submitted_at: v.submitted_at,
+        deadline: v.deadline,
+        days_late: v.days_late,
+        files: v.files.clone(),
+        comment: v.comment.clone(),
+        decision: v.decision.as_ref().map(|d| DecisionView {
+            approved: d.approved,
+            at: d.at,
+            by: d.by.clone(),
+            comment: d.comment.clone(),
+            due: d.due,
+        }),
+    }
+}
+
 pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Utc>) -> SeminarView {
     let money = viewer.sees_money();
     let today = local_date(prog.tz, now);
@@ -248,33 +263,14 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             round: p.round,
             submittable: st.submittable,
             deadline,
-            deadline_moscow: zoned(prog.tz, end),
+            deadline_zoned: zoned(prog.tz, end),
             deadline_local: zoned(city_tz, end),
             partner_holds: holds,
             days_left: (holds && delta >= 0).then_some(delta),
             days_late: (holds && delta < 0).then_some(-delta),
             lateness_costs: costs(prog, &st.id, p.round_kind()),
             requirements: st.requirements.clone(),
-            versions: p
-                .versions
-                .iter()
-                .map(|v| VersionView {
-                    number: v.number,
-                    round: v.round,
-                    submitted_at: v.submitted_at,
-                    deadline: v.deadline,
-                    days_late: v.days_late,
-                    files: v.files.clone(),
-                    comment: v.comment.clone(),
-                    decision: v.decision.as_ref().map(|d| DecisionView {
-                        approved: d.approved,
-                        at: d.at,
-                        by: d.by.clone(),
-                        comment: d.comment.clone(),
-                        due: d.due,
-                    }),
-                })
-                .collect(),
+            versions: p.versions.iter().map(version_view).collect(),
         });
     }
     SeminarView {

@@ -5,7 +5,7 @@
 
 use super::recipients::Addressee;
 use super::russian;
-use crate::domain::workflow::{Effect, Round, Trigger};
+use crate::domain::workflow::{AutomaticRule, Effect, Round, Trigger, Workflow};
 use crate::domain::{Kopecks, Notification, NotificationKind, Program, Seminar};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -34,12 +34,7 @@ impl Facts<'_> {
 
     fn deadline(&self, d: NaiveDate) -> Value {
         let s = self.seminar;
-        json!(russian::deadline(
-            d,
-            self.program.tz,
-            &s.city,
-            self.program.city_zone(&s.city)
-        ))
+        json!(russian::deadline(self.program, d, &s.city))
     }
 
     fn seminar_json(&self) -> Value {
@@ -104,8 +99,39 @@ fn int_field(data: &Value, key: &str) -> Option<i64> {
     data.get(key).and_then(Value::as_i64)
 }
 
-fn need_date(n: &Notification, key: &str) -> Result<NaiveDate, String> {
-    date_field(&n.data, key).ok_or_else(|| format!("в уведомлении {} нет даты «{key}»", n.key))
+/// A notification row that lacks what its kind needs: the e-mail cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContextError {
+    #[error("в уведомлении {key} нет даты «{field}»")]
+    NoDate { key: String, field: &'static str },
+    #[error("в уведомлении {0} не указан этап")]
+    NoStage(String),
+    /// `what` in the genitive: `кода штрафа`, `названия обязанности`.
+    #[error("в уведомлении {key} нет {what}")]
+    Missing { key: String, what: &'static str },
+    #[error("уведомление {0} — сам дайджест, не его пункт")]
+    Digest(String),
+}
+
+/// Delivery records the reason as text (the outbox row's last error).
+impl From<ContextError> for String {
+    fn from(e: ContextError) -> String {
+        e.to_string()
+    }
+}
+
+fn need_date(n: &Notification, field: &'static str) -> Result<NaiveDate, ContextError> {
+    date_field(&n.data, field).ok_or_else(|| ContextError::NoDate {
+        key: n.key.clone(),
+        field,
+    })
+}
+
+fn need_str(n: &Notification, field: &str, what: &'static str) -> Result<String, ContextError> {
+    str_field(&n.data, field).ok_or_else(|| ContextError::Missing {
+        key: n.key.clone(),
+        what,
+    })
 }
 
 fn recipient_json(to: &Addressee) -> Value {
@@ -122,242 +148,278 @@ fn consequences(points: i64, effects: &[Effect], bars_partner: bool) -> Vec<Stri
         ));
     }
     for e in effects {
-        v.push(
-            match e {
-                Effect::Exclusion => "семинар исключается из программы",
-                Effect::InfoSupportWithdrawn => {
-                    "вендор прекращает информационную поддержку семинара"
-                }
-                Effect::VoidItemCost => "стоимость позиции не компенсируется",
-                Effect::NoPoints => "баллы организатора за семинар не начисляются",
-                Effect::NoCompensation => "расходы на семинар не компенсируются",
-                Effect::BarPartner => "партнёр не допускается к следующим программам",
-            }
-            .to_string(),
-        );
+        v.push(e.consequence().to_string());
         if *e == Effect::Exclusion && bars_partner && !effects.contains(&Effect::BarPartner) {
-            v.push("партнёр не допускается к следующим программам".into());
+            v.push(Effect::BarPartner.consequence().into());
         }
     }
     v
+}
+
+/// A rule's name and its consequences in one line, as reminders list risks.
+fn risk_json(wf: &Workflow, r: &AutomaticRule) -> Value {
+    let c = consequences(r.points, &r.effects, wf.exclusion.bars_partner).join(", ");
+    json!({ "name": r.name, "consequences": c })
+}
+
+/// The kind-specific parts of the context; `stage` is the row's stage unless a kind drops it.
+struct Parts {
+    details: Value,
+    deadline: Value,
+    next: Value,
+    /// Leave the stage out (a duty is not about a stage).
+    no_stage: bool,
+}
+
+impl Parts {
+    fn details(details: Value) -> Parts {
+        Parts {
+            details,
+            deadline: Value::Null,
+            next: Value::Null,
+            no_stage: false,
+        }
+    }
+
+    fn with_deadline(mut self, deadline: Value) -> Parts {
+        self.deadline = deadline;
+        self
+    }
+
+    fn with_next(mut self, next: Value) -> Parts {
+        self.next = next;
+        self
+    }
 }
 
 /// The context of one notification e-mail to `to`.
 ///
 /// # Errors
 /// The row lacks a value its kind needs (e.g. a reminder without its deadline).
-pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value, String> {
-    let prog = f.program;
-    let wf = &prog.wf;
+pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value, ContextError> {
     let d = &n.data;
-    let mut stage = n
-        .stage
-        .as_deref()
-        .map(|id| json!({ "id": id, "name": f.stage_name(id) }))
-        .unwrap_or(Value::Null);
-    let mut deadline = Value::Null;
-    let mut next = Value::Null;
-    let details = match n.kind {
+    let parts = match n.kind {
         NotificationKind::ApplicationApproved => {
-            next = f.next_stage(None);
-            json!({})
+            Parts::details(json!({})).with_next(f.next_stage(None))
         }
-        NotificationKind::ApplicationRejected => json!({
+        NotificationKind::ApplicationRejected => Parts::details(json!({
             "reason": str_field(d, "message"),
             "comment": str_field(d, "comment"),
-        }),
-        NotificationKind::DeadlineReminder => {
-            let due = need_date(n, "deadline")?;
-            deadline = f.deadline(due);
-            let today = n.at.with_timezone(&prog.tz).date_naive();
-            let days_left = (due - today).num_days().max(0);
-            // `round` is the round number: 0 for the first submission, n after the n-th return.
-            let round = match d.get("round").and_then(Value::as_u64) {
-                Some(n) if n > 0 => Round::Resubmit,
-                _ => Round::First,
-            };
-            let risks: Vec<Value> = wf
-                .penalties
-                .automatic
-                .iter()
-                .filter(|r| r.stage.as_deref() == n.stage.as_deref() && r.round.is_none_or(|x| x == round))
-                .filter(|r| matches!(r.trigger, Trigger::LateSubmission | Trigger::StillHeld))
-                .map(|r| json!({ "name": r.name, "consequences": consequences(r.points, &r.effects, wf.exclusion.bars_partner).join(", ") }))
-                .collect();
-            json!({
-                "days_left": days_left,
-                "today": days_left == 0,
-                "resubmit": round == Round::Resubmit,
-                "reminder_only": n.stage.as_deref().and_then(|st| wf.stage(st)).is_some_and(|st| !st.submittable),
-                "risks": risks,
-            })
-        }
+        })),
+        NotificationKind::DeadlineReminder => deadline_reminder(n, f)?,
         NotificationKind::SubmissionReceived => {
-            if let Some(due) = date_field(d, "deadline") {
-                deadline = f.deadline(due);
-            }
             let late = int_field(d, "days_late").unwrap_or(0).max(0);
-            json!({ "version": int_field(d, "version").unwrap_or(1), "days_late": late, "late": late > 0 })
+            Parts::details(json!({ "version": int_field(d, "version").unwrap_or(1), "days_late": late, "late": late > 0 }))
+                .with_deadline(date_field(d, "deadline").map_or(Value::Null, |x| f.deadline(x)))
         }
-        NotificationKind::SubmissionReturned => {
-            let st = n
-                .stage
-                .as_deref()
-                .ok_or_else(|| format!("в уведомлении {} не указан этап", n.key))?;
-            let due = match date_field(d, "due") {
-                Some(due) => Some(due),
-                None => prog.stage_deadline(f.seminar, st).ok(),
-            };
-            deadline = due.map(|x| f.deadline(x)).unwrap_or(Value::Null);
-            json!({
-                "version": int_field(d, "version").unwrap_or(1),
-                "comment": str_field(d, "comment"),
-                "due_set": date_field(d, "due").is_some(),
-            })
-        }
+        NotificationKind::SubmissionReturned => submission_returned(n, f)?,
         NotificationKind::SubmissionApproved => {
-            next = f.next_stage(n.stage.as_deref());
-            json!({ "version": int_field(d, "version").unwrap_or(1) })
+            Parts::details(json!({ "version": int_field(d, "version").unwrap_or(1) }))
+                .with_next(f.next_stage(n.stage.as_deref()))
         }
-        NotificationKind::PenaltyApplied => {
-            let code = str_field(d, "code")
-                .ok_or_else(|| format!("в уведомлении {} нет кода штрафа", n.key))?;
-            let points = int_field(d, "points").unwrap_or(0);
-            let count = int_field(d, "count").unwrap_or(1).max(1);
-            let auto = wf.penalties.automatic.iter().find(|r| r.code == code);
-            let manual = wf.penalties.manual.iter().find(|r| r.code == code);
-            let mut effects = auto
-                .map(|r| r.effects.clone())
-                .or_else(|| manual.map(|r| r.effects.clone()))
-                .unwrap_or_default();
-            if d.get("exclusion").and_then(Value::as_bool) == Some(true)
-                && !effects.contains(&Effect::Exclusion)
-            {
-                effects.push(Effect::Exclusion);
-            }
-            if d.get("info_support_withdrawn").and_then(Value::as_bool) == Some(true)
-                && !effects.contains(&Effect::InfoSupportWithdrawn)
-            {
-                effects.push(Effect::InfoSupportWithdrawn);
-            }
-            if let Some(due) = date_field(d, "deadline") {
-                deadline = f.deadline(due);
-            }
-            let days_late = int_field(d, "days_late");
-            json!({
-                "code": code,
-                "name": str_field(d, "name").or_else(|| auto.map(|r| r.name.clone())).or_else(|| manual.map(|r| r.name.clone())).unwrap_or_else(|| code.clone()),
-                "points": points.abs(),
-                "has_points": points != 0,
-                "count": count,
-                "repeated": count > 1,
-                "exclusion": effects.contains(&Effect::Exclusion),
-                "consequences": consequences(0, &effects, wf.exclusion.bars_partner),
-                "days_late": days_late,
-                "late": days_late.unwrap_or(0) > 0,
-                "note": str_field(d, "note"),
-                "manual": manual.is_some() && auto.is_none(),
-            })
-        }
-        NotificationKind::Excluded => {
-            let code = str_field(d, "reason");
-            let penalty = code
-                .as_ref()
-                .and_then(|c| f.seminar.penalties.iter().rev().find(|p| &p.code == c));
-            let name = penalty.map(|p| p.name.clone()).or_else(|| {
-                let c = code.as_deref()?;
-                wf.penalties
-                    .automatic
-                    .iter()
-                    .map(|r| (&r.code, &r.name))
-                    .chain(wf.penalties.manual.iter().map(|r| (&r.code, &r.name)))
-                    .find(|(rc, _)| rc.as_str() == c)
-                    .map(|(_, n)| n.clone())
-            });
-            json!({ "code": code, "name": name, "bars_partner": wf.exclusion.bars_partner })
-        }
-        NotificationKind::ReportAccepted => {
-            let points = int_field(d, "points").unwrap_or(0);
-            let compensation = d
-                .get("compensation")
-                .and_then(|v| serde_json::from_value::<Kopecks>(v.clone()).ok());
-            // Limited-rights users see no money: no amount, and no reason the result marks as
-            // speaking of money — the pages' rule (`SeminarResult::reasons_for`). Without a stored
-            // result nobody can tell which lines are money, so those users get none.
-            let reasons = match &f.seminar.result {
-                Some(r) => r.reasons_for(to.money),
-                None if to.money => d
-                    .get("reasons")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(String::from)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                None => Vec::new(),
-            };
-            let compensation = if to.money {
-                compensation.map(russian::roubles)
-            } else {
-                None
-            };
-            json!({
-                "points": points,
-                "compensation": compensation,
-                "reasons": reasons,
-                "comment": str_field(d, "comment"),
-                "credit_days": wf.results.credit_within_working_days,
-            })
-        }
-        NotificationKind::ReviewDue => {
-            let due = need_date(n, "deadline")?;
-            deadline = f.deadline(due);
-            let today = n.at.with_timezone(&prog.tz).date_naive();
-            let alert = wf
-                .alerts
-                .iter()
-                .find(|a| Some(a.stage.as_str()) == n.stage.as_deref() && a.kind == n.kind);
-            let risk = wf
-                .penalties
-                .automatic
-                .iter()
-                .find(|r| r.trigger == Trigger::LateReturn && r.stage.as_deref() == n.stage.as_deref())
-                .map(|r| json!({ "name": r.name, "consequences": consequences(r.points, &r.effects, wf.exclusion.bars_partner).join(", ") }));
-            json!({
-                "days_overdue": (today - due).num_days().max(0),
-                "allowed_days": alert.map(|a| a.days_after_deadline),
-                "risk": risk,
-            })
-        }
-        NotificationKind::DutyReminder => {
-            stage = Value::Null;
-            json!({
+        NotificationKind::PenaltyApplied => penalty_applied(n, f)?,
+        NotificationKind::Excluded => excluded(n, f),
+        NotificationKind::ReportAccepted => report_accepted(n, f, to),
+        NotificationKind::ReviewDue => review_due(n, f)?,
+        NotificationKind::DutyReminder => Parts {
+            no_stage: true,
+            ..Parts::details(json!({
                 "duty": str_field(d, "duty"),
-                "name": str_field(d, "name").ok_or_else(|| format!("в уведомлении {} нет названия обязанности", n.key))?,
-                "text": str_field(d, "text").ok_or_else(|| format!("в уведомлении {} нет текста обязанности", n.key))?,
-            })
-        }
-        NotificationKind::Digest => {
-            return Err(format!(
-                "уведомление {} — сам дайджест, не его пункт",
-                n.key
-            ))
-        }
+                "name": need_str(n, "name", "названия обязанности")?,
+                "text": need_str(n, "text", "текста обязанности")?,
+            }))
+        },
+        NotificationKind::Digest => return Err(ContextError::Digest(n.key.clone())),
     };
+    let stage = match n.stage.as_deref() {
+        Some(id) if !parts.no_stage => json!({ "id": id, "name": f.stage_name(id) }),
+        _ => Value::Null,
+    };
+    let wf = &f.program.wf;
     Ok(json!({
         "kind": n.kind,
         "recipient": recipient_json(to),
         "program": { "name": wf.name, "vendor": wf.vendor },
         "seminar": f.seminar_json(),
         "stage": stage,
-        "deadline": deadline,
-        "next": next,
-        "at": russian::instant(prog.tz, n.at),
+        "deadline": parts.deadline,
+        "next": parts.next,
+        "at": russian::instant(f.program, n.at),
         "link": f.link(),
-        "details": details,
+        "details": parts.details,
     }))
+}
+
+fn deadline_reminder(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
+    let wf = &f.program.wf;
+    let due = need_date(n, "deadline")?;
+    let today = n.at.with_timezone(&f.program.tz).date_naive();
+    let days_left = (due - today).num_days().max(0);
+    // `round` is the round number: 0 for the first submission, n after the n-th return.
+    let round = match n.data.get("round").and_then(Value::as_u64) {
+        Some(r) if r > 0 => Round::Resubmit,
+        _ => Round::First,
+    };
+    let risks: Vec<Value> = wf
+        .penalties
+        .automatic
+        .iter()
+        .filter(|r| r.stage.as_deref() == n.stage.as_deref() && r.round.is_none_or(|x| x == round))
+        .filter(|r| matches!(r.trigger, Trigger::LateSubmission | Trigger::StillHeld))
+        .map(|r| risk_json(wf, r))
+        .collect();
+    let reminder_only = n
+        .stage
+        .as_deref()
+        .and_then(|st| wf.stage(st))
+        .is_some_and(|st| !st.submittable);
+    Ok(Parts::details(json!({
+        "days_left": days_left,
+        "today": days_left == 0,
+        "resubmit": round == Round::Resubmit,
+        "reminder_only": reminder_only,
+        "risks": risks,
+    }))
+    .with_deadline(f.deadline(due)))
+}
+
+fn submission_returned(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
+    let d = &n.data;
+    let st = n
+        .stage
+        .as_deref()
+        .ok_or_else(|| ContextError::NoStage(n.key.clone()))?;
+    let due = match date_field(d, "due") {
+        Some(due) => Some(due),
+        None => f.program.stage_deadline(f.seminar, st).ok(),
+    };
+    Ok(Parts::details(json!({
+        "version": int_field(d, "version").unwrap_or(1),
+        "comment": str_field(d, "comment"),
+        "due_set": date_field(d, "due").is_some(),
+    }))
+    .with_deadline(due.map_or(Value::Null, |x| f.deadline(x))))
+}
+
+/// The effects a booked penalty had: its rule's, plus what the row itself records.
+fn penalty_effects(d: &Value, rule_effects: Option<Vec<Effect>>) -> Vec<Effect> {
+    let mut effects = rule_effects.unwrap_or_default();
+    for (flag, effect) in [
+        ("exclusion", Effect::Exclusion),
+        ("info_support_withdrawn", Effect::InfoSupportWithdrawn),
+    ] {
+        if d.get(flag).and_then(Value::as_bool) == Some(true) && !effects.contains(&effect) {
+            effects.push(effect);
+        }
+    }
+    effects
+}
+
+fn penalty_applied(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
+    let (wf, d) = (&f.program.wf, &n.data);
+    let code = need_str(n, "code", "кода штрафа")?;
+    let points = int_field(d, "points").unwrap_or(0);
+    let count = int_field(d, "count").unwrap_or(1).max(1);
+    let auto = wf.penalties.automatic.iter().find(|r| r.code == code);
+    let manual = wf.penalties.manual.iter().find(|r| r.code == code);
+    let rule_effects = auto
+        .map(|r| r.effects.clone())
+        .or_else(|| manual.map(|r| r.effects.clone()));
+    let effects = penalty_effects(d, rule_effects);
+    let name = str_field(d, "name")
+        .or_else(|| auto.map(|r| r.name.clone()))
+        .or_else(|| manual.map(|r| r.name.clone()))
+        .unwrap_or_else(|| code.clone());
+    let days_late = int_field(d, "days_late");
+    Ok(Parts::details(json!({
+        "code": code,
+        "name": name,
+        "points": points.abs(),
+        "has_points": points != 0,
+        "count": count,
+        "repeated": count > 1,
+        "exclusion": effects.contains(&Effect::Exclusion),
+        "consequences": consequences(0, &effects, wf.exclusion.bars_partner),
+        "days_late": days_late,
+        "late": days_late.unwrap_or(0) > 0,
+        "note": str_field(d, "note"),
+        "manual": manual.is_some() && auto.is_none(),
+    }))
+    .with_deadline(date_field(d, "deadline").map_or(Value::Null, |x| f.deadline(x))))
+}
+
+fn excluded(n: &Notification, f: &Facts) -> Parts {
+    let wf = &f.program.wf;
+    let code = str_field(&n.data, "reason");
+    let penalty = code
+        .as_ref()
+        .and_then(|c| f.seminar.penalties.iter().rev().find(|p| &p.code == c));
+    let name = penalty.map(|p| p.name.clone()).or_else(|| {
+        let c = code.as_deref()?;
+        wf.penalties
+            .automatic
+            .iter()
+            .map(|r| (&r.code, &r.name))
+            .chain(wf.penalties.manual.iter().map(|r| (&r.code, &r.name)))
+            .find(|(rc, _)| rc.as_str() == c)
+            .map(|(_, n)| n.clone())
+    });
+    Parts::details(json!({ "code": code, "name": name, "bars_partner": wf.exclusion.bars_partner }))
+}
+
+fn report_accepted(n: &Notification, f: &Facts, to: &Addressee) -> Parts {
+    let d = &n.data;
+    let points = int_field(d, "points").unwrap_or(0);
+    let compensation = d
+        .get("compensation")
+        .and_then(|v| serde_json::from_value::<Kopecks>(v.clone()).ok());
+    // Limited-rights users see no money: no amount, and no reason the result marks as
+    // speaking of money — the pages' rule (`SeminarResult::reasons_for`). Without a stored
+    // result nobody can tell which lines are money, so those users get none.
+    let reasons = match &f.seminar.result {
+        Some(r) => r.reasons_for(to.money),
+        None if to.money => d
+            .get("reasons")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let compensation = compensation.filter(|_| to.money).map(russian::roubles);
+    Parts::details(json!({
+        "points": points,
+        "compensation": compensation,
+        "reasons": reasons,
+        "comment": str_field(d, "comment"),
+        "credit_days": f.program.wf.results.credit_within_working_days,
+    }))
+}
+
+fn review_due(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
+    let wf = &f.program.wf;
+    let due = need_date(n, "deadline")?;
+    let today = n.at.with_timezone(&f.program.tz).date_naive();
+    let alert = wf
+        .alerts
+        .iter()
+        .find(|a| Some(a.stage.as_str()) == n.stage.as_deref() && a.kind == n.kind);
+    let risk = wf
+        .penalties
+        .automatic
+        .iter()
+        .find(|r| r.trigger == Trigger::LateReturn && r.stage.as_deref() == n.stage.as_deref())
+        .map(|r| risk_json(wf, r));
+    Ok(Parts::details(json!({
+        "days_overdue": (today - due).num_days().max(0),
+        "allowed_days": alert.map(|a| a.days_after_deadline),
+        "risk": risk,
+    }))
+    .with_deadline(f.deadline(due)))
 }
 
 /// One entry of a digest: the kind's subject line, when, and where to look.

@@ -170,7 +170,7 @@ impl Notifier {
                 DigestItem {
                     kind: n.kind,
                     subject,
-                    at: super::russian::instant(p.program.tz, n.at),
+                    at: super::russian::instant(&p.program, n.at),
                     link: facts.link(),
                 },
             ));

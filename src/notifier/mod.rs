@@ -300,7 +300,7 @@ impl Notifier {
 
     /// The notifier the configuration asks for: SMTP when `smtp` is set, else `.eml` files in
     /// `mail_dir()`; templates with the admin's overrides; the digest in the programs' deadline
-    /// zone (Europe/Moscow when there is none).
+    /// zone when they share one, else UTC.
     ///
     /// # Errors
     /// A broken template override, or an SMTP host TLS cannot use.
@@ -310,11 +310,7 @@ impl Notifier {
             Some(smtp) => Arc::new(SmtpMailer::new(smtp)?),
             None => Arc::new(FileMailer::new(config.mail_dir())),
         };
-        let zone = service
-            .programs()
-            .next()
-            .map(|p| p.tz)
-            .unwrap_or(chrono_tz::Europe::Moscow);
+        let zone = Program::shared_zone(service.programs()).unwrap_or(chrono_tz::UTC);
         let settings = Settings::from_config(config, zone);
         Ok(Notifier::new(service, mailer, templates, settings))
     }

@@ -1,19 +1,14 @@
 //! Russian wording for e-mails: plural forms of counted nouns, dates with month names,
 //! deadlines in the deadline zone and in a city's local time, roubles.
 
-use crate::domain::Kopecks;
-use chrono::{DateTime, Datelike, NaiveDate, Offset, TimeZone, Utc};
-use chrono_tz::Tz;
+use crate::domain::deadline::end_of;
+use crate::domain::{Kopecks, Program};
+use crate::text;
+use chrono::{DateTime, Datelike, NaiveDate, Offset, Utc};
 
-/// The plural form for `n` (1 день, 2 дня, 5 дней; 11–14 always the last form).
-pub fn plural<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    crate::text::plural_word(n, one, few, many)
-}
-
-/// `2 дня`, `11 дней`, `21 балл`.
-pub fn count(n: i64, one: &str, few: &str, many: &str) -> String {
-    crate::text::plural(n, one, few, many)
-}
+/// The plural form for `n` (1 день, 2 дня, 5 дней; 11–14 always the last form), and the
+/// number with it (`2 дня`, `11 дней`, `21 балл`): the shared ones of `text`.
+pub use crate::text::{plural as count, plural_word as plural};
 
 use crate::text::MONTHS_GENITIVE;
 
@@ -40,38 +35,13 @@ pub fn date_long(d: NaiveDate) -> String {
     )
 }
 
-/// `+3`, `+5:30`
-fn utc_offset(seconds: i32) -> String {
-    let sign = if seconds < 0 { '−' } else { '+' };
-    let s = seconds.unsigned_abs();
-    let (h, m) = (s / 3600, (s % 3600) / 60);
-    if m == 0 {
-        format!("UTC{sign}{h}")
-    } else {
-        format!("UTC{sign}{h}:{m:02}")
-    }
-}
-
-/// How an instant's zone is named in a sentence: `по московскому времени` or
-/// `по времени Asia/Almaty (UTC+6)`.
-pub fn zone_phrase(tz: Tz, at: DateTime<Utc>) -> String {
-    if tz == chrono_tz::Europe::Moscow {
-        "по московскому времени".into()
-    } else {
-        let off = tz
-            .offset_from_utc_datetime(&at.naive_utc())
-            .fix()
-            .local_minus_utc();
-        format!("по времени {} ({})", tz.name(), utc_offset(off))
-    }
-}
-
-/// `10.02.2017 10:00 по московскому времени`
-pub fn instant(tz: Tz, at: DateTime<Utc>) -> String {
+/// `10.02.2017 10:00 по московскому времени`: in the program's deadline zone, named as the
+/// program names it in a sentence.
+pub fn instant(prog: &Program, at: DateTime<Utc>) -> String {
     format!(
         "{} {}",
-        at.with_timezone(&tz).format("%d.%m.%Y %H:%M"),
-        zone_phrase(tz, at)
+        at.with_timezone(&prog.tz).format("%d.%m.%Y %H:%M"),
+        text::zone_phrase(prog, at)
     )
 }
 
@@ -91,26 +61,23 @@ pub struct DeadlineText {
     pub same_zone: bool,
 }
 
-/// Formats deadline date `d` of deadline zone `tz` for a seminar in `city` (zone `city_tz`).
-pub fn deadline(d: NaiveDate, tz: Tz, city: &str, city_tz: Tz) -> DeadlineText {
-    let last = d.and_hms_opt(23, 59, 0).unwrap_or_default();
-    let end = tz
-        .from_local_datetime(&last)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&last));
+/// Formats deadline date `d` of `prog`'s deadline zone for a seminar in `city`.
+pub fn deadline(prog: &Program, d: NaiveDate, city: &str) -> DeadlineText {
+    let (tz, city_tz) = (prog.tz, prog.city_zone(city));
+    // 23:59 of the date, the minute people read as "by D" (the deadline itself ends a minute
+    // later, at midnight).
+    let end = end_of(tz, d) - chrono::Duration::minutes(1);
     let local = end.with_timezone(&city_tz);
-    let off = local.offset().fix().local_minus_utc();
-    let same_zone = off == end.with_timezone(&tz).offset().fix().local_minus_utc();
+    let same_zone = local.offset().fix() == end.with_timezone(&tz).offset().fix();
     DeadlineText {
         date: date(d),
         date_long: date_long(d),
-        main: format!("{} до 23:59 {}", date(d), zone_phrase(tz, end)),
+        main: format!("{} до 23:59 {}", date(d), text::zone_phrase(prog, end)),
         local: format!(
             "{} до {} ({city}, {})",
             local.format("%d.%m.%Y"),
             local.format("%H:%M"),
-            utc_offset(off)
+            text::utc_offset(city_tz, end)
         ),
         same_zone,
     }
@@ -118,17 +85,7 @@ pub fn deadline(d: NaiveDate, tz: Tz, city: &str, city_tz: Tz) -> DeadlineText {
 
 /// `48 000,00 руб.`
 pub fn roubles(k: Kopecks) -> String {
-    let sign = if k.0 < 0 { "−" } else { "" };
-    let a = k.0.unsigned_abs();
-    let whole = (a / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped},{:02}\u{a0}руб.", a % 100)
+    format!("{}\u{a0}руб.", text::amount(k))
 }
 
 #[cfg(test)]
@@ -176,26 +133,33 @@ mod tests {
         assert_eq!(plural(-10, "балл", "балла", "баллов"), "баллов");
     }
 
+    fn flagship() -> Program {
+        crate::catalog::Catalog::open(crate::catalog::default_dir())
+            .and_then(|c| c.program("bitrix24-seminars-2017-spring"))
+            .unwrap()
+    }
+
     #[test]
     fn a_moscow_deadline_is_shown_in_novosibirsk_time_too() {
+        let prog = flagship();
         let d = NaiveDate::from_ymd_opt(2017, 2, 22).unwrap();
-        let t = deadline(
-            d,
-            chrono_tz::Europe::Moscow,
-            "Новосибирск",
-            chrono_tz::Asia::Novosibirsk,
-        );
+        let t = deadline(&prog, d, "Новосибирск");
         assert_eq!(t.main, "22.02.2017 до 23:59 по московскому времени");
         assert_eq!(t.local, "23.02.2017 до 03:59 (Новосибирск, UTC+7)");
         assert!(!t.same_zone);
         assert_eq!(t.date_long, "22 февраля 2017 (среда)");
-        let m = deadline(
-            d,
-            chrono_tz::Europe::Moscow,
-            "Тула",
-            chrono_tz::Europe::Moscow,
+        assert!(deadline(&prog, d, "Тула").same_zone);
+    }
+
+    #[test]
+    fn a_program_without_zone_names_is_read_by_its_utc_offset() {
+        let mut prog = flagship();
+        prog.wf.deadline_zone_names.phrase = None;
+        let d = NaiveDate::from_ymd_opt(2017, 2, 22).unwrap();
+        assert_eq!(
+            deadline(&prog, d, "Тула").main,
+            "22.02.2017 до 23:59 по времени Europe/Moscow (UTC+3)"
         );
-        assert!(m.same_zone);
     }
 
     #[test]

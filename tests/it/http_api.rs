@@ -258,7 +258,7 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
     let program = stage(&s, "program");
     assert_eq!(program["status"], "open", "{program}");
     assert_eq!(program["deadline"], "2017-02-22");
-    assert_eq!(program["deadline_moscow"], "2017-02-23T00:00:00+03:00");
+    assert_eq!(program["deadline_zoned"], "2017-02-23T00:00:00+03:00");
     assert_eq!(program["deadline_local"], "2017-02-23T04:00:00+07:00");
     assert_eq!(program["days_left"], 12, "{program}");
     assert!(
@@ -1455,17 +1455,21 @@ async fn a_wrong_password_is_401_and_the_eleventh_attempt_after_ten_failures_is_
 
 /// A copy of the shipped workflows whose flagship program has `priority` instead of its own.
 fn workflows_with_priority(priority: &str) -> tempfile::TempDir {
+    workflows_replacing(
+        "priority = [\"experienced\", \"earliest\"]",
+        &format!("priority = {priority}"),
+    )
+}
+
+/// A copy of the shipped workflows whose flagship program has line `line` replaced by `with`.
+fn workflows_replacing(line: &str, with: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = root().join("workflows");
     let wf = std::fs::read_to_string(src.join(format!("{PROGRAM}.toml"))).unwrap();
-    let line = "priority = [\"experienced\", \"earliest\"]";
-    assert!(
-        wf.contains(line),
-        "the shipped workflow states its priority"
-    );
+    assert!(wf.contains(line), "the shipped workflow has «{line}»");
     std::fs::write(
         dir.path().join(format!("{PROGRAM}.toml")),
-        wf.replace(line, &format!("priority = {priority}")),
+        wf.replace(line, with),
     )
     .unwrap();
     std::fs::create_dir(dir.path().join("calendars")).unwrap();
@@ -2405,4 +2409,74 @@ async fn lists_page_in_sql_and_their_cursors_walk_every_row_once() {
         .map(|c| c["city"].as_str().unwrap())
         .collect();
     assert_eq!(cities, ["Город 3", "Город 4", "Город 5"]);
+}
+
+/// Which weeks of `city` the partner's apply page offers (`data-free` of the city's row).
+async fn apply_page_weeks(partner: &Client, city_query: &str, city: &str) -> Vec<bool> {
+    let html = partner
+        .get(&format!("/my/apply?program={PROGRAM}&city={city_query}"))
+        .await
+        .expect(200)
+        .text();
+    let row_start = html
+        .find(&format!("<tr data-city=\"{city}\""))
+        .unwrap_or_else(|| panic!("no row for {city}: {html}"));
+    let row = &html[row_start..row_start + html[row_start..].find("</tr>").unwrap()];
+    row.match_indices("data-free=\"")
+        .map(|(i, m)| &row[i + m.len()..i + m.len() + 1] == "1")
+        .collect()
+}
+
+/// Which weeks of `city` the API's slot grid shows as open to applications.
+async fn api_weeks(client: &Client, city_query: &str) -> Vec<bool> {
+    let rows = client
+        .get(&format!("/api/programs/{PROGRAM}/slots?city={city_query}"))
+        .await
+        .expect(200)
+        .json();
+    rows[0]["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| !matches!(c["status"].as_str(), Some("taken" | "closed")))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_slot_grid_and_the_apply_page_follow_the_same_slot_rule() {
+    // Two seminars per city and week, two per city: one approved seminar leaves its week open.
+    let wf = workflows_replacing("per_city_week = 1 ", "per_city_week = 2 ");
+    let app = app::spawn_with(Setup {
+        workflows: Some(wf.path().to_path_buf()),
+        ..Setup::default()
+    })
+    .await;
+    let (admin, a) = app::approved_seminar(&app).await;
+    let tula = "%D0%A2%D1%83%D0%BB%D0%B0";
+    assert_eq!(api_weeks(&a, tula).await, vec![true, true]);
+    assert_eq!(apply_page_weeks(&a, tula, "Тула").await, vec![true, true]);
+
+    // A second approved seminar in the same week fills the week and, at two, the city.
+    app.partner("pb", "Бета", false, None).await;
+    let b = app
+        .user(
+            &admin,
+            "partner",
+            "boss@pb.example",
+            Some("pb"),
+            Some("main"),
+        )
+        .await;
+    b.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        json!({"seminar": "s2", "city": "Тула", "date": "2017-03-30"}),
+    )
+    .await
+    .expect(201);
+    admin
+        .post_empty("/api/seminars/s2/approve-application")
+        .await
+        .expect(200);
+    assert_eq!(api_weeks(&b, tula).await, vec![false, false]);
+    assert_eq!(apply_page_weeks(&b, tula, "Тула").await, vec![false, false]);
 }

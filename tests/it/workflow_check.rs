@@ -272,6 +272,15 @@ fn an_unknown_field_is_reported_on_the_line_it_is_on() {
 }
 
 #[test]
+fn a_second_stage_publishing_the_seminar_page_is_rejected() {
+    assert_problem(
+        "two-stages-publish-link",
+        "stages[4].publishes_link",
+        &["может нести только один этап"],
+    );
+}
+
+#[test]
 fn a_stage_id_used_twice_is_rejected_at_the_second_use() {
     assert_problem(
         "duplicate-stage-id",

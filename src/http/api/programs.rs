@@ -3,7 +3,6 @@
 
 use super::seminars::{run_command, seminar_response};
 use crate::domain::review;
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::workflow::{DeadlineRule, Priority, Round};
 use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
@@ -15,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -169,7 +168,9 @@ pub async fn get_one(
 #[derive(Serialize, ToSchema)]
 pub struct SlotCell {
     pub week: String,
-    /// `free`, `applied`, `taken`, `excluded`, `withdrawn`.
+    /// By the program's slot rule: `taken` (no room left in the week or the city), `closed`
+    /// (the city is closed to the program); else by the seminars in it: `applied`, `excluded`,
+    /// `withdrawn`, or `free`.
     pub status: String,
     pub seminars: Vec<SlotSeminar>,
 }
@@ -255,69 +256,84 @@ pub async fn slot_rows(
             .map(|(_, s)| s)
             .collect()
     };
-    let mut cities: BTreeMap<String, Vec<SlotCell>> = BTreeMap::new();
+    let mut by_city: BTreeMap<&str, Vec<&Seminar>> = BTreeMap::new();
     for s in &seminars {
-        cities.entry(s.city.clone()).or_insert_with(|| {
-            p.wf.seminars
-                .weeks
-                .iter()
-                .map(|w| SlotCell {
+        by_city.entry(s.city.as_str()).or_default().push(s);
+    }
+    let rows = by_city
+        .into_iter()
+        .map(|(city, list)| city_row(p, auth, city, &list))
+        .collect();
+    Ok((rows, total))
+}
+
+/// One city's row: each week of the program with its seminars (other partners anonymous) and
+/// its status.
+fn city_row(p: &Program, auth: &Auth, city: &str, seminars: &[&Seminar]) -> CityRow {
+    let in_city = seminars.iter().filter(|s| s.state.holds_slot()).count() as u64;
+    let weeks =
+        p.wf.seminars
+            .weeks
+            .iter()
+            .map(|w| {
+                let here: Vec<&Seminar> = seminars
+                    .iter()
+                    .copied()
+                    .filter(|s| s.week == w.id && s.state != SeminarState::Rejected)
+                    .collect();
+                let in_week = here.iter().filter(|s| s.state.holds_slot()).count() as u64;
+                SlotCell {
                     week: w.id.clone(),
-                    status: "free".into(),
-                    seminars: vec![],
-                })
-                .collect()
-        });
+                    status: cell_status(p, city, in_city, in_week, &here).into(),
+                    seminars: here.iter().map(|s| slot_seminar(auth, s)).collect(),
+                }
+            })
+            .collect();
+    CityRow {
+        city: city.to_string(),
+        weeks,
     }
-    for s in seminars
-        .iter()
-        .filter(|s| s.state != SeminarState::Rejected)
-    {
-        if let Some(cell) = cities
-            .get_mut(&s.city)
-            .and_then(|c| c.iter_mut().find(|c| c.week == s.week))
-        {
-            let shown_partner = if auth.user.can_access_partner(&s.partner) {
-                s.partner.clone()
-            } else {
-                String::new()
-            };
-            cell.seminars.push(SlotSeminar {
-                id: if shown_partner.is_empty() {
-                    String::new()
-                } else {
-                    s.id.clone()
-                },
-                partner: shown_partner,
-                date: s.date,
-                state: s.state.as_str().into(),
-            });
-            let rank = |st: &str| match st {
-                "taken" => 4,
-                "applied" => 3,
-                "excluded" => 2,
-                "withdrawn" => 1,
-                _ => 0,
-            };
-            let mine = match s.state {
-                SeminarState::Preparing | SeminarState::Held | SeminarState::Closed => "taken",
-                SeminarState::Applied => "applied",
-                SeminarState::Excluded => "excluded",
-                SeminarState::Withdrawn => "withdrawn",
-                SeminarState::Rejected => "free",
-            };
-            if rank(mine) > rank(&cell.status) {
-                cell.status = mine.into();
-            }
-        }
+}
+
+/// A cell's status. By the slot rule (the one the review and the apply page follow): `closed`
+/// for a city closed to the program, `taken` when the city or the week has no room left. Else
+/// the most telling state of its seminars: `applied`, `excluded`, `withdrawn`, or `free`.
+fn cell_status(
+    p: &Program,
+    city: &str,
+    in_city: u64,
+    in_week: u64,
+    here: &[&Seminar],
+) -> &'static str {
+    if p.wf.slots.closed_cities.iter().any(|c| c == city) {
+        return "closed";
     }
-    Ok((
-        cities
-            .into_iter()
-            .map(|(city, weeks)| CityRow { city, weeks })
-            .collect(),
-        total,
-    ))
+    if review::city_week_refusal(&p.wf.slots, city, in_city, in_week).is_some() {
+        return "taken";
+    }
+    [
+        (SeminarState::Applied, "applied"),
+        (SeminarState::Excluded, "excluded"),
+        (SeminarState::Withdrawn, "withdrawn"),
+    ]
+    .into_iter()
+    .find(|(st, _)| here.iter().any(|s| s.state == *st))
+    .map_or("free", |(_, status)| status)
+}
+
+/// A seminar in the grid: its id and partner only for those who may see that partner.
+fn slot_seminar(auth: &Auth, s: &Seminar) -> SlotSeminar {
+    let visible = auth.user.can_access_partner(&s.partner);
+    SlotSeminar {
+        id: if visible { s.id.clone() } else { String::new() },
+        partner: if visible {
+            s.partner.clone()
+        } else {
+            String::new()
+        },
+        date: s.date,
+        state: s.state.as_str().into(),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -365,43 +381,7 @@ pub async fn review_queue(
     let store = &state.service.store;
     // Pending applications, the seminars holding slots in their cities, and the seminars with a
     // submission waiting: each an indexed read, never the whole season.
-    let applied: Vec<Seminar> = store
-        .find_seminars(&SeminarQuery {
-            program: Some(id.clone()),
-            states: vec![SeminarState::Applied],
-            ..SeminarQuery::default()
-        })
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
-    let mut cities: Vec<String> = applied.iter().map(|s| s.city.clone()).collect();
-    cities.sort();
-    cities.dedup();
-    let mut seminars = applied.clone();
-    if !cities.is_empty() {
-        seminars.extend(
-            store
-                .find_seminars(&SeminarQuery {
-                    program: Some(id.clone()),
-                    cities: Some(cities),
-                    states: SLOT_STATES.to_vec(),
-                    ..SeminarQuery::default()
-                })
-                .await?
-                .into_iter()
-                .map(|(_, s)| s),
-        );
-    }
-    let mut partner_ids: Vec<String> = applied.iter().map(|s| s.partner.clone()).collect();
-    partner_ids.sort();
-    partner_ids.dedup();
-    let partners: BTreeMap<String, crate::domain::Partner> = store
-        .partners_by_ids(&partner_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
+    let (seminars, partners) = applications_and_slots(&state, &id).await?;
     let waiting: Vec<Seminar> = store
         .find_seminars(&SeminarQuery {
             program: Some(id.clone()),
@@ -421,6 +401,7 @@ pub async fn review_queue(
     let mut all = seminars.clone();
     let mut applications = Vec::new();
     for (day, s) in due {
+        // Each suggested approval takes its slot for the applications after it, as the review.
         let suggestion = match review::slot_conflict(p, &all, &s) {
             None => {
                 if let Some(x) = all.iter_mut().find(|o| o.id == s.id) {
@@ -432,21 +413,7 @@ pub async fn review_queue(
         };
         let exp = experienced(&s.partner);
         applications.push(QueuedApplication {
-            priority_reason: p
-                .wf
-                .applications
-                .priority
-                .iter()
-                .map(|x| match x {
-                    Priority::Experienced if exp => "есть опыт проведения семинаров".to_string(),
-                    Priority::Experienced => "нет опыта семинаров".to_string(),
-                    Priority::Earliest => format!(
-                        "заявка подана {}",
-                        crate::http::views::zoned(p.tz, s.applied_at)
-                    ),
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            priority_reason: priority_reason(p, exp, s.applied_at),
             seminar: s.id,
             partner: s.partner,
             city: s.city,
@@ -457,31 +424,98 @@ pub async fn review_queue(
             suggestion,
         });
     }
+    Ok(Json(ReviewQueue {
+        applications,
+        submissions: queued_submissions(p, &waiting)?,
+    }))
+}
+
+/// The program's pending applications followed by the seminars holding slots in their cities
+/// (all the slot rule looks at), and the applying partners by id.
+async fn applications_and_slots(
+    state: &AppState,
+    id: &str,
+) -> ApiResult<(Vec<Seminar>, BTreeMap<String, crate::domain::Partner>)> {
+    let store = &state.service.store;
+    let find = |q: SeminarQuery| async move {
+        let found = store.find_seminars(&q).await?;
+        Ok::<_, ApiError>(found.into_iter().map(|(_, s)| s).collect::<Vec<Seminar>>())
+    };
+    let mut seminars = find(SeminarQuery {
+        program: Some(id.to_string()),
+        states: vec![SeminarState::Applied],
+        ..SeminarQuery::default()
+    })
+    .await?;
+    let mut cities: Vec<String> = seminars.iter().map(|s| s.city.clone()).collect();
+    cities.sort();
+    cities.dedup();
+    let mut partner_ids: Vec<String> = seminars.iter().map(|s| s.partner.clone()).collect();
+    partner_ids.sort();
+    partner_ids.dedup();
+    if !cities.is_empty() {
+        seminars.extend(
+            find(SeminarQuery {
+                program: Some(id.to_string()),
+                cities: Some(cities),
+                states: SeminarState::HOLDING_SLOT.to_vec(),
+                ..SeminarQuery::default()
+            })
+            .await?,
+        );
+    }
+    let partners = store
+        .partners_by_ids(&partner_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok((seminars, partners))
+}
+
+/// Why an application stands where it does, in the workflow's priority order.
+fn priority_reason(p: &Program, experienced: bool, applied_at: DateTime<Utc>) -> String {
+    p.wf.applications
+        .priority
+        .iter()
+        .map(|x| match x {
+            Priority::Experienced if experienced => "есть опыт проведения семинаров".to_string(),
+            Priority::Experienced => "нет опыта семинаров".to_string(),
+            Priority::Earliest => format!(
+                "заявка подана {}",
+                crate::http::views::zoned(p.tz, applied_at)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Submissions waiting for the coordinator, the earliest deadline first.
+fn queued_submissions(p: &Program, waiting: &[Seminar]) -> ApiResult<Vec<QueuedSubmission>> {
     let mut submissions = Vec::new();
     for s in waiting.iter().filter(|s| s.state.is_active()) {
         for st in &p.wf.stages {
-            if s.stages
+            let submitted = s
+                .stages
                 .get(&st.id)
-                .is_some_and(|x| x.status == StageStatus::Submitted)
-            {
-                submissions.push(QueuedSubmission {
-                    seminar: s.id.clone(),
-                    partner: s.partner.clone(),
-                    city: s.city.clone(),
-                    stage: st.id.clone(),
-                    stage_name: st.name.clone(),
-                    deadline: p
-                        .designated(s, &st.id)
-                        .map_err(|e| ApiError::Internal(e.to_string()))?,
-                });
+                .is_some_and(|x| x.status == StageStatus::Submitted);
+            if !submitted {
+                continue;
             }
+            submissions.push(QueuedSubmission {
+                seminar: s.id.clone(),
+                partner: s.partner.clone(),
+                city: s.city.clone(),
+                stage: st.id.clone(),
+                stage_name: st.name.clone(),
+                deadline: p
+                    .designated(s, &st.id)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            });
         }
     }
     submissions.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.seminar.cmp(&b.seminar)));
-    Ok(Json(ReviewQueue {
-        applications,
-        submissions,
-    }))
+    Ok(submissions)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -3,7 +3,6 @@
 
 use super::format;
 use crate::accounts::User;
-use crate::domain::workflow::Effect;
 use crate::domain::{Penalty, Program, Seminar, SeminarState, StageStatus};
 use crate::http::views::seminar_view;
 use crate::http::AppState;
@@ -108,7 +107,7 @@ pub fn seminar_row(
                 .unwrap_or_else(|| (String::new(), "ok"));
             NextStep {
                 stage: st.name.clone(),
-                deadline: format::deadline_moscow(prog, st.deadline),
+                deadline: format::deadline(prog, st.deadline),
                 countdown,
                 tone,
             }
@@ -192,17 +191,7 @@ pub fn penalty_ui(
         }
         reason.push_str(&format!("нарушений: {}", p.count));
     }
-    let mut effects = vec![];
-    for e in &p.effects {
-        effects.push(match e {
-            Effect::Exclusion => "исключение из программы",
-            Effect::InfoSupportWithdrawn => "снята информационная поддержка",
-            Effect::VoidItemCost => "стоимость позиции не компенсируется",
-            Effect::NoPoints => "баллы за семинар не начисляются",
-            Effect::NoCompensation => "затраты не компенсируются",
-            Effect::BarPartner => "участие в следующих программах закрыто",
-        });
-    }
+    let effects: Vec<&str> = p.effects.iter().map(|e| e.label()).collect();
     PenaltyUi {
         seminar: s.id.clone(),
         seminar_href: format!("/seminars/{}", s.id),
@@ -213,7 +202,7 @@ pub fn penalty_ui(
         reason,
         points: format::points(p.points),
         effects,
-        at: format::instant(prog.tz, p.at),
+        at: format::instant(prog, p.at),
         manual: p.manual,
         stage: p
             .stage

@@ -3,25 +3,24 @@
 //! oldest deadline first), deadlines of the next 14 days, overdue items, recent penalties and
 //! every seminar — filtered by city, partner and coordinator.
 
-use super::cards::{name_of, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
+use super::cards::{penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
+use super::dashboard_sections::{self as sections, AppGroup, DeadlineItem, GridRow, Waiting};
 use super::format;
 use super::page::{
     check_csrf, render, see_other, with_done, FormData, Page, UiError, UiResult, Viewer,
 };
 use crate::accounts::Role;
 use crate::domain::deadline::local_date;
-use crate::domain::workflow::Priority;
-use crate::domain::{Command, Seminar, SeminarState};
+use crate::domain::{Command, Program, Seminar, SeminarState};
 use crate::http::api::programs::{self as api_programs, program};
 use crate::http::api::seminars::run_command;
 use crate::http::error::ApiError;
-use crate::http::views::seminar_view;
 use crate::http::AppState;
-use crate::storage::{Page as StorePage, PartnerQuery, PenaltyQuery, SeminarQuery};
+use crate::storage::{Page as StorePage, PartnerQuery, PenaltyQuery, PenaltyRow, SeminarQuery};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::{Form, Json};
-use chrono::Duration;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -100,69 +99,6 @@ struct Opt {
 }
 
 #[derive(Serialize)]
-struct CellSeminar {
-    href: Option<String>,
-    partner_name: String,
-    date: String,
-    state_label: String,
-    tone: &'static str,
-}
-
-#[derive(Serialize)]
-struct Cell {
-    status: String,
-    label: &'static str,
-    seminars: Vec<CellSeminar>,
-}
-
-#[derive(Serialize)]
-struct GridRow {
-    city: String,
-    cells: Vec<Cell>,
-}
-
-#[derive(Serialize)]
-struct QueuedApp {
-    order: usize,
-    href: String,
-    seminar: String,
-    partner_name: String,
-    city: String,
-    date: String,
-    approve: bool,
-    suggestion: String,
-    priority_reason: String,
-}
-
-#[derive(Serialize)]
-struct AppGroup {
-    review_day: String,
-    due: bool,
-    items: Vec<QueuedApp>,
-}
-
-#[derive(Serialize)]
-struct Waiting {
-    href: String,
-    partner_name: String,
-    city: String,
-    stage: String,
-    deadline: String,
-    overdue: bool,
-}
-
-#[derive(Serialize)]
-struct DeadlineItem {
-    href: String,
-    partner_name: String,
-    city: String,
-    stage: String,
-    deadline: String,
-    countdown: String,
-    tone: &'static str,
-}
-
-#[derive(Serialize)]
 struct Dashboard {
     program_id: String,
     program_name: String,
@@ -198,16 +134,6 @@ fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str
             label,
         })
         .collect()
-}
-
-fn cell_label(status: &str) -> &'static str {
-    match status {
-        "taken" => "занято",
-        "applied" => "есть заявка",
-        "excluded" => "освободилось: исключён",
-        "withdrawn" => "освободилось: отозван",
-        _ => "свободно",
-    }
 }
 
 /// Seminars per page of the dashboard's list, and cities per page of its grid.
@@ -252,6 +178,238 @@ fn pager(
     })
 }
 
+/// The dashboard's filters as given (empty ones dropped), the partner filter resolved to ids.
+struct Filters {
+    city: Option<String>,
+    partner: Option<String>,
+    coordinator: Option<String>,
+    /// Partners whose id or name matches the partner filter.
+    partner_ids: Option<Vec<String>>,
+}
+
+impl Filters {
+    /// The partner filter takes an id or part of a name.
+    async fn resolve(state: &AppState, f: &Filter, now: DateTime<Utc>) -> Result<Filters, UiError> {
+        let empty = |o: &Option<String>| o.clone().filter(|x| !x.trim().is_empty());
+        let store = &state.service.store;
+        let partner = empty(&f.partner);
+        let partner_ids = match &partner {
+            None => None,
+            Some(text) if store.partner(text.trim()).await?.is_some() => {
+                Some(vec![text.trim().to_string()])
+            }
+            Some(text) => {
+                let q = PartnerQuery {
+                    search: Some(text.trim().to_string()),
+                    page: StorePage::first(100),
+                    ..PartnerQuery::default()
+                };
+                let found = store.find_partners(&q, now).await?;
+                Some(found.into_iter().map(|p| p.partner.id).collect())
+            }
+        };
+        Ok(Filters {
+            city: empty(&f.city),
+            partner,
+            coordinator: empty(&f.coordinator),
+            partner_ids,
+        })
+    }
+
+    /// The query parameters that keep the filters on a page link.
+    fn params(&self, page: usize, grid_page: usize) -> [(&'static str, String); 5] {
+        let text = |o: &Option<String>| o.clone().unwrap_or_default();
+        [
+            ("city", text(&self.city)),
+            ("partner", text(&self.partner)),
+            ("coordinator", text(&self.coordinator)),
+            ("page", page.to_string()),
+            ("grid", grid_page.to_string()),
+        ]
+    }
+
+    fn any(&self) -> bool {
+        self.city.is_some() || self.partner.is_some() || self.coordinator.is_some()
+    }
+
+    /// The seminars of program `id` the filters let through (as far as SQL can tell).
+    fn query(&self, id: &str) -> SeminarQuery {
+        SeminarQuery {
+            program: Some(id.to_string()),
+            partners: self.partner_ids.clone(),
+            coordinator: self.coordinator.clone(),
+            cities: self.city.clone().map(|c| vec![c]),
+            ..SeminarQuery::default()
+        }
+    }
+
+    fn keep(&self, partner: &str, city: &str, coordinator: Option<&String>) -> bool {
+        self.city.as_ref().is_none_or(|c| c == city)
+            && self
+                .partner_ids
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|p| p == partner))
+            && self
+                .coordinator
+                .as_ref()
+                .is_none_or(|c| coordinator == Some(c))
+    }
+}
+
+/// Seminars whose earliest held deadline falls within the horizon (or has passed), the most
+/// urgent first, at most a page of them; and how many there are in all.
+async fn attention(
+    state: &AppState,
+    base: &SeminarQuery,
+    horizon: NaiveDate,
+) -> Result<(Vec<(i64, Seminar)>, usize), UiError> {
+    let store = &state.service.store;
+    let q = SeminarQuery {
+        states: vec![SeminarState::Preparing, SeminarState::Held],
+        partner_deadline_until: Some(horizon),
+        by_deadline: true,
+        page: StorePage::first(ATTENTION_SHOWN as i64),
+        ..base.clone()
+    };
+    let found = store.find_seminars(&q).await?;
+    let total = if found.len() < ATTENTION_SHOWN {
+        found.len()
+    } else {
+        store.count_seminars(&q).await? as usize
+    };
+    Ok((found, total))
+}
+
+/// Penalties of the last 30 days, newest first, and their seminars.
+async fn recent_penalties(
+    state: &AppState,
+    id: &str,
+    filters: &Filters,
+    now: DateTime<Utc>,
+) -> Result<(Vec<PenaltyRow>, BTreeMap<String, Seminar>), UiError> {
+    let store = &state.service.store;
+    let rows = store
+        .find_penalties(&PenaltyQuery {
+            program: Some(id.to_string()),
+            since: Some(now - Duration::days(30)),
+            partner: filters
+                .partner_ids
+                .as_ref()
+                .filter(|v| v.len() == 1)
+                .map(|v| v[0].clone()),
+            page: StorePage::first(200),
+            ..PenaltyQuery::default()
+        })
+        .await?;
+    let mut ids: Vec<String> = rows.iter().map(|r| r.seminar.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok((rows, BTreeMap::new()));
+    }
+    let q = SeminarQuery {
+        ids: Some(ids),
+        ..SeminarQuery::default()
+    };
+    let seminars = store.find_seminars(&q).await?;
+    Ok((
+        rows,
+        seminars
+            .into_iter()
+            .map(|(_, s)| (s.id.clone(), s))
+            .collect(),
+    ))
+}
+
+/// One page of the seminar list, by date, and the number of seminars in all.
+async fn listed(
+    state: &AppState,
+    base: &SeminarQuery,
+    page: usize,
+) -> Result<(Vec<Seminar>, usize), UiError> {
+    let store = &state.service.store;
+    let total = store.count_seminars(base).await? as usize;
+    let q = SeminarQuery {
+        by_date: true,
+        page: StorePage {
+            after: None,
+            offset: ((page - 1) * SEMINARS_PER_PAGE) as i64,
+            limit: Some(SEMINARS_PER_PAGE as i64),
+        },
+        ..base.clone()
+    };
+    let found = store.find_seminars(&q).await?;
+    Ok((found.into_iter().map(|(_, s)| s).collect(), total))
+}
+
+/// One read for the names and coordinators of every partner shown: (names, coordinator by
+/// partner).
+async fn partner_directory(
+    state: &AppState,
+    mut shown: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>), UiError> {
+    shown.retain(|p| !p.is_empty());
+    shown.sort();
+    shown.dedup();
+    if shown.is_empty() {
+        return Ok((BTreeMap::new(), BTreeMap::new()));
+    }
+    let q = PartnerQuery {
+        ids: Some(shown),
+        ..PartnerQuery::default()
+    };
+    let summaries = state.service.store.find_partners(&q, now).await?;
+    let names = summaries
+        .iter()
+        .map(|p| (p.partner.id.clone(), p.partner.name.clone()))
+        .collect();
+    let coordinators = summaries
+        .into_iter()
+        .filter_map(|p| p.coordinator.map(|c| (p.partner.id, c)))
+        .collect();
+    Ok((names, coordinators))
+}
+
+/// The recent penalties the filters let through, as the penalty list shows them.
+fn recent_ui(
+    prog: &Program,
+    rows: &[PenaltyRow],
+    seminars: &BTreeMap<String, Seminar>,
+    names: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+    kept: sections::Kept<'_>,
+) -> Vec<PenaltyUi> {
+    rows.iter()
+        .filter(|r| r.penalty.at <= now)
+        .filter_map(|r| Some((seminars.get(&r.seminar)?, &r.penalty)))
+        .filter(|(s, _)| kept(&s.partner, &s.city))
+        .map(|(s, p)| penalty_ui(prog, s, p, names))
+        .collect()
+}
+
+/// Said when more seminars need attention than the deadline lists show.
+fn attention_more(total: usize) -> Option<String> {
+    (total > ATTENTION_SHOWN).then(|| {
+        format!(
+            "Показаны {ATTENTION_SHOWN} самых срочных семинаров из {total}; остальные — в списке семинаров ниже."
+        )
+    })
+}
+
+/// Filter choices: the city is typed (a season has thousands), staff from the staff accounts.
+async fn staff_options(state: &AppState, selected: Option<&str>) -> Result<Vec<Opt>, UiError> {
+    let staff = state
+        .service
+        .store
+        .users_by_roles(&[Role::Coordinator.as_str(), Role::Admin.as_str()])
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| (u.id, u.name));
+    Ok(opts(staff, selected))
+}
+
 /// `/programs/{id}`: the dashboard. Every section is one indexed read of what it shows (the
 /// grid and the seminar list a page at a time), never the whole season.
 pub async fn show(
@@ -262,343 +420,54 @@ pub async fn show(
 ) -> UiResult {
     require_staff(&v)?;
     let prog = program(&state, &id)?;
-    let store = &state.service.store;
     let now = state.clock.now();
     let today = local_date(prog.tz, now);
-    let empty = |o: &Option<String>| o.clone().filter(|x| !x.trim().is_empty());
-    let (city_f, partner_f, coord_f) = (empty(&f.city), empty(&f.partner), empty(&f.coordinator));
-
-    // The partner filter takes an id or part of a name.
-    let partner_ids: Option<Vec<String>> = match &partner_f {
-        None => None,
-        Some(text) => {
-            let text = text.trim();
-            if store.partner(text).await?.is_some() {
-                Some(vec![text.to_string()])
-            } else {
-                let q = PartnerQuery {
-                    search: Some(text.to_string()),
-                    page: StorePage::first(100),
-                    ..PartnerQuery::default()
-                };
-                Some(
-                    store
-                        .find_partners(&q, now)
-                        .await?
-                        .into_iter()
-                        .map(|p| p.partner.id)
-                        .collect(),
-                )
-            }
-        }
-    };
-    let base = SeminarQuery {
-        program: Some(id.clone()),
-        partners: partner_ids.clone(),
-        coordinator: coord_f.clone(),
-        cities: city_f.clone().map(|c| vec![c]),
-        ..SeminarQuery::default()
-    };
-    let keep = |partner: &str, city: &str, coordinator: Option<&String>| {
-        city_f.as_ref().is_none_or(|c| c == city)
-            && partner_ids
-                .as_ref()
-                .is_none_or(|ids| ids.iter().any(|p| p == partner))
-            && coord_f.as_ref().is_none_or(|c| coordinator == Some(c))
-    };
-
-    // Filter choices: the city is typed (a season has thousands), staff from the staff accounts.
-    let staff: Vec<(String, String)> = store
-        .users_by_roles(&[Role::Coordinator.as_str(), Role::Admin.as_str()])
-        .await?
-        .into_iter()
-        .filter(|u| !u.disabled)
-        .map(|u| (u.id, u.name))
-        .collect();
-
-    // Slot grid: a page of cities (the API's view).
+    let filters = Filters::resolve(&state, &f, now).await?;
+    let base = filters.query(&id);
+    let coordinators = staff_options(&state, filters.coordinator.as_deref()).await?;
     let grid_page = f.grid.unwrap_or(1).max(1);
     let slot_filter = api_programs::SlotFilter {
-        city: city_f.clone(),
+        city: filters.city.clone(),
         limit: Some(CITIES_PER_PAGE),
         offset: Some((grid_page - 1) * CITIES_PER_PAGE),
     };
     let (rows, cities_total) =
         api_programs::slot_rows(&state, &v.auth(), &id, &slot_filter).await?;
-
-    // Review queue (applications and waiting submissions).
     let Json(queue) =
         api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
-
-    // Deadlines and overdue items the partners hold: only seminars whose earliest held deadline
-    // falls within 14 days (or has passed), the most urgent first, at most a page of them.
     let horizon = today + Duration::days(14);
-    let attention_q = SeminarQuery {
-        states: vec![SeminarState::Preparing, SeminarState::Held],
-        partner_deadline_until: Some(horizon),
-        by_deadline: true,
-        page: StorePage::first(ATTENTION_SHOWN as i64),
-        ..base.clone()
-    };
-    let attention = store.find_seminars(&attention_q).await?;
-    let attention_total = if attention.len() < ATTENTION_SHOWN {
-        attention.len()
-    } else {
-        store.count_seminars(&attention_q).await? as usize
-    };
-
-    // Penalties of the last 30 days, newest first.
-    let recent_rows = store
-        .find_penalties(&PenaltyQuery {
-            program: Some(id.clone()),
-            since: Some(now - Duration::days(30)),
-            partner: partner_ids
-                .as_ref()
-                .filter(|v| v.len() == 1)
-                .map(|v| v[0].clone()),
-            page: StorePage::first(200),
-            ..PenaltyQuery::default()
-        })
-        .await?;
-    let mut penalty_seminar_ids: Vec<String> =
-        recent_rows.iter().map(|r| r.seminar.clone()).collect();
-    penalty_seminar_ids.sort();
-    penalty_seminar_ids.dedup();
-    let penalty_seminars: BTreeMap<String, Seminar> = if penalty_seminar_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        store
-            .find_seminars(&SeminarQuery {
-                ids: Some(penalty_seminar_ids),
-                ..SeminarQuery::default()
-            })
-            .await?
-            .into_iter()
-            .map(|(_, s)| (s.id.clone(), s))
-            .collect()
-    };
-
-    // The seminar list: one page, by date.
+    let (attention, attention_total) = attention(&state, &base, horizon).await?;
+    let (recent_rows, penalty_seminars) = recent_penalties(&state, &id, &filters, now).await?;
     let page = f.page.unwrap_or(1).max(1);
-    let seminars_total = store.count_seminars(&base).await? as usize;
-    let listed: Vec<Seminar> = store
-        .find_seminars(&SeminarQuery {
-            by_date: true,
-            page: StorePage {
-                after: None,
-                offset: ((page - 1) * SEMINARS_PER_PAGE) as i64,
-                limit: Some(SEMINARS_PER_PAGE as i64),
-            },
-            ..base.clone()
-        })
-        .await?
-        .into_iter()
-        .map(|(_, s)| s)
-        .collect();
+    let (listed, seminars_total) = listed(&state, &base, page).await?;
 
-    // One read for the names, experience and coordinators of every partner on the page.
-    let mut shown: Vec<String> = rows
+    let shown: Vec<String> = rows
         .iter()
-        .flat_map(|r| {
-            r.weeks
-                .iter()
-                .flat_map(|w| w.seminars.iter().map(|x| x.partner.clone()))
-        })
-        .chain(queue.applications.iter().map(|a| a.partner.clone()))
-        .chain(queue.submissions.iter().map(|w| w.partner.clone()))
-        .chain(attention.iter().map(|(_, s)| s.partner.clone()))
-        .chain(penalty_seminars.values().map(|s| s.partner.clone()))
-        .chain(listed.iter().map(|s| s.partner.clone()))
-        .filter(|p| !p.is_empty())
+        .flat_map(|r| r.weeks.iter().flat_map(|w| w.seminars.iter()))
+        .map(|x| &x.partner)
+        .chain(queue.applications.iter().map(|a| &a.partner))
+        .chain(queue.submissions.iter().map(|w| &w.partner))
+        .chain(attention.iter().map(|(_, s)| &s.partner))
+        .chain(penalty_seminars.values().chain(&listed).map(|s| &s.partner))
+        .cloned()
         .collect();
-    shown.sort();
-    shown.dedup();
-    let summaries = if shown.is_empty() {
-        vec![]
-    } else {
-        store
-            .find_partners(
-                &PartnerQuery {
-                    ids: Some(shown),
-                    ..PartnerQuery::default()
-                },
-                now,
-            )
-            .await?
-    };
-    let names: BTreeMap<String, String> = summaries
-        .iter()
-        .map(|p| (p.partner.id.clone(), p.partner.name.clone()))
-        .collect();
-    let coordinator_of: BTreeMap<&str, &String> = summaries
-        .iter()
-        .filter_map(|p| p.coordinator.as_ref().map(|c| (p.partner.id.as_str(), c)))
-        .collect();
-    let kept =
-        |partner: &str, city: &str| keep(partner, city, coordinator_of.get(partner).copied());
+    let (names, coordinator_of) = partner_directory(&state, shown, now).await?;
+    let kept = |partner: &str, city: &str| filters.keep(partner, city, coordinator_of.get(partner));
 
-    let grid = rows
-        .into_iter()
-        .filter(|r| {
-            (partner_f.is_none() && coord_f.is_none())
-                || r.weeks
-                    .iter()
-                    .flat_map(|w| w.seminars.iter())
-                    .any(|x| kept(&x.partner, &r.city))
-        })
-        .map(|r| GridRow {
-            city: r.city,
-            cells: r
-                .weeks
-                .into_iter()
-                .map(|w| Cell {
-                    label: cell_label(&w.status),
-                    status: w.status,
-                    seminars: w
-                        .seminars
-                        .iter()
-                        .map(|x| {
-                            let st = SeminarState::parse(&x.state);
-                            CellSeminar {
-                                href: (!x.id.is_empty()).then(|| format!("/seminars/{}", x.id)),
-                                partner_name: name_of(&names, &x.partner),
-                                date: format::day_month(x.date),
-                                state_label: st.map(|s| s.label()).unwrap_or("").into(),
-                                tone: st.map(super::cards::state_tone).unwrap_or("muted"),
-                            }
-                        })
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect();
-
-    let mut groups: Vec<AppGroup> = vec![];
-    for a in queue
-        .applications
-        .into_iter()
-        .filter(|a| kept(&a.partner, &a.city))
-    {
-        let mut item = QueuedApp {
-            order: 1,
-            href: format!("/seminars/{}", a.seminar),
-            partner_name: name_of(&names, &a.partner),
-            city: a.city.clone(),
-            date: format::date_long(a.date),
-            approve: a.suggestion == "approve",
-            suggestion: if a.suggestion == "approve" {
-                "утвердить: неделя в городе свободна".into()
-            } else {
-                match a.suggestion.as_str() {
-                    "city_week_taken" => "отклонить: неделя в городе уже занята".into(),
-                    "city_full" => "отклонить: в городе нет свободных мест".into(),
-                    "partner_city_duplicate" => {
-                        "отклонить: у партнёра уже есть семинар в этом городе".into()
-                    }
-                    other => format!("отклонить ({other})"),
-                }
-            },
-            // In the workflow's priority order, as the review decides.
-            priority_reason: prog
-                .wf
-                .applications
-                .priority
-                .iter()
-                .map(|p| match p {
-                    Priority::Experienced if a.experienced => {
-                        "есть опыт проведения семинаров — рассматривается раньше".to_string()
-                    }
-                    Priority::Experienced => "опыта семинаров нет".to_string(),
-                    Priority::Earliest => {
-                        format!("заявка подана {}", format::instant(prog.tz, a.applied_at))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            seminar: a.seminar,
-        };
-        let day = format::date_long(a.review_day);
-        match groups.iter_mut().find(|g| g.review_day == day) {
-            Some(g) => {
-                item.order = g.items.len() + 1;
-                g.items.push(item)
-            }
-            None => groups.push(AppGroup {
-                review_day: day,
-                due: a.review_day <= today,
-                items: vec![item],
-            }),
-        }
-    }
-    let waiting = queue
-        .submissions
-        .into_iter()
-        .filter(|w| kept(&w.partner, &w.city))
-        .map(|w| Waiting {
-            href: format!("/seminars/{}#stage-{}", w.seminar, w.stage),
-            partner_name: name_of(&names, &w.partner),
-            city: w.city,
-            stage: w.stage_name,
-            deadline: format::date(w.deadline),
-            overdue: w.deadline < today,
-        })
-        .collect();
-
-    let mut upcoming = vec![];
-    let mut overdue = vec![];
-    for (_, s) in &attention {
-        let view = seminar_view(prog, s, &v.user, now);
-        for st in view
-            .stages
-            .iter()
-            .filter(|st| st.partner_holds && super::cards::opened(prog, s, &st.id, now))
-        {
-            let Some((countdown, tone)) = format::countdown(st.days_left, st.days_late) else {
-                continue;
-            };
-            let item = DeadlineItem {
-                href: format!("/seminars/{}#stage-{}", s.id, st.id),
-                partner_name: name_of(&names, &s.partner),
-                city: s.city.clone(),
-                stage: st.name.clone(),
-                deadline: format::deadline_moscow(prog, st.deadline),
-                countdown,
-                tone,
-            };
-            if st.days_late.is_some() {
-                overdue.push((st.deadline, item));
-            } else if st.deadline <= horizon {
-                upcoming.push((st.deadline, item));
-            }
-        }
-    }
-    upcoming.sort_by_key(|(d, _)| *d);
-    overdue.sort_by_key(|(d, _)| *d);
-
-    let recent: Vec<PenaltyUi> = recent_rows
-        .iter()
-        .filter(|r| r.penalty.at <= now)
-        .filter_map(|r| {
-            let s = penalty_seminars.get(&r.seminar)?;
-            kept(&s.partner, &s.city).then(|| penalty_ui(prog, s, &r.penalty, &names))
-        })
-        .collect();
-
+    let all = filters.partner.is_none() && filters.coordinator.is_none();
+    let groups = sections::application_groups(prog, queue.applications, &names, today, &kept);
+    let (upcoming, overdue) = sections::deadlines(prog, &attention, &v.user, now, horizon, &names);
+    let penalties = recent_ui(prog, &recent_rows, &penalty_seminars, &names, now, &kept);
     let path = format!("/programs/{id}");
-    let params = [
-        ("city", city_f.clone().unwrap_or_default()),
-        ("partner", partner_f.clone().unwrap_or_default()),
-        ("coordinator", coord_f.clone().unwrap_or_default()),
-        ("page", page.to_string()),
-        ("grid", grid_page.to_string()),
-    ];
+    let params = filters.params(page, grid_page);
+    let pager = |key, at, per, total| pager(&path, &params, key, at, per, total);
     let data = Dashboard {
         program_id: id.clone(),
         program_name: prog.wf.name.clone(),
-        filtered: city_f.is_some() || partner_f.is_some() || coord_f.is_some(),
-        city_filter: city_f.clone().unwrap_or_default(),
-        partner_filter: partner_f.clone().unwrap_or_default(),
-        coordinators: opts(staff, coord_f.as_deref()),
+        filtered: filters.any(),
+        city_filter: filters.city.clone().unwrap_or_default(),
+        partner_filter: filters.partner.clone().unwrap_or_default(),
+        coordinators,
         weeks: prog
             .wf
             .seminars
@@ -606,52 +475,26 @@ pub async fn show(
             .iter()
             .map(|w| week_name(prog, &w.id))
             .collect(),
-        grid,
-        grid_pager: pager(
-            &path,
-            &params,
-            "grid",
-            grid_page,
-            CITIES_PER_PAGE,
-            cities_total,
-        ),
+        grid: sections::grid(rows, &names, all, &kept),
+        grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
         any_due_group: groups.iter().any(|g| g.due),
         groups,
-        waiting,
-        upcoming: upcoming.into_iter().map(|(_, i)| i).collect(),
-        overdue: overdue.into_iter().map(|(_, i)| i).collect(),
-        attention_more: (attention_total > ATTENTION_SHOWN).then(|| {
-            format!(
-                "Показаны {ATTENTION_SHOWN} самых срочных семинаров из {attention_total}; остальные — в списке семинаров ниже."
-            )
-        }),
-        penalties: recent,
+        waiting: sections::waiting(queue.submissions, &names, today, &kept),
+        upcoming,
+        overdue,
+        attention_more: attention_more(attention_total),
+        penalties,
         seminars: listed
             .iter()
             .map(|s| seminar_row(prog, s, &v.user, now, &names))
             .collect(),
         seminars_total,
-        seminars_pager: pager(
-            &path,
-            &params,
-            "page",
-            page,
-            SEMINARS_PER_PAGE,
-            seminars_total,
-        ),
-        path,
+        seminars_pager: pager("page", page, SEMINARS_PER_PAGE, seminars_total),
+        path: path.clone(),
     };
-    Ok(render(
-        &state,
-        Page::new(
-            format!("Панель координатора — {}", prog.wf.name),
-            "/dashboard",
-            Some(&v),
-        )
-        .flash(f.done.as_deref()),
-        "dashboard",
-        data,
-    ))
+    let title = format!("Панель координатора — {}", prog.wf.name);
+    let page = Page::new(title, "/dashboard", Some(&v)).flash(f.done.as_deref());
+    Ok(render(&state, page, "dashboard", data))
 }
 
 /// Accepts the suggested allocation for every application group whose review day has come.

@@ -6,7 +6,7 @@ use crate::http::views::plural;
 use chrono::{DateTime, Datelike, NaiveDate, Offset, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::text::MONTHS_GENITIVE as MONTHS;
+use crate::text::{self, MONTHS_GENITIVE as MONTHS};
 
 pub use crate::text::date;
 
@@ -38,37 +38,28 @@ pub fn date_long(d: NaiveDate) -> String {
     )
 }
 
-/// The zone's short name for people: «МСК» for Moscow, else the UTC offset at `at`.
-pub fn zone_label(tz: Tz, at: DateTime<Utc>) -> String {
-    if tz == chrono_tz::Europe::Moscow {
-        return "МСК".into();
-    }
-    let secs = at.with_timezone(&tz).offset().fix().local_minus_utc();
-    let (sign, secs) = if secs < 0 {
-        ('−', -secs)
-    } else {
-        ('+', secs)
-    };
-    let (h, m) = (secs / 3600, secs % 3600 / 60);
-    if m == 0 {
-        format!("UTC{sign}{h}")
-    } else {
-        format!("UTC{sign}{h}:{m:02}")
-    }
-}
-
-/// `04.04.2017 12:00 МСК`.
-pub fn instant(tz: Tz, at: DateTime<Utc>) -> String {
+/// `04.04.2017 12:00 МСК`: in the program's deadline zone, named as the program names it.
+pub fn instant(prog: &Program, at: DateTime<Utc>) -> String {
     format!(
         "{} {}",
-        at.with_timezone(&tz).format("%d.%m.%Y %H:%M"),
-        zone_label(tz, at)
+        at.with_timezone(&prog.tz).format("%d.%m.%Y %H:%M"),
+        text::zone_label(prog, at)
     )
 }
 
-/// The last minute of a "by date D" deadline: `22.02.2017 23:59 МСК` in the deadline zone.
-pub fn deadline_moscow(prog: &Program, d: NaiveDate) -> String {
-    instant(prog.tz, end_of(prog.tz, d) - chrono::Duration::seconds(1))
+/// `04.04.2017 16:00 UTC+7`: in another zone (a city's, the server's), named by its offset.
+pub fn instant_in(tz: Tz, at: DateTime<Utc>) -> String {
+    format!(
+        "{} {}",
+        at.with_timezone(&tz).format("%d.%m.%Y %H:%M"),
+        text::utc_offset(tz, at)
+    )
+}
+
+/// The last minute of a "by date D" deadline in the program's deadline zone:
+/// `22.02.2017 23:59 МСК`.
+pub fn deadline(prog: &Program, d: NaiveDate) -> String {
+    instant(prog, end_of(prog.tz, d) - chrono::Duration::seconds(1))
 }
 
 /// The same moment in the city's local time, when the city lives in another zone.
@@ -77,7 +68,7 @@ pub fn deadline_local(prog: &Program, city: &str, d: NaiveDate) -> Option<String
     let last = end_of(prog.tz, d) - chrono::Duration::seconds(1);
     let differs =
         last.with_timezone(&tz).offset().fix() != last.with_timezone(&prog.tz).offset().fix();
-    differs.then(|| instant(tz, last))
+    differs.then(|| instant_in(tz, last))
 }
 
 pub fn days(n: i64) -> String {
@@ -121,17 +112,7 @@ pub fn balance(n: i64) -> String {
 
 /// `48 000,00 ₽`.
 pub fn money(k: Kopecks) -> String {
-    let sign = if k.0 < 0 { "−" } else { "" };
-    let a = k.0.unsigned_abs();
-    let rub = (a / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in rub.chars().enumerate() {
-        if i > 0 && (rub.len() - i) % 3 == 0 {
-            grouped.push('\u{a0}');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped},{:02}\u{a0}₽", a % 100)
+    format!("{}\u{a0}₽", text::amount(k))
 }
 
 /// A user's money input: `48000`, `48 000,50`, `48000.50`.

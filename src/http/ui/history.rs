@@ -1,7 +1,7 @@
 //! The audit history of a seminar, told in Russian: who did what and when.
 
 use super::format;
-use crate::domain::{Event, Program};
+use crate::domain::{Event, EventKind, Program};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -11,28 +11,6 @@ pub struct EventUi {
     pub actor: String,
     pub what: String,
     pub details: Vec<String>,
-}
-
-fn label(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "apply" => "Подана заявка",
-        "review_applications" => "Заявки распределены",
-        "approve_application" => "Координатор утвердил заявку",
-        "application_approved" => "Заявка утверждена, место в городе закреплено",
-        "reject_application" => "Координатор отклонил заявку",
-        "application_rejected" => "Заявка отклонена",
-        "submit" => "Отправлены материалы",
-        "return" => "Материалы возвращены на доработку",
-        "approve" => "Этап согласован",
-        "change_venue" => "Изменено место проведения",
-        "violation" => "Зафиксировано нарушение",
-        "withdraw" => "Семинар отозван партнёром",
-        "accept_report" => "Отчёт принят",
-        "penalty_booked" => "Начислен штраф",
-        "excluded" => "Семинар исключён из программы",
-        "seminar_held" => "Семинар проведён",
-        _ => return None,
-    })
 }
 
 /// `coordinator:anna@x` → `anna@x (координатор)`.
@@ -57,18 +35,19 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 pub fn event_ui(prog: &Program, e: &Event) -> EventUi {
     let d = &e.data;
+    let kind = e.kind.parse::<EventKind>().ok();
     let mut details = vec![];
     if let Some(st) = text(d, "stage") {
         let name = prog.wf.stage(&st).map(|s| s.name.clone()).unwrap_or(st);
         details.push(format!("этап: {name}"));
     }
-    if e.kind == "apply" {
+    if kind == Some(EventKind::Apply) {
         if let (Some(city), Some(date)) = (text(d, "city"), text(d, "date")) {
             let date = date.parse().map(format::date).unwrap_or(date);
             details.push(format!("{city}, {date}"));
         }
     }
-    if e.kind == "violation" || e.kind == "penalty_booked" {
+    if matches!(kind, Some(EventKind::Violation | EventKind::PenaltyBooked)) {
         let code = text(d, "code").unwrap_or_default();
         let name = text(d, "name")
             .or_else(|| prog.wf.manual(&code).map(|m| m.name.clone()))
@@ -83,7 +62,7 @@ pub fn event_ui(prog: &Program, e: &Event) -> EventUi {
             details.push(format!("примечание: {n}"));
         }
     }
-    if e.kind == "excluded" {
+    if kind == Some(EventKind::Excluded) {
         if let Some(code) = text(d, "reason") {
             let name = prog
                 .wf
@@ -112,11 +91,9 @@ pub fn event_ui(prog: &Program, e: &Event) -> EventUi {
         details.push(format!("вложений: {}", files.len()));
     }
     EventUi {
-        at: format::instant(prog.tz, e.at),
+        at: format::instant(prog, e.at),
         actor: actor(&e.actor),
-        what: label(&e.kind)
-            .map(String::from)
-            .unwrap_or_else(|| e.kind.clone()),
+        what: kind.map_or_else(|| e.kind.clone(), |k| k.label().to_string()),
         details,
     }
 }

@@ -7,8 +7,7 @@
 
 use super::format;
 use crate::accounts::{Role, User};
-use crate::domain::rules::SLOT_STATES;
-use crate::domain::{Program, Seminar};
+use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::seminar_view;
 use crate::http::AppState;
@@ -311,7 +310,7 @@ async fn seminars_of(
 ) -> ApiResult<Vec<Seminar>> {
     let store = &state.service.store;
     let mut q = SeminarQuery {
-        states: SLOT_STATES.to_vec(),
+        states: SeminarState::HOLDING_SLOT.to_vec(),
         date_from: Some(now.date_naive() - Duration::days(FEED_PAST_DAYS)),
         ..SeminarQuery::default()
     };
@@ -371,7 +370,7 @@ fn seminar_events(
         url: url.clone(),
     }];
     for st in seminar_view(prog, s, user, now).stages {
-        let mut d = format!("Срок: до {}", format::deadline_moscow(prog, st.deadline));
+        let mut d = format!("Срок: до {}", format::deadline(prog, st.deadline));
         if let Some(local) = format::deadline_local(prog, &s.city, st.deadline) {
             d.push_str(&format!(" ({local}, {})", s.city));
         }

@@ -4,7 +4,8 @@
 //!
 //! - [`page`]: templates, layout, the signed-in `Viewer`, CSRF checks, error pages.
 //! - [`account`]: login, logout, profile with password change and the calendar address.
-//! - [`dashboard`]: the coordinator's dashboard of a program.
+//! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
+//!   its sections).
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it.
 //! - [`partner`]: my seminars, the application form, my penalties, ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
@@ -17,6 +18,7 @@ pub mod account;
 pub mod actions;
 pub mod cards;
 pub mod dashboard;
+pub mod dashboard_sections;
 pub mod format;
 pub mod history;
 pub mod ics;

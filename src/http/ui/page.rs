@@ -314,6 +314,16 @@ fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// The header clock: in the programs' deadline zone, named as they name it, when they all
+/// share one; in UTC otherwise (no single zone is "the" zone then).
+fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
+    let programs: Vec<&crate::domain::Program> = state.service.programs().collect();
+    match programs.split_first() {
+        Some((first, rest)) if rest.iter().all(|p| p.tz == first.tz) => format::instant(first, now),
+        _ => format::instant_in(chrono_tz::UTC, now),
+    }
+}
+
 /// Renders `template` inside the layout with the given status.
 pub fn render_status(
     state: &AppState,
@@ -323,12 +333,6 @@ pub fn render_status(
     data: impl Serialize,
 ) -> Response {
     let now = state.clock.now();
-    let tz = state
-        .service
-        .programs()
-        .next()
-        .map(|p| p.tz)
-        .unwrap_or(chrono_tz::Europe::Moscow);
     let layout = Layout {
         title: page.title,
         user: page.viewer.map(|v| UserBadge {
@@ -345,21 +349,24 @@ pub fn render_status(
             })
             .collect(),
         csrf: page.viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
-        clock: format::instant(tz, now),
+        clock: clock_text(state, now),
         clock_manual: state.clock.is_manual(),
         flash: page.flash,
     };
-    let mut value = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
-    if !value.is_object() {
-        value = serde_json::json!({});
-    }
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert(
-            "layout".into(),
-            serde_json::to_value(layout).unwrap_or_default(),
-        );
-    }
-    match templates().render(template, &value) {
+    // A page whose data does not serialize is a bug: say so, never render it half empty.
+    let value = serde_json::to_value(data).and_then(|mut value| {
+        if !value.is_object() {
+            value = serde_json::json!({});
+        }
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("layout".into(), serde_json::to_value(layout)?);
+        }
+        Ok(value)
+    });
+    let rendered = value
+        .map_err(|e| e.to_string())
+        .and_then(|v| templates().render(template, &v).map_err(|e| e.to_string()));
+    match rendered {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => ApiError::Internal(format!("page template {template} failed: {e}"))
             .report()
@@ -514,7 +521,9 @@ impl IntoResponse for UiError {
             "title": heading, "user": null, "nav": [{"href": "/", "label": "На главную", "current": false}],
             "csrf": "", "clock": "", "clock_manual": false, "flash": null,
         });
-        let mut value = serde_json::to_value(data).unwrap_or_default();
+        let Ok(mut value) = serde_json::to_value(data) else {
+            return (status, heading).into_response();
+        };
         if let Some(o) = value.as_object_mut() {
             o.insert("layout".into(), layout);
         }

@@ -11,6 +11,7 @@ use super::page::{
     Viewer,
 };
 use crate::domain::deadline::local_date;
+use crate::domain::review::city_week_refusal;
 use crate::domain::{Program, RefusalCode, Seminar, SeminarState};
 use crate::http::commands::{self, ApplyRequest, CommandError};
 use crate::http::error::ApiError;
@@ -19,8 +20,9 @@ use crate::storage::SeminarQuery;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The viewer's partner company, or a redirect for staff (who have the dashboard).
 fn own_partner(v: &Viewer) -> Result<String, UiError> {
@@ -186,7 +188,7 @@ async fn city_weeks(
     cities.dedup();
     let slots = &prog.wf.slots;
     let holds = |c: &&crate::storage::CellCount| {
-        SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed())
+        SeminarState::parse(&c.state).is_some_and(|st| st.holds_slot())
     };
     Ok(cities
         .into_iter()
@@ -196,22 +198,19 @@ async fn city_weeks(
                 .filter(|c| c.city == city)
                 .filter(holds)
                 .collect();
-            let held_total: i64 = held.iter().map(|c| c.count).sum();
+            let count = |cs: &mut dyn Iterator<Item = &&crate::storage::CellCount>| {
+                cs.map(|c| c.count.max(0).unsigned_abs()).sum::<u64>()
+            };
+            let in_city = count(&mut held.iter());
             let closed = slots.closed_cities.contains(&city);
-            let full = held_total >= i64::from(slots.per_city);
             let weeks: Vec<WeekFree> = prog
                 .wf
                 .seminars
                 .weeks
                 .iter()
                 .map(|w| {
-                    let taken = held
-                        .iter()
-                        .filter(|c| c.week == w.id)
-                        .map(|c| c.count)
-                        .sum::<i64>()
-                        >= i64::from(slots.per_city_week);
-                    let free = !(closed || full || taken);
+                    let in_week = count(&mut held.iter().filter(|c| c.week == w.id));
+                    let free = city_week_refusal(slots, &city, in_city, in_week).is_none();
                     WeekFree {
                         name: week_name(prog, &w.id),
                         free,
@@ -293,17 +292,28 @@ async fn apply_page(
     ))
 }
 
+/// The program named in the query, else the one taking applications now, else the one whose
+/// application window is nearest to today (the next to open, or the last to have closed).
 fn pick_program<'a>(state: &'a AppState, id: Option<&str>) -> Result<&'a Program, UiError> {
     let now = state.clock.now();
-    match id.filter(|x| !x.is_empty()) {
-        Some(id) => Ok(crate::http::api::programs::program(state, id)?),
-        None => state
-            .service
-            .programs()
-            .find(|p| application_window_open(p, now))
-            .or_else(|| state.service.programs().next())
-            .ok_or_else(|| UiError::Api(ApiError::not_found("программ пока нет"))),
+    if let Some(id) = id.filter(|x| !x.is_empty()) {
+        return Ok(crate::http::api::programs::program(state, id)?);
     }
+    let distance = |p: &Program| {
+        let today = local_date(p.tz, now);
+        let a = &p.wf.applications;
+        if today < a.from {
+            (a.from - today).num_days()
+        } else {
+            (today - a.to).num_days().max(0)
+        }
+    };
+    state
+        .service
+        .programs()
+        .find(|p| application_window_open(p, now))
+        .or_else(|| state.service.programs().min_by_key(|p| distance(p)))
+        .ok_or_else(|| UiError::Api(ApiError::not_found("программ пока нет")))
 }
 
 fn require_apply_rights(v: &Viewer) -> Result<String, UiError> {
@@ -436,46 +446,92 @@ struct LedgerPage {
     valid_months: String,
 }
 
+/// The partner's ledger entries shown against their seminars: times in each seminar's own
+/// program zone (UTC for a seminar that is not the partner's own, e.g. a co-organizer's share).
+struct LedgerBook<'a> {
+    state: &'a AppState,
+    seminars: BTreeMap<String, Seminar>,
+    now: DateTime<Utc>,
+}
+
+impl LedgerBook<'_> {
+    fn program(&self, sid: &str) -> Option<&Program> {
+        let s = self.seminars.get(sid)?;
+        self.state.service.program(&s.program)
+    }
+
+    fn row(&self, sid: &str, booked: DateTime<Utc>, expires: DateTime<Utc>) -> LedgerRow {
+        let prog = self.program(sid);
+        LedgerRow {
+            booked: match prog {
+                Some(p) => format::instant(p, booked),
+                None => format::instant_in(chrono_tz::UTC, booked),
+            },
+            expires: format::date(local_date(prog.map_or(chrono_tz::UTC, |p| p.tz), expires)),
+            active: booked <= self.now && expires > self.now,
+            seminar_href: format!("/seminars/{sid}"),
+            seminar: self
+                .seminars
+                .get(sid)
+                .map(|s| format!("{}, {}", s.city, format::date(s.date)))
+                .unwrap_or_else(|| sid.to_string()),
+            reason: String::new(),
+            amount: String::new(),
+            negative: false,
+        }
+    }
+
+    /// How long points stay valid under the programs of the partner's seminars (every program
+    /// when the partner has none yet): `12 месяцев`, or `от 6 до 12 месяцев` when they differ.
+    fn valid_months(&self) -> String {
+        let own: BTreeSet<u32> = self
+            .seminars
+            .values()
+            .filter_map(|s| self.state.service.program(&s.program))
+            .map(|p| p.wf.ledgers.points_valid_months)
+            .collect();
+        let months = if own.is_empty() {
+            self.state
+                .service
+                .programs()
+                .map(|p| p.wf.ledgers.points_valid_months)
+                .collect()
+        } else {
+            own
+        };
+        let word = |n: u32| crate::text::plural(n.into(), "месяц", "месяца", "месяцев");
+        match (months.first(), months.last()) {
+            (Some(a), Some(b)) if a != b => format!("от {a} до {}", word(*b)),
+            (_, Some(b)) => word(*b),
+            _ => word(12),
+        }
+    }
+}
+
 /// `/my/ledger`: points (and, for users who may see money, bonus) ledgers with expiry dates.
 pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
     let partner = own_partner(&v)?;
     let store = &state.service.store;
     let now = state.clock.now();
-    let seminars: BTreeMap<String, Seminar> = own_seminars(&state, &partner)
+    let seminars = own_seminars(&state, &partner)
         .await?
         .into_iter()
         .map(|s| (s.id.clone(), s))
         .collect();
-    let tz = state
-        .service
-        .programs()
-        .next()
-        .map(|p| p.tz)
-        .unwrap_or(chrono_tz::Europe::Moscow);
-    let label = |sid: &str| {
-        seminars
-            .get(sid)
-            .map(|s| format!("{}, {}", s.city, format::date(s.date)))
-            .unwrap_or_else(|| sid.to_string())
-    };
-    let prog_of = |sid: &str| {
-        seminars
-            .get(sid)
-            .and_then(|s| state.service.program(&s.program))
+    let book = LedgerBook {
+        state: &state,
+        seminars,
+        now,
     };
     let points = store
         .points_entries(&partner)
         .await?
         .into_iter()
         .map(|e| LedgerRow {
-            booked: format::instant(tz, e.booked_at),
-            expires: format::date(local_date(tz, e.expires_at)),
-            active: e.booked_at <= now && e.expires_at > now,
-            seminar_href: format!("/seminars/{}", e.seminar),
-            seminar: label(&e.seminar),
-            reason: ledger_reason(prog_of(&e.seminar), &e.reason),
+            reason: ledger_reason(book.program(&e.seminar), &e.reason),
             negative: e.points < 0,
             amount: format::points(e.points),
+            ..book.row(&e.seminar, e.booked_at, e.expires_at)
         })
         .collect();
     let money = v.user.sees_money();
@@ -485,48 +541,34 @@ pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
             .await?
             .into_iter()
             .map(|e| LedgerRow {
-                booked: format::instant(tz, e.booked_at),
-                expires: format::date(local_date(tz, e.expires_at)),
-                active: e.booked_at <= now && e.expires_at > now,
-                seminar_href: format!("/seminars/{}", e.seminar),
-                seminar: label(&e.seminar),
                 reason: "Компенсация затрат на семинар".into(),
                 negative: e.amount.0 < 0,
                 amount: format::money(e.amount),
+                ..book.row(&e.seminar, e.booked_at, e.expires_at)
             })
             .collect();
-        (
-            Some(format::money(store.bonus_balance(&partner, now).await?)),
-            rows,
-        )
+        let balance = format::money(store.bonus_balance(&partner, now).await?);
+        (Some(balance), rows)
     } else {
         (None, vec![])
     };
-    let months = state
-        .service
-        .programs()
-        .next()
-        .map(|p| p.wf.ledgers.points_valid_months)
-        .unwrap_or(12);
+    let page = LedgerPage {
+        points_active: format::balance(store.points_balance(&partner, now).await?),
+        points,
+        sees_money: money,
+        bonus_active,
+        bonus,
+        valid_months: book.valid_months(),
+    };
+    let title = if money {
+        "Баллы и бонусы"
+    } else {
+        "Баллы"
+    };
     Ok(render(
         &state,
-        Page::new(
-            if money {
-                "Баллы и бонусы"
-            } else {
-                "Баллы"
-            },
-            "/my/ledger",
-            Some(&v),
-        ),
+        Page::new(title, "/my/ledger", Some(&v)),
         "ledger",
-        LedgerPage {
-            points_active: format::balance(store.points_balance(&partner, now).await?),
-            points,
-            sees_money: money,
-            bonus_active,
-            bonus,
-            valid_months: crate::http::views::plural(months as i64, "месяц", "месяца", "месяцев"),
-        },
+        page,
     ))
 }

@@ -3,13 +3,13 @@
 
 use super::cards::{name_of, partner_names};
 use super::format;
-use super::page::{render, MaybeViewer, Page, UiResult};
+use super::page::{render, MaybeViewer, Page, UiError, UiResult};
 use crate::domain::deadline::local_date;
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
 use axum::extract::{Query, State};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -44,9 +44,10 @@ struct PublicPage {
     next: Option<String>,
 }
 
-/// The landing page address of the latest approved landing version, if it carried a link.
+/// The seminar's public page: the first web link of the latest approved version of the stage
+/// that publishes it (`publishes_link` in the workflow), if any.
 pub fn landing_link(prog: &Program, s: &Seminar) -> Option<String> {
-    let stage = prog.wf.stages.iter().find(|st| st.id == "landing")?;
+    let stage = prog.wf.link_stage()?;
     s.stages
         .get(&stage.id)?
         .versions
@@ -74,67 +75,12 @@ pub async fn organizers(
 ) -> UiResult {
     let now = state.clock.now();
     let page = q.page.unwrap_or(1).max(1);
-    let store = &state.service.store;
     let mut programs = vec![];
     let mut more = false;
     for prog in state.service.programs() {
-        let today = local_date(prog.tz, now);
-        // A page of the cities with approved seminars (counted in SQL), then only their seminars.
-        let mut cities: Vec<String> = store
-            .seminar_cells(prog.id())
-            .await?
-            .into_iter()
-            .filter(|c| SeminarState::parse(&c.state).is_some_and(|st| st.is_active_or_closed()))
-            .map(|c| c.city)
-            .collect();
-        cities.dedup();
-        more |= cities.len() > page * CITIES_PER_PAGE;
-        let cities: Vec<String> = cities
-            .into_iter()
-            .skip((page - 1) * CITIES_PER_PAGE)
-            .take(CITIES_PER_PAGE)
-            .collect();
-        let seminars: Vec<Seminar> = if cities.is_empty() {
-            vec![]
-        } else {
-            store
-                .find_seminars(&SeminarQuery {
-                    program: Some(prog.id().to_string()),
-                    cities: Some(cities),
-                    states: SLOT_STATES.to_vec(),
-                    ..SeminarQuery::default()
-                })
-                .await?
-                .into_iter()
-                .map(|(_, s)| s)
-                .collect()
-        };
+        let (seminars, has_more) = approved_page(&state, prog, page).await?;
+        more |= has_more;
         let names = partner_names(&state, seminars.iter().map(|s| s.partner.as_str())).await?;
-        let mut by_city: BTreeMap<String, Vec<(chrono::NaiveDate, Organizer)>> = BTreeMap::new();
-        for s in seminars
-            .iter()
-            .filter(|s| s.state.is_active_or_closed() && s.info_support)
-        {
-            by_city.entry(s.city.clone()).or_default().push((
-                s.date,
-                Organizer {
-                    partner_name: name_of(&names, &s.partner),
-                    date: format::date_long(s.date),
-                    past: s.date < today,
-                    landing: landing_link(prog, s),
-                },
-            ));
-        }
-        let cities = by_city
-            .into_iter()
-            .map(|(city, mut v)| {
-                v.sort_by_key(|(d, _)| *d);
-                City {
-                    city,
-                    organizers: v.into_iter().map(|(_, o)| o).collect(),
-                }
-            })
-            .collect();
         programs.push(ProgramBlock {
             name: prog.wf.name.clone(),
             vendor: prog.wf.vendor.clone(),
@@ -144,7 +90,7 @@ pub async fn organizers(
                 format::date(prog.wf.seminars.from),
                 format::date(prog.wf.seminars.to)
             ),
-            cities,
+            cities: cities(prog, &seminars, &names, local_date(prog.tz, now)),
         });
     }
     let any = programs.iter().any(|p| !p.cities.is_empty());
@@ -159,4 +105,73 @@ pub async fn organizers(
             next: more.then(|| format!("/organizers?page={}", page + 1)),
         },
     ))
+}
+
+/// The seminars holding slots in a page of the program's cities (cities counted in SQL, then
+/// only their seminars read), and whether more cities follow.
+async fn approved_page(
+    state: &AppState,
+    prog: &Program,
+    page: usize,
+) -> Result<(Vec<Seminar>, bool), UiError> {
+    let store = &state.service.store;
+    let mut cities: Vec<String> = store
+        .seminar_cells(prog.id())
+        .await?
+        .into_iter()
+        .filter(|c| SeminarState::parse(&c.state).is_some_and(|st| st.holds_slot()))
+        .map(|c| c.city)
+        .collect();
+    cities.dedup();
+    let more = cities.len() > page * CITIES_PER_PAGE;
+    let cities: Vec<String> = cities
+        .into_iter()
+        .skip((page - 1) * CITIES_PER_PAGE)
+        .take(CITIES_PER_PAGE)
+        .collect();
+    if cities.is_empty() {
+        return Ok((vec![], more));
+    }
+    let q = SeminarQuery {
+        program: Some(prog.id().to_string()),
+        cities: Some(cities),
+        states: SeminarState::HOLDING_SLOT.to_vec(),
+        ..SeminarQuery::default()
+    };
+    let found = store.find_seminars(&q).await?;
+    Ok((found.into_iter().map(|(_, s)| s).collect(), more))
+}
+
+/// Organizers by city, each city's by date: seminars that keep the vendor's information support.
+fn cities(
+    prog: &Program,
+    seminars: &[Seminar],
+    names: &BTreeMap<String, String>,
+    today: NaiveDate,
+) -> Vec<City> {
+    let mut by_city: BTreeMap<String, Vec<(NaiveDate, Organizer)>> = BTreeMap::new();
+    for s in seminars
+        .iter()
+        .filter(|s| s.state.holds_slot() && s.info_support)
+    {
+        by_city.entry(s.city.clone()).or_default().push((
+            s.date,
+            Organizer {
+                partner_name: name_of(names, &s.partner),
+                date: format::date_long(s.date),
+                past: s.date < today,
+                landing: landing_link(prog, s),
+            },
+        ));
+    }
+    by_city
+        .into_iter()
+        .map(|(city, mut v)| {
+            v.sort_by_key(|(d, _)| *d);
+            City {
+                city,
+                organizers: v.into_iter().map(|(_, o)| o).collect(),
+            }
+        })
+        .collect()
 }

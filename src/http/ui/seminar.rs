@@ -5,18 +5,18 @@
 use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_name, PenaltyUi};
 use super::format;
 use super::history::{event_ui, EventUi};
-use super::page::{render_status, FormState, Page, UiResult, Viewer};
+use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
-use crate::domain::rules::SLOT_STATES;
 use crate::domain::{Program, Seminar, SeminarState};
 use crate::http::api::programs::program;
 use crate::http::api::seminars::visible_seminar;
-use crate::http::views::{seminar_view, StageView, VersionView};
+use crate::http::views::{seminar_view, SeminarView, StageView, VersionView};
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -77,8 +77,8 @@ struct StageUi {
     tone: &'static str,
     submittable: bool,
     is_report: bool,
-    is_landing: bool,
-    deadline_moscow: String,
+    publishes_link: bool,
+    deadline: String,
     deadline_local: Option<String>,
     countdown: Option<String>,
     countdown_tone: &'static str,
@@ -194,7 +194,7 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
         } else {
             format!("доработка № {}", v.round)
         },
-        submitted_at: format::instant(prog.tz, v.submitted_at),
+        submitted_at: format::instant(prog, v.submitted_at),
         late: (v.days_late > 0).then(|| format!("с опозданием на {}", format::days(v.days_late))),
         files,
         links,
@@ -202,7 +202,7 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
         comment: v.comment.clone(),
         decision: v.decision.as_ref().map(|d| DecisionUi {
             approved: d.approved,
-            at: format::instant(prog.tz, d.at),
+            at: format::instant(prog, d.at),
             by: super::history::actor(&d.by),
             comment: d.comment.clone(),
             due: d.due.map(format::date),
@@ -210,48 +210,45 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
     }
 }
 
-/// Renders the seminar page for `v`, with the given form states (errors after a failed post).
-pub async fn seminar_page(
-    state: &AppState,
-    v: &Viewer,
-    id: &str,
-    mut forms: Forms,
-    status: StatusCode,
-    done: Option<&str>,
-) -> UiResult {
-    let auth = v.auth();
-    let s = visible_seminar(state, &auth, id).await?;
-    let prog = program(state, &s.program)?;
-    let now = state.clock.now();
-    let today = local_date(prog.tz, now);
-    let view = seminar_view(prog, &s, &v.user, now);
-    let names = partner_names(state, [s.partner.as_str()]).await?;
-    let staff = v.is_staff();
-    let active = s.state.is_active();
-    let mut take = |k: String| forms.remove(&k).unwrap_or_default();
+/// Who looks at the seminar page and when: what each stage box offers depends on it.
+struct Looker {
+    staff: bool,
+    active: bool,
+    now: DateTime<Utc>,
+}
 
-    let mut stages = vec![];
+/// What a submission today would cost, while the partner is late with a stage it may submit.
+fn late_now(st: &StageView, can_submit: bool) -> Option<String> {
+    let n = st.days_late.filter(|_| can_submit)?;
+    st.lateness_costs
+        .iter()
+        .find(|c| c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t))
+        .map(|c| format!("Если отправить сегодня — {}", c.text))
+}
+
+/// The stage boxes, with the forms to put back; the first stage the partner may submit is
+/// the current one.
+fn stage_uis(
+    prog: &Program,
+    s: &Seminar,
+    view: &SeminarView,
+    who: &Looker,
+    forms: &mut Forms,
+) -> Vec<StageUi> {
+    let mut take = |k: String| forms.remove(&k).unwrap_or_default();
     let mut current_found = false;
+    let mut stages = vec![];
     for st in &view.stages {
         let def = prog.wf.stage(&st.id);
-        let is_open = opened(prog, &s, &st.id, now);
+        let is_open = opened(prog, s, &st.id, who.now);
         let holds = st.partner_holds;
         let (countdown, countdown_tone) = match format::countdown(st.days_left, st.days_late) {
             Some((t, tone)) if is_open => (Some(t), tone),
             _ => (None, "ok"),
         };
-        let can_submit = !staff && holds && is_open && active;
+        let can_submit = !who.staff && holds && is_open && who.active;
         let current = can_submit && !current_found;
         current_found |= can_submit;
-        let late_now = st.days_late.filter(|_| can_submit).and_then(|n| {
-            st.lateness_costs
-                .iter()
-                .find(|c| {
-                    c.late_days_from.is_some_and(|f| f <= n)
-                        && c.late_days_to.is_none_or(|t| n <= t)
-                })
-                .map(|c| format!("Если отправить сегодня — {}", c.text))
-        });
         let submit_form = take(format!("submit:{}", st.id));
         stages.push(StageUi {
             id: st.id.clone(),
@@ -264,13 +261,13 @@ pub async fn seminar_page(
             tone: stage_tone(st),
             submittable: st.submittable,
             is_report: def.is_some_and(|d| d.report),
-            is_landing: st.id == "landing",
-            deadline_moscow: format::deadline_moscow(prog, st.deadline),
+            publishes_link: def.is_some_and(|d| d.publishes_link),
+            deadline: format::deadline(prog, st.deadline),
             deadline_local: format::deadline_local(prog, &s.city, st.deadline)
                 .map(|t| format!("{t}, {}", s.city)),
             countdown,
             countdown_tone,
-            late_now,
+            late_now: late_now(st, can_submit),
             // Lateness no longer matters once the stage is approved.
             costs: if st.status == "approved" || !st.submittable {
                 vec![]
@@ -287,62 +284,62 @@ pub async fn seminar_page(
             can_submit,
             current,
             upload_open: current || submit_form.has_errors(),
-            opens_later: (!staff && holds && !is_open && active)
+            opens_later: (!who.staff && holds && !is_open && who.active)
                 .then(|| format!("Этап откроется в день семинара, {}.", format::date(s.date))),
-            can_review: staff && active && st.status == "submitted",
+            can_review: who.staff && who.active && st.status == "submitted",
             resubmission: st.round > 0,
             submit_form,
             approve_form: take(format!("approve:{}", st.id)),
             return_form: take(format!("return:{}", st.id)),
         });
     }
+    stages
+}
 
-    let decide = (staff && s.state == SeminarState::Applied).then(|| {
-        // The engine's view of the slot, as the review queue shows it.
-        DecideBox {
-            suggestion: String::new(),
-            free: true,
-            form: take("decide".into()),
-        }
-    });
-    let decide = match decide {
-        Some(mut d) => {
-            // The seminars holding slots in its city are all the rule looks at.
-            let all: Vec<Seminar> = state
-                .service
-                .store
-                .find_seminars(&SeminarQuery {
-                    program: Some(s.program.clone()),
-                    cities: Some(vec![s.city.clone()]),
-                    states: SLOT_STATES.to_vec(),
-                    ..SeminarQuery::default()
-                })
-                .await?
-                .into_iter()
-                .map(|(_, s)| s)
-                .collect();
-            match slot_conflict(prog, &all, &s) {
-                None => {
-                    d.suggestion = format!(
-                        "Неделя свободна: {} в городе {} ещё никто не занял.",
-                        week_name(prog, &s.week),
-                        s.city
-                    );
-                }
-                Some(code) => {
-                    d.free = false;
-                    d.suggestion = format!(
-                        "Утвердить нельзя: {}. Отклоните заявку с комментарием.",
-                        conflict_message(code, &s)
-                    );
-                }
-            }
-            Some(d)
-        }
-        None => None,
+/// The coordinator's decision box for an application: the engine's view of the slot, as the
+/// review queue shows it.
+async fn decide_box(
+    state: &AppState,
+    prog: &Program,
+    s: &Seminar,
+    form: FormState,
+) -> Result<DecideBox, UiError> {
+    // The seminars holding slots in its city are all the rule looks at.
+    let q = SeminarQuery {
+        program: Some(s.program.clone()),
+        cities: Some(vec![s.city.clone()]),
+        states: SeminarState::HOLDING_SLOT.to_vec(),
+        ..SeminarQuery::default()
     };
+    let all: Vec<Seminar> = state
+        .service
+        .store
+        .find_seminars(&q)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let conflict = slot_conflict(prog, &all, s);
+    let suggestion = match conflict {
+        None => format!(
+            "Неделя свободна: {} в городе {} ещё никто не занял.",
+            week_name(prog, &s.week),
+            s.city
+        ),
+        Some(code) => format!(
+            "Утвердить нельзя: {}. Отклоните заявку с комментарием.",
+            conflict_message(code, s)
+        ),
+    };
+    Ok(DecideBox {
+        suggestion,
+        free: conflict.is_none(),
+        form,
+    })
+}
 
-    let violation = (staff && active).then(|| ViolationBox {
+fn violation_box(prog: &Program, s: &Seminar, form: FormState) -> ViolationBox {
+    ViolationBox {
         options: prog
             .wf
             .penalties
@@ -354,13 +351,12 @@ pub async fn seminar_page(
                 label: format!("{} ({})", m.name, violation_cost(m)),
             })
             .collect(),
-        form: take("violation".into()),
-    });
+        form,
+    }
+}
 
-    let can_withdraw = !staff
-        && !v.is_limited()
-        && matches!(s.state, SeminarState::Applied | SeminarState::Preparing);
-    let withdraw = can_withdraw.then(|| WithdrawBox {
+fn withdraw_box(prog: &Program, s: &Seminar, today: NaiveDate, form: FormState) -> WithdrawBox {
+    WithdrawBox {
         warning: prog
             .wf
             .withdrawal
@@ -372,17 +368,69 @@ pub async fn seminar_page(
                     format::date(d)
                 )
             }),
-        form: take("withdraw".into()),
-    });
+        form,
+    }
+}
 
+/// The report figures and the results, money only for those who may see it.
+fn report_and_results(s: &Seminar, money: bool) -> (Option<ReportUi>, Option<ResultsUi>) {
+    let report = s.report.as_ref().map(|r| ReportUi {
+        attendees: r.attendees,
+        registrations: r.registrations,
+        third_party_companies: r.third_party_companies,
+        costs: money.then(|| format::money(r.costs)),
+        estimate: money.then(|| format::money(r.estimate)),
+    });
+    let results = s.result.as_ref().map(|r| ResultsUi {
+        points: format::points(r.points),
+        compensation: money.then(|| format::money(r.compensation)),
+        // Reasons about compensation name sums: not for users who may not see money.
+        reasons: r.reasons_for(money),
+    });
+    (report, results)
+}
+
+/// Renders the seminar page for `v`, with the given form states (errors after a failed post).
+pub async fn seminar_page(
+    state: &AppState,
+    v: &Viewer,
+    id: &str,
+    mut forms: Forms,
+    status: StatusCode,
+    done: Option<&str>,
+) -> UiResult {
+    let s = visible_seminar(state, &v.auth(), id).await?;
+    let prog = program(state, &s.program)?;
+    let now = state.clock.now();
+    let today = local_date(prog.tz, now);
+    let view = seminar_view(prog, &s, &v.user, now);
+    let names = partner_names(state, [s.partner.as_str()]).await?;
+    let staff = v.is_staff();
+    let who = Looker {
+        staff,
+        active: s.state.is_active(),
+        now,
+    };
+    let stages = stage_uis(prog, &s, &view, &who, &mut forms);
+    let mut take = |k: &str| forms.remove(k).unwrap_or_default();
+    let decide = if staff && s.state == SeminarState::Applied {
+        Some(decide_box(state, prog, &s, take("decide")).await?)
+    } else {
+        None
+    };
+    let violation = (staff && who.active).then(|| violation_box(prog, &s, take("violation")));
+    let can_withdraw = !staff
+        && !v.is_limited()
+        && matches!(s.state, SeminarState::Applied | SeminarState::Preparing);
+    let withdraw = can_withdraw.then(|| withdraw_box(prog, &s, today, take("withdraw")));
     let history = if staff || !v.is_limited() {
         let events = state.service.store.events(Some(&s.id)).await?;
         Some(events.iter().rev().map(|e| event_ui(prog, e)).collect())
     } else {
         None
     };
-
     let money = v.user.sees_money();
+    let (report, results) = report_and_results(&s, money);
     let page = SeminarPage {
         s: header(state, prog, &s, &names).await?,
         is_staff: staff,
@@ -397,35 +445,19 @@ pub async fn seminar_page(
             .rev()
             .map(|p| penalty_ui(prog, &s, p, &names))
             .collect(),
-        report: s.report.as_ref().map(|r| ReportUi {
-            attendees: r.attendees,
-            registrations: r.registrations,
-            third_party_companies: r.third_party_companies,
-            costs: money.then(|| format::money(r.costs)),
-            estimate: money.then(|| format::money(r.estimate)),
-        }),
-        results: s.result.as_ref().map(|r| ResultsUi {
-            points: format::points(r.points),
-            compensation: money.then(|| format::money(r.compensation)),
-            // Reasons about compensation name sums: not for users who may not see money.
-            reasons: r.reasons_for(money),
-        }),
+        report,
+        results,
         violation,
         withdraw,
         history,
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
-    Ok(render_status(
-        state,
-        status,
-        Page::new(title, if staff { "/dashboard" } else { "/my" }, Some(v)).flash(done),
-        "seminar",
-        page,
-    ))
+    let nav = if staff { "/dashboard" } else { "/my" };
+    let page_meta = Page::new(title, nav, Some(v)).flash(done);
+    Ok(render_status(state, status, page_meta, "seminar", page))
 }
 
 fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
-    use crate::domain::workflow::Effect;
     let mut parts = vec![];
     if m.points != 0 {
         let each = if m.repeatable {
@@ -435,19 +467,7 @@ fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
         };
         parts.push(format!("{}{each}", format::points(m.points)));
     }
-    for e in &m.effects {
-        parts.push(
-            match e {
-                Effect::VoidItemCost => "стоимость позиции не компенсируется",
-                Effect::NoPoints => "без баллов",
-                Effect::NoCompensation => "без компенсации",
-                Effect::BarPartner => "партнёр не допускается к программам",
-                Effect::Exclusion => "исключение",
-                Effect::InfoSupportWithdrawn => "снятие информационной поддержки",
-            }
-            .to_string(),
-        );
-    }
+    parts.extend(m.effects.iter().map(|e| e.label().to_string()));
     parts.join(", ")
 }
 
@@ -474,7 +494,7 @@ async fn header(
         state_tone: state_tone(s.state),
         venue: s.venue.clone(),
         info_support: s.info_support,
-        applied_at: format::instant(prog.tz, s.applied_at),
+        applied_at: format::instant(prog, s.applied_at),
         coordinator,
     })
 }
