@@ -116,10 +116,21 @@ pub enum EventKind {
     PenaltyBooked,
     Excluded,
     SeminarHeld,
+    // Audit events of changes outside commands (accounts, partners, files): no seminar.
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    PasswordChanged,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    PartnerSaved,
+    CoordinatorAssigned,
+    FileStored,
+    FileForgotten,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 26] = [
         EventKind::Apply,
         EventKind::ReviewApplications,
         EventKind::ApproveApplication,
@@ -136,6 +147,16 @@ impl EventKind {
         EventKind::PenaltyBooked,
         EventKind::Excluded,
         EventKind::SeminarHeld,
+        EventKind::UserCreated,
+        EventKind::UserDisabled,
+        EventKind::UserEnabled,
+        EventKind::PasswordChanged,
+        EventKind::ApiTokenCreated,
+        EventKind::ApiTokenRevoked,
+        EventKind::PartnerSaved,
+        EventKind::CoordinatorAssigned,
+        EventKind::FileStored,
+        EventKind::FileForgotten,
     ];
 
     /// The stored name; the same as the serde name.
@@ -157,6 +178,16 @@ impl EventKind {
             EventKind::PenaltyBooked => "penalty_booked",
             EventKind::Excluded => "excluded",
             EventKind::SeminarHeld => "seminar_held",
+            EventKind::UserCreated => "user_created",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::UserEnabled => "user_enabled",
+            EventKind::PasswordChanged => "password_changed",
+            EventKind::ApiTokenCreated => "api_token_created",
+            EventKind::ApiTokenRevoked => "api_token_revoked",
+            EventKind::PartnerSaved => "partner_saved",
+            EventKind::CoordinatorAssigned => "coordinator_assigned",
+            EventKind::FileStored => "file_stored",
+            EventKind::FileForgotten => "file_forgotten",
         }
     }
 
@@ -179,6 +210,16 @@ impl EventKind {
             EventKind::PenaltyBooked => "Начислен штраф",
             EventKind::Excluded => "Семинар исключён из программы",
             EventKind::SeminarHeld => "Семинар проведён",
+            EventKind::UserCreated => "Создана учётная запись",
+            EventKind::UserDisabled => "Учётная запись отключена",
+            EventKind::UserEnabled => "Учётная запись снова включена",
+            EventKind::PasswordChanged => "Пароль изменён",
+            EventKind::ApiTokenCreated => "Выпущен API-токен",
+            EventKind::ApiTokenRevoked => "API-токен отозван",
+            EventKind::PartnerSaved => "Сохранены данные партнёра",
+            EventKind::CoordinatorAssigned => "Назначен координатор партнёра",
+            EventKind::FileStored => "Загружен файл",
+            EventKind::FileForgotten => "Удалён файл, который не вошёл ни в одну версию",
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Accounts: who may create whom, disabling, passwords, sessions and API tokens. Every change to
 //! an account (not a sign-in) is written with its audit event in one transaction.
 
-use super::audit::{kind, user_data, Audit};
+use super::audit::{user_data, Audit};
 use super::{Service, ServiceError};
 use crate::accounts::{
     check_password_strength, hash_password, new_id, random_password, random_token, token_hash,
     Rights, Role, User,
 };
+use crate::domain::EventKind;
 use crate::storage::{Change, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,7 @@ impl Service {
             user: user.clone(),
             at: by.at,
         };
-        let event = by.event(kind::USER_CREATED, user_data(user));
+        let event = by.event(EventKind::UserCreated, user_data(user));
         match self.store.apply(&[change], &[event]).await {
             Ok(_) => Ok(()),
             Err(StoreError::Conflict(_)) => Err(ServiceError::Conflict(
@@ -211,9 +212,9 @@ impl Service {
             });
         }
         let kind = if disabled {
-            kind::USER_DISABLED
+            EventKind::UserDisabled
         } else {
-            kind::USER_ENABLED
+            EventKind::UserEnabled
         };
         let actor = by.actor();
         let event = Audit {
@@ -245,7 +246,7 @@ impl Service {
             actor: &actor,
             at: now,
         }
-        .event(kind::PASSWORD_CHANGED, json!({ "user": user.id }));
+        .event(EventKind::PasswordChanged, json!({ "user": user.id }));
         // The update goes first: it is the change the event describes.
         let changes = [
             Change::UpdateUser(user.clone()),
@@ -325,7 +326,7 @@ impl Service {
             at: now,
         }
         .event(
-            kind::API_TOKEN_CREATED,
+            EventKind::ApiTokenCreated,
             json!({ "user": user.id, "name": name, "expires": expires }),
         );
         let change = Change::CreateApiToken {
@@ -358,7 +359,7 @@ impl Service {
             actor: &actor,
             at: now,
         }
-        .event(kind::API_TOKEN_REVOKED, json!({ "user": user.id }));
+        .event(EventKind::ApiTokenRevoked, json!({ "user": user.id }));
         let change = Change::RevokeApiToken {
             user: user.id.clone(),
             id: id.into(),

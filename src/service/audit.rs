@@ -2,7 +2,7 @@
 //! coordinator assignment and files. Each is written in the same transaction as its change
 //! ([`crate::storage::Store::apply`]); none carries a password or a token.
 
-use crate::domain::Event;
+use crate::domain::{Event, EventKind};
 use chrono::{DateTime, Utc};
 
 /// Who makes a change and when (the wall clock, or a scenario's instant).
@@ -15,7 +15,7 @@ pub struct Audit<'a> {
 
 impl Audit<'_> {
     /// The event of kind `kind` with `data`, not tied to a seminar.
-    pub fn event(&self, kind: &str, data: serde_json::Value) -> Event {
+    pub fn event(&self, kind: EventKind, data: serde_json::Value) -> Event {
         Event {
             at: self.at,
             actor: self.actor.to_string(),
@@ -24,20 +24,6 @@ impl Audit<'_> {
             data,
         }
     }
-}
-
-/// The kinds of these audit events (the `kind` of [`Event`]).
-pub mod kind {
-    pub const USER_CREATED: &str = "user_created";
-    pub const USER_DISABLED: &str = "user_disabled";
-    pub const USER_ENABLED: &str = "user_enabled";
-    pub const PASSWORD_CHANGED: &str = "password_changed";
-    pub const API_TOKEN_CREATED: &str = "api_token_created";
-    pub const API_TOKEN_REVOKED: &str = "api_token_revoked";
-    pub const PARTNER_SAVED: &str = "partner_saved";
-    pub const COORDINATOR_ASSIGNED: &str = "coordinator_assigned";
-    pub const FILE_STORED: &str = "file_stored";
-    pub const FILE_FORGOTTEN: &str = "file_forgotten";
 }
 
 /// What an account event says about the account (never its password hash or tokens).

@@ -1,8 +1,9 @@
 //! Uploaded files' metadata (the bytes live under `<data>/files/<sha256>`, written by the HTTP
 //! layer), recorded and forgotten with their audit events.
 
-use super::audit::{kind, Audit};
+use super::audit::Audit;
 use super::{Service, ServiceError};
+use crate::domain::EventKind;
 use crate::storage::{Change, FileMeta};
 use serde_json::json;
 
@@ -13,7 +14,7 @@ impl Service {
     /// Store failures.
     pub async fn store_file(&self, by: Audit<'_>, meta: &FileMeta) -> Result<(), ServiceError> {
         let event = by.event(
-            kind::FILE_STORED,
+            EventKind::FileStored,
             json!({ "sha256": meta.sha256, "size": meta.size, "content_type": meta.content_type }),
         );
         let change = Change::PutFile {
@@ -30,7 +31,7 @@ impl Service {
     /// # Errors
     /// Store failures.
     pub async fn forget_file(&self, by: Audit<'_>, sha256: &str) -> Result<bool, ServiceError> {
-        let event = by.event(kind::FILE_FORGOTTEN, json!({ "sha256": sha256 }));
+        let event = by.event(EventKind::FileForgotten, json!({ "sha256": sha256 }));
         let touched = self
             .store
             .apply(&[Change::ForgetFile(sha256.into())], &[event])

@@ -1,8 +1,9 @@
 //! Partners and the coordinator assigned to each, written with their audit events.
 
-use super::audit::{kind, Audit};
+use super::audit::Audit;
 use super::{Service, ServiceError};
 use crate::accounts::Role;
+use crate::domain::EventKind;
 use crate::domain::Partner;
 use crate::storage::Change;
 use serde_json::json;
@@ -14,7 +15,7 @@ impl Service {
     /// # Errors
     /// Store failures.
     pub async fn save_partner(&self, by: Audit<'_>, p: &Partner) -> Result<(), ServiceError> {
-        let event = by.event(kind::PARTNER_SAVED, partner_data(p));
+        let event = by.event(EventKind::PartnerSaved, partner_data(p));
         self.store
             .apply(&[Change::PutPartner(p.clone())], &[event])
             .await?;
@@ -58,14 +59,14 @@ impl Service {
             late_withdrawal: false,
         };
         let mut changes = vec![Change::PutPartner(p.clone())];
-        let mut events = vec![by.event(kind::PARTNER_SAVED, partner_data(&p))];
+        let mut events = vec![by.event(EventKind::PartnerSaved, partner_data(&p))];
         if coordinator.is_some() {
             changes.push(Change::SetCoordinator {
                 partner: p.id.clone(),
                 coordinator: coordinator.map(Into::into),
             });
             events.push(by.event(
-                kind::COORDINATOR_ASSIGNED,
+                EventKind::CoordinatorAssigned,
                 json!({ "partner": p.id, "coordinator": coordinator }),
             ));
         }
@@ -88,7 +89,7 @@ impl Service {
         coordinator: Option<&str>,
     ) -> Result<(), ServiceError> {
         let event = by.event(
-            kind::COORDINATOR_ASSIGNED,
+            EventKind::CoordinatorAssigned,
             json!({ "partner": partner, "coordinator": coordinator }),
         );
         let change = Change::SetCoordinator {

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod architecture;
 mod attendee_list;
 mod audit;
 mod bench_smoke;

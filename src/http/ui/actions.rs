@@ -109,9 +109,9 @@ pub async fn decide(
         _ => None,
     };
     let done = if matches!(decision, Some(Decision::Approve)) {
-        "application_approved"
+        "accepted"
     } else {
-        "application_rejected"
+        "declined"
     };
     let r = commands::decide_application(&state, &v.auth(), &id, decision).await;
     let back = form
@@ -138,7 +138,7 @@ pub async fn approve(
     let key = format!("approve:{stage}");
     answer(&state, &v, &id, key, f, r, |what| {
         let done = match what {
-            commands::Approved::Report => "report_accepted",
+            commands::Approved::Report => "report_done",
             commands::Approved::Stage => "approved",
         };
         format!("/seminars/{id}?done={done}#stage-{stage}")
