@@ -62,12 +62,12 @@ fn truncated(t: &mut Table) {
     ))]);
 }
 
-/// The zone deadlines are shown in: the program's, else the first program's, else UTC.
+/// The zone times are shown in: the named program's, else the zone all programs share, else UTC.
 fn zone(state: &AppState, program: Option<&str>) -> Tz {
-    program
-        .and_then(|p| state.service.program(p))
-        .or_else(|| state.service.programs().next())
-        .map_or(Tz::UTC, |p| p.tz)
+    match program.and_then(|p| state.service.program(p)) {
+        Some(p) => p.tz,
+        None => crate::domain::Program::shared_zone(state.service.programs()).unwrap_or(Tz::UTC),
+    }
 }
 
 /// The seminars of `/api/seminars` with the same filters, as an XLSX file.
