@@ -127,10 +127,11 @@ pub enum EventKind {
     CoordinatorAssigned,
     FileStored,
     FileForgotten,
+    CalendarLinkRenewed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 26] = [
+    pub const ALL: [EventKind; 27] = [
         EventKind::Apply,
         EventKind::ReviewApplications,
         EventKind::ApproveApplication,
@@ -157,6 +158,7 @@ impl EventKind {
         EventKind::CoordinatorAssigned,
         EventKind::FileStored,
         EventKind::FileForgotten,
+        EventKind::CalendarLinkRenewed,
     ];
 
     /// The stored name; the same as the serde name.
@@ -188,6 +190,7 @@ impl EventKind {
             EventKind::CoordinatorAssigned => "coordinator_assigned",
             EventKind::FileStored => "file_stored",
             EventKind::FileForgotten => "file_forgotten",
+            EventKind::CalendarLinkRenewed => "calendar_link_renewed",
         }
     }
 
@@ -220,6 +223,7 @@ impl EventKind {
             EventKind::CoordinatorAssigned => "Назначен координатор партнёра",
             EventKind::FileStored => "Загружен файл",
             EventKind::FileForgotten => "Удалён файл, который не вошёл ни в одну версию",
+            EventKind::CalendarLinkRenewed => "Выдана новая ссылка на календарь",
         }
     }
 }

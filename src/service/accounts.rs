@@ -259,6 +259,30 @@ impl Service {
         Ok(())
     }
 
+    /// Gives `user` a new calendar feed address: the old `/calendar/<token>.ics` stops working
+    /// (for a leaked link). Returns the user with the new token.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn regenerate_ics_token(
+        &self,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<User, ServiceError> {
+        let mut user = user.clone();
+        user.ics_token = Some(crate::accounts::random_token());
+        let actor = user.actor();
+        let event = Audit {
+            actor: &actor,
+            at: now,
+        }
+        .event(EventKind::CalendarLinkRenewed, json!({ "user": user.id }));
+        self.store
+            .apply(&[Change::UpdateUser(user.clone())], &[event])
+            .await?;
+        Ok(user)
+    }
+
     /// Starts a browser session of `session_days` for a signed-in user.
     ///
     /// # Errors

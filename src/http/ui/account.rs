@@ -250,6 +250,8 @@ struct AccountPage {
     /// The subscription address (absolute) and the same feed as a local link.
     ics_url: Option<String>,
     ics_path: Option<String>,
+    /// Staff: the same feed with only the partners assigned to them (`?mine=1`).
+    ics_mine_url: Option<String>,
     form: FormState,
 }
 
@@ -297,6 +299,10 @@ async fn account_page(
             ics_url: ics_path
                 .as_ref()
                 .map(|p| format!("{}{p}", public_base(state, headers))),
+            ics_mine_url: ics_path
+                .as_ref()
+                .filter(|_| v.user.is_staff())
+                .map(|p| format!("{p}?mine=1")),
             ics_path,
             form,
         },
@@ -319,6 +325,21 @@ pub async fn account(
         q.done.as_deref(),
     )
     .await
+}
+
+/// Replaces the user's calendar feed address (the old one stops working).
+pub async fn renew_calendar_link(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(form): Form<FormData>,
+) -> UiResult {
+    check_csrf(&v, &form)?;
+    state
+        .service
+        .regenerate_ics_token(&v.user, Utc::now())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(see_other(&with_done("/account", "calendar_link")))
 }
 
 pub async fn change_password(

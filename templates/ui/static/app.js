@@ -53,4 +53,16 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); }
     });
   });
+
+  // Copy buttons: shown only where the clipboard is available.
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    var field = document.querySelector(btn.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        btn.textContent = "Ссылка скопирована";
+      });
+    });
+  });
 })();

@@ -235,3 +235,69 @@ fn real_parser_reads(ics: &str) {
         other => panic!("a zoned end, not {other:?}"),
     }
 }
+
+/// A leaked feed address is replaced from the profile page: the old one stops working at once,
+/// the new one works, and the audit log says who did it.
+#[tokio::test]
+async fn a_new_calendar_link_replaces_the_old_one() {
+    let (app, creds) = demo_app().await;
+    let email = "p01@demo.local";
+    let c = super::form_login(&app, email, &super::password_of(&creds, email)).await;
+    let page = c.get("/account").await.expect(200).text();
+    assert!(page.contains("action=\"/account/calendar-link\""), "{page}");
+    assert!(page.contains("data-copy=\"#ics\""));
+    let old = app
+        .state
+        .service
+        .store
+        .user_by_email(email)
+        .await
+        .unwrap()
+        .unwrap()
+        .ics_token
+        .unwrap();
+    let anon = app.anonymous();
+    anon.get(&format!("/calendar/{old}.ics")).await.expect(200);
+    let token = super::csrf_of(&page);
+    let r = c
+        .send(
+            c.request(reqwest::Method::POST, "/account/calendar-link")
+                .form(&[("_csrf", token.as_str())]),
+        )
+        .await
+        .expect(200);
+    assert!(
+        r.text().contains("Выдана новая ссылка на календарь"),
+        "{}",
+        r.text()
+    );
+    let new = app
+        .state
+        .service
+        .store
+        .user_by_email(email)
+        .await
+        .unwrap()
+        .unwrap()
+        .ics_token
+        .unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        anon.get(&format!("/calendar/{old}.ics"))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    anon.get(&format!("/calendar/{new}.ics")).await.expect(200);
+    let events = app.state.service.store.events(None).await.unwrap();
+    let renewed = events
+        .iter()
+        .find(|e| e.kind == "calendar_link_renewed")
+        .expect("an audit event");
+    assert_eq!(renewed.actor, format!("partner:{email}"));
+    assert!(
+        !renewed.data.to_string().contains(&new),
+        "the token is not logged"
+    );
+}
