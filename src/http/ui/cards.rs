@@ -69,6 +69,10 @@ pub struct NextStep {
     pub deadline: String,
     pub countdown: String,
     pub tone: &'static str,
+    /// What lateness would cost from here, in Russian («опоздание на 1–2 дня: −10 баллов; …»).
+    pub cost: String,
+    /// The stage on the seminar page.
+    pub href: String,
 }
 
 #[derive(Serialize)]
@@ -85,6 +89,8 @@ pub struct SeminarRow {
     pub state_tone: &'static str,
     /// The first stage the partner holds, with its countdown.
     pub next: Option<NextStep>,
+    /// Every stage the partner holds now, earliest deadline first (`next` is the first).
+    pub duties: Vec<NextStep>,
     /// Stages waiting for the coordinator.
     pub in_review: Vec<String>,
     pub penalties: usize,
@@ -98,20 +104,33 @@ pub fn seminar_row(
     names: &BTreeMap<String, String>,
 ) -> SeminarRow {
     let view = seminar_view(prog, s, viewer, now);
-    let next = view
+    let mut duties: Vec<(chrono::NaiveDate, NextStep)> = view
         .stages
         .iter()
-        .find(|st| st.partner_holds && opened(prog, s, &st.id, now))
+        .filter(|st| st.partner_holds && opened(prog, s, &st.id, now))
         .map(|st| {
             let (countdown, tone) = format::countdown(st.days_left, st.days_late)
                 .unwrap_or_else(|| (String::new(), "ok"));
-            NextStep {
+            let cost = st
+                .lateness_costs
+                .iter()
+                .map(|c| c.text.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let step = NextStep {
                 stage: st.name.clone(),
                 deadline: format::deadline(prog, st.deadline),
                 countdown,
                 tone,
-            }
-        });
+                cost,
+                href: format!("/seminars/{}#stage-{}", s.id, st.id),
+            };
+            (st.deadline, step)
+        })
+        .collect();
+    duties.sort_by_key(|(d, _)| *d);
+    let duties: Vec<NextStep> = duties.into_iter().map(|(_, d)| d).collect();
+    let next = duties.first().cloned();
     let in_review = prog
         .wf
         .stages
@@ -135,6 +154,7 @@ pub fn seminar_row(
         state_label: s.state.label().to_string(),
         state_tone: state_tone(s.state),
         next,
+        duties,
         in_review,
         penalties: s.penalties.len(),
     }

@@ -205,3 +205,37 @@ async fn forms_check_the_session_csrf_token_and_show_errors_next_to_the_fields()
     assert_eq!(r.status.as_u16(), 422);
     assert!(r.text().contains("id=\"password-error\""));
 }
+
+/// The partner's home lists every stage waiting for the partner — not just the first — each with
+/// its deadline, countdown, what lateness costs and a link to the stage (issue 13 item 9).
+#[tokio::test]
+async fn the_partner_home_lists_every_open_duty_with_its_cost_and_a_link() {
+    let app = app::spawn().await;
+    let _ = app::approved_seminar(&app).await;
+    let c = form_login(&app, "ivan@pa.example", USER_PASSWORD).await;
+    let html = page_ok(&c.get("/my").await);
+    let items: Vec<&str> = html
+        .split("<li class=\"duty\">")
+        .skip(1)
+        .map(|i| i.split("</li>").next().unwrap())
+        .collect();
+    // Right after approval the program, postal address and estimate all wait for the partner.
+    assert!(items.len() >= 3, "{html}");
+    for item in &items {
+        assert!(
+            item.contains("href=\"/seminars/s1#stage-"),
+            "a link to the stage: {item}"
+        );
+        assert!(item.contains(" — до "), "the deadline: {item}");
+    }
+    assert!(
+        items
+            .iter()
+            .any(|i| i.contains("Если опоздать:") && i.contains("балл")),
+        "what lateness costs: {items:?}"
+    );
+    assert!(
+        items[0].contains("#stage-program"),
+        "earliest deadline first: {items:?}"
+    );
+}
