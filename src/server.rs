@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub enum ServerError {
     #[error("{0}")]
     Config(String),
-    #[error("папка данных {0} недоступна для записи ({1}): дайте этой учётной записи право записи в неё или укажите другую папку: --data-dir ПАПКА")]
+    #[error("папка данных {0} недоступна ({1}): нужна папка, в которую этой учётной записи разрешено писать; дайте права или укажите другую: --data-dir ПАПКА")]
     DataDir(String, std::io::Error),
     #[error("папка программ {0}: {1}")]
     Catalog(String, String),

@@ -29,6 +29,26 @@ fn seminarflow(cwd: &Path) -> Command {
     cmd
 }
 
+/// Runs a command that should stop by itself; one still running after a minute (a server that
+/// started instead of refusing) is killed and fails the test.
+fn within_a_minute(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after a minute: {}", text(&out.stdout));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
+}
+
 fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
@@ -93,12 +113,21 @@ async fn the_apply_page_after_the_window_offers_no_form_and_shows_past_weeks_as_
         html.contains("id=\"window-closed\"") && html.contains("Приём заявок закрыт"),
         "{html}"
     );
-    assert!(html.contains("10.02.2017") || html.contains("10 февраля"), "{html}");
+    assert!(
+        html.contains("10.02.2017") || html.contains("10 февраля"),
+        "{html}"
+    );
     for city in ["Тула", "Казань"] {
         let cells = row_cells(&html, city);
         assert_eq!(cells.len(), 2, "{city}: {cells:?}");
-        assert_eq!(cells[0], "прошла", "{city}: the first week is over: {cells:?}");
-        assert_ne!(cells[1], "прошла", "{city}: the second week is on: {cells:?}");
+        assert_eq!(
+            cells[0], "прошла",
+            "{city}: the first week is over: {cells:?}"
+        );
+        assert_ne!(
+            cells[1], "прошла",
+            "{city}: the second week is on: {cells:?}"
+        );
     }
     assert_eq!(row_cells(&html, "Казань")[1], "свободна");
     assert!(
@@ -113,7 +142,13 @@ async fn the_apply_page_before_the_window_says_when_it_opens() {
     let admin = app.admin().await;
     app.partner("pa", "Альфа", false, None).await;
     let partner = app
-        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
         .await;
     // The test clock starts on 2017-01-01; the window opens on 2017-01-23.
     let html = partner.get("/my/apply").await.expect(200).text();
@@ -174,7 +209,10 @@ fn a_bad_field_of_a_scenario_step_names_its_line() {
         .output()
         .unwrap();
     let err = text(&out.stderr);
-    assert!(err.contains("строка 5") && err.contains("«seminar»"), "{err}");
+    assert!(
+        err.contains("строка 5") && err.contains("«seminar»"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -234,11 +272,11 @@ fn serve_demo_refuses_a_data_dir_with_real_accounts() {
     assert!(add_coordinator(dir.path(), &data, "anna@coord.example")
         .status
         .success());
-    let out = seminarflow(dir.path())
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .output()
-        .unwrap();
+    let out = within_a_minute(
+        seminarflow(dir.path())
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data),
+    );
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
@@ -254,10 +292,13 @@ fn a_busy_port_says_to_stop_the_other_process_or_choose_another_address() {
     let dir = tempfile::tempdir().unwrap();
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
-    let out = seminarflow(dir.path())
-        .args(["serve", "--listen", &addr, "--data-dir", "data"])
-        .output()
-        .unwrap();
+    let out = within_a_minute(seminarflow(dir.path()).args([
+        "serve",
+        "--listen",
+        &addr,
+        "--data-dir",
+        "data",
+    ]));
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
@@ -271,10 +312,13 @@ fn an_unusable_data_dir_is_named_with_the_way_out() {
     let dir = tempfile::tempdir().unwrap();
     // A file where the folder should be: fails even for root, unlike permissions.
     std::fs::write(dir.path().join("blocked"), b"").unwrap();
-    let out = seminarflow(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "blocked/data"])
-        .output()
-        .unwrap();
+    let out = within_a_minute(seminarflow(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        "blocked/data",
+    ]));
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
