@@ -97,7 +97,7 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
     pub listen: Option<String>,
-    /// Data folder (default ./data).
+    /// Data folder (default ./data; with --demo ./data-demo).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Database URL: postgres://… for PostgreSQL (default: SQLite in the data folder).
@@ -455,10 +455,23 @@ fn load_config(
 }
 
 fn serve_cmd(workflows: Option<PathBuf>, a: ServeArgs) -> ExitCode {
-    let mut config = match load_config(a.config.as_deref(), a.data_dir.as_deref()) {
+    // The demo's own folder unless one is named (flag, environment or a config file's
+    // `data_dir`): a demo season in ./data would later greet real work years overdue.
+    let demo_dir = (a.demo
+        && a.data_dir.is_none()
+        && a.database.is_none()
+        && std::env::var_os("SEMINARFLOW_DATA_DIR").is_none())
+    .then(|| PathBuf::from(crate::config::DEMO_DATA_DIR));
+    let hint = a.data_dir.clone().or_else(|| demo_dir.clone());
+    let mut config = match load_config(a.config.as_deref(), hint.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(dir) = demo_dir {
+        if config.data_dir == Config::default().data_dir {
+            config.data_dir = dir;
+        }
+    }
     if let Some(v) = a.listen {
         config.listen = v;
     }
@@ -507,7 +520,7 @@ enum UserAddError {
 async fn create_user(
     config: &Config,
     req: crate::service::accounts::NewUser,
-) -> Result<crate::service::accounts::CreatedUser, UserAddError> {
+) -> Result<UserAdded, UserAddError> {
     let (service, _) = crate::server::open_service(config).await?;
     let admin = crate::accounts::User {
         id: "cli".into(),
@@ -522,9 +535,24 @@ async fn create_user(
         ics_token: None,
         disabled: false,
     };
-    Ok(service
+    let created = service
         .register_user(&admin, req, chrono::Utc::now())
-        .await?)
+        .await?;
+    // `serve` creates an admin only when none exists; so does `user add`, so that adding a
+    // coordinator before the first start does not leave the install without one.
+    let first_admin = service.ensure_first_admin(chrono::Utc::now()).await?;
+    Ok(UserAdded {
+        user: created.user,
+        one_time_password: created.one_time_password,
+        first_admin,
+    })
+}
+
+/// What `user add` prints.
+struct UserAdded {
+    user: crate::accounts::User,
+    one_time_password: Option<String>,
+    first_admin: Option<(String, String)>,
 }
 
 struct UserAdd {
@@ -590,6 +618,9 @@ fn user_add(workflows: Option<PathBuf>, a: UserAdd) -> ExitCode {
             );
             if let Some(p) = created.one_time_password {
                 println!("Одноразовый пароль: {p}");
+            }
+            if let Some((email, password)) = created.first_admin {
+                println!("Администратора ещё не было — создан: {email}\nОдноразовый пароль (показывается один раз, при первом входе его нужно сменить): {password}");
             }
             ExitCode::SUCCESS
         }

@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The data folder of `serve --demo` when none is given: the demo never writes into `./data`.
+pub const DEMO_DATA_DIR: &str = "data-demo";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockMode {

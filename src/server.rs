@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 pub enum ServerError {
     #[error("{0}")]
     Config(String),
-    #[error("не удалось создать папку данных {0}: {1}")]
+    #[error("папка данных {0} недоступна ({1}): нужна папка, в которую этой учётной записи разрешено писать; дайте права или укажите другую: --data-dir ПАПКА")]
     DataDir(String, std::io::Error),
     #[error("папка программ {0}: {1}")]
     Catalog(String, String),
@@ -34,8 +34,10 @@ pub enum ServerError {
     Demo(#[from] crate::demo::DemoError),
     #[error("listen: «{0}» — не адрес")]
     Listen(String),
-    #[error("не удалось открыть {0}: {1}")]
+    #[error("не удалось открыть {addr}: {advice}", addr = .0, advice = bind_advice(*.0, .1))]
     Bind(SocketAddr, std::io::Error),
+    #[error("в папке данных {0} рабочие данные ({1}): демо в неё не загружается. Запустите демо в отдельной папке: seminarflow serve --demo (без --data-dir демо живёт в ./{demo}) или seminarflow serve --demo --data-dir ПУСТАЯ_ПАПКА", demo = crate::config::DEMO_DATA_DIR)]
+    RealData(String, String),
     #[error("почта: {0}")]
     Mail(#[from] crate::notifier::NotifierError),
     #[error("HTTP-сервер остановился с ошибкой: {0}")]
@@ -46,13 +48,44 @@ pub enum ServerError {
     Store(#[from] StoreError),
 }
 
+/// What to do about an address the server could not listen on.
+fn bind_advice(addr: SocketAddr, e: &std::io::Error) -> String {
+    let other = SocketAddr::new(addr.ip(), addr.port().wrapping_add(1).max(1024));
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "порт {} занят другим процессом: остановите его или укажите другой адрес: --listen {other}",
+            addr.port()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "нет прав на порт {} (порты до 1024 — только для администратора системы): укажите другой адрес: --listen {other}",
+            addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "адреса {} нет у этого компьютера: укажите его собственный адрес, например --listen 127.0.0.1:{}",
+            addr.ip(),
+            addr.port()
+        ),
+        _ => format!("{e}: укажите другой адрес: --listen {other}"),
+    }
+}
+
+/// Fails when the data folder cannot be created or written to: found at start-up, not at the
+/// first upload or the first write of the database.
+fn writable_data_dir(dir: &std::path::Path) -> Result<(), ServerError> {
+    let shown = || dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|e| ServerError::DataDir(shown(), e))?;
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| ServerError::DataDir(shown(), e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Opens the store and the catalog's programs: the service a command line tool works with.
 ///
 /// # Errors
 /// No data folder, no programs, or no database.
 pub async fn open_service(config: &Config) -> Result<(Service, Catalog), ServerError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| ServerError::DataDir(config.data_dir.display().to_string(), e))?;
+    writable_data_dir(&config.data_dir)?;
     let dir = config
         .workflows
         .clone()
@@ -201,6 +234,70 @@ fn redact(url: &str) -> String {
 /// Hashing or store failures.
 pub async fn ensure_admin(state: &AppState) -> Result<Option<(String, String)>, ServerError> {
     Ok(state.service.ensure_first_admin(Utc::now()).await?)
+}
+
+/// Refuses to load the demo into a database that holds real data: accounts other than the
+/// demo's and the first admin, or partners the demo season does not name. A database the demo
+/// was loaded into (its marker set) is the demo's own.
+///
+/// # Errors
+/// [`ServerError::RealData`] naming what was found; store failures.
+pub async fn refuse_real_data(state: &AppState) -> Result<(), ServerError> {
+    let service = &state.service;
+    if service.demo_loaded().await? {
+        return Ok(());
+    }
+    let users = service.store.users(None).await?;
+    let people: Vec<&str> = users
+        .iter()
+        .map(|u| u.email.as_str())
+        .filter(|e| !e.ends_with(DEMO_ACCOUNTS) && *e != crate::service::accounts::FIRST_ADMIN)
+        .collect();
+    let dir = state
+        .config
+        .workflows
+        .clone()
+        .unwrap_or_else(catalog::default_dir);
+    let cat = Catalog::open(&dir)
+        .map_err(|e| ServerError::Catalog(dir.display().to_string(), e.to_string()))?;
+    let (_, season) = crate::demo::season(&cat)?;
+    let partners: Vec<String> = service
+        .store
+        .partners()
+        .await?
+        .into_iter()
+        .filter(|p| !season.partners.iter().any(|s| s.id == p.id))
+        .map(|p| p.name)
+        .collect();
+    let mut found = vec![];
+    if !people.is_empty() {
+        found.push(format!("пользователи: {}", sample(&people)));
+    }
+    if !partners.is_empty() {
+        let names: Vec<&str> = partners.iter().map(String::as_str).collect();
+        found.push(format!("партнёры: {}", sample(&names)));
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let place = match &state.config.database {
+        Some(url) => redact(url),
+        None => state.config.data_dir.display().to_string(),
+    };
+    Err(ServerError::RealData(place, found.join("; ")))
+}
+
+/// The e-mail domain of the demo's accounts.
+const DEMO_ACCOUNTS: &str = "@demo.local";
+
+/// Up to three names, and how many more.
+fn sample(names: &[&str]) -> String {
+    let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > 3 {
+        format!("{shown} и ещё {}", names.len() - 3)
+    } else {
+        shown
+    }
 }
 
 /// Loads the demo season into an empty database, with demo accounts; returns their credentials.
@@ -392,6 +489,9 @@ pub async fn serve(config: Config) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| ServerError::Bind(addr, e))?;
+    if config.demo {
+        refuse_real_data(&state).await?;
+    }
     if let Some((email, password)) = ensure_admin(&state).await? {
         println!("Создан администратор: {email}\nОдноразовый пароль (показывается один раз, при первом входе его нужно сменить): {password}");
     }

@@ -394,8 +394,9 @@ impl Service {
         Ok(())
     }
 
-    /// Creates the first admin on an empty database; returns the e-mail and the one-time
-    /// password to print (`None` when accounts exist, or another node created it first).
+    /// Creates an admin when no active admin exists (an empty database, or one where `user add`
+    /// created only other accounts); returns the e-mail and the one-time password to print
+    /// (`None` when an admin exists, or another node created it first).
     ///
     /// # Errors
     /// Hashing or store failures.
@@ -403,13 +404,16 @@ impl Service {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, String)>, ServiceError> {
-        if self.store.has_users().await? {
+        // Whenever no admin can sign in: also after `user add` of a coordinator or partner user
+        // before the first start (issue 13 item 17).
+        let users = self.store.users(None).await?;
+        if users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
             return Ok(None);
         }
         let password = random_password();
         let user = User {
             id: new_id(),
-            email: "admin@seminarflow.local".into(),
+            email: FIRST_ADMIN.into(),
             name: "Администратор".into(),
             role: Role::Admin,
             partner: None,
@@ -432,6 +436,9 @@ impl Service {
         }
     }
 }
+
+/// The e-mail of the admin created when none exists.
+pub const FIRST_ADMIN: &str = "admin@seminarflow.local";
 
 /// Who may create whom: admins anyone; a partner's main user any user of the company; a
 /// full-rights user limited-rights users of the company.

@@ -102,6 +102,7 @@ pub fn load(catalog: &Catalog, text: &str) -> Result<(Scenario, Program), Simula
             step: None,
             field: "workflow".into(),
             message: e.to_string(),
+            line: None,
         })
     })?;
     Ok((sc, prog))

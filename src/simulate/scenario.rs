@@ -35,16 +35,31 @@ pub struct ScenarioError {
     pub step: Option<usize>,
     pub field: String,
     pub message: String,
+    /// 1-based line of the file where the field (or its table) is, when known.
+    pub line: Option<usize>,
 }
 
 impl std::error::Error for ScenarioError {}
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.step {
-            Some(i) => write!(f, "шаг {i}, поле «{}»: {}", self.field, self.message),
-            None if self.field.is_empty() => write!(f, "{}", self.message),
-            None => write!(f, "поле «{}»: {}", self.field, self.message),
+        let line = self.line.map(|l| format!("строка {l}")).unwrap_or_default();
+        match (self.step, self.line) {
+            (Some(i), Some(_)) if self.field.is_empty() => {
+                write!(f, "шаг {i} ({line}): {}", self.message)
+            }
+            (Some(i), Some(_)) => {
+                write!(
+                    f,
+                    "шаг {i} ({line}), поле «{}»: {}",
+                    self.field, self.message
+                )
+            }
+            (Some(i), None) => write!(f, "шаг {i}, поле «{}»: {}", self.field, self.message),
+            (None, Some(_)) if self.field.is_empty() => write!(f, "{line}: {}", self.message),
+            (None, Some(_)) => write!(f, "{line}, поле «{}»: {}", self.field, self.message),
+            (None, None) if self.field.is_empty() => write!(f, "{}", self.message),
+            (None, None) => write!(f, "поле «{}»: {}", self.field, self.message),
         }
     }
 }
@@ -54,6 +69,7 @@ fn err(step: Option<usize>, field: &str, message: impl Into<String>) -> Scenario
         step,
         field: field.into(),
         message: message.into(),
+        line: None,
     }
 }
 
@@ -277,7 +293,7 @@ fn items<'a>(
             tables
                 .iter()
                 .filter(move |t| t.name == name)
-                .map(|t| t.parse().map(Item::Owned)),
+                .map(|t| t.parse().map(|v| Item::Owned(v, t.line, t.text))),
         ))
 }
 
@@ -289,6 +305,18 @@ fn parse_partners<'a>(
     let mut ids = HashSet::new();
     for (i, v) in items.enumerate() {
         let v = v?;
+        let partner = parse_partner(&v, i, &mut ids).map_err(|e| v.locate(e))?;
+        partners.push(partner);
+    }
+    Ok(partners)
+}
+
+fn parse_partner(
+    v: &Item<'_>,
+    i: usize,
+    ids: &mut HashSet<String>,
+) -> Result<ScenarioPartner, ScenarioError> {
+    {
         let t = v.value().as_table().ok_or_else(|| {
             err(
                 None,
@@ -311,14 +339,13 @@ fn parse_partners<'a>(
                 format!("партнёр «{id}» указан дважды"),
             ));
         }
-        partners.push(ScenarioPartner {
+        Ok(ScenarioPartner {
             id,
             name,
             experienced,
             barred,
-        });
+        })
     }
-    Ok(partners)
 }
 
 /// The `[[steps]]` of the scenario, which never go back in time.
@@ -330,27 +357,38 @@ fn parse_steps<'a>(
     let mut steps: Vec<Step> = Vec::new();
     for (i, v) in items.enumerate() {
         let v = v?;
-        let t = v
-            .value()
-            .as_table()
-            .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
-        let mut f = Fields::new(t, Some(i));
-        let at = f.instant("at")?;
-        if let Some(prev) = steps.last() {
-            if at < prev.at {
-                return Err(err(Some(i), "at", "шаги не могут идти назад во времени"));
-            }
-        }
-        let action = f.string("do")?;
-        let command = step_command(&mut f, &action, wf, partners, i)?;
-        f.finish()?;
-        steps.push(Step {
-            at,
-            action,
-            command,
-        });
+        let step = parse_step(&v, i, steps.last(), wf, partners).map_err(|e| v.locate(e))?;
+        steps.push(step);
     }
     Ok(steps)
+}
+
+fn parse_step(
+    v: &Item<'_>,
+    i: usize,
+    prev: Option<&Step>,
+    wf: &Workflow,
+    partners: &HashSet<String>,
+) -> Result<Step, ScenarioError> {
+    let t = v
+        .value()
+        .as_table()
+        .ok_or_else(|| err(Some(i), "", "ожидается таблица [[steps]]"))?;
+    let mut f = Fields::new(t, Some(i));
+    let at = f.instant("at")?;
+    if let Some(prev) = prev {
+        if at < prev.at {
+            return Err(err(Some(i), "at", "шаги не могут идти назад во времени"));
+        }
+    }
+    let action = f.string("do")?;
+    let command = step_command(&mut f, &action, wf, partners, i)?;
+    f.finish()?;
+    Ok(Step {
+        at,
+        action,
+        command,
+    })
 }
 
 /// One top-level `[[partners]]` or `[[steps]]` table of a scenario file, with the line it starts on.
@@ -380,19 +418,48 @@ impl TableText<'_> {
     }
 }
 
-/// A scenario table parsed from the file or on its own.
+/// A scenario table parsed from the file or on its own; one of its own `[[…]]` also keeps its
+/// 0-based header line and text, so errors about its fields can name the file line.
 enum Item<'a> {
     Inline(&'a Value),
-    Owned(Value),
+    Owned(Value, usize, &'a str),
 }
 
 impl Item<'_> {
     fn value(&self) -> &Value {
         match self {
             Item::Inline(v) => v,
-            Item::Owned(v) => v,
+            Item::Owned(v, ..) => v,
         }
     }
+
+    /// Adds the file line of the error's field (or of the table's header) to an error about
+    /// this table.
+    fn locate(&self, mut e: ScenarioError) -> ScenarioError {
+        if let (Item::Owned(_, header, text), None) = (self, e.line) {
+            e.line = Some(header + field_line(text, &e.field).unwrap_or(0) + 1);
+        }
+        e
+    }
+}
+
+/// The 0-based line within `text` where the top-level key of `field` (`date`,
+/// `partners[0].id`, `report.attendees`) is set.
+fn field_line(text: &str, field: &str) -> Option<usize> {
+    let key = field.rsplit("].").next().unwrap_or(field);
+    let key = key.split(['.', '[']).next().unwrap_or(key);
+    if key.is_empty() {
+        return None;
+    }
+    text.lines().position(|l| {
+        let t = l.trim_start();
+        [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+            .iter()
+            .any(|k| {
+                t.strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+    })
 }
 
 /// Splits scenario text into what precedes the first top-level `[[partners]]`/`[[steps]]` header

@@ -146,6 +146,8 @@ pub struct ApplyQuery {
 struct WeekFree {
     name: String,
     free: bool,
+    /// The week has ended (program's zone): shown as past, never as free.
+    past: bool,
     label: String,
 }
 
@@ -163,6 +165,10 @@ struct ApplyPage {
     program_name: String,
     window: String,
     window_open: bool,
+    /// Why no form is shown (before or after the window); empty while it is open.
+    window_notice: String,
+    /// What the table says about cities it does not list.
+    unlisted: String,
     date_min: String,
     date_max: String,
     weeks: Vec<String>,
@@ -172,11 +178,13 @@ struct ApplyPage {
     form: FormState,
 }
 
-/// Which weeks of each city are free (slot rules of the program, other partners anonymous).
+/// Which weeks of each city are free (slot rules of the program, other partners anonymous);
+/// a week that has ended is past, not free.
 async fn city_weeks(
     state: &AppState,
     prog: &Program,
     selected: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<CityFree>, UiError> {
     // Counted per city, week and state in SQL: the page never loads the season's seminars.
     let cells = state.service.store.seminar_cells(prog.id()).await?;
@@ -203,6 +211,7 @@ async fn city_weeks(
             };
             let in_city = count(&mut held.iter());
             let closed = slots.closed_cities.contains(&city);
+            let today = local_date(prog.tz, now);
             let weeks: Vec<WeekFree> = prog
                 .wf
                 .seminars
@@ -210,11 +219,15 @@ async fn city_weeks(
                 .iter()
                 .map(|w| {
                     let in_week = count(&mut held.iter().filter(|c| c.week == w.id));
-                    let free = city_week_refusal(slots, &city, in_city, in_week).is_none();
+                    let past = w.to < today;
+                    let free = !past && city_week_refusal(slots, &city, in_city, in_week).is_none();
                     WeekFree {
                         name: week_name(prog, &w.id),
                         free,
-                        label: if closed {
+                        past,
+                        label: if past {
+                            "прошла".into()
+                        } else if closed {
                             "город закрыт для программы".into()
                         } else if free {
                             "свободна".into()
@@ -243,7 +256,7 @@ async fn apply_page(
     status: StatusCode,
 ) -> UiResult {
     let now = state.clock.now();
-    let cities = city_weeks(state, prog, city).await?;
+    let cities = city_weeks(state, prog, city, now).await?;
     let chosen = city
         .and_then(|c| cities.iter().find(|x| x.city == c))
         .map(|c| CityFree {
@@ -255,12 +268,46 @@ async fn apply_page(
                 .map(|w| WeekFree {
                     name: w.name.clone(),
                     free: w.free,
+                    past: w.past,
                     label: w.label.clone(),
                 })
                 .collect(),
             any_free: c.any_free,
         });
     let wf = &prog.wf;
+    let today = local_date(prog.tz, now);
+    let window_notice = if today < wf.applications.from {
+        format!(
+            "Приём заявок ещё не начался: он откроется {} и продлится по {}.",
+            format::date(wf.applications.from),
+            format::date(wf.applications.to)
+        )
+    } else if today > wf.applications.to {
+        format!(
+            "Приём заявок закрыт: он шёл с {} по {}. Новые заявки на эту программу не принимаются.",
+            format::date(wf.applications.from),
+            format::date(wf.applications.to)
+        )
+    } else {
+        String::new()
+    };
+    let ahead: Vec<String> = wf
+        .seminars
+        .weeks
+        .iter()
+        .filter(|w| w.to >= today)
+        .map(|w| week_name(prog, &w.id))
+        .collect();
+    let unlisted = match ahead.len() {
+        0 => "Все недели семинаров программы прошли.".to_string(),
+        n if n == wf.seminars.weeks.len() => {
+            "Города, которых нет в таблице, свободны во все недели программы.".to_string()
+        }
+        _ => format!(
+            "Города, которых нет в таблице, свободны в недели: {}; остальные недели прошли.",
+            ahead.join(", ")
+        ),
+    };
     let data = ApplyPage {
         program_id: prog.id().to_string(),
         program_name: wf.name.clone(),
@@ -269,8 +316,10 @@ async fn apply_page(
             format::date(wf.applications.from),
             format::date(wf.applications.to)
         ),
-        window_open: application_window_open(prog, now),
-        date_min: wf.seminars.from.format("%Y-%m-%d").to_string(),
+        window_open: window_notice.is_empty(),
+        window_notice,
+        unlisted,
+        date_min: wf.seminars.from.max(today).format("%Y-%m-%d").to_string(),
         date_max: wf.seminars.to.format("%Y-%m-%d").to_string(),
         weeks: wf
             .seminars
