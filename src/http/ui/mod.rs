@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/account", get(account::account))
         .route("/account/password", post(account::change_password))
+        .route("/account/phone", post(account::change_phone))
         .route("/dashboard", get(dashboard::index))
         .route("/programs/{id}", get(dashboard::show))
         .route("/programs/{id}/review", post(dashboard::review))

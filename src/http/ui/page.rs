@@ -400,6 +400,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "violation" => "Нарушение зафиксировано, партнёр получит письмо.",
         "withdrawn" => "Семинар отозван.",
         "password" => "Пароль изменён.",
+        "phone" => "Телефон сохранён.",
         "logged_out" => "Вы вышли из системы.",
         _ => return None,
     })
