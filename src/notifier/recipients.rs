@@ -31,6 +31,75 @@ pub struct Addressee {
     pub digest: bool,
 }
 
+/// Whom a partner asks about a seminar: its coordinator, named in every e-mail (Reply-To, and
+/// e-mail and phone in the footer).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+impl Contact {
+    /// The program's coordinator from the configuration: `Name <address>` (or a bare address)
+    /// and a phone; `None` without an address.
+    pub fn from_config(mailbox: Option<&str>, phone: Option<&str>) -> Option<Contact> {
+        let m = mailbox.map(str::trim).filter(|m| !m.is_empty())?;
+        let (name, email) = match m.rsplit_once('<') {
+            Some((n, a)) => (
+                n.trim().trim_matches('"').to_string(),
+                a.trim_end_matches('>').trim().to_string(),
+            ),
+            None => (String::new(), m.to_string()),
+        };
+        Some(Contact {
+            name: if name.is_empty() {
+                "Координатор программы".into()
+            } else {
+                name
+            },
+            email,
+            phone: phone
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from),
+        })
+    }
+
+    /// The Reply-To header value.
+    pub fn mailbox(&self) -> String {
+        format!(
+            "{} <{}>",
+            super::mailer::header_text(&self.name),
+            self.email
+        )
+    }
+}
+
+/// The coordinator partner `partner` asks: the assigned one while active, else `fallback` (the
+/// program's coordinator address from the configuration).
+///
+/// # Errors
+/// Store failures.
+pub async fn contact_of(
+    store: &DynStore,
+    partner: &str,
+    fallback: Option<&Contact>,
+) -> Result<Option<Contact>, StoreError> {
+    if let Some(id) = store.partner_coordinator(partner).await? {
+        if let Some(u) = store.user(&id).await? {
+            if !u.disabled && u.is_staff() {
+                return Ok(Some(Contact {
+                    name: u.name,
+                    email: u.email,
+                    phone: u.phone,
+                }));
+            }
+        }
+    }
+    Ok(fallback.cloned())
+}
+
 /// Kinds that go out at once to partner users whatever their digest choice.
 pub fn immediate_for_partner(kind: NotificationKind) -> bool {
     matches!(
