@@ -16,8 +16,13 @@
 //! # Recipients and digests
 //! See [`recipients`] for who gets what and when. Rows some recipient wants in the daily digest
 //! get status `digest` once everyone else has their copy; after `mail.digest_hour` (deadline
-//! zone) a `digest:<date>` job row is added to the outbox and delivered like any other row: one
-//! digest per recipient, then the rows it covered are settled.
+//! zone, on the service's clock — the manual one in demo and test installs) a `digest:<date>`
+//! job row is added to the outbox and delivered like any other row: one digest per recipient,
+//! then the rows it covered are settled.
+//!
+//! # Whom to ask
+//! Every e-mail to a partner user names the partner's coordinator ([`recipients::Contact`]):
+//! `Reply-To`, and e-mail and phone in the footer.
 //!
 //! # Exactly once, and the window where it is "at least once"
 //! A row is leased (`claim_outbox`) so one process works on it. Each accepted message is

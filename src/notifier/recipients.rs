@@ -11,6 +11,9 @@
 //! The partner's coordinator is the user assigned with `partner_coordinator`, or every active
 //! coordinator when none is assigned (or the assigned one is gone or disabled). Partner users
 //! with limited rights get the variant without money (`Addressee::money`).
+//!
+//! The coordinator a partner *asks* ([`contact_of`]) is the assigned one while active, else the
+//! program's coordinator address from the configuration (`mail.coordinator`).
 
 use crate::accounts::{Role, User};
 use crate::domain::{Notification, NotificationKind, Recipient};
