@@ -69,13 +69,15 @@ impl Contact {
         })
     }
 
-    /// The Reply-To header value.
+    /// The Reply-To header value; characters that would need quoting in a display name
+    /// (`Иванова, Ольга`) are dropped so the header always parses.
     pub fn mailbox(&self) -> String {
-        format!(
-            "{} <{}>",
-            super::mailer::header_text(&self.name),
-            self.email
-        )
+        let name: String = self
+            .name
+            .chars()
+            .filter(|c| !",;:\"<>@()[]\\".contains(*c))
+            .collect();
+        format!("{} <{}>", super::mailer::header_text(&name), self.email)
     }
 }
 
@@ -222,4 +224,37 @@ pub async fn resolve(
         }
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contact;
+    use lettre::message::Mailbox;
+
+    #[test]
+    fn a_contact_from_the_config_reads_name_address_and_phone() {
+        let c = Contact::from_config(Some(" Отдел партнёров <partners@example.ru> "), Some(" "));
+        assert_eq!(
+            c,
+            Some(Contact {
+                name: "Отдел партнёров".into(),
+                email: "partners@example.ru".into(),
+                phone: None,
+            })
+        );
+        let bare = Contact::from_config(Some("partners@example.ru"), Some("+7 800 555-35-35"));
+        assert_eq!(bare.unwrap().name, "Координатор программы");
+        assert_eq!(Contact::from_config(Some("  "), Some("+7")), None);
+    }
+
+    #[test]
+    fn the_reply_to_of_any_name_parses_as_a_mailbox() {
+        let c = Contact {
+            name: "Иванова, Ольга \"Оля\" (координатор)".into(),
+            email: "olga@example.ru".into(),
+            phone: None,
+        };
+        let m: Mailbox = c.mailbox().parse().expect("parses");
+        assert_eq!(m.email.to_string(), "olga@example.ru");
+    }
 }
