@@ -94,6 +94,9 @@ pub struct User {
     pub digest: bool,
     #[serde(skip_serializing)]
     pub ics_token: Option<String>,
+    /// A contact phone, as typed; shown in e-mails to the partners a coordinator looks after.
+    #[serde(default)]
+    pub phone: Option<String>,
     pub disabled: bool,
 }
 
@@ -278,6 +281,7 @@ mod tests {
             must_change_password: false,
             digest: false,
             ics_token: None,
+            phone: None,
             disabled: false,
         };
         assert!(!u.sees_money());

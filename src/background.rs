@@ -14,7 +14,10 @@ pub fn spawn(
     state: &AppState,
     shutdown: CancellationToken,
 ) -> Result<Vec<JoinHandle<()>>, NotifierError> {
-    let notifier = Arc::new(Notifier::from_config(state.service.clone(), &state.config)?);
+    let notifier = Arc::new(
+        Notifier::from_config(state.service.clone(), &state.config)?
+            .with_clock(state.clock.clone()),
+    );
     let health = state.health.clone();
     let handle = tokio::spawn(async move {
         let guard = health.guard("notifier");

@@ -533,6 +533,7 @@ async fn create_user(
         must_change_password: false,
         digest: false,
         ics_token: None,
+        phone: None,
         disabled: false,
     };
     let created = service

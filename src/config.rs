@@ -63,6 +63,11 @@ pub struct MailConfig {
     pub digest_hour: u32,
     /// From address used for `.eml` files when SMTP is not configured.
     pub from: String,
+    /// The program's coordinator address, `Name <address>`: Reply-To and contact in e-mails
+    /// about partners no coordinator is assigned to.
+    pub coordinator: Option<String>,
+    /// The phone shown with `coordinator`.
+    pub coordinator_phone: Option<String>,
 }
 
 impl Default for MailConfig {
@@ -72,6 +77,8 @@ impl Default for MailConfig {
             templates: None,
             digest_hour: 8,
             from: "seminarflow <noreply@seminarflow.local>".into(),
+            coordinator: None,
+            coordinator_phone: None,
         }
     }
 }

@@ -395,6 +395,7 @@ async fn demo_accounts(
             must_change_password: false,
             digest: role == Role::Coordinator,
             ics_token: Some(random_token()),
+            phone: None,
             disabled: false,
         };
         service.add_user(by, &user).await?;

@@ -156,6 +156,7 @@ pub async fn admin_session(store: &DynStore) -> BenchResult<String> {
         must_change_password: false,
         digest: false,
         ics_token: None,
+        phone: None,
         disabled: false,
     };
     // Accounts need no program: a service of the store alone writes them.

@@ -3,7 +3,7 @@
 //! not apply), so strict-mode templates can test it with `{{#if}}`. Money is left out entirely
 //! for recipients who may not see it.
 
-use super::recipients::Addressee;
+use super::recipients::{Addressee, Contact};
 use super::russian;
 use crate::domain::workflow::{AutomaticRule, Effect, Round, Trigger, Workflow};
 use crate::domain::{Kopecks, Notification, NotificationKind, Program, Seminar};
@@ -17,6 +17,8 @@ pub struct Facts<'a> {
     pub partner_name: &'a str,
     /// Address of the web interface, without a trailing slash.
     pub base_url: &'a str,
+    /// The partner's coordinator, when there is one to name.
+    pub contact: Option<&'a Contact>,
 }
 
 impl Facts<'_> {
@@ -246,6 +248,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
         "next": parts.next,
         "at": russian::instant(f.program, n.at),
         "link": f.link(),
+        "coordinator": f.contact,
         "details": parts.details,
     }))
 }
@@ -390,13 +393,28 @@ fn report_accepted(n: &Notification, f: &Facts, to: &Addressee) -> Parts {
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let has_compensation = compensation.is_some_and(|k| k.0 > 0);
     let compensation = compensation.filter(|_| to.money).map(russian::roubles);
+    // Acceptance books points and compensation at once (`rules::credit`): the e-mail says
+    // until when they are valid, the last day of their term in the program's zone.
+    let ledgers = &f.program.wf.ledgers;
+    let last_day = |months: u32| {
+        let end = crate::domain::penalties::expiry(f.program, n.at, months);
+        russian::date(
+            (end - chrono::Duration::seconds(1))
+                .with_timezone(&f.program.tz)
+                .date_naive(),
+        )
+    };
     Parts::details(json!({
         "points": points,
         "compensation": compensation,
         "reasons": reasons,
         "comment": str_field(d, "comment"),
-        "credit_days": f.program.wf.results.credit_within_working_days,
+        "points_booked": points != 0,
+        "points_until": last_day(ledgers.points_valid_months),
+        "compensation_booked": has_compensation && to.money,
+        "compensation_until": last_day(ledgers.bonus_valid_months),
     }))
 }
 
@@ -487,8 +505,14 @@ const SECTIONS: &[(NotificationKind, &str, &str)] = &[
     ),
 ];
 
-/// The context of a daily digest for `to` on `date` with `items` (any order).
-pub fn digest(to: &Addressee, date: NaiveDate, items: Vec<DigestItem>) -> Value {
+/// The context of a daily digest for `to` on `date` with `items` (any order); `contact` is the
+/// coordinator a partner user asks.
+pub fn digest(
+    to: &Addressee,
+    date: NaiveDate,
+    items: Vec<DigestItem>,
+    contact: Option<&Contact>,
+) -> Value {
     let total = items.len();
     let mut sections = Vec::new();
     for (kind, staff, partner) in SECTIONS {
@@ -513,5 +537,6 @@ pub fn digest(to: &Addressee, date: NaiveDate, items: Vec<DigestItem>) -> Value 
         "date_long": russian::date_long(date),
         "total": total,
         "sections": sections,
+        "coordinator": contact,
     })
 }

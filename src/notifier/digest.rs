@@ -14,14 +14,14 @@ use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
 use std::collections::BTreeMap;
 
 impl Notifier {
-    /// After the digest hour, adds today's digest job when rows are waiting for it (once per day
-    /// and process; the unique key makes it once per day across processes).
-    pub(super) async fn ensure_digest_job(
-        &self,
-        wall_now: DateTime<Utc>,
-    ) -> Result<(), NotifierError> {
+    /// After the digest hour of the program day `now` (the service's clock: the manual one in
+    /// demo and test installs), adds today's digest job when rows are waiting for it. A day is
+    /// marked done only once its job exists, so rows that reach the digest later that day (the
+    /// first pass after a start past the digest hour moves them there) still get today's
+    /// digest. The unique key makes the job once per day across processes.
+    pub(super) async fn ensure_digest_job(&self, now: DateTime<Utc>) -> Result<(), NotifierError> {
         let zone = self.settings.zone;
-        let local = wall_now.with_timezone(&zone);
+        let local = now.with_timezone(&zone);
         if local.hour() < self.settings.digest_hour {
             return Ok(());
         }
@@ -34,23 +34,25 @@ impl Notifier {
         {
             return Ok(());
         }
-        if self.service.store.outbox_has_status("digest").await? {
-            // The job is dated at the digest hour of today (now, should that hour not exist).
-            let at = today
-                .and_hms_opt(self.settings.digest_hour, 0, 0)
-                .and_then(|start| zone.from_local_datetime(&start).earliest())
-                .map_or(wall_now, |t| t.with_timezone(&Utc));
-            let job = Notification {
-                key: format!("digest:{today}"),
-                kind: NotificationKind::Digest,
-                to: Recipient::Coordinator,
-                seminar: String::new(),
-                stage: None,
-                at,
-                data: serde_json::json!({ "date": today }),
-            };
-            self.service.enqueue(job).await?;
+        if !self.service.store.outbox_has_status("digest").await? {
+            // Nothing waits yet; look again on the next pass rather than skip the day.
+            return Ok(());
         }
+        // The job is dated at the digest hour of today (now, should that hour not exist).
+        let at = today
+            .and_hms_opt(self.settings.digest_hour, 0, 0)
+            .and_then(|start| zone.from_local_datetime(&start).earliest())
+            .map_or(now, |t| t.with_timezone(&Utc));
+        let job = Notification {
+            key: format!("digest:{today}"),
+            kind: NotificationKind::Digest,
+            to: Recipient::Coordinator,
+            seminar: String::new(),
+            stage: None,
+            at,
+            data: serde_json::json!({ "date": today }),
+        };
+        self.service.enqueue(job).await?;
         *self
             .digest_checked
             .lock()
@@ -120,10 +122,10 @@ impl Notifier {
         let mut covered: Vec<Covered> = Vec::new();
         for row in rows {
             let items = match self.prepare(&row.notification).await? {
-                Ok(p) => self.row_lines(&row, &p),
+                Ok(p) => self.row_lines(&row, &p).map(|i| (i, p.contact)),
                 Err(why) => Err(why),
             };
-            let items = match items {
+            let (items, contact) = match items {
                 Ok(items) => items,
                 Err(why) => {
                     self.fail(row.id, &why, rep).await?;
@@ -135,7 +137,7 @@ impl Notifier {
             for (to, item) in items {
                 people
                     .entry(to.token.clone())
-                    .or_insert_with(|| (to, Vec::new()))
+                    .or_insert_with(|| (to, Vec::new(), contact.clone()))
                     .1
                     .push(item);
             }
@@ -156,6 +158,7 @@ impl Notifier {
             program: &p.program,
             partner_name: &p.partner_name,
             base_url: &self.settings.base_url,
+            contact: p.contact.as_ref(),
         };
         let log = DeliveryLog::parse(row.message_id.as_deref());
         let mut items = Vec::new();
@@ -200,11 +203,11 @@ impl Notifier {
                     .date_naive()
             });
         let mut job_log = DeliveryLog::parse(job.message_id.as_deref());
-        for (token, (to, items)) in people {
+        for (token, (to, items, contact)) in people {
             if job_log.has(&token) {
                 continue;
             }
-            let ctx = context::digest(&to, date, items);
+            let ctx = context::digest(&to, date, items, contact.as_ref());
             let r = match self.templates.render(NotificationKind::Digest, &ctx) {
                 Ok(r) => r,
                 Err(e) => return self.fail(job.id, &e.to_string(), rep).await.map(|()| None),
@@ -216,6 +219,7 @@ impl Notifier {
                     &mailer::domain_of(&self.settings.from),
                 ),
                 from: self.settings.from.clone(),
+                reply_to: super::reply_to(&to, contact.as_ref()),
                 to_name: to.name.clone(),
                 to_email: to.email.clone(),
                 subject: r.subject,
@@ -253,7 +257,8 @@ impl Notifier {
     }
 }
 
-/// Per recipient token: the addressee and the lines of their digest.
-type People = BTreeMap<String, (super::Addressee, Vec<DigestItem>)>;
+/// Per recipient token: the addressee, the lines of their digest, and the coordinator they ask
+/// (a partner user's rows are all of their own partner's).
+type People = BTreeMap<String, (super::Addressee, Vec<DigestItem>, Option<super::Contact>)>;
 /// A covered row, its delivery log, and the recipients its lines went to.
 type Covered = (OutboxRow, DeliveryLog, Vec<String>);

@@ -27,6 +27,8 @@ pub struct Email {
     pub message_id: String,
     /// `Name <address>`
     pub from: String,
+    /// `Name <address>` replies go to: the partner's coordinator.
+    pub reply_to: Option<String>,
     pub to_name: String,
     pub to_email: String,
     pub subject: String,
@@ -120,14 +122,23 @@ impl Email {
                 .trim_matches(['<', '>'])
                 .replace(['@', '.'], "-")
         );
+        let reply_to: Option<Mailbox> = match &self.reply_to {
+            // A contact address that does not parse costs the header, not the message.
+            Some(r) => r.parse().ok(),
+            None => None,
+        };
         let body = MultiPart::alternative()
             .boundary(boundary)
             .singlepart(SinglePart::plain(self.text.clone()))
             .singlepart(SinglePart::html(self.html.clone()));
-        Message::builder()
+        let mut builder = Message::builder()
             .message_id(Some(self.message_id.clone()))
             .date(self.date.into())
-            .from(from)
+            .from(from);
+        if let Some(r) = reply_to {
+            builder = builder.reply_to(r);
+        }
+        builder
             .to(to)
             .subject(header_text(&self.subject))
             .raw_header(HeaderValue::new(

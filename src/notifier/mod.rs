@@ -16,8 +16,13 @@
 //! # Recipients and digests
 //! See [`recipients`] for who gets what and when. Rows some recipient wants in the daily digest
 //! get status `digest` once everyone else has their copy; after `mail.digest_hour` (deadline
-//! zone) a `digest:<date>` job row is added to the outbox and delivered like any other row: one
-//! digest per recipient, then the rows it covered are settled.
+//! zone, on the service's clock — the manual one in demo and test installs) a `digest:<date>`
+//! job row is added to the outbox and delivered like any other row: one digest per recipient,
+//! then the rows it covered are settled.
+//!
+//! # Whom to ask
+//! Every e-mail to a partner user names the partner's coordinator ([`recipients::Contact`]):
+//! `Reply-To`, and e-mail and phone in the footer.
 //!
 //! # Exactly once, and the window where it is "at least once"
 //! A row is leased (`claim_outbox`) so one process works on it. Each accepted message is
@@ -53,6 +58,7 @@ pub mod templates;
 pub use mailer::{Email, FileMailer, Mailer, MemoryMailer, SendError, SmtpMailer};
 pub use templates::{Rendered, TemplateError, Templates};
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{Notification, NotificationKind, Program, Seminar};
 use crate::service::Service;
@@ -60,7 +66,7 @@ use crate::storage::{OutboxRow, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use context::Facts;
-use recipients::{Addressee, Resolution};
+use recipients::{Addressee, Contact, Resolution};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -99,6 +105,8 @@ pub struct Settings {
     pub owner: String,
     /// How often [`Notifier::run`] looks at the outbox when not woken.
     pub poll: std::time::Duration,
+    /// The program's coordinator for partners without an assigned one (`mail.coordinator`).
+    pub coordinator: Option<Contact>,
 }
 
 /// `notifier@<host>/<listen>`: stable across restarts of one node, distinct between nodes (two
@@ -131,6 +139,10 @@ impl Settings {
             max_attempts: 12,
             owner: node_owner(c),
             poll: std::time::Duration::from_secs(15),
+            coordinator: Contact::from_config(
+                c.mail.coordinator.as_deref(),
+                c.mail.coordinator_phone.as_deref(),
+            ),
         }
     }
 
@@ -243,6 +255,15 @@ pub(crate) struct Prepared {
     pub program: Program,
     pub partner_name: String,
     pub people: Resolution,
+    /// The partner's coordinator, named in the e-mails.
+    pub contact: Option<Contact>,
+}
+
+/// Where a reply goes: the partner's coordinator, for everyone but the coordinators themselves.
+pub(crate) fn reply_to(to: &Addressee, contact: Option<&Contact>) -> Option<String> {
+    contact
+        .filter(|c| !to.coordinator && !c.email.eq_ignore_ascii_case(&to.email))
+        .map(Contact::mailbox)
 }
 
 /// Renders notification `n` for `to` into an e-mail from `from`.
@@ -261,6 +282,7 @@ pub fn compose(
     Ok(Email {
         message_id: mailer::message_id(&n.key, &to.token, &mailer::domain_of(from)),
         from: from.to_string(),
+        reply_to: reply_to(to, facts.contact),
         to_name: to.name.clone(),
         to_email: to.email.clone(),
         subject: r.subject,
@@ -279,6 +301,8 @@ pub struct Notifier {
     settings: Settings,
     digest_checked: Mutex<Option<NaiveDate>>,
     wake: tokio::sync::Notify,
+    /// The service's clock for the digest day in [`Notifier::run`]; the system clock if unset.
+    clock: Option<Clock>,
 }
 
 impl Notifier {
@@ -295,7 +319,15 @@ impl Notifier {
             settings,
             digest_checked: Mutex::new(None),
             wake: tokio::sync::Notify::new(),
+            clock: None,
         }
+    }
+
+    /// Follows `clock` (the service's, manual in demo and test installs) for the digest's day
+    /// in [`Notifier::run`].
+    pub fn with_clock(mut self, clock: Clock) -> Notifier {
+        self.clock = Some(clock);
+        self
     }
 
     /// The notifier the configuration asks for: SMTP when `smtp` is set, else `.eml` files in
@@ -329,8 +361,8 @@ impl Notifier {
         self.wake.notify_one();
     }
 
-    /// Delivers everything due at wall-clock `wall_now` and returns what it did. Deterministic
-    /// for tests: it reads no clock.
+    /// Delivers everything due at wall-clock `wall_now` and returns what it did, with the
+    /// program's clock at the same instant. Deterministic for tests: it reads no clock.
     ///
     /// # Errors
     /// Store failures (rows already claimed are picked up again when their lease ends).
@@ -338,8 +370,37 @@ impl Notifier {
         &self,
         wall_now: DateTime<Utc>,
     ) -> Result<DeliveryReport, NotifierError> {
+        self.deliver_at(wall_now, wall_now).await
+    }
+
+    /// Delivers everything due at wall-clock `wall_now` (leases, retries); the digest's day
+    /// and hour follow `now`, the service's clock (the manual one in demo and test installs).
+    ///
+    /// # Errors
+    /// Store failures (rows already claimed are picked up again when their lease ends).
+    pub async fn deliver_at(
+        &self,
+        wall_now: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryReport, NotifierError> {
         let mut rep = DeliveryReport::default();
-        self.ensure_digest_job(wall_now).await?;
+        self.ensure_digest_job(now).await?;
+        self.drain(wall_now, &mut rep).await?;
+        if rep.to_digest > 0 && rep.unreachable.is_none() {
+            // Rows just moved to the digest after its hour (a late start): today's digest
+            // goes out in this pass, not tomorrow.
+            self.ensure_digest_job(now).await?;
+            self.drain(wall_now, &mut rep).await?;
+        }
+        Ok(rep)
+    }
+
+    /// Claims and delivers due rows until none are left or the server is unreachable.
+    async fn drain(
+        &self,
+        wall_now: DateTime<Utc>,
+        rep: &mut DeliveryReport,
+    ) -> Result<(), NotifierError> {
         let service = &self.service;
         loop {
             let rows = service
@@ -356,11 +417,11 @@ impl Notifier {
                     // No point trying the rest now; give them back untouched.
                     service.set_delivery_status(row.id, "pending").await?;
                 } else {
-                    self.deliver_isolated(row, wall_now, &mut rep).await?;
+                    self.deliver_isolated(row, wall_now, rep).await?;
                 }
             }
             if n < self.settings.batch || rep.unreachable.is_some() {
-                return Ok(rep);
+                return Ok(());
             }
         }
     }
@@ -398,7 +459,8 @@ impl Notifier {
         }
         tokio::pin!(shutdown);
         loop {
-            match self.deliver_once(Utc::now()).await {
+            let now = self.clock.as_ref().map_or_else(Utc::now, Clock::now);
+            match self.deliver_at(Utc::now(), now).await {
                 Ok(rep) => {
                     if !rep.is_empty() {
                         tracing::info!(
@@ -507,11 +569,15 @@ impl Notifier {
             .map(|p| p.name)
             .unwrap_or_else(|| seminar.partner.clone());
         let people = recipients::resolve(store, n, &seminar.partner, &partner_name).await?;
+        let contact =
+            recipients::contact_of(store, &seminar.partner, self.settings.coordinator.as_ref())
+                .await?;
         Ok(Ok(Prepared {
             program: program.clone(),
             seminar,
             partner_name,
             people,
+            contact,
         }))
     }
 
@@ -531,6 +597,7 @@ impl Notifier {
             program: &p.program,
             partner_name: &p.partner_name,
             base_url: &self.settings.base_url,
+            contact: p.contact.as_ref(),
         };
         let mut log = DeliveryLog::parse(row.message_id.as_deref());
         for (token, problem) in &p.people.problems {

@@ -93,6 +93,7 @@ pub async fn write_mail(
             program,
             partner_name: &partner_name,
             base_url,
+            contact: None,
         };
         let email = compose(templates, n, &facts, &to, from).map_err(bad)?;
         written.push(files.write(&email).map_err(|e| bad(e.to_string()))?);

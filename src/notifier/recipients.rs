@@ -11,6 +11,9 @@
 //! The partner's coordinator is the user assigned with `partner_coordinator`, or every active
 //! coordinator when none is assigned (or the assigned one is gone or disabled). Partner users
 //! with limited rights get the variant without money (`Addressee::money`).
+//!
+//! The coordinator a partner *asks* ([`contact_of`]) is the assigned one while active, else the
+//! program's coordinator address from the configuration (`mail.coordinator`).
 
 use crate::accounts::{Role, User};
 use crate::domain::{Notification, NotificationKind, Recipient};
@@ -29,6 +32,77 @@ pub struct Addressee {
     pub coordinator: bool,
     /// Gets this notification in the daily digest instead of at once.
     pub digest: bool,
+}
+
+/// Whom a partner asks about a seminar: its coordinator, named in every e-mail (Reply-To, and
+/// e-mail and phone in the footer).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+}
+
+impl Contact {
+    /// The program's coordinator from the configuration: `Name <address>` (or a bare address)
+    /// and a phone; `None` without an address.
+    pub fn from_config(mailbox: Option<&str>, phone: Option<&str>) -> Option<Contact> {
+        let m = mailbox.map(str::trim).filter(|m| !m.is_empty())?;
+        let (name, email) = match m.rsplit_once('<') {
+            Some((n, a)) => (
+                n.trim().trim_matches('"').to_string(),
+                a.trim_end_matches('>').trim().to_string(),
+            ),
+            None => (String::new(), m.to_string()),
+        };
+        Some(Contact {
+            name: if name.is_empty() {
+                "Координатор программы".into()
+            } else {
+                name
+            },
+            email,
+            phone: phone
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from),
+        })
+    }
+
+    /// The Reply-To header value; characters that would need quoting in a display name
+    /// (`Иванова, Ольга`) are dropped so the header always parses.
+    pub fn mailbox(&self) -> String {
+        let name: String = self
+            .name
+            .chars()
+            .filter(|c| !",;:\"<>@()[]\\".contains(*c))
+            .collect();
+        format!("{} <{}>", super::mailer::header_text(&name), self.email)
+    }
+}
+
+/// The coordinator partner `partner` asks: the assigned one while active, else `fallback` (the
+/// program's coordinator address from the configuration).
+///
+/// # Errors
+/// Store failures.
+pub async fn contact_of(
+    store: &DynStore,
+    partner: &str,
+    fallback: Option<&Contact>,
+) -> Result<Option<Contact>, StoreError> {
+    if let Some(id) = store.partner_coordinator(partner).await? {
+        if let Some(u) = store.user(&id).await? {
+            if !u.disabled && u.is_staff() {
+                return Ok(Some(Contact {
+                    name: u.name,
+                    email: u.email,
+                    phone: u.phone,
+                }));
+            }
+        }
+    }
+    Ok(fallback.cloned())
 }
 
 /// Kinds that go out at once to partner users whatever their digest choice.
@@ -150,4 +224,37 @@ pub async fn resolve(
         }
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contact;
+    use lettre::message::Mailbox;
+
+    #[test]
+    fn a_contact_from_the_config_reads_name_address_and_phone() {
+        let c = Contact::from_config(Some(" Отдел партнёров <partners@example.ru> "), Some(" "));
+        assert_eq!(
+            c,
+            Some(Contact {
+                name: "Отдел партнёров".into(),
+                email: "partners@example.ru".into(),
+                phone: None,
+            })
+        );
+        let bare = Contact::from_config(Some("partners@example.ru"), Some("+7 800 555-35-35"));
+        assert_eq!(bare.unwrap().name, "Координатор программы");
+        assert_eq!(Contact::from_config(Some("  "), Some("+7")), None);
+    }
+
+    #[test]
+    fn the_reply_to_of_any_name_parses_as_a_mailbox() {
+        let c = Contact {
+            name: "Иванова, Ольга \"Оля\" (координатор)".into(),
+            email: "olga@example.ru".into(),
+            phone: None,
+        };
+        let m: Mailbox = c.mailbox().parse().expect("parses");
+        assert_eq!(m.email.to_string(), "olga@example.ru");
+    }
 }

@@ -103,6 +103,7 @@ impl Service {
             must_change_password: one_time.is_some(),
             digest: place.role == Role::Coordinator,
             ics_token: Some(random_token()),
+            phone: None,
             disabled: false,
         };
         let by = by.actor();
@@ -223,6 +224,31 @@ impl Service {
         }
         .event(kind, user_data(&user));
         self.store.apply(&changes, &[event]).await?;
+        Ok(user)
+    }
+
+    /// Sets or clears `user`'s own contact phone (`None` or blank clears it). The phone is
+    /// what partners see in e-mails beside their coordinator's address.
+    ///
+    /// # Errors
+    /// `Field("phone", …)` for something that is not a phone number; store failures.
+    pub async fn set_phone(&self, user: &User, phone: Option<&str>) -> Result<User, ServiceError> {
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+        if let Some(p) = phone {
+            let digits = p.chars().filter(char::is_ascii_digit).count();
+            let allowed = p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+            if !allowed || !(5..=15).contains(&digits) || p.chars().count() > 30 {
+                return Err(ServiceError::Field(
+                    "phone",
+                    "укажите телефон цифрами, например +7 495 123-45-67".into(),
+                ));
+            }
+        }
+        let mut user = user.clone();
+        user.phone = phone.map(String::from);
+        self.store
+            .apply(&[Change::UpdateUser(user.clone())], &[])
+            .await?;
         Ok(user)
     }
 
@@ -422,6 +448,7 @@ impl Service {
             must_change_password: true,
             digest: false,
             ics_token: Some(random_token()),
+            phone: None,
             disabled: false,
         };
         let by = Audit {

@@ -148,6 +148,7 @@ async fn duplicate_email_writes_neither_account_nor_event(store: DynStore) {
         must_change_password: false,
         digest: true,
         ics_token: None,
+        phone: None,
         disabled: false,
     };
     service.add_user(by, &user("u1")).await.unwrap();

@@ -2,6 +2,8 @@
 //! SMTP on loopback (aiosmtpd), and `simulate --mail-dir`.
 
 mod delivery;
+mod digest_day;
+mod mail_content;
 mod preview;
 mod smtp;
 mod snapshots;

@@ -404,6 +404,7 @@ async fn outbox_and_accounts(store: &DynStore) {
         must_change_password: true,
         digest: false,
         ics_token: Some("tok".into()),
+        phone: Some("+7 495 123-45-67".into()),
         disabled: false,
     };
     store.create_user(&user, at).await.unwrap();
@@ -424,8 +425,8 @@ async fn outbox_and_accounts(store: &DynStore) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (found.id.as_str(), found.rights),
-        ("u1", Some(Rights::Limited))
+        (found.id.as_str(), found.rights, found.phone.as_deref()),
+        ("u1", Some(Rights::Limited), Some("+7 495 123-45-67"))
     );
     assert_eq!(
         store.user_by_ics_token("tok").await.unwrap().unwrap().id,

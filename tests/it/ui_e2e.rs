@@ -40,6 +40,7 @@ async fn add_user(
         must_change_password: false,
         digest: false,
         ics_token: Some(random_token()),
+        phone: None,
         disabled: false,
     };
     app.state

@@ -246,6 +246,9 @@ struct AccountPage {
     email: String,
     role: String,
     partner: Option<String>,
+    phone: Option<String>,
+    /// Staff phones go to partners in e-mails; the hint says so.
+    staff: bool,
     must_change: bool,
     /// The subscription address (absolute) and the same feed as a local link.
     ics_url: Option<String>,
@@ -295,6 +298,8 @@ async fn account_page(
             email: v.user.email.clone(),
             role,
             partner,
+            phone: v.user.phone.clone(),
+            staff: v.is_staff(),
             must_change: must || v.user.must_change_password,
             ics_url: ics_path
                 .as_ref()
@@ -382,4 +387,34 @@ pub async fn change_password(
         .await
         .map_err(ApiError::from)?;
     Ok(see_other(&with_done("/account", "password")))
+}
+
+/// Saves the viewer's own contact phone (blank clears it).
+pub async fn change_phone(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<FormData>,
+) -> UiResult {
+    check_csrf(&v, &form)?;
+    let phone = form.get("phone").cloned().unwrap_or_default();
+    match state.service.set_phone(&v.user, Some(&phone)).await {
+        Ok(_) => Ok(see_other(&with_done("/account", "phone"))),
+        Err(crate::service::ServiceError::Field(field, message)) => {
+            let mut values = FormData::new();
+            values.insert("phone".into(), phone);
+            let f = FormState::with_values(&values).field(field, message);
+            account_page(
+                &state,
+                &headers,
+                &v,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                f,
+                false,
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(ApiError::from(e).into()),
+    }
 }

@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account::account))
         .route("/account/password", post(account::change_password))
         .route("/account/calendar-link", post(account::renew_calendar_link))
+        .route("/account/phone", post(account::change_phone))
         .route("/dashboard", get(dashboard::index))
         .route("/programs/{id}", get(dashboard::show))
         .route("/programs/{id}/review", post(dashboard::review))

@@ -403,6 +403,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "calendar_link" => {
             "Выдана новая ссылка на календарь: старая больше не работает. Подпишитесь на новую."
         }
+        "phone" => "Телефон сохранён.",
         "logged_out" => "Вы вышли из системы.",
         _ => return None,
     })

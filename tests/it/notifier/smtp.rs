@@ -201,7 +201,7 @@ async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
     assert_eq!(mail.len(), rep.sent, "{rep:?}");
     let penalties: Vec<&Received> = mail
         .iter()
-        .filter(|m| m.subject.starts_with("Штраф program_resubmit_late"))
+        .filter(|m| m.subject.starts_with("Штраф «Доработанная программа"))
         .collect();
     let rcpts: BTreeSet<&str> = penalties.iter().map(|m| m.rcpt.as_str()).collect();
     assert_eq!(
@@ -217,14 +217,13 @@ async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
     assert_eq!(anna.content_type, "multipart/alternative");
     assert_eq!(
         anna.subject,
-        "Штраф program_resubmit_late: минус 10 баллов — Новосибирск, 29.03.2017"
+        "Штраф «Доработанная программа подана с опозданием на 1–2 дня»: минус 10 баллов — Новосибирск, 29.03.2017"
     );
     let text = anna.text.as_deref().unwrap();
     for want in [
         "Здравствуйте, Пользователь anna!",
-        "Код: program_resubmit_late",
         "Баллы: минус 10 баллов",
-        "Причина: Доработанная программа подана с опозданием на 1–2 дня.",
+        "Штраф: Доработанная программа подана с опозданием на 1–2 дня",
         "Срок: 22.02.2017 до 23:59 по московскому времени",
         "Местное время города семинара: 23.02.2017 до 03:59 (Новосибирск, UTC+7)",
         "https://seminars.example.ru/seminars/s1",
@@ -233,7 +232,7 @@ async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
     }
     let html = anna.html.as_deref().unwrap();
     assert!(
-        html.contains("<code>program_resubmit_late</code>")
+        !html.contains("program_resubmit_late")
             && html.contains("href=\"https://seminars.example.ru/seminars/s1\""),
         "{html}"
     );

@@ -8,7 +8,7 @@ use seminarflow::accounts::{Rights, Role};
 use seminarflow::notifier::{Email, MemoryMailer};
 use std::sync::Arc;
 
-const ALL_KINDS: &str = r#"
+pub(super) const ALL_KINDS: &str = r#"
 workflow = "bitrix24-seminars-2017-spring"
 until = "2017-04-10T00:00:00+03:00"
 
@@ -201,8 +201,12 @@ fn snap(name: &str, e: &Email) {
     insta::assert_snapshot!(
         format!("{name}.txt"),
         format!(
-            "Subject: {}\nTo: {} <{}>\n\n{}",
-            e.subject, e.to_name, e.to_email, e.text
+            "Subject: {}\nTo: {} <{}>\nReply-To: {}\n\n{}",
+            e.subject,
+            e.to_name,
+            e.to_email,
+            e.reply_to.as_deref().unwrap_or("—"),
+            e.text
         )
     );
     insta::assert_snapshot!(format!("{name}.html"), e.html.clone());
@@ -243,7 +247,7 @@ async fn every_kind_renders_in_text_and_html() {
         d.find("exclusion penalty", |e| {
             e.kind.as_str() == "penalty_applied"
                 && e.to_email == ANNA
-                && e.subject.contains("program_first_late")
+                && e.key.contains("program_first_late")
         }),
     );
     snap(
@@ -251,7 +255,7 @@ async fn every_kind_renders_in_text_and_html() {
         d.find("manual violation", |e| {
             e.kind.as_str() == "penalty_applied"
                 && e.to_email == ANNA
-                && e.subject.contains("mispositioning")
+                && e.key.contains("mispositioning")
         }),
     );
     snap(

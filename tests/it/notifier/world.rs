@@ -68,12 +68,13 @@ pub fn user(
         must_change_password: false,
         digest,
         ics_token: None,
+        phone: None,
         disabled: false,
     }
 }
 
 /// Partner `p1` «СекретКонтора» with a main user `anna`, a limited user `lena`, and
-/// coordinator `olga` assigned; coordinator `igor` exists too (gets nothing for p1).
+/// coordinator `olga` (with a phone) assigned; coordinator `igor` exists too (gets nothing for p1).
 pub async fn people(service: &Service, anna_digest: bool) {
     let store = &service.store;
     let now = t("2017-01-01T00:00:00Z");
@@ -114,7 +115,13 @@ pub async fn people(service: &Service, anna_digest: bool) {
         .await
         .unwrap();
     store
-        .create_user(&user("olga", Role::Coordinator, None, None, false), now)
+        .create_user(
+            &User {
+                phone: Some("+7 495 123-45-67".into()),
+                ..user("olga", Role::Coordinator, None, None, false)
+            },
+            now,
+        )
         .await
         .unwrap();
     store

@@ -135,8 +135,8 @@ async fn create_user(
 ) -> Result<<Db as sqlx::Database>::QueryResult, StoreError> {
     sqlx::query(
         "INSERT INTO users (id, email, name, role, partner, rights, password_hash,
-           must_change_password, digest, ics_token, disabled, created_us)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+           must_change_password, digest, ics_token, disabled, created_us, phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&u.id)
     .bind(u.email.to_lowercase())
@@ -150,6 +150,7 @@ async fn create_user(
     .bind(&u.ics_token)
     .bind(u.disabled)
     .bind(to_us(at))
+    .bind(&u.phone)
     .execute(&mut **tx)
     .await
     .map_err(|e| unique_to_conflict(e, "e-mail already registered"))
@@ -162,7 +163,7 @@ async fn update_user(
     sqlx::query(
         "UPDATE users SET email = $2, name = $3, role = $4, partner = $5, rights = $6,
            password_hash = $7, must_change_password = $8, digest = $9, ics_token = $10,
-           disabled = $11 WHERE id = $1",
+           disabled = $11, phone = $12 WHERE id = $1",
     )
     .bind(&u.id)
     .bind(u.email.to_lowercase())
@@ -175,6 +176,7 @@ async fn update_user(
     .bind(u.digest)
     .bind(&u.ics_token)
     .bind(u.disabled)
+    .bind(&u.phone)
     .execute(&mut **tx)
     .await
     .map_err(|e| unique_to_conflict(e, "e-mail already registered"))

@@ -127,6 +127,7 @@ impl This {
             must_change_password: r.try_get("must_change_password")?,
             digest: r.try_get("digest")?,
             ics_token: r.try_get("ics_token")?,
+            phone: r.try_get("phone")?,
             disabled: r.try_get("disabled")?,
         })
     }
