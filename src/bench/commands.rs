@@ -65,11 +65,33 @@ pub async fn run(
     )
     .await?;
     let service = Service::new(store, vec![prog.clone()]);
+    let started = Instant::now();
+    let (commands, timed_out) =
+        submit_and_approve(&service, prog, seminars, started, timeout).await?;
+    let command_seconds = started.elapsed().as_secs_f64();
+    let raw_seconds = raw_commits(&url, commands).await?;
+    Ok(CommandsRun {
+        commands,
+        command_seconds,
+        raw_commits: commands,
+        raw_seconds,
+        timed_out,
+    })
+}
+
+/// `submit` by the partner and `approve` by the coordinator of the program stage of each
+/// seeded seminar, one second apart, until done or `timeout` after `started`: the commands
+/// run and whether the timeout stopped them.
+async fn submit_and_approve(
+    service: &Service,
+    prog: &Program,
+    seminars: usize,
+    started: Instant,
+    timeout: Duration,
+) -> BenchResult<(usize, bool)> {
     let at = msk(2017, 2, 6, 10, 0);
     let mut commands = 0usize;
-    let started = Instant::now();
-    let mut timed_out = false;
-    'all: for i in 0..seminars {
+    for i in 0..seminars {
         let seminar = format!("c{i:06}");
         let submit = Command::Submit {
             seminar: seminar.clone(),
@@ -88,14 +110,17 @@ pub async fn run(
             service.execute(prog.id(), &cmd, actor, now).await?;
             commands += 1;
             if started.elapsed() > timeout {
-                timed_out = true;
-                break 'all;
+                return Ok((commands, true));
             }
         }
     }
-    let command_seconds = started.elapsed().as_secs_f64();
+    Ok((commands, false))
+}
 
-    let opts = SqliteConnectOptions::from_str(&url)?
+/// The floor: `n` single-row inserts, each in its own transaction, on the same SQLite file
+/// with the store's connection settings; the seconds they took.
+async fn raw_commits(url: &str, n: usize) -> BenchResult<f64> {
+    let opts = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
@@ -111,7 +136,7 @@ pub async fn run(
     .await?;
     let payload = "{\"stage\":\"program\",\"by\":\"coordinator\"}";
     let started = Instant::now();
-    for i in 0..commands {
+    for i in 0..n {
         let mut tx = pool.begin().await?;
         sqlx::query("INSERT INTO bench_raw_commits (seminar, at_us, data) VALUES ($1, $2, $3)")
             .bind(format!("c{:06}", i / 2))
@@ -123,13 +148,7 @@ pub async fn run(
     }
     let raw_seconds = started.elapsed().as_secs_f64();
     pool.close().await;
-    Ok(CommandsRun {
-        commands,
-        command_seconds,
-        raw_commits: commands,
-        raw_seconds,
-        timed_out,
-    })
+    Ok(raw_seconds)
 }
 
 pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {

@@ -79,22 +79,56 @@ pub async fn run(
     };
     let port = sys::free_port()?;
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let log = std::fs::File::create(dir.join("server.log"))?;
     let started = Instant::now();
+    let server = start_server(opts, &data, dir, addr)?;
+    let pid = server.0.id();
+    let server = wait_healthy(opts, server, dir, addr, started).await?;
+    let startup_seconds = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_rss = sys::proc_status_kb(Some(pid), "VmRSS");
+    let cookie = format!("Cookie: {}={token}\r\n", crate::http::auth::SESSION_COOKIE);
+    let mut reads = Vec::new();
+    for (label, path) in READS {
+        reads.push(measure_read(opts, addr, &cookie, label, path, rate, duration).await);
+    }
+    let peak_rss = sys::proc_status_kb(Some(pid), "VmHWM");
+    drop(server);
+    Ok(HttpRun {
+        season,
+        startup_seconds,
+        idle_rss,
+        peak_rss,
+        reads,
+    })
+}
+
+/// `seminarflow serve` on the seeded data folder at `addr`, its output in `server.log`.
+fn start_server(opts: &Options, data: &Path, dir: &Path, addr: SocketAddr) -> BenchResult<Server> {
+    let log = std::fs::File::create(dir.join("server.log"))?;
     let child = std::process::Command::new(opts.exe()?)
         .arg("--workflows")
         .arg(&opts.workflows)
         .arg("serve")
         .arg("--data-dir")
-        .arg(&data)
+        .arg(data)
         .arg("--listen")
         .arg(addr.to_string())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()?;
-    let pid = child.id();
-    let mut server = Server(child);
+    Ok(Server(child))
+}
+
+/// Polls `/healthz` until it answers 200; fails when the server exits (with its log) or is
+/// not healthy within the bench timeout counted from `started`.
+async fn wait_healthy(
+    opts: &Options,
+    mut server: Server,
+    dir: &Path,
+    addr: SocketAddr,
+    started: Instant,
+) -> BenchResult<Server> {
     loop {
         if let Ok(Some(st)) = server.0.try_wait() {
             return Err(BenchError::failed(format!(
@@ -106,7 +140,7 @@ pub async fn run(
             tokio::time::timeout(Duration::from_secs(5), load::get_once(addr, "/healthz", "")).await
         {
             if r.status == 200 {
-                break;
+                return Ok(server);
             }
         }
         if started.elapsed() > opts.timeout {
@@ -117,52 +151,60 @@ pub async fn run(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let startup_seconds = started.elapsed().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle_rss = sys::proc_status_kb(Some(pid), "VmRSS");
-    let cookie = format!("Cookie: {}={token}\r\n", crate::http::auth::SESSION_COOKIE);
-    let mut reads = Vec::new();
-    for (label, path) in READS {
-        let mut path = path.to_string();
-        // `/dashboard` redirects to the only program's dashboard: load that page.
-        if let Ok(r) = load::get_once(addr, &path, &cookie).await {
-            if (300..400).contains(&r.status) {
-                if let Some(to) = r.header("location") {
-                    path = to.to_string();
-                }
+}
+
+/// One read: the page `path` redirects to (if it does), its median single-request latency on
+/// the settled server, then the open-loop run at `rate`.
+async fn measure_read(
+    opts: &Options,
+    addr: SocketAddr,
+    cookie: &str,
+    label: &str,
+    path: &str,
+    rate: f64,
+    duration: Duration,
+) -> Read {
+    let mut path = path.to_string();
+    // `/dashboard` redirects to the only program's dashboard: load that page.
+    if let Ok(r) = load::get_once(addr, &path, cookie).await {
+        if (300..400).contains(&r.status) {
+            if let Some(to) = r.header("location") {
+                path = to.to_string();
             }
         }
-        settle(addr).await;
-        let mut single = Vec::new();
-        for _ in 0..3 {
-            let t = Instant::now();
-            if let Ok(Ok(r)) =
-                tokio::time::timeout(opts.timeout, load::get_once(addr, &path, &cookie)).await
-            {
-                if (200..300).contains(&r.status) {
-                    single.push(t.elapsed().as_secs_f64() * 1000.0);
-                }
-            }
-        }
-        single.sort_by(|a, b| a.total_cmp(b));
-        let single_ms = single.get(single.len() / 2).copied();
-        settle(addr).await;
-        let load = load::open_loop(addr, &path, &cookie, rate, duration, CONNECTIONS, GRACE).await;
-        reads.push(Read {
-            label: label.to_string(),
-            single_ms,
-            load,
-        });
     }
-    let peak_rss = sys::proc_status_kb(Some(pid), "VmHWM");
-    drop(server);
-    Ok(HttpRun {
-        season,
-        startup_seconds,
-        idle_rss,
-        peak_rss,
-        reads,
-    })
+    settle(addr).await;
+    let single_ms = single_request_median(opts, addr, &path, cookie).await;
+    settle(addr).await;
+    let load = load::open_loop(addr, &path, cookie, rate, duration, CONNECTIONS, GRACE).await;
+    Read {
+        label: label.to_string(),
+        single_ms,
+        load,
+    }
+}
+
+/// The median latency of three sequential successful requests for `path` (`None` if none
+/// succeeded).
+async fn single_request_median(
+    opts: &Options,
+    addr: SocketAddr,
+    path: &str,
+    cookie: &str,
+) -> Option<f64> {
+    let mut single = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        if let Ok(Ok(r)) =
+            tokio::time::timeout(opts.timeout, load::get_once(addr, path, cookie)).await
+        {
+            if (200..300).contains(&r.status) {
+                single.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    single.sort_by(|a, b| a.total_cmp(b));
+    single.get(single.len() / 2).copied()
 }
 
 /// Waits (up to a minute) until the server answers `/healthz` quickly again, so one read's
@@ -198,48 +240,62 @@ pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     .await?;
     let full = opts.full_size();
     let mut out = Vec::new();
-    let p = |v: Option<f64>| v.map(|v| format!("{v:.1} ms")).unwrap_or("—".into());
     for read in &r.reads {
-        let (label, l) = (&read.label, &read.load);
-        out.push(
-            Figure::new(
-                "http",
-                format!("{label}: one request on an idle server"),
-                read.single_ms,
-                "ms",
-            )
-            .shown(p(read.single_ms)),
-        );
-        let clean = l.errors == 0 && l.unfinished == 0;
-        out.push(
-            Figure::new(
-                "http",
-                format!("{label} at {:.0}/s for {:.0} s: p99", l.rate, l.seconds),
-                l.p99_ms,
-                "ms",
-            )
-            .shown(format!(
-                "p50 {}, p99 {}, max {}; {} ok of {}, {} errors, {} unanswered; {:.0} ok/s",
-                p(l.p50_ms),
-                p(l.p99_ms),
-                p(l.max_ms),
-                l.ok,
-                l.scheduled,
-                l.errors,
-                l.unfinished,
-                l.achieved
-            ))
-            .target(Target {
-                text: "p99 ≤ 20 ms, no errors".into(),
-                met: if full {
-                    Some(clean && l.p99_ms.is_some_and(|v| v <= 20.0))
-                } else {
-                    None
-                },
-            }),
-        );
+        out.extend(read_figures(read, full));
     }
-    out.push(
+    out.extend(server_figures(&r, full));
+    Ok(out)
+}
+
+/// A latency as shown, `12.3 ms`, or `—` when there is none.
+fn ms(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1} ms")).unwrap_or("—".into())
+}
+
+/// One read's figures: its single-request latency and its open-loop p99 (the target at full
+/// size).
+fn read_figures(read: &Read, full: bool) -> [Figure; 2] {
+    let (label, l) = (&read.label, &read.load);
+    let clean = l.errors == 0 && l.unfinished == 0;
+    [
+        Figure::new(
+            "http",
+            format!("{label}: one request on an idle server"),
+            read.single_ms,
+            "ms",
+        )
+        .shown(ms(read.single_ms)),
+        Figure::new(
+            "http",
+            format!("{label} at {:.0}/s for {:.0} s: p99", l.rate, l.seconds),
+            l.p99_ms,
+            "ms",
+        )
+        .shown(format!(
+            "p50 {}, p99 {}, max {}; {} ok of {}, {} errors, {} unanswered; {:.0} ok/s",
+            ms(l.p50_ms),
+            ms(l.p99_ms),
+            ms(l.max_ms),
+            l.ok,
+            l.scheduled,
+            l.errors,
+            l.unfinished,
+            l.achieved
+        ))
+        .target(Target {
+            text: "p99 ≤ 20 ms, no errors".into(),
+            met: if full {
+                Some(clean && l.p99_ms.is_some_and(|v| v <= 20.0))
+            } else {
+                None
+            },
+        }),
+    ]
+}
+
+/// The server's own figures: start-up time with idle RSS, and peak RSS (bounded at full size).
+fn server_figures(r: &HttpRun, full: bool) -> [Figure; 2] {
+    [
         Figure::new(
             "http",
             format!(
@@ -254,8 +310,6 @@ pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
             super::secs(r.startup_seconds),
             r.idle_rss.map(mb).unwrap_or("unknown".into())
         )),
-    );
-    out.push(
         Figure::new(
             "http",
             "server peak RSS",
@@ -264,6 +318,5 @@ pub async fn figures(opts: &Options) -> BenchResult<Vec<Figure>> {
         )
         .shown(r.peak_rss.map(mb).unwrap_or("unknown".into()))
         .bound("≤ 100 MB", full, true, 100e6),
-    );
-    Ok(out)
+    ]
 }

@@ -144,6 +144,18 @@ pub struct LoadRun {
     pub achieved: f64,
 }
 
+/// What the workers of an open-loop run counted.
+#[derive(Default)]
+struct Tally {
+    /// Latencies of the 2xx answers, in ms from the scheduled instant.
+    latencies: Vec<f64>,
+    ok: u64,
+    errors: u64,
+    unfinished: u64,
+}
+
+type Schedule = Arc<Mutex<tokio::sync::mpsc::UnboundedReceiver<Instant>>>;
+
 /// Sends `GET path` at `rate` per second for `duration` over `connections` connections, and
 /// waits `grace` for the last answers.
 pub async fn open_loop(
@@ -159,57 +171,16 @@ pub async fn open_loop(
     let t0 = Instant::now();
     let end = t0 + duration + grace;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
-    let rx = Arc::new(Mutex::new(rx));
-    let lat = Arc::new(Mutex::new(Vec::<f64>::with_capacity(total as usize)));
-    let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64))); // ok, errors, unfinished
+    let rx: Schedule = Arc::new(Mutex::new(rx));
+    let tally = Arc::new(Mutex::new(Tally {
+        latencies: Vec::with_capacity(total as usize),
+        ..Tally::default()
+    }));
     let mut workers = Vec::new();
     for _ in 0..connections {
-        let (rx, lat, counts) = (rx.clone(), lat.clone(), counts.clone());
+        let (rx, tally) = (rx.clone(), tally.clone());
         let (path, extra) = (path.to_string(), extra.to_string());
-        workers.push(tokio::spawn(async move {
-            let mut conn: Option<Conn> = None;
-            loop {
-                let next = rx.lock().await.recv().await;
-                let Some(scheduled) = next else { break };
-                if Instant::now() >= end {
-                    counts.lock().await.2 += 1;
-                    continue;
-                }
-                let answer = tokio::time::timeout_at(end, async {
-                    if conn.is_none() {
-                        conn = Some(Conn::open(addr).await?);
-                    }
-                    match conn.as_mut() {
-                        Some(c) => c.get(&path, &extra).await,
-                        None => Err(std::io::Error::other("no connection")),
-                    }
-                })
-                .await;
-                match answer {
-                    Ok(Ok(r)) => {
-                        if r.close {
-                            conn = None;
-                        }
-                        if (200..300).contains(&r.status) {
-                            lat.lock()
-                                .await
-                                .push(scheduled.elapsed().as_secs_f64() * 1000.0);
-                            counts.lock().await.0 += 1;
-                        } else {
-                            counts.lock().await.1 += 1;
-                        }
-                    }
-                    Ok(Err(_)) => {
-                        conn = None;
-                        counts.lock().await.1 += 1;
-                    }
-                    Err(_) => {
-                        conn = None;
-                        counts.lock().await.2 += 1;
-                    }
-                }
-            }
-        }));
+        workers.push(tokio::spawn(worker(addr, path, extra, end, rx, tally)));
     }
     for i in 0..total {
         let at = t0 + Duration::from_secs_f64(i as f64 / rate);
@@ -222,27 +193,82 @@ pub async fn open_loop(
     for w in workers {
         let _ = w.await;
     }
-    let mut lat = std::mem::take(&mut *lat.lock().await);
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| -> Option<f64> {
-        if lat.is_empty() {
-            return None;
-        }
-        let i = ((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1;
-        Some(lat[i])
-    };
-    let (ok, errors, unfinished) = *counts.lock().await;
+    let mut t = std::mem::take(&mut *tally.lock().await);
+    t.latencies.sort_by(|a, b| a.total_cmp(b));
     LoadRun {
         path: path.to_string(),
         rate,
         seconds: duration.as_secs_f64(),
         scheduled: total,
-        ok,
-        errors,
-        unfinished,
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-        max_ms: lat.last().copied(),
-        achieved: ok as f64 / t0.elapsed().as_secs_f64().max(1e-9),
+        ok: t.ok,
+        errors: t.errors,
+        unfinished: t.unfinished,
+        p50_ms: percentile(&t.latencies, 0.50),
+        p99_ms: percentile(&t.latencies, 0.99),
+        max_ms: t.latencies.last().copied(),
+        achieved: t.ok as f64 / t0.elapsed().as_secs_f64().max(1e-9),
     }
+}
+
+/// One connection of an open-loop run: takes the next scheduled request, sends it (opening the
+/// connection again after an error or a close) and counts its answer; a request whose answer
+/// does not come before `end` is unfinished.
+async fn worker(
+    addr: SocketAddr,
+    path: String,
+    extra: String,
+    end: Instant,
+    rx: Schedule,
+    tally: Arc<Mutex<Tally>>,
+) {
+    let mut conn: Option<Conn> = None;
+    loop {
+        let next = rx.lock().await.recv().await;
+        let Some(scheduled) = next else { break };
+        if Instant::now() >= end {
+            tally.lock().await.unfinished += 1;
+            continue;
+        }
+        let answer = tokio::time::timeout_at(end, async {
+            if conn.is_none() {
+                conn = Some(Conn::open(addr).await?);
+            }
+            match conn.as_mut() {
+                Some(c) => c.get(&path, &extra).await,
+                None => Err(std::io::Error::other("no connection")),
+            }
+        })
+        .await;
+        let mut t = tally.lock().await;
+        match answer {
+            Ok(Ok(r)) => {
+                if r.close {
+                    conn = None;
+                }
+                if (200..300).contains(&r.status) {
+                    t.latencies.push(scheduled.elapsed().as_secs_f64() * 1000.0);
+                    t.ok += 1;
+                } else {
+                    t.errors += 1;
+                }
+            }
+            Ok(Err(_)) => {
+                conn = None;
+                t.errors += 1;
+            }
+            Err(_) => {
+                conn = None;
+                t.unfinished += 1;
+            }
+        }
+    }
+}
+
+/// The `p` quantile (nearest rank) of `sorted`; `None` when it is empty.
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    Some(sorted[i])
 }

@@ -7,11 +7,12 @@ use crate::catalog::Catalog;
 use crate::domain::schedule::plan;
 use crate::domain::workflow::Effect;
 use crate::domain::{
-    BonusEntry, Command, Event, Kopecks, Notification, NotificationKind, Partner, PartnerFlag,
-    Penalty, PointsEntry, Program, Recipient, ReportFigures, Seminar, SeminarResult, SeminarState,
-    StageProgress, StageStatus,
+    BonusEntry, Command, Event, EventKind, Kopecks, Notification, NotificationKind, Partner,
+    PartnerFlag, Penalty, PointsEntry, Program, Recipient, ReportFigures, Seminar, SeminarResult,
+    SeminarState, StageProgress, StageStatus,
 };
 use crate::service::{Audit, Service, ServiceError};
+use crate::simulate::scenario::Scenario;
 use crate::storage::{Commit, DynStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::json;
@@ -193,6 +194,21 @@ pub async fn seed_season(
     let (sc, prog) =
         crate::simulate::load(cat, &text).map_err(|e| BenchError::failed(format!("{e}")))?;
     let service = Service::new(store.clone(), vec![prog.clone()]);
+    save_partners(&service, &sc).await?;
+    match how {
+        Seeding::Play => play_season(&service, &sc, &prog).await?,
+        Seeding::Synthetic => synthetic_season(&service, url, &sc, &prog).await?,
+    }
+    mark_outbox_delivered(&service).await?;
+    Ok(SeasonSize {
+        seminars: store.seminars(None).await?.len(),
+        partners: sc.partners.len(),
+        penalties: store.penalty_count().await?,
+    })
+}
+
+/// The scenario's partners, saved as the scenario's first step would.
+async fn save_partners(service: &Service, sc: &Scenario) -> BenchResult<()> {
     let by = Audit {
         actor: "scenario",
         at: sc.steps.first().map_or(sc.until, |s| s.at),
@@ -207,71 +223,82 @@ pub async fn seed_season(
         };
         service.save_partner(by, &partner).await?;
     }
-    match how {
-        Seeding::Play => {
-            for step in &sc.steps {
-                service.scheduler.tick(step.at).await?;
-                match service
-                    .execute(prog.id(), &step.command, "coordinator", step.at)
-                    .await
-                {
-                    Ok(_) | Err(ServiceError::Refused(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            // Everything the clock still has to do (late reminders) is done before serving.
-            service.scheduler.tick(msk(2030, 1, 1, 0, 0)).await?;
-        }
-        Seeding::Synthetic => {
-            let mut seen = BTreeSet::new();
-            let mut commits = vec![Commit::default()];
-            let mut i = 0usize;
-            for step in &sc.steps {
-                let Command::Apply {
-                    seminar,
-                    partner,
-                    city,
-                    date,
-                } = &step.command
-                else {
-                    continue;
-                };
-                if !seen.insert(seminar.clone()) {
-                    continue;
-                }
-                if commits
-                    .last()
-                    .is_some_and(|c| c.outcome.seminars.len() >= BATCH)
-                {
-                    commits.push(Commit::default());
-                }
-                if let Some(c) = commits.last_mut() {
-                    season_end(&prog, c, i, seminar, partner, city, *date, step.at);
-                }
-                i += 1;
-            }
-            // The rows first (fast), then each seminar's history through the store's own
-            // update path.
-            let mut seminars = Vec::new();
-            for c in &mut commits {
-                for s in &mut c.outcome.seminars {
-                    s.version = 1;
-                    seminars.push(s.clone());
-                }
-            }
-            crate::storage::bulk::insert(url, &[], &seminars, &[]).await?;
-            drop(seminars);
-            for c in &commits {
-                service.seed(c).await?;
-            }
+    Ok(())
+}
+
+/// [`Seeding::Play`]: every step through the engine, then the clock run to the end.
+async fn play_season(service: &Service, sc: &Scenario, prog: &Program) -> BenchResult<()> {
+    for step in &sc.steps {
+        service.scheduler.tick(step.at).await?;
+        match service
+            .execute(prog.id(), &step.command, "coordinator", step.at)
+            .await
+        {
+            Ok(_) | Err(ServiceError::Refused(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
-    mark_outbox_delivered(&service).await?;
-    Ok(SeasonSize {
-        seminars: store.seminars(None).await?.len(),
-        partners: sc.partners.len(),
-        penalties: store.penalty_count().await?,
-    })
+    // Everything the clock still has to do (late reminders) is done before serving.
+    service.scheduler.tick(msk(2030, 1, 1, 0, 0)).await?;
+    Ok(())
+}
+
+/// [`Seeding::Synthetic`]: each first application of a seminar in its end-of-season state,
+/// the rows bulk-inserted first (fast), then each seminar's history through the store's own
+/// update path.
+async fn synthetic_season(
+    service: &Service,
+    url: &str,
+    sc: &Scenario,
+    prog: &Program,
+) -> BenchResult<()> {
+    let mut commits = season_commits(sc, prog);
+    let mut seminars = Vec::new();
+    for c in &mut commits {
+        for s in &mut c.outcome.seminars {
+            s.version = 1;
+            seminars.push(s.clone());
+        }
+    }
+    crate::storage::bulk::insert(url, &[], &seminars, &[]).await?;
+    drop(seminars);
+    for c in &commits {
+        service.seed(c).await?;
+    }
+    Ok(())
+}
+
+/// The season's end states in commits of at most [`BATCH`] seminars, one per seminar the
+/// scenario applies for (its first application).
+fn season_commits(sc: &Scenario, prog: &Program) -> Vec<Commit> {
+    let mut seen = BTreeSet::new();
+    let mut commits = vec![Commit::default()];
+    let mut i = 0usize;
+    for step in &sc.steps {
+        let Command::Apply {
+            seminar,
+            partner,
+            city,
+            date,
+        } = &step.command
+        else {
+            continue;
+        };
+        if !seen.insert(seminar.clone()) {
+            continue;
+        }
+        if commits
+            .last()
+            .is_some_and(|c| c.outcome.seminars.len() >= BATCH)
+        {
+            commits.push(Commit::default());
+        }
+        if let Some(c) = commits.last_mut() {
+            season_end(prog, c, i, seminar, partner, city, *date, step.at);
+        }
+        i += 1;
+    }
+    commits
 }
 
 async fn mark_outbox_delivered(service: &Service) -> BenchResult<()> {
@@ -304,15 +331,62 @@ fn season_end(
     date: NaiveDate,
     applied: DateTime<Utc>,
 ) {
-    let state = match i % 100 {
+    let state = end_state(i);
+    let decided = applied + Duration::days(3);
+    let worked = !matches!(state, SeminarState::Rejected);
+    let mut s = Seminar {
+        id: id.into(),
+        program: prog.wf.id.clone(),
+        partner: partner.into(),
+        city: city.into(),
+        date,
+        week: if date <= NaiveDate::from_ymd_opt(2017, 4, 2).unwrap_or_default() {
+            "week1".into()
+        } else {
+            "week2".into()
+        },
+        state,
+        applied_at: applied,
+        decided_at: Some(decided),
+        info_support: state != SeminarState::Excluded,
+        coordinator: Some("coordinator".into()),
+        venue: Some(format!("{city}, ул. Ленина, д. {}", i % 100 + 1)),
+        stages: end_stages(prog, state, worked, decided, date),
+        penalties: vec![],
+        voided: Kopecks::ZERO,
+        report: None,
+        result: None,
+        version: 0,
+    };
+    book_automatic_penalty(prog, commit, &mut s, i, worked);
+    if state == SeminarState::Closed {
+        book_results(commit, &mut s, i);
+    }
+    book_application(commit, &s, applied, decided);
+    commit.outcome.seminars.push(s);
+}
+
+/// The state seminar `i` of the season ends in: 70 % closed, 10 % excluded, 8 % withdrawn,
+/// 5 % rejected, the rest held without a report yet.
+fn end_state(i: usize) -> SeminarState {
+    match i % 100 {
         0..=69 => SeminarState::Closed,
         70..=79 => SeminarState::Excluded,
         80..=87 => SeminarState::Withdrawn,
         88..=92 => SeminarState::Rejected,
         _ => SeminarState::Held,
-    };
-    let decided = applied + Duration::days(3);
-    let worked = !matches!(state, SeminarState::Rejected);
+    }
+}
+
+/// Every stage of the workflow; a worked, not excluded seminar has each submittable stage
+/// approved at its first, on-time version.
+fn end_stages(
+    prog: &Program,
+    state: SeminarState,
+    worked: bool,
+    decided: DateTime<Utc>,
+    date: NaiveDate,
+) -> BTreeMap<String, StageProgress> {
     let mut stages = BTreeMap::new();
     for st in &prog.wf.stages {
         let mut p = StageProgress::new();
@@ -337,164 +411,173 @@ fn season_end(
         }
         stages.insert(st.id.clone(), p);
     }
-    let seminar_day_end = msk(2017, 4, 20, 12, 0);
-    let mut s = Seminar {
-        id: id.into(),
-        program: prog.wf.id.clone(),
-        partner: partner.into(),
-        city: city.into(),
-        date,
-        week: if date <= NaiveDate::from_ymd_opt(2017, 4, 2).unwrap_or_default() {
-            "week1".into()
-        } else {
-            "week2".into()
-        },
-        state,
-        applied_at: applied,
-        decided_at: Some(decided),
-        info_support: state != SeminarState::Excluded,
-        coordinator: Some("coordinator".into()),
-        venue: Some(format!("{city}, ул. Ленина, д. {}", i % 100 + 1)),
-        stages,
-        penalties: vec![],
-        voided: Kopecks::ZERO,
-        report: None,
-        result: None,
-        version: 0,
-    };
+    stages
+}
+
+/// The automatic penalty seminar `s` was booked, if any: the excluding rule for an excluded
+/// seminar, a plain rule with points for every third worked one; with its points, flag,
+/// notification and event.
+fn book_automatic_penalty(
+    prog: &Program,
+    commit: &mut Commit,
+    s: &mut Seminar,
+    i: usize,
+    worked: bool,
+) {
     let rules = &prog.wf.penalties.automatic;
-    let excluding = rules
-        .iter()
-        .find(|r| r.effects.contains(&Effect::Exclusion));
-    let plain = rules
-        .iter()
-        .find(|r| !r.effects.contains(&Effect::Exclusion) && r.points != 0);
-    let rule = if state == SeminarState::Excluded {
-        excluding
+    let rule = if s.state == SeminarState::Excluded {
+        rules
+            .iter()
+            .find(|r| r.effects.contains(&Effect::Exclusion))
     } else if worked && i % 3 == 0 {
-        plain
+        rules
+            .iter()
+            .find(|r| !r.effects.contains(&Effect::Exclusion) && r.points != 0)
     } else {
         None
     };
-    if let Some(r) = rule {
-        let at = msk(2017, 2, 23, 0, 0);
-        let pen = Penalty {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            points: r.points,
-            exclusion: r.effects.contains(&Effect::Exclusion),
-            effects: r.effects.clone(),
-            at,
-            manual: false,
-            stage: r.stage.clone(),
-            deadline: Some(NaiveDate::from_ymd_opt(2017, 2, 22).unwrap_or_default()),
-            days_late: Some(1),
-            count: 1,
-            note: None,
-            key: format!("{id}:{}", r.code),
-        };
-        commit.outcome.points.push(PointsEntry {
-            key: format!("{id}:{}:points", r.code),
-            partner: partner.into(),
-            seminar: id.into(),
-            points: r.points,
-            reason: r.code.clone(),
-            booked_at: at,
-            expires_at: at + Duration::days(365),
-        });
-        if pen.exclusion {
-            commit
-                .outcome
-                .flags
-                .push((partner.to_string(), PartnerFlag::Barred));
-        }
-        commit.outcome.notifications.push(note(
-            id,
-            partner,
-            NotificationKind::PenaltyApplied,
-            at,
-            json!({"code": r.code, "points": r.points}),
-        ));
-        commit.outcome.events.push(event(
-            at,
-            "scheduler",
-            "penalty_booked",
-            id,
-            json!({"code": r.code, "points": r.points, "name": r.name}),
-        ));
-        commit.outcome.penalties.push((id.to_string(), pen.clone()));
-        s.penalties.push(pen);
+    let Some(r) = rule else {
+        return;
+    };
+    let (id, partner) = (s.id.as_str(), s.partner.as_str());
+    let at = msk(2017, 2, 23, 0, 0);
+    let pen = Penalty {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        points: r.points,
+        exclusion: r.effects.contains(&Effect::Exclusion),
+        effects: r.effects.clone(),
+        at,
+        manual: false,
+        stage: r.stage.clone(),
+        deadline: Some(NaiveDate::from_ymd_opt(2017, 2, 22).unwrap_or_default()),
+        days_late: Some(1),
+        count: 1,
+        note: None,
+        key: format!("{id}:{}", r.code),
+    };
+    commit.outcome.points.push(PointsEntry {
+        key: format!("{id}:{}:points", r.code),
+        partner: partner.into(),
+        seminar: id.into(),
+        points: r.points,
+        reason: r.code.clone(),
+        booked_at: at,
+        expires_at: at + Duration::days(365),
+    });
+    if pen.exclusion {
+        commit
+            .outcome
+            .flags
+            .push((partner.to_string(), PartnerFlag::Barred));
     }
-    if state == SeminarState::Closed {
-        let costs = Kopecks::from_rub(20_000 + (i as i64 % 7) * 5_000);
-        s.report = Some(ReportFigures {
-            attendees: 15 + (i as u32 % 20),
-            registrations: 80,
-            costs,
-            third_party_companies: i as u32 % 4,
-            estimate: costs,
-            co_organizers: vec![],
-            vendor_talks_by: None,
-        });
-        s.result = Some(SeminarResult {
-            points: 10,
-            compensation: costs,
-            reasons: vec![
-                "Семинар проведён: 10 баллов организатору".into(),
-                "Компенсация по утверждённой смете".into(),
-            ],
-            money_reasons: vec!["Компенсация по утверждённой смете".into()],
-        });
-        commit.outcome.points.push(PointsEntry {
-            key: format!("{id}:organizer"),
-            partner: partner.into(),
-            seminar: id.into(),
-            points: 10,
-            reason: "organizer".into(),
-            booked_at: seminar_day_end,
-            expires_at: seminar_day_end + Duration::days(365),
-        });
-        commit.outcome.bonus.push(BonusEntry {
-            key: format!("{id}:bonus"),
-            partner: partner.into(),
-            seminar: id.into(),
-            amount: costs,
-            booked_at: seminar_day_end,
-            expires_at: seminar_day_end + Duration::days(365),
-        });
-        commit.outcome.notifications.push(note(
-            id,
-            partner,
-            NotificationKind::ReportAccepted,
-            seminar_day_end,
-            json!({}),
-        ));
-    }
-    let (kind, decision) = if state == SeminarState::Rejected {
-        (NotificationKind::ApplicationRejected, "reject_application")
+    commit.outcome.notifications.push(note(
+        id,
+        partner,
+        NotificationKind::PenaltyApplied,
+        at,
+        json!({"code": r.code, "points": r.points}),
+    ));
+    commit.outcome.events.push(event(
+        at,
+        "scheduler",
+        EventKind::PenaltyBooked,
+        id,
+        json!({"code": r.code, "points": r.points, "name": r.name}),
+    ));
+    commit.outcome.penalties.push((id.to_string(), pen.clone()));
+    s.penalties.push(pen);
+}
+
+/// A closed seminar's report and result, with the organizer's points, the bonus and the
+/// report's acceptance notice.
+fn book_results(commit: &mut Commit, s: &mut Seminar, i: usize) {
+    let (id, partner) = (s.id.as_str(), s.partner.as_str());
+    let seminar_day_end = msk(2017, 4, 20, 12, 0);
+    let costs = Kopecks::from_rub(20_000 + (i as i64 % 7) * 5_000);
+    commit.outcome.points.push(PointsEntry {
+        key: format!("{id}:organizer"),
+        partner: partner.into(),
+        seminar: id.into(),
+        points: 10,
+        reason: "organizer".into(),
+        booked_at: seminar_day_end,
+        expires_at: seminar_day_end + Duration::days(365),
+    });
+    commit.outcome.bonus.push(BonusEntry {
+        key: format!("{id}:bonus"),
+        partner: partner.into(),
+        seminar: id.into(),
+        amount: costs,
+        booked_at: seminar_day_end,
+        expires_at: seminar_day_end + Duration::days(365),
+    });
+    commit.outcome.notifications.push(note(
+        id,
+        partner,
+        NotificationKind::ReportAccepted,
+        seminar_day_end,
+        json!({}),
+    ));
+    s.report = Some(ReportFigures {
+        attendees: 15 + (i as u32 % 20),
+        registrations: 80,
+        costs,
+        third_party_companies: i as u32 % 4,
+        estimate: costs,
+        co_organizers: vec![],
+        vendor_talks_by: None,
+    });
+    s.result = Some(SeminarResult {
+        points: 10,
+        compensation: costs,
+        reasons: vec![
+            "Семинар проведён: 10 баллов организатору".into(),
+            "Компенсация по утверждённой смете".into(),
+        ],
+        money_reasons: vec!["Компенсация по утверждённой смете".into()],
+    });
+}
+
+/// The application and the coordinator's decision on it: the decision's notice and the
+/// `apply`, decision and outcome events.
+fn book_application(
+    commit: &mut Commit,
+    s: &Seminar,
+    applied: DateTime<Utc>,
+    decided: DateTime<Utc>,
+) {
+    let (id, partner) = (s.id.as_str(), s.partner.as_str());
+    let (notice, decision, outcome) = if s.state == SeminarState::Rejected {
+        (
+            NotificationKind::ApplicationRejected,
+            EventKind::RejectApplication,
+            EventKind::ApplicationRejected,
+        )
     } else {
-        (NotificationKind::ApplicationApproved, "approve_application")
+        (
+            NotificationKind::ApplicationApproved,
+            EventKind::ApproveApplication,
+            EventKind::ApplicationApproved,
+        )
     };
     commit
         .outcome
         .notifications
-        .push(note(id, partner, kind, decided, json!({})));
+        .push(note(id, partner, notice, decided, json!({})));
     commit.outcome.events.push(event(
         applied,
         partner,
-        "apply",
+        EventKind::Apply,
         id,
-        json!({"city": city, "date": date}),
+        json!({"city": s.city, "date": s.date}),
     ));
-    commit
-        .outcome
-        .events
-        .push(event(decided, "coordinator", decision, id, json!({})));
-    commit
-        .outcome
-        .events
-        .push(event(decided, "coordinator", kind.as_str(), id, json!({})));
-    commit.outcome.seminars.push(s);
+    for kind in [decision, outcome] {
+        commit
+            .outcome
+            .events
+            .push(event(decided, "coordinator", kind, id, json!({})));
+    }
 }
 
 fn note(
@@ -518,14 +601,14 @@ fn note(
 fn event(
     at: DateTime<Utc>,
     actor: &str,
-    kind: &str,
+    kind: EventKind,
     seminar: &str,
     data: serde_json::Value,
 ) -> Event {
     Event {
         at,
         actor: actor.into(),
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         seminar: Some(seminar.into()),
         data,
     }

@@ -119,18 +119,28 @@ fn blocking_figures(opts: &Options) -> BenchResult<Vec<Figure>> {
     } else {
         None
     };
-    let mut out = vec![
+    let mut out = Vec::from(season_figures(small_n, &small, full));
+    match &big {
+        Some(big) => out.extend(scaling_figures(small_n, &small, big_n, big)),
+        None => out.extend(not_scaled_figures(opts, small_n, big_n)),
+    }
+    Ok(out)
+}
+
+/// The smaller season's time and peak RSS, bounded at full size.
+fn season_figures(n: usize, small: &SimulateRun, full: bool) -> [Figure; 2] {
+    [
         Figure::new(
             "simulate",
-            format!("{small_n} seminars ({} steps): time", small.steps),
+            format!("{n} seminars ({} steps): time", small.steps),
             small.seconds,
             "s",
         )
-        .shown(time_shown(&small))
+        .shown(time_shown(small))
         .bound("≤ 3 s (10 000 seminars)", full, true, 3.0),
         Figure::new(
             "simulate",
-            format!("{small_n} seminars: peak RSS"),
+            format!("{n} seminars: peak RSS"),
             small.peak_rss.map(|b| b as f64),
             "bytes",
         )
@@ -140,66 +150,65 @@ fn blocking_figures(opts: &Options) -> BenchResult<Vec<Figure>> {
             _ => "unknown".into(),
         })
         .bound("≤ 300 MB", full && small.seconds.is_some(), true, 300e6),
-    ];
-    match &big {
-        Some(big) => {
-            out.push(
-                Figure::new(
-                    "simulate",
-                    format!("{big_n} seminars ({} steps): time", big.steps),
-                    big.seconds,
-                    "s",
-                )
-                .shown(time_shown(big)),
-            );
-            out.push(
-                Figure::new(
-                    "simulate",
-                    format!("{big_n} seminars: peak RSS"),
-                    big.peak_rss.map(|b| b as f64),
-                    "bytes",
-                )
-                .shown(big.peak_rss.map(mb).unwrap_or_else(|| "unknown".into())),
-            );
-            let ratio = match (big.seconds, small.seconds) {
-                (Some(b), Some(s)) if s > 0.0 => Some(b / s),
-                _ => None,
-            };
-            out.push(
-                Figure::new(
-                    "simulate",
-                    format!("time ratio {big_n} / {small_n}"),
-                    ratio,
-                    "×",
-                )
-                .shown(
-                    ratio
-                        .map(|r| format!("{r:.2}×"))
-                        .unwrap_or_else(|| "not measured (timed out)".into()),
-                )
-                .target(ratio_target("≤ 3.5×", ratio, true, 3.5)),
-            );
-        }
-        None => {
-            out.push(
-                Figure::new("simulate", format!("{big_n} seminars: time"), None, "s").shown(
-                    format!(
-                        "not run: the {small_n}-seminar season already timed out (> {:.0} s)",
-                        opts.timeout.as_secs_f64()
-                    ),
-                ),
-            );
-            out.push(
-                Figure::new(
-                    "simulate",
-                    format!("time ratio {big_n} / {small_n}"),
-                    None,
-                    "×",
-                )
-                .shown("not measured")
-                .target(ratio_target("≤ 3.5×", None, true, 3.5)),
-            );
-        }
-    }
-    Ok(out)
+    ]
+}
+
+/// The bigger season's time and peak RSS, and how its time grew against the smaller one's.
+fn scaling_figures(
+    small_n: usize,
+    small: &SimulateRun,
+    big_n: usize,
+    big: &SimulateRun,
+) -> [Figure; 3] {
+    let ratio = match (big.seconds, small.seconds) {
+        (Some(b), Some(s)) if s > 0.0 => Some(b / s),
+        _ => None,
+    };
+    [
+        Figure::new(
+            "simulate",
+            format!("{big_n} seminars ({} steps): time", big.steps),
+            big.seconds,
+            "s",
+        )
+        .shown(time_shown(big)),
+        Figure::new(
+            "simulate",
+            format!("{big_n} seminars: peak RSS"),
+            big.peak_rss.map(|b| b as f64),
+            "bytes",
+        )
+        .shown(big.peak_rss.map(mb).unwrap_or_else(|| "unknown".into())),
+        Figure::new(
+            "simulate",
+            format!("time ratio {big_n} / {small_n}"),
+            ratio,
+            "×",
+        )
+        .shown(
+            ratio
+                .map(|r| format!("{r:.2}×"))
+                .unwrap_or_else(|| "not measured (timed out)".into()),
+        )
+        .target(ratio_target("≤ 3.5×", ratio, true, 3.5)),
+    ]
+}
+
+/// The bigger season was not run (the smaller one timed out): its time and the ratio as not
+/// measured.
+fn not_scaled_figures(opts: &Options, small_n: usize, big_n: usize) -> [Figure; 2] {
+    [
+        Figure::new("simulate", format!("{big_n} seminars: time"), None, "s").shown(format!(
+            "not run: the {small_n}-seminar season already timed out (> {:.0} s)",
+            opts.timeout.as_secs_f64()
+        )),
+        Figure::new(
+            "simulate",
+            format!("time ratio {big_n} / {small_n}"),
+            None,
+            "×",
+        )
+        .shown("not measured")
+        .target(ratio_target("≤ 3.5×", None, true, 3.5)),
+    ]
 }

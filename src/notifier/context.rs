@@ -116,12 +116,6 @@ pub enum ContextError {
 }
 
 /// Delivery records the reason as text (the outbox row's last error).
-impl From<ContextError> for String {
-    fn from(e: ContextError) -> String {
-        e.to_string()
-    }
-}
-
 fn need_date(n: &Notification, field: &'static str) -> Result<NaiveDate, ContextError> {
     date_field(&n.data, field).ok_or_else(|| ContextError::NoDate {
         key: n.key.clone(),

@@ -7,7 +7,10 @@
 
 use super::context::{self, DigestItem, Facts};
 use super::mailer::{self, Email};
-use super::{DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError};
+use super::{
+    ComposeError, DeliveryFailure, DeliveryLog, DeliveryReport, Notifier, NotifierError, SendError,
+    Undeliverable,
+};
 use crate::domain::{Notification, NotificationKind, Recipient};
 use crate::storage::{OutboxQuery, OutboxRow};
 use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
@@ -122,13 +125,16 @@ impl Notifier {
         let mut covered: Vec<Covered> = Vec::new();
         for row in rows {
             let items = match self.prepare(&row.notification).await? {
-                Ok(p) => self.row_lines(&row, &p).map(|i| (i, p.contact)),
+                Ok(p) => self
+                    .row_lines(&row, &p)
+                    .map(|i| (i, p.contact))
+                    .map_err(Undeliverable::from),
                 Err(why) => Err(why),
             };
             let (items, contact) = match items {
                 Ok(items) => items,
                 Err(why) => {
-                    self.fail(row.id, &why, rep).await?;
+                    self.fail(row.id, &why.to_string(), rep).await?;
                     continue;
                 }
             };
@@ -151,7 +157,7 @@ impl Notifier {
         &self,
         row: &OutboxRow,
         p: &super::Prepared,
-    ) -> Result<Vec<(super::Addressee, DigestItem)>, String> {
+    ) -> Result<Vec<(super::Addressee, DigestItem)>, ComposeError> {
         let n = &row.notification;
         let facts = Facts {
             seminar: &p.seminar,
@@ -164,10 +170,7 @@ impl Notifier {
         let mut items = Vec::new();
         for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
             let ctx = context::notification(n, &facts, to)?;
-            let subject = self
-                .templates
-                .subject(n.kind, &ctx)
-                .map_err(|e| e.to_string())?;
+            let subject = self.templates.subject(n.kind, &ctx)?;
             items.push((
                 to.clone(),
                 DigestItem {
@@ -242,7 +245,10 @@ impl Notifier {
                 }
                 Err(SendError::Temporary(e)) => Some(e),
                 Err(SendError::Permanent(e)) => {
-                    job_log.record(&token, Err(format!("{} <{}>: {e}", to.name, to.email)));
+                    job_log.record(
+                        &token,
+                        Err(DeliveryFailure(format!("{} <{}>: {e}", to.name, to.email))),
+                    );
                     None
                 }
             };

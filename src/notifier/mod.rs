@@ -186,10 +186,16 @@ impl DeliveryReport {
     }
 }
 
-/// Per-recipient outcomes of one row, kept in its `message_id` column.
+/// Why one recipient's copy of a row was not delivered, as its delivery log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct DeliveryFailure(pub String);
+
+/// Per-recipient outcomes of one row (a message id or a failure), kept in its `message_id`
+/// column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct DeliveryLog {
-    entries: Vec<(String, Result<String, String>)>,
+    entries: Vec<(String, Result<String, DeliveryFailure>)>,
 }
 
 impl DeliveryLog {
@@ -202,7 +208,7 @@ impl DeliveryLog {
                 Some((
                     token.to_string(),
                     match rest.strip_prefix('!') {
-                        Some(e) => Err(e.to_string()),
+                        Some(e) => Err(DeliveryFailure(e.to_string())),
                         None => Ok(rest.to_string()),
                     },
                 ))
@@ -211,7 +217,7 @@ impl DeliveryLog {
         DeliveryLog { entries }
     }
 
-    pub(crate) fn get(&self, token: &str) -> Option<&Result<String, String>> {
+    pub(crate) fn get(&self, token: &str) -> Option<&Result<String, DeliveryFailure>> {
         self.entries
             .iter()
             .find(|(t, _)| t == token)
@@ -222,18 +228,18 @@ impl DeliveryLog {
         self.get(token).is_some()
     }
 
-    pub(crate) fn record(&mut self, token: &str, outcome: Result<String, String>) {
+    pub(crate) fn record(&mut self, token: &str, outcome: Result<String, DeliveryFailure>) {
         let clean = |s: String| s.replace(['\r', '\n'], " ");
         self.entries.push((
             token.replace([' ', '\n'], "_"),
-            outcome.map(clean).map_err(clean),
+            outcome.map(clean).map_err(|e| DeliveryFailure(clean(e.0))),
         ));
     }
 
     pub(crate) fn failures(&self) -> Vec<String> {
         self.entries
             .iter()
-            .filter_map(|(_, r)| r.as_ref().err().cloned())
+            .filter_map(|(_, r)| r.as_ref().err().map(|e| e.0.clone()))
             .collect()
     }
 
@@ -247,6 +253,30 @@ impl DeliveryLog {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// Why notification `n` cannot be rendered: its row lacks data its kind needs, or a template
+/// fails.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error(transparent)]
+    Context(#[from] context::ContextError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+/// Why a row cannot be delivered to anyone: what it is about cannot be had, or it cannot be
+/// rendered.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Undeliverable {
+    #[error("семинар «{seminar}» не читается: {error}")]
+    UnreadableSeminar { seminar: String, error: StoreError },
+    #[error("семинар «{0}» не найден")]
+    NoSeminar(String),
+    #[error("программа «{program}» семинара «{seminar}» не загружена")]
+    NoProgram { program: String, seminar: String },
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
 }
 
 /// A row's seminar, program and people, or why they cannot be had.
@@ -276,9 +306,9 @@ pub fn compose(
     facts: &Facts,
     to: &Addressee,
     from: &str,
-) -> Result<Email, String> {
+) -> Result<Email, ComposeError> {
     let ctx = context::notification(n, facts, to)?;
-    let r = templates.render(n.kind, &ctx).map_err(|e| e.to_string())?;
+    let r = templates.render(n.kind, &ctx)?;
     Ok(Email {
         message_id: mailer::message_id(&n.key, &to.token, &mailer::domain_of(from)),
         from: from.to_string(),
@@ -544,24 +574,27 @@ impl Notifier {
     pub(crate) async fn prepare(
         &self,
         n: &Notification,
-    ) -> Result<Result<Prepared, String>, NotifierError> {
+    ) -> Result<Result<Prepared, Undeliverable>, NotifierError> {
         let store = &self.service.store;
         let seminar = match store.seminar(&n.seminar).await {
             Ok(s) => s,
             // One unreadable seminar fails its own notifications, never the whole batch.
             Err(e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_))) => {
-                return Ok(Err(format!("семинар «{}» не читается: {e}", n.seminar)))
+                return Ok(Err(Undeliverable::UnreadableSeminar {
+                    seminar: n.seminar.clone(),
+                    error: e,
+                }))
             }
             Err(e) => return Err(e.into()),
         };
         let Some(seminar) = seminar else {
-            return Ok(Err(format!("семинар «{}» не найден", n.seminar)));
+            return Ok(Err(Undeliverable::NoSeminar(n.seminar.clone())));
         };
         let Some(program) = self.service.program(&seminar.program) else {
-            return Ok(Err(format!(
-                "программа «{}» семинара «{}» не загружена",
-                seminar.program, seminar.id
-            )));
+            return Ok(Err(Undeliverable::NoProgram {
+                program: seminar.program.clone(),
+                seminar: seminar.id.clone(),
+            }));
         };
         let partner_name = store
             .partner(&seminar.partner)
@@ -590,7 +623,7 @@ impl Notifier {
         let n = &row.notification;
         let p = match self.prepare(n).await? {
             Ok(p) => p,
-            Err(why) => return self.fail(row.id, &why, rep).await,
+            Err(why) => return self.fail(row.id, &why.to_string(), rep).await,
         };
         let facts = Facts {
             seminar: &p.seminar,
@@ -602,7 +635,7 @@ impl Notifier {
         let mut log = DeliveryLog::parse(row.message_id.as_deref());
         for (token, problem) in &p.people.problems {
             if !log.has(token) {
-                log.record(token, Err(problem.clone()));
+                log.record(token, Err(DeliveryFailure(problem.clone())));
             }
         }
         let mut waits_for_digest = false;
@@ -618,7 +651,7 @@ impl Notifier {
                 Ok(e) => e,
                 Err(why) => {
                     self.service.record_progress(row.id, &log.text()).await?;
-                    return self.fail(row.id, &why, rep).await;
+                    return self.fail(row.id, &why.to_string(), rep).await;
                 }
             };
             match self.mailer.send(&email).await {
@@ -642,9 +675,10 @@ impl Notifier {
                     self.service.record_progress(row.id, &log.text()).await?;
                     return self.retry(&row, wall_now, &e, rep).await;
                 }
-                Err(SendError::Permanent(e)) => {
-                    log.record(&to.token, Err(format!("{} <{}>: {e}", to.name, to.email)))
-                }
+                Err(SendError::Permanent(e)) => log.record(
+                    &to.token,
+                    Err(DeliveryFailure(format!("{} <{}>: {e}", to.name, to.email))),
+                ),
             }
             self.service.record_progress(row.id, &log.text()).await?;
         }
@@ -730,7 +764,10 @@ mod tests {
     fn the_delivery_log_reads_back_what_it_wrote() {
         let mut log = DeliveryLog::default();
         log.record("user:a", Ok("<sf.1@x>".into()));
-        log.record("user:b", Err("550 нет\nтакого ящика".into()));
+        log.record(
+            "user:b",
+            Err(DeliveryFailure("550 нет\nтакого ящика".into())),
+        );
         let back = DeliveryLog::parse(Some(&log.text()));
         assert_eq!(back, log);
         assert!(back.has("user:a") && back.has("user:b") && !back.has("user:c"));

@@ -95,7 +95,7 @@ pub async fn write_mail(
             base_url,
             contact: None,
         };
-        let email = compose(templates, n, &facts, &to, from).map_err(bad)?;
+        let email = compose(templates, n, &facts, &to, from).map_err(|e| bad(e.to_string()))?;
         written.push(files.write(&email).map_err(|e| bad(e.to_string()))?);
     }
     Ok(written)

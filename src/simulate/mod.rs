@@ -8,7 +8,7 @@ pub mod scenario;
 
 use crate::catalog::Catalog;
 use crate::domain::{
-    Event, Kopecks, Notification, NotificationKind, Partner, Program, Recipient, Seminar,
+    Event, EventKind, Kopecks, Notification, NotificationKind, Partner, Program, Recipient, Seminar,
 };
 use crate::service::{Service, ServiceError};
 use crate::storage::{
@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use scenario::{Scenario, ScenarioError};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -402,30 +403,80 @@ async fn seminar_timeline(
 
 /// The timeline line of event `e`; none for events shown by another line.
 fn event_line(prog: &Program, e: &Event) -> Option<String> {
-    Some(match e.kind.as_str() {
-        "penalty_booked" => {
+    let Ok(kind) = e.kind.parse::<EventKind>() else {
+        // Not an event of the domain: shown by its stored name.
+        return Some(format!("{}{}", e.kind, stage_suffix(prog, e)));
+    };
+    Some(match kind {
+        EventKind::PenaltyBooked => {
             let code = e.data.get("code").and_then(|v| v.as_str()).unwrap_or("");
             let points = e.data.get("points").and_then(|v| v.as_i64()).unwrap_or(0);
             let name = e.data.get("name").and_then(|v| v.as_str()).unwrap_or("");
             format!(
-                "штраф {code} ({}): {name}",
+                "{} {code} ({}): {name}",
+                timeline_label(kind)?,
                 crate::text::plural(points, "балл", "балла", "баллов")
             )
         }
-        "excluded" => "семинар исключён из программы".into(),
-        "seminar_held" => "день семинара прошёл".into(),
-        // The decision itself is logged as application_approved / application_rejected.
-        "approve_application" | "reject_application" | "review_applications" => return None,
-        other => {
-            let stage = e
-                .data
-                .get("stage")
-                .and_then(|v| v.as_str())
-                .map(|s| format!(" — {}", stage_name(prog, s)))
-                .unwrap_or_default();
-            format!("{}{stage}", command_label(other))
-        }
+        EventKind::Excluded | EventKind::SeminarHeld => timeline_label(kind)?.into_owned(),
+        _ => format!("{}{}", timeline_label(kind)?, stage_suffix(prog, e)),
     })
+}
+
+/// ` — <stage name>` for an event that names its stage, else nothing.
+fn stage_suffix(prog: &Program, e: &Event) -> String {
+    e.data
+        .get("stage")
+        .and_then(|v| v.as_str())
+        .map(|s| format!(" — {}", stage_name(prog, s)))
+        .unwrap_or_default()
+}
+
+/// How the timeline words event `kind` mid-line: the kind's own label, lower-cased, where the
+/// timeline says the same; shorter words of its own otherwise. None for the coordinator's
+/// decision commands: the decision itself is logged as application_approved /
+/// application_rejected.
+fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
+    Some(match kind {
+        EventKind::ApplicationRejected
+        | EventKind::Violation
+        | EventKind::AcceptReport
+        | EventKind::Excluded => Cow::Owned(mid_line(kind.label())),
+        EventKind::Apply => "заявка подана".into(),
+        EventKind::ApplicationApproved => "заявка одобрена".into(),
+        EventKind::Submit => "материалы поданы".into(),
+        EventKind::Return => "возвращено на доработку".into(),
+        EventKind::Approve => "согласовано".into(),
+        EventKind::ChangeVenue => "смена места проведения".into(),
+        EventKind::Withdraw => "семинар отозван".into(),
+        EventKind::SeminarHeld => "день семинара прошёл".into(),
+        // Followed by the penalty's code, points and name.
+        EventKind::PenaltyBooked => "штраф".into(),
+        EventKind::ApproveApplication
+        | EventKind::RejectApplication
+        | EventKind::ReviewApplications => return None,
+        // Audit events of accounts, partners and files belong to no seminar's timeline.
+        EventKind::UserCreated
+        | EventKind::UserDisabled
+        | EventKind::UserEnabled
+        | EventKind::PasswordChanged
+        | EventKind::ApiTokenCreated
+        | EventKind::ApiTokenRevoked
+        | EventKind::PartnerSaved
+        | EventKind::CoordinatorAssigned
+        | EventKind::FileStored
+        | EventKind::FileForgotten
+        | EventKind::CalendarLinkRenewed => return None,
+    })
+}
+
+/// A label as it reads after the time: its first letter lower-cased.
+fn mid_line(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn partners_timeline(out: &mut String, partners: &[PartnerReport]) {
@@ -478,23 +529,4 @@ fn state_label(s: &str) -> &'static str {
     crate::domain::SeminarState::parse(s)
         .map(|s| s.label())
         .unwrap_or("?")
-}
-
-fn command_label(kind: &str) -> &str {
-    match kind {
-        "apply" => "заявка подана",
-        "application_approved" => "заявка одобрена",
-        "application_rejected" => "заявка отклонена",
-        "reject_application" => "заявка отклонена",
-        "review_applications" => "рассмотрение заявок",
-        "approve_application" => "решение по заявке",
-        "submit" => "материалы поданы",
-        "return" => "возвращено на доработку",
-        "approve" => "согласовано",
-        "change_venue" => "смена места проведения",
-        "violation" => "зафиксировано нарушение",
-        "withdraw" => "семинар отозван",
-        "accept_report" => "отчёт принят",
-        other => other,
-    }
 }

@@ -11,6 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 use utoipa::ToSchema;
 
@@ -134,72 +135,31 @@ pub async fn save_upload(
     actor: &str,
 ) -> ApiResult<UploadedFile> {
     let name = clean_name(field.file_name().unwrap_or("файл"));
-    let limit = state.config.upload_limit_mb.saturating_mul(1024 * 1024);
     let dir = state.config.files_dir();
-    let tmp_dir = dir.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir)
-        .await
-        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp_dir.display())))?;
-    crate::server::private(&dir, 0o700);
-    crate::server::private(&tmp_dir, 0o700);
-    let tmp = tmp_dir.join(crate::accounts::random_token());
-    let mut out = tokio::fs::File::create(&tmp)
-        .await
-        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp.display())))?;
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
-    let mut head: Vec<u8> = Vec::new();
-    let result: ApiResult<()> = async {
-        while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&name, e))? {
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(ApiError::TooLarge(format!(
-                    "файл «{name}» больше {} МБ",
-                    state.config.upload_limit_mb
-                )));
-            }
-            if head.len() < 8192 {
-                head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
-            }
-            hasher.update(&chunk);
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-        }
-        out.flush()
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(())
-    }
-    .await;
+    let (tmp, mut out) = temp_file(&dir).await?;
+    let result = stream_to(&mut out, &mut field, &name, state.config.upload_limit_mb).await;
     drop(out);
-    if let Err(e) = result {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
-    let content_type = sniff(&tmp, &head)
-        .await
-        .or_else(|| csv_by_name(&name, &head));
-    let Some(content_type) = content_type.filter(|t| ALLOWED.contains(&t.as_str())) else {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(ApiError::BadRequest("unsupported_file_type", format!("файл «{name}»: принимаются PDF, изображения (JPEG, PNG, GIF, WebP), XLSX, ODS, CSV и DOCX; ссылки на страницы передаются полем links")));
+    let received = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
     };
-    if size == 0 {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(ApiError::bad(format!("файл «{name}» пустой")));
-    }
-    let sha: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dest = dir.join(&sha);
+    let content_type = match accepted_type(&tmp, &name, &received).await {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+    };
+    let dest = dir.join(&received.sha256);
     tokio::fs::rename(&tmp, &dest)
         .await
         .map_err(|e| ApiError::Internal(format!("{}: {e}", dest.display())))?;
     let meta = FileMeta {
-        sha256: sha.clone(),
-        size: size as i64,
+        sha256: received.sha256.clone(),
+        size: received.size as i64,
         content_type: content_type.clone(),
     };
     let by = Audit {
@@ -208,11 +168,86 @@ pub async fn save_upload(
     };
     state.service.store_file(by, &meta).await?;
     Ok(UploadedFile {
-        sha256: sha,
+        sha256: received.sha256,
         name,
-        size: size as i64,
+        size: received.size as i64,
         content_type,
     })
+}
+
+/// A new file under `dir/tmp` (both private to the server) with a random name.
+async fn temp_file(dir: &Path) -> ApiResult<(PathBuf, tokio::fs::File)> {
+    let tmp_dir = dir.join("tmp");
+    tokio::fs::create_dir_all(&tmp_dir)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp_dir.display())))?;
+    crate::server::private(dir, 0o700);
+    crate::server::private(&tmp_dir, 0o700);
+    let tmp = tmp_dir.join(crate::accounts::random_token());
+    let out = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| ApiError::Internal(format!("{}: {e}", tmp.display())))?;
+    Ok((tmp, out))
+}
+
+/// What [`stream_to`] wrote: the content's SHA-256 in hex, its size and its first 8 KiB (for
+/// telling its type).
+struct Received {
+    sha256: String,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// Copies the multipart file `name` into `out`, refusing it once it exceeds `limit_mb`.
+async fn stream_to(
+    out: &mut tokio::fs::File,
+    field: &mut Field<'_>,
+    name: &str,
+    limit_mb: u64,
+) -> ApiResult<Received> {
+    let limit = limit_mb.saturating_mul(1024 * 1024);
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head: Vec<u8> = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(name, e))? {
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(ApiError::TooLarge(format!(
+                "файл «{name}» больше {limit_mb} МБ"
+            )));
+        }
+        if head.len() < 8192 {
+            head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+        }
+        hasher.update(&chunk);
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    out.flush()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Received { sha256, size, head })
+}
+
+/// The content type of the received file `tmp` when it is an allowed one and the file is not
+/// empty.
+async fn accepted_type(tmp: &Path, name: &str, received: &Received) -> ApiResult<String> {
+    let content_type = sniff(tmp, &received.head)
+        .await
+        .or_else(|| csv_by_name(name, &received.head));
+    let Some(content_type) = content_type.filter(|t| ALLOWED.contains(&t.as_str())) else {
+        return Err(ApiError::BadRequest("unsupported_file_type", format!("файл «{name}»: принимаются PDF, изображения (JPEG, PNG, GIF, WebP), XLSX, ODS, CSV и DOCX; ссылки на страницы передаются полем links")));
+    };
+    if received.size == 0 {
+        return Err(ApiError::bad(format!("файл «{name}» пустой")));
+    }
+    Ok(content_type)
 }
 
 /// A `.csv` file has no magic bytes: text without NUL bytes under that name is CSV (an attendee

@@ -410,6 +410,22 @@ async fn staff_options(state: &AppState, selected: Option<&str>) -> Result<Vec<O
     Ok(opts(staff, selected))
 }
 
+/// Page `grid_page` of the city × week grid, for the city filter; with the number of cities.
+async fn grid_rows(
+    state: &AppState,
+    v: &Viewer,
+    id: &str,
+    filters: &Filters,
+    grid_page: usize,
+) -> Result<(Vec<api_programs::CityRow>, usize), ApiError> {
+    let slot_filter = api_programs::SlotFilter {
+        city: filters.city.clone(),
+        limit: Some(CITIES_PER_PAGE),
+        offset: Some((grid_page - 1) * CITIES_PER_PAGE),
+    };
+    api_programs::slot_rows(state, &v.auth(), id, &slot_filter).await
+}
+
 /// `/programs/{id}`: the dashboard. Every section is one indexed read of what it shows (the
 /// grid and the seminar list a page at a time), never the whole season.
 pub async fn show(
@@ -426,13 +442,7 @@ pub async fn show(
     let base = filters.query(&id);
     let coordinators = staff_options(&state, filters.coordinator.as_deref()).await?;
     let grid_page = f.grid.unwrap_or(1).max(1);
-    let slot_filter = api_programs::SlotFilter {
-        city: filters.city.clone(),
-        limit: Some(CITIES_PER_PAGE),
-        offset: Some((grid_page - 1) * CITIES_PER_PAGE),
-    };
-    let (rows, cities_total) =
-        api_programs::slot_rows(&state, &v.auth(), &id, &slot_filter).await?;
+    let (rows, cities_total) = grid_rows(&state, &v, &id, &filters, grid_page).await?;
     let Json(queue) =
         api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
     let horizon = today + Duration::days(14);

@@ -115,24 +115,36 @@ pub fn money(k: Kopecks) -> String {
     format!("{}\u{a0}₽", text::amount(k))
 }
 
+/// Why a user's money input is no amount; the message is the reason shown next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyInputError {
+    #[error("укажите сумму в рублях")]
+    Empty,
+    #[error("сумма не может быть отрицательной")]
+    Negative,
+    #[error("«{0}» — не сумма в рублях; пример: 48000 или 48000,50")]
+    NotANumber(String),
+    /// Too precise or too large: the domain's own message.
+    #[error(transparent)]
+    OutOfBounds(crate::domain::MoneyError),
+}
+
 /// A user's money input: `48000`, `48 000,50`, `48000.50`.
-pub fn parse_money(s: &str) -> Result<Kopecks, String> {
+pub fn parse_money(s: &str) -> Result<Kopecks, MoneyInputError> {
     let cleaned: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '₽')
         .map(|c| if c == ',' { '.' } else { c })
         .collect();
     if cleaned.is_empty() {
-        return Err("укажите сумму в рублях".into());
+        return Err(MoneyInputError::Empty);
     }
     if cleaned.starts_with('-') {
-        return Err("сумма не может быть отрицательной".into());
+        return Err(MoneyInputError::Negative);
     }
     cleaned.parse::<Kopecks>().map_err(|e| match e {
-        crate::domain::MoneyError::NotANumber(_) => {
-            format!("«{s}» — не сумма в рублях; пример: 48000 или 48000,50")
-        }
-        bounds => bounds.to_string(),
+        crate::domain::MoneyError::NotANumber(_) => MoneyInputError::NotANumber(s.to_string()),
+        bounds => MoneyInputError::OutOfBounds(bounds),
     })
 }
 
