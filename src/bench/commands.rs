@@ -90,19 +90,21 @@ async fn submit_and_approve(
     timeout: Duration,
 ) -> BenchResult<(usize, bool)> {
     let at = msk(2017, 2, 6, 10, 0);
+    // The program's first stage with materials (the flagship's program of the seminar).
+    let first = super::season::first_submittable(prog)?;
     let mut commands = 0usize;
     for i in 0..seminars {
         let seminar = format!("c{i:06}");
         let submit = Command::Submit {
             seminar: seminar.clone(),
-            stage: "program".into(),
+            stage: first.clone(),
             report: None,
             files: vec![],
             comment: None,
         };
         let approve = Command::Approve {
             seminar,
-            stage: "program".into(),
+            stage: first.clone(),
             comment: None,
         };
         for (cmd, actor) in [(submit, "partner"), (approve, "coordinator")] {

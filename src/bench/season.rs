@@ -70,9 +70,14 @@ pub fn preparing_seminar(
         .map(|s| (s.id.clone(), StageProgress::new()))
         .collect();
     if only_program_open {
-        for (k, v) in stages.iter_mut() {
-            if k != "program" && k != "report" && k != "conversion_data" {
-                v.status = StageStatus::Approved;
+        // Everything before the seminar is done but the first stage with materials; the
+        // report and the reminder-only stages wait as they would.
+        let first = prog.wf.stages.iter().find(|s| s.submittable).map(|s| &s.id);
+        for st in &prog.wf.stages {
+            if Some(&st.id) != first && !st.report && st.submittable {
+                if let Some(v) = stages.get_mut(&st.id) {
+                    v.status = StageStatus::Approved;
+                }
             }
         }
     }
@@ -612,4 +617,30 @@ fn event(
         seminar: Some(seminar.into()),
         data,
     }
+}
+
+/// The id of the program's first stage that takes materials.
+///
+/// # Errors
+/// A program without one cannot be benchmarked.
+pub fn first_submittable(prog: &Program) -> BenchResult<String> {
+    prog.wf
+        .stages
+        .iter()
+        .find(|s| s.submittable)
+        .map(|s| s.id.clone())
+        .ok_or_else(|| BenchError::Failed(format!("{}: no stage takes materials", prog.id())))
+}
+
+/// The id of the program's report stage.
+///
+/// # Errors
+/// A program without one cannot be benchmarked.
+pub fn report_stage(prog: &Program) -> BenchResult<String> {
+    prog.wf
+        .stages
+        .iter()
+        .find(|s| s.report)
+        .map(|s| s.id.clone())
+        .ok_or_else(|| BenchError::Failed(format!("{}: no report stage", prog.id())))
 }

@@ -64,6 +64,7 @@ pub async fn run(
     .await?;
     let mut have = store.pending_due_count().await?.max(0) as usize;
     let first = msk(2017, 6, 1, 9, 0);
+    let report = super::season::report_stage(prog)?;
     let mut j = 0usize;
     while have < pending {
         let n = (pending - have).min(CHUNK);
@@ -75,7 +76,7 @@ pub async fn run(
                     seminar: format!("f{:07}", i / PER_SEMINAR),
                     at: first + chrono::Duration::minutes(i as i64),
                     kind: DueKind::Reminder {
-                        stage: "report".into(),
+                        stage: report.clone(),
                         round: 0,
                     },
                 }
