@@ -77,6 +77,9 @@ pub struct CostView {
     pub exclusion: bool,
     /// Russian sentence: «опоздание на 1–2 дня: −10 баллов».
     pub text: String,
+    /// Already booked on this seminar: it cannot happen again (automatic penalties are booked
+    /// once per seminar and code). Always false in a program's rule table.
+    pub booked: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -216,6 +219,7 @@ pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
                 points: r.points,
                 exclusion: r.effects.contains(&Effect::Exclusion),
                 text: format!("{days}: {}", effects.join(", ")),
+                booked: false,
             });
         }
     }
@@ -268,7 +272,13 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             partner_holds: holds,
             days_left: (holds && delta >= 0).then_some(delta),
             days_late: (holds && delta < 0).then_some(-delta),
-            lateness_costs: costs(prog, &st.id, p.round_kind()),
+            lateness_costs: costs(prog, &st.id, p.round_kind())
+                .into_iter()
+                .map(|c| CostView {
+                    booked: s.has_penalty(&c.code),
+                    ..c
+                })
+                .collect(),
             requirements: st.requirements.clone(),
             versions: p.versions.iter().map(version_view).collect(),
         });

@@ -8,10 +8,10 @@ use super::history::{event_ui, EventUi};
 use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
-use crate::domain::{Program, Seminar, SeminarState};
+use crate::domain::{EventKind, Program, RefusalCode, Seminar, SeminarState};
 use crate::http::api::programs::program;
 use crate::http::api::seminars::visible_seminar;
-use crate::http::views::{seminar_view, SeminarView, StageView, VersionView};
+use crate::http::views::{penalty_view, seminar_view, SeminarView, StageView, VersionView};
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
 use axum::extract::{Path, Query, State};
@@ -37,6 +37,8 @@ struct Header {
     state_tone: &'static str,
     venue: Option<String>,
     info_support: bool,
+    /// Rejected, withdrawn or excluded: the seminar will not take place.
+    ended: bool,
     applied_at: String,
     coordinator: Option<String>,
 }
@@ -140,9 +142,20 @@ struct ReportUi {
     estimate: Option<String>,
 }
 
+/// The status panel of a seminar that will not take place, shown instead of live stages.
+#[derive(Serialize)]
+struct EndedUi {
+    title: String,
+    /// `12.03.2017 14:05 (МСК), координатор Иванова`.
+    when: Option<String>,
+    reason: Option<String>,
+    note: String,
+}
+
 #[derive(Serialize)]
 struct SeminarPage {
     s: Header,
+    ended: Option<EndedUi>,
     is_staff: bool,
     sees_money: bool,
     path: String,
@@ -217,13 +230,19 @@ struct Looker {
     now: DateTime<Utc>,
 }
 
-/// What a submission today would cost, while the partner is late with a stage it may submit.
+/// What a submission today would still cost, while the partner is late with a stage it may
+/// submit: a band already booked is not threatened again.
 fn late_now(st: &StageView, can_submit: bool) -> Option<String> {
     let n = st.days_late.filter(|_| can_submit)?;
-    st.lateness_costs
+    let band = st
+        .lateness_costs
         .iter()
-        .find(|c| c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t))
-        .map(|c| format!("Если отправить сегодня — {}", c.text))
+        .find(|c| c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t))?;
+    Some(if band.booked {
+        "Штраф за это опоздание уже начислен; если отправить сегодня, нового штрафа не будет.".into()
+    } else {
+        format!("Если отправить сегодня — {}", band.text)
+    })
 }
 
 /// The stage boxes, with the forms to put back; the first stage the partner may submit is
@@ -253,7 +272,9 @@ fn stage_uis(
         stages.push(StageUi {
             id: st.id.clone(),
             name: st.name.clone(),
-            status_label: if holds && !is_open {
+            status_label: if ended_state(s.state) && st.status != "approved" && st.submittable {
+                "не действует".into()
+            } else if holds && !is_open {
                 "откроется в день семинара".into()
             } else {
                 st.status_label.clone()
@@ -268,11 +289,15 @@ fn stage_uis(
             countdown,
             countdown_tone,
             late_now: late_now(st, can_submit),
-            // Lateness no longer matters once the stage is approved.
-            costs: if st.status == "approved" || !st.submittable {
+            // Lateness no longer matters once the stage is approved; a booked band is past.
+            costs: if st.status == "approved" || !st.submittable || !who.active {
                 vec![]
             } else {
-                st.lateness_costs.iter().map(|c| c.text.clone()).collect()
+                st.lateness_costs
+                    .iter()
+                    .filter(|c| !c.booked)
+                    .map(|c| c.text.clone())
+                    .collect()
             },
             requirements: st.requirements.clone(),
             versions: st
@@ -294,6 +319,87 @@ fn stage_uis(
         });
     }
     stages
+}
+
+fn ended_state(st: SeminarState) -> bool {
+    matches!(
+        st,
+        SeminarState::Rejected | SeminarState::Withdrawn | SeminarState::Excluded
+    )
+}
+
+/// What ended a seminar that will not take place (rejected, withdrawn, excluded), when, by whom
+/// and why, read from its audit events and booked penalties; `None` for any other seminar.
+async fn ended_panel(
+    state: &AppState,
+    prog: &Program,
+    s: &Seminar,
+    staff: bool,
+) -> UiResult<Option<EndedUi>> {
+    if !ended_state(s.state) {
+        return Ok(None);
+    }
+    let kind = match s.state {
+        SeminarState::Rejected => EventKind::ApplicationRejected,
+        SeminarState::Withdrawn => EventKind::Withdraw,
+        _ => EventKind::Excluded,
+    };
+    let events = state.service.store.events(Some(&s.id)).await?;
+    let event = events.iter().rev().find(|e| e.kind == kind.as_str());
+    let when = event.map(|e| format!("{}, {}", format::instant(prog, e.at), super::history::actor(&e.actor)));
+    let (title, reason, note) = match s.state {
+        SeminarState::Rejected => {
+            let data = event.map(|e| &e.data);
+            let comment = data
+                .and_then(|d| d["comment"].as_str())
+                .filter(|c| !c.trim().is_empty())
+                .map(str::to_string);
+            let engine = data
+                .and_then(|d| serde_json::from_value::<RefusalCode>(d["reason"].clone()).ok())
+                .map(|c| capitalized(&conflict_message(c, s)));
+            let again = if staff {
+                "Этапы, сроки и штрафы к отклонённой заявке не относятся."
+            } else {
+                "Этапы, сроки и штрафы к отклонённой заявке не относятся. Можно подать новую заявку на свободную неделю."
+            };
+            (
+                "Заявка отклонена",
+                Some(comment.or(engine).unwrap_or_else(|| "Причина не указана.".into())),
+                again,
+            )
+        }
+        SeminarState::Withdrawn => (
+            "Семинар отозван партнёром",
+            None,
+            "Семинар не состоится: этапы и сроки больше не действуют, место в городе освобождено.",
+        ),
+        _ => {
+            let why: Vec<String> = s
+                .penalties
+                .iter()
+                .filter(|p| p.exclusion)
+                .map(|p| penalty_view(prog, &s.id, p).reason)
+                .collect();
+            (
+                "Семинар исключён из программы",
+                (!why.is_empty()).then(|| why.join("; ")),
+                "Семинар не состоится: этапы и сроки больше не действуют, информационная поддержка снята.",
+            )
+        }
+    };
+    Ok(Some(EndedUi {
+        title: title.into(),
+        when,
+        reason,
+        note: note.into(),
+    }))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect::<String>() + ".")
+        .unwrap_or_default()
 }
 
 /// The coordinator's decision box for an application: the engine's view of the slot, as the
@@ -411,6 +517,7 @@ pub async fn seminar_page(
         active: s.state.is_active(),
         now,
     };
+    let ended = ended_panel(state, prog, &s, staff).await?;
     let stages = stage_uis(prog, &s, &view, &who, &mut forms);
     let mut take = |k: &str| forms.remove(k).unwrap_or_default();
     let decide = if staff && s.state == SeminarState::Applied {
@@ -433,6 +540,7 @@ pub async fn seminar_page(
     let (report, results) = report_and_results(&s, money);
     let page = SeminarPage {
         s: header(state, prog, &s, &names).await?,
+        ended,
         is_staff: staff,
         sees_money: money,
         path: format!("/seminars/{}", s.id),
@@ -494,6 +602,7 @@ async fn header(
         state_tone: state_tone(s.state),
         venue: s.venue.clone(),
         info_support: s.info_support,
+        ended: ended_state(s.state),
         applied_at: format::instant(prog, s.applied_at),
         coordinator,
     })
