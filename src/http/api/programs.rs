@@ -359,6 +359,12 @@ pub struct QueuedSubmission {
     pub stage: String,
     pub stage_name: String,
     pub deadline: NaiveDate,
+    /// When the waiting version arrived.
+    pub submitted_at: DateTime<Utc>,
+    /// Whole days it has waited, by the program's calendar day (0: arrived today).
+    pub waiting_days: i64,
+    /// What returning it now (without a new due date) would cost the partner, in Russian.
+    pub return_cost: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -426,7 +432,7 @@ pub async fn review_queue(
     }
     Ok(Json(ReviewQueue {
         applications,
-        submissions: queued_submissions(p, &waiting)?,
+        submissions: queued_submissions(p, &waiting, today)?,
     }))
 }
 
@@ -491,31 +497,75 @@ fn priority_reason(p: &Program, experienced: bool, applied_at: DateTime<Utc>) ->
 }
 
 /// Submissions waiting for the coordinator, the earliest deadline first.
-fn queued_submissions(p: &Program, waiting: &[Seminar]) -> ApiResult<Vec<QueuedSubmission>> {
+fn queued_submissions(
+    p: &Program,
+    waiting: &[Seminar],
+    today: NaiveDate,
+) -> ApiResult<Vec<QueuedSubmission>> {
     let mut submissions = Vec::new();
     for s in waiting.iter().filter(|s| s.state.is_active()) {
         for st in &p.wf.stages {
-            let submitted = s
+            let Some(version) = s
                 .stages
                 .get(&st.id)
-                .is_some_and(|x| x.status == StageStatus::Submitted);
-            if !submitted {
+                .filter(|x| x.status == StageStatus::Submitted)
+                .and_then(|x| x.versions.last())
+            else {
                 continue;
-            }
+            };
+            let deadline = p
+                .designated(s, &st.id)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let arrived = crate::domain::deadline::local_date(p.tz, version.submitted_at);
             submissions.push(QueuedSubmission {
+                submitted_at: version.submitted_at,
+                waiting_days: (today - arrived).num_days().max(0),
+                return_cost: return_cost(p, &st.id, deadline, today),
                 seminar: s.id.clone(),
                 partner: s.partner.clone(),
                 city: s.city.clone(),
                 stage: st.id.clone(),
                 stage_name: st.name.clone(),
-                deadline: p
-                    .designated(s, &st.id)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                deadline,
             });
         }
     }
     submissions.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.seminar.cmp(&b.seminar)));
     Ok(submissions)
+}
+
+/// What returning a waiting submission today would cost its partner when the coordinator sets
+/// no new due date: the re-submission must meet the stage's deadline, so once that has passed
+/// the re-submission is late from the first day and its lateness bands apply.
+fn return_cost(p: &Program, stage: &str, deadline: NaiveDate, today: NaiveDate) -> String {
+    let bands = costs(p, stage, Round::Resubmit);
+    let Some(first) = bands.first() else {
+        return "без штрафов: за опоздание с доработкой этого этапа штрафов нет".into();
+    };
+    let late = (today - deadline).num_days();
+    if late <= 0 {
+        return format!(
+            "без штрафа, если доработка придёт до {} включительно; позже — {}",
+            deadline.format("%d.%m.%Y"),
+            first.text
+        );
+    }
+    let now: Vec<&str> = bands
+        .iter()
+        .filter(|c| {
+            c.late_days_from.is_some_and(|f| f <= late) && c.late_days_to.is_none_or(|t| late <= t)
+        })
+        .map(|c| c.text.as_str())
+        .collect();
+    let days = crate::text::plural(late, "день", "дня", "дней");
+    if now.is_empty() {
+        format!("срок этапа прошёл {days} назад; без нового срока доработка уже опаздывает")
+    } else {
+        format!(
+            "без нового срока доработка уже опаздывает на {days}: {}",
+            now.join("; ")
+        )
+    }
 }
 
 #[derive(Serialize, ToSchema)]
