@@ -20,7 +20,13 @@ async fn applied(app: &App) -> (Client, Client) {
     let admin = app.admin().await;
     app.partner("pa", "Альфа", false, None).await;
     let a = app
-        .user(&admin, "partner", "ivan@pa.example", Some("pa"), Some("main"))
+        .user(
+            &admin,
+            "partner",
+            "ivan@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
         .await;
     app.set_clock("2017-01-24T10:00:00+03:00").await;
     a.post(
@@ -42,7 +48,10 @@ fn assert_not_live(html: &str) {
         "есть: семинар публикуется",
         "Отправить материалы",
     ] {
-        assert!(!html.contains(live), "an ended seminar shows «{live}»: {html}");
+        assert!(
+            !html.contains(live),
+            "an ended seminar shows «{live}»: {html}"
+        );
     }
 }
 
@@ -55,11 +64,15 @@ async fn a_rejection_needs_a_reason_and_the_rejected_seminar_page_shows_it_inste
     // The page's reject form without a reason: the error sits at the field.
     let page = admin.get("/seminars/s1").await.expect(200).text();
     let r = admin
-        .send(admin.request(reqwest::Method::POST, "/seminars/s1/decide").form(&[
-            ("_csrf", csrf_of(&page).as_str()),
-            ("decision", "reject"),
-            ("comment", "  "),
-        ]))
+        .send(
+            admin
+                .request(reqwest::Method::POST, "/seminars/s1/decide")
+                .form(&[
+                    ("_csrf", csrf_of(&page).as_str()),
+                    ("decision", "reject"),
+                    ("comment", "  "),
+                ]),
+        )
         .await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.text());
     let html = r.text();
@@ -200,8 +213,7 @@ async fn a_booked_lateness_penalty_is_not_threatened_again_on_the_page() {
 }
 
 #[tokio::test]
-async fn the_review_queue_shows_when_a_submission_came_how_long_it_waits_and_what_a_return_costs()
-{
+async fn the_review_queue_shows_when_a_submission_came_how_long_it_waits_and_what_a_return_costs() {
     let app = app::spawn().await;
     let (admin, a) = approved_seminar(&app).await;
     app.set_clock("2017-02-10T10:00:00+03:00").await;

@@ -234,12 +234,12 @@ struct Looker {
 /// submit: a band already booked is not threatened again.
 fn late_now(st: &StageView, can_submit: bool) -> Option<String> {
     let n = st.days_late.filter(|_| can_submit)?;
-    let band = st
-        .lateness_costs
-        .iter()
-        .find(|c| c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t))?;
+    let band = st.lateness_costs.iter().find(|c| {
+        c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t)
+    })?;
     Some(if band.booked {
-        "Штраф за это опоздание уже начислен; если отправить сегодня, нового штрафа не будет.".into()
+        "Штраф за это опоздание уже начислен; если отправить сегодня, нового штрафа не будет."
+            .into()
     } else {
         format!("Если отправить сегодня — {}", band.text)
     })
@@ -346,7 +346,13 @@ async fn ended_panel(
     };
     let events = state.service.store.events(Some(&s.id)).await?;
     let event = events.iter().rev().find(|e| e.kind == kind.as_str());
-    let when = event.map(|e| format!("{}, {}", format::instant(prog, e.at), super::history::actor(&e.actor)));
+    let when = event.map(|e| {
+        format!(
+            "{}, {}",
+            format::instant(prog, e.at),
+            super::history::actor(&e.actor)
+        )
+    });
     let (title, reason, note) = match s.state {
         SeminarState::Rejected => {
             let data = event.map(|e| &e.data);
@@ -364,7 +370,11 @@ async fn ended_panel(
             };
             (
                 "Заявка отклонена",
-                Some(comment.or(engine).unwrap_or_else(|| "Причина не указана.".into())),
+                Some(
+                    comment
+                        .or(engine)
+                        .unwrap_or_else(|| "Причина не указана.".into()),
+                ),
                 again,
             )
         }
