@@ -227,6 +227,40 @@ pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
     v
 }
 
+/// What returning a waiting submission today would cost its partner when the coordinator sets
+/// no new due date: the re-submission must meet the stage's deadline, so once that has passed
+/// the re-submission is late from the first day and its lateness bands apply.
+pub fn return_cost(p: &Program, stage: &str, deadline: NaiveDate, today: NaiveDate) -> String {
+    let bands = costs(p, stage, Round::Resubmit);
+    let Some(first) = bands.first() else {
+        return "без штрафов: за опоздание с доработкой этого этапа штрафов нет".into();
+    };
+    let late = (today - deadline).num_days();
+    if late <= 0 {
+        return format!(
+            "без штрафа, если доработка придёт до {} включительно; позже — {}",
+            deadline.format("%d.%m.%Y"),
+            first.text
+        );
+    }
+    let now: Vec<&str> = bands
+        .iter()
+        .filter(|c| {
+            c.late_days_from.is_some_and(|f| f <= late) && c.late_days_to.is_none_or(|t| late <= t)
+        })
+        .map(|c| c.text.as_str())
+        .collect();
+    let days = plural(late, "день", "дня", "дней");
+    if now.is_empty() {
+        format!("срок этапа прошёл {days} назад; без нового срока доработка уже опаздывает")
+    } else {
+        format!(
+            "без нового срока доработка уже опаздывает на {days}: {}",
+            now.join("; ")
+        )
+    }
+}
+
 fn version_view(v: &Version) -> VersionView {
     VersionView {
         number: v.number,

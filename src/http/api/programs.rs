@@ -7,7 +7,7 @@ use crate::domain::workflow::{DeadlineRule, Priority, Round};
 use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::views::{costs, CostView, SeminarView};
+use crate::http::views::{costs, return_cost, CostView, SeminarView};
 use crate::http::{AppJson, AppQuery, AppState};
 use crate::storage::SeminarQuery;
 use axum::extract::{Path, State};
@@ -532,40 +532,6 @@ fn queued_submissions(
     }
     submissions.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.seminar.cmp(&b.seminar)));
     Ok(submissions)
-}
-
-/// What returning a waiting submission today would cost its partner when the coordinator sets
-/// no new due date: the re-submission must meet the stage's deadline, so once that has passed
-/// the re-submission is late from the first day and its lateness bands apply.
-fn return_cost(p: &Program, stage: &str, deadline: NaiveDate, today: NaiveDate) -> String {
-    let bands = costs(p, stage, Round::Resubmit);
-    let Some(first) = bands.first() else {
-        return "без штрафов: за опоздание с доработкой этого этапа штрафов нет".into();
-    };
-    let late = (today - deadline).num_days();
-    if late <= 0 {
-        return format!(
-            "без штрафа, если доработка придёт до {} включительно; позже — {}",
-            deadline.format("%d.%m.%Y"),
-            first.text
-        );
-    }
-    let now: Vec<&str> = bands
-        .iter()
-        .filter(|c| {
-            c.late_days_from.is_some_and(|f| f <= late) && c.late_days_to.is_none_or(|t| late <= t)
-        })
-        .map(|c| c.text.as_str())
-        .collect();
-    let days = crate::text::plural(late, "день", "дня", "дней");
-    if now.is_empty() {
-        format!("срок этапа прошёл {days} назад; без нового срока доработка уже опаздывает")
-    } else {
-        format!(
-            "без нового срока доработка уже опаздывает на {days}: {}",
-            now.join("; ")
-        )
-    }
 }
 
 #[derive(Serialize, ToSchema)]
