@@ -77,6 +77,9 @@ pub struct CostView {
     pub exclusion: bool,
     /// Russian sentence: «опоздание на 1–2 дня: −10 баллов».
     pub text: String,
+    /// Already booked on this seminar: it cannot happen again (automatic penalties are booked
+    /// once per seminar and code). Always false in a program's rule table.
+    pub booked: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -216,11 +219,46 @@ pub fn costs(prog: &Program, stage: &str, round: Round) -> Vec<CostView> {
                 points: r.points,
                 exclusion: r.effects.contains(&Effect::Exclusion),
                 text: format!("{days}: {}", effects.join(", ")),
+                booked: false,
             });
         }
     }
     v.sort_by_key(|c| c.late_days_from);
     v
+}
+
+/// What returning a waiting submission today would cost its partner when the coordinator sets
+/// no new due date: the re-submission must meet the stage's deadline, so once that has passed
+/// the re-submission is late from the first day and its lateness bands apply.
+pub fn return_cost(p: &Program, stage: &str, deadline: NaiveDate, today: NaiveDate) -> String {
+    let bands = costs(p, stage, Round::Resubmit);
+    let Some(first) = bands.first() else {
+        return "без штрафов: за опоздание с доработкой этого этапа штрафов нет".into();
+    };
+    let late = (today - deadline).num_days();
+    if late <= 0 {
+        return format!(
+            "без штрафа, если доработка придёт до {} включительно; позже — {}",
+            deadline.format("%d.%m.%Y"),
+            first.text
+        );
+    }
+    let now: Vec<&str> = bands
+        .iter()
+        .filter(|c| {
+            c.late_days_from.is_some_and(|f| f <= late) && c.late_days_to.is_none_or(|t| late <= t)
+        })
+        .map(|c| c.text.as_str())
+        .collect();
+    let days = plural(late, "день", "дня", "дней");
+    if now.is_empty() {
+        format!("срок этапа прошёл {days} назад; без нового срока доработка уже опаздывает")
+    } else {
+        format!(
+            "без нового срока доработка уже опаздывает на {days}: {}",
+            now.join("; ")
+        )
+    }
 }
 
 fn version_view(v: &Version) -> VersionView {
@@ -268,7 +306,13 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             partner_holds: holds,
             days_left: (holds && delta >= 0).then_some(delta),
             days_late: (holds && delta < 0).then_some(-delta),
-            lateness_costs: costs(prog, &st.id, p.round_kind()),
+            lateness_costs: costs(prog, &st.id, p.round_kind())
+                .into_iter()
+                .map(|c| CostView {
+                    booked: s.has_penalty(&c.code),
+                    ..c
+                })
+                .collect(),
             requirements: st.requirements.clone(),
             versions: p.versions.iter().map(version_view).collect(),
         });

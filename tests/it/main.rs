@@ -22,4 +22,5 @@ mod skips;
 mod store_contract;
 mod store_queries;
 mod ui_e2e;
+mod ui_pages_13;
 mod workflow_check;

@@ -7,7 +7,7 @@ use crate::domain::workflow::{DeadlineRule, Priority, Round};
 use crate::domain::{Command, Program, Seminar, SeminarState, StageStatus};
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::views::{costs, CostView, SeminarView};
+use crate::http::views::{costs, return_cost, CostView, SeminarView};
 use crate::http::{AppJson, AppQuery, AppState};
 use crate::storage::SeminarQuery;
 use axum::extract::{Path, State};
@@ -359,6 +359,12 @@ pub struct QueuedSubmission {
     pub stage: String,
     pub stage_name: String,
     pub deadline: NaiveDate,
+    /// When the waiting version arrived.
+    pub submitted_at: DateTime<Utc>,
+    /// Whole days it has waited, by the program's calendar day (0: arrived today).
+    pub waiting_days: i64,
+    /// What returning it now (without a new due date) would cost the partner, in Russian.
+    pub return_cost: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -426,7 +432,7 @@ pub async fn review_queue(
     }
     Ok(Json(ReviewQueue {
         applications,
-        submissions: queued_submissions(p, &waiting)?,
+        submissions: queued_submissions(p, &waiting, today)?,
     }))
 }
 
@@ -491,26 +497,36 @@ fn priority_reason(p: &Program, experienced: bool, applied_at: DateTime<Utc>) ->
 }
 
 /// Submissions waiting for the coordinator, the earliest deadline first.
-fn queued_submissions(p: &Program, waiting: &[Seminar]) -> ApiResult<Vec<QueuedSubmission>> {
+fn queued_submissions(
+    p: &Program,
+    waiting: &[Seminar],
+    today: NaiveDate,
+) -> ApiResult<Vec<QueuedSubmission>> {
     let mut submissions = Vec::new();
     for s in waiting.iter().filter(|s| s.state.is_active()) {
         for st in &p.wf.stages {
-            let submitted = s
+            let Some(version) = s
                 .stages
                 .get(&st.id)
-                .is_some_and(|x| x.status == StageStatus::Submitted);
-            if !submitted {
+                .filter(|x| x.status == StageStatus::Submitted)
+                .and_then(|x| x.versions.last())
+            else {
                 continue;
-            }
+            };
+            let deadline = p
+                .designated(s, &st.id)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let arrived = crate::domain::deadline::local_date(p.tz, version.submitted_at);
             submissions.push(QueuedSubmission {
+                submitted_at: version.submitted_at,
+                waiting_days: (today - arrived).num_days().max(0),
+                return_cost: return_cost(p, &st.id, deadline, today),
                 seminar: s.id.clone(),
                 partner: s.partner.clone(),
                 city: s.city.clone(),
                 stage: st.id.clone(),
                 stage_name: st.name.clone(),
-                deadline: p
-                    .designated(s, &st.id)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                deadline,
             });
         }
     }

@@ -273,10 +273,22 @@ pub async fn decide_application(
     let seminar = id.to_string();
     let cmd = match decision {
         Decision::Approve => Command::ApproveApplication { seminar },
-        Decision::Reject { comment } => Command::RejectApplication {
-            seminar,
-            comment: input::optional_text(comment),
-        },
+        Decision::Reject { comment } => {
+            // The partner is told why (mail and seminar page): a coordinator's rejection
+            // must say it.
+            let Some(comment) = input::optional_text(comment) else {
+                let mut m = Mistakes::default();
+                m.add(
+                    Field::Comment,
+                    "Укажите причину отказа: партнёр увидит её в письме и на странице семинара.",
+                );
+                return m.check();
+            };
+            Command::RejectApplication {
+                seminar,
+                comment: Some(comment),
+            }
+        }
     };
     run_command(state, auth, &s.program, cmd).await?;
     Ok(())

@@ -280,6 +280,24 @@ async fn attention(
     Ok((found, total))
 }
 
+/// Approved seminars taking place in the seven days from `today`, by date.
+async fn this_week(
+    state: &AppState,
+    base: &SeminarQuery,
+    today: NaiveDate,
+) -> Result<Vec<Seminar>, UiError> {
+    let q = SeminarQuery {
+        states: vec![SeminarState::Preparing, SeminarState::Held],
+        date_from: Some(today),
+        date_to: Some(today + Duration::days(6)),
+        by_date: true,
+        page: StorePage::first(ATTENTION_SHOWN as i64),
+        ..base.clone()
+    };
+    let found = state.service.store.find_seminars(&q).await?;
+    Ok(found.into_iter().map(|(_, s)| s).collect())
+}
+
 /// Penalties of the last 30 days, newest first, and their seminars.
 async fn recent_penalties(
     state: &AppState,
@@ -447,6 +465,7 @@ pub async fn show(
         api_programs::review_queue(State(state.clone()), v.auth(), Path(id.clone())).await?;
     let horizon = today + Duration::days(14);
     let (attention, attention_total) = attention(&state, &base, horizon).await?;
+    let this_week = this_week(&state, &base, today).await?;
     let (recent_rows, penalty_seminars) = recent_penalties(&state, &id, &filters, now).await?;
     let page = f.page.unwrap_or(1).max(1);
     let (listed, seminars_total) = listed(&state, &base, page).await?;
@@ -458,6 +477,7 @@ pub async fn show(
         .chain(queue.applications.iter().map(|a| &a.partner))
         .chain(queue.submissions.iter().map(|w| &w.partner))
         .chain(attention.iter().map(|(_, s)| &s.partner))
+        .chain(this_week.iter().map(|s| &s.partner))
         .chain(penalty_seminars.values().chain(&listed).map(|s| &s.partner))
         .cloned()
         .collect();
@@ -466,7 +486,12 @@ pub async fn show(
 
     let all = filters.partner.is_none() && filters.coordinator.is_none();
     let groups = sections::application_groups(prog, queue.applications, &names, today, &kept);
-    let (upcoming, overdue) = sections::deadlines(prog, &attention, &v.user, now, horizon, &names);
+    let this_week: Vec<Seminar> = this_week
+        .into_iter()
+        .filter(|s| kept(&s.partner, &s.city))
+        .collect();
+    let (upcoming, overdue) =
+        sections::deadlines(prog, &attention, &this_week, &v.user, now, horizon, &names);
     let penalties = recent_ui(prog, &recent_rows, &penalty_seminars, &names, now, &kept);
     let path = format!("/programs/{id}");
     let params = filters.params(page, grid_page);
@@ -489,7 +514,7 @@ pub async fn show(
         grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
         any_due_group: groups.iter().any(|g| g.due),
         groups,
-        waiting: sections::waiting(queue.submissions, &names, today, &kept),
+        waiting: sections::waiting(prog, queue.submissions, &names, today, &kept),
         upcoming,
         overdue,
         attention_more: attention_more(attention_total),

@@ -66,6 +66,12 @@ pub struct Waiting {
     stage: String,
     deadline: String,
     overdue: bool,
+    /// `12.03.2017 14:05 (МСК)`.
+    submitted_at: String,
+    /// «ждёт 3 дня», «пришло сегодня».
+    waiting: String,
+    waiting_tone: &'static str,
+    return_cost: String,
 }
 
 #[derive(Serialize)]
@@ -205,6 +211,7 @@ pub fn application_groups(
 
 /// Submissions waiting for the coordinator, as the queue orders them.
 pub fn waiting(
+    prog: &Program,
     submissions: Vec<QueuedSubmission>,
     names: &BTreeMap<String, String>,
     today: NaiveDate,
@@ -220,29 +227,35 @@ pub fn waiting(
             stage: w.stage_name,
             deadline: format::date(w.deadline),
             overdue: w.deadline < today,
+            submitted_at: format::instant(prog, w.submitted_at),
+            waiting: match w.waiting_days {
+                0 => "пришло сегодня".into(),
+                n => format!("ждёт {}", format::days(n)),
+            },
+            waiting_tone: if w.waiting_days >= 3 { "warn" } else { "ok" },
+            return_cost: w.return_cost,
         })
         .collect()
 }
 
-/// Stages the partners hold with a deadline up to `horizon` (upcoming) or past (overdue), each
-/// list by deadline.
+/// Stages the partners hold with a deadline up to `horizon` (upcoming, with stages not yet
+/// open and the `this_week` seminar days) or past (overdue), each list by date.
 pub fn deadlines(
     prog: &Program,
     attention: &[(i64, Seminar)],
+    this_week: &[Seminar],
     viewer: &User,
     now: DateTime<Utc>,
     horizon: NaiveDate,
     names: &BTreeMap<String, String>,
 ) -> (Vec<DeadlineItem>, Vec<DeadlineItem>) {
+    let today = crate::domain::deadline::local_date(prog.tz, now);
     let mut upcoming = vec![];
     let mut overdue = vec![];
     for (_, s) in attention {
         let view = seminar_view(prog, s, viewer, now);
-        for st in view
-            .stages
-            .iter()
-            .filter(|st| st.partner_holds && opened(prog, s, &st.id, now))
-        {
+        // Stages opening on the seminar day count too: their deadline is as near.
+        for st in view.stages.iter().filter(|st| st.partner_holds) {
             let Some((countdown, tone)) = format::countdown(st.days_left, st.days_late) else {
                 continue;
             };
@@ -250,7 +263,11 @@ pub fn deadlines(
                 href: format!("/seminars/{}#stage-{}", s.id, st.id),
                 partner_name: name_of(names, &s.partner),
                 city: s.city.clone(),
-                stage: st.name.clone(),
+                stage: if opened(prog, s, &st.id, now) {
+                    st.name.clone()
+                } else {
+                    format!("{} (откроется в день семинара)", st.name)
+                },
                 deadline: format::deadline(prog, st.deadline),
                 countdown,
                 tone,
@@ -261,6 +278,27 @@ pub fn deadlines(
                 upcoming.push((st.deadline, item));
             }
         }
+    }
+    for s in this_week {
+        let days = (s.date - today).num_days();
+        let countdown = match days {
+            0 => "семинар сегодня".to_string(),
+            1 => "семинар завтра".to_string(),
+            n => format!("семинар через {}", format::days(n)),
+        };
+        let item = DeadlineItem {
+            href: format!("/seminars/{}", s.id),
+            partner_name: name_of(names, &s.partner),
+            city: s.city.clone(),
+            stage: match &s.venue {
+                Some(v) => format!("Семинар: {v}"),
+                None => "Семинар (место проведения не указано)".into(),
+            },
+            deadline: format::date(s.date),
+            countdown,
+            tone: if days <= 1 { "soon" } else { "ok" },
+        };
+        upcoming.push((s.date, item));
     }
     upcoming.sort_by_key(|(d, _)| *d);
     overdue.sort_by_key(|(d, _)| *d);

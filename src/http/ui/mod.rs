@@ -26,6 +26,7 @@ pub mod page;
 pub mod partner;
 pub mod public;
 pub mod seminar;
+pub mod seminar_ended;
 
 use super::AppState;
 use axum::http::header;

@@ -6,6 +6,7 @@ use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_
 use super::format;
 use super::history::{event_ui, EventUi};
 use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
+use super::seminar_ended::{ended_panel, ended_state, EndedUi};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
 use crate::domain::{Program, Seminar, SeminarState};
@@ -37,6 +38,8 @@ struct Header {
     state_tone: &'static str,
     venue: Option<String>,
     info_support: bool,
+    /// Rejected, withdrawn or excluded: the seminar will not take place.
+    ended: bool,
     applied_at: String,
     coordinator: Option<String>,
 }
@@ -143,6 +146,7 @@ struct ReportUi {
 #[derive(Serialize)]
 struct SeminarPage {
     s: Header,
+    ended: Option<EndedUi>,
     is_staff: bool,
     sees_money: bool,
     path: String,
@@ -217,13 +221,19 @@ struct Looker {
     now: DateTime<Utc>,
 }
 
-/// What a submission today would cost, while the partner is late with a stage it may submit.
+/// What a submission today would still cost, while the partner is late with a stage it may
+/// submit: a band already booked is not threatened again.
 fn late_now(st: &StageView, can_submit: bool) -> Option<String> {
     let n = st.days_late.filter(|_| can_submit)?;
-    st.lateness_costs
-        .iter()
-        .find(|c| c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t))
-        .map(|c| format!("Если отправить сегодня — {}", c.text))
+    let band = st.lateness_costs.iter().find(|c| {
+        c.late_days_from.is_some_and(|f| f <= n) && c.late_days_to.is_none_or(|t| n <= t)
+    })?;
+    Some(if band.booked {
+        "Штраф за это опоздание уже начислен; если отправить сегодня, нового штрафа не будет."
+            .into()
+    } else {
+        format!("Если отправить сегодня — {}", band.text)
+    })
 }
 
 /// The stage boxes, with the forms to put back; the first stage the partner may submit is
@@ -253,7 +263,9 @@ fn stage_uis(
         stages.push(StageUi {
             id: st.id.clone(),
             name: st.name.clone(),
-            status_label: if holds && !is_open {
+            status_label: if ended_state(s.state) && st.status != "approved" && st.submittable {
+                "не действует".into()
+            } else if holds && !is_open {
                 "откроется в день семинара".into()
             } else {
                 st.status_label.clone()
@@ -268,11 +280,15 @@ fn stage_uis(
             countdown,
             countdown_tone,
             late_now: late_now(st, can_submit),
-            // Lateness no longer matters once the stage is approved.
-            costs: if st.status == "approved" || !st.submittable {
+            // Lateness no longer matters once the stage is approved; a booked band is past.
+            costs: if st.status == "approved" || !st.submittable || !who.active {
                 vec![]
             } else {
-                st.lateness_costs.iter().map(|c| c.text.clone()).collect()
+                st.lateness_costs
+                    .iter()
+                    .filter(|c| !c.booked)
+                    .map(|c| c.text.clone())
+                    .collect()
             },
             requirements: st.requirements.clone(),
             versions: st
@@ -411,6 +427,7 @@ pub async fn seminar_page(
         active: s.state.is_active(),
         now,
     };
+    let ended = ended_panel(state, prog, &s, staff).await?;
     let stages = stage_uis(prog, &s, &view, &who, &mut forms);
     let mut take = |k: &str| forms.remove(k).unwrap_or_default();
     let decide = if staff && s.state == SeminarState::Applied {
@@ -433,6 +450,7 @@ pub async fn seminar_page(
     let (report, results) = report_and_results(&s, money);
     let page = SeminarPage {
         s: header(state, prog, &s, &names).await?,
+        ended,
         is_staff: staff,
         sees_money: money,
         path: format!("/seminars/{}", s.id),
@@ -494,6 +512,7 @@ async fn header(
         state_tone: state_tone(s.state),
         venue: s.venue.clone(),
         info_support: s.info_support,
+        ended: ended_state(s.state),
         applied_at: format::instant(prog, s.applied_at),
         coordinator,
     })
