@@ -503,13 +503,7 @@ pub async fn show(
         city_filter: filters.city.clone().unwrap_or_default(),
         partner_filter: filters.partner.clone().unwrap_or_default(),
         coordinators,
-        weeks: prog
-            .wf
-            .seminars
-            .weeks
-            .iter()
-            .map(|w| week_name(prog, &w.id))
-            .collect(),
+        weeks: week_names(prog),
         grid: sections::grid(rows, &names, all, &kept),
         grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
         any_due_group: groups.iter().any(|g| g.due),
@@ -530,6 +524,16 @@ pub async fn show(
     let title = format!("Панель координатора — {}", prog.wf.name);
     let page = Page::new(title, "/dashboard", Some(&v)).flash(f.done.as_deref());
     Ok(render(&state, page, "dashboard", data))
+}
+
+/// The program's week names, in order (the grid's columns).
+fn week_names(prog: &Program) -> Vec<String> {
+    prog.wf
+        .seminars
+        .weeks
+        .iter()
+        .map(|w| week_name(prog, &w.id))
+        .collect()
 }
 
 /// Accepts the suggested allocation for every application group whose review day has come.

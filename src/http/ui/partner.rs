@@ -20,7 +20,7 @@ use crate::storage::SeminarQuery;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -247,6 +247,47 @@ async fn city_weeks(
         .collect())
 }
 
+/// Why the apply form is not offered today (before or after the application window), or
+/// nothing while the window is open.
+fn window_notice(prog: &Program, today: NaiveDate) -> String {
+    let a = &prog.wf.applications;
+    if today < a.from {
+        format!(
+            "Приём заявок ещё не начался: он откроется {} и продлится по {}.",
+            format::date(a.from),
+            format::date(a.to)
+        )
+    } else if today > a.to {
+        format!(
+            "Приём заявок закрыт: он шёл с {} по {}. Новые заявки на эту программу не принимаются.",
+            format::date(a.from),
+            format::date(a.to)
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// What the city table says of cities it does not list: free in the weeks still ahead.
+fn unlisted_weeks(prog: &Program, today: NaiveDate) -> String {
+    let weeks = &prog.wf.seminars.weeks;
+    let ahead: Vec<String> = weeks
+        .iter()
+        .filter(|w| w.to >= today)
+        .map(|w| week_name(prog, &w.id))
+        .collect();
+    match ahead.len() {
+        0 => "Все недели семинаров программы прошли.".to_string(),
+        n if n == weeks.len() => {
+            "Города, которых нет в таблице, свободны во все недели программы.".to_string()
+        }
+        _ => format!(
+            "Города, которых нет в таблице, свободны в недели: {}; остальные недели прошли.",
+            ahead.join(", ")
+        ),
+    }
+}
+
 async fn apply_page(
     state: &AppState,
     v: &Viewer,
@@ -276,38 +317,8 @@ async fn apply_page(
         });
     let wf = &prog.wf;
     let today = local_date(prog.tz, now);
-    let window_notice = if today < wf.applications.from {
-        format!(
-            "Приём заявок ещё не начался: он откроется {} и продлится по {}.",
-            format::date(wf.applications.from),
-            format::date(wf.applications.to)
-        )
-    } else if today > wf.applications.to {
-        format!(
-            "Приём заявок закрыт: он шёл с {} по {}. Новые заявки на эту программу не принимаются.",
-            format::date(wf.applications.from),
-            format::date(wf.applications.to)
-        )
-    } else {
-        String::new()
-    };
-    let ahead: Vec<String> = wf
-        .seminars
-        .weeks
-        .iter()
-        .filter(|w| w.to >= today)
-        .map(|w| week_name(prog, &w.id))
-        .collect();
-    let unlisted = match ahead.len() {
-        0 => "Все недели семинаров программы прошли.".to_string(),
-        n if n == wf.seminars.weeks.len() => {
-            "Города, которых нет в таблице, свободны во все недели программы.".to_string()
-        }
-        _ => format!(
-            "Города, которых нет в таблице, свободны в недели: {}; остальные недели прошли.",
-            ahead.join(", ")
-        ),
-    };
+    let window_notice = window_notice(prog, today);
+    let unlisted = unlisted_weeks(prog, today);
     let data = ApplyPage {
         program_id: prog.id().to_string(),
         program_name: wf.name.clone(),
