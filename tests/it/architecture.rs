@@ -218,3 +218,61 @@ fn no_stage_id_or_zone_name_is_written_into_rust_logic() {
         found.join("\n")
     );
 }
+
+/// The longest a function may grow (issue 12: "no function over ~80 lines"); rustfmt's layout
+/// makes the closing brace of a function the first line at its indentation.
+const LONGEST_FUNCTION: usize = 85;
+
+#[test]
+fn no_function_in_src_is_longer_than_about_eighty_lines() {
+    let mut files = vec![];
+    rust_files(&root().join("src"), &mut files);
+    let mut long = vec![];
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start();
+            let is_fn = [
+                "fn ",
+                "pub fn ",
+                "async fn ",
+                "pub async fn ",
+                "pub(crate) fn ",
+            ]
+            .iter()
+            .any(|p| t.starts_with(p))
+                || (t.starts_with("pub(") && t.contains(") fn "))
+                || t.starts_with("const fn ");
+            if !is_fn {
+                continue;
+            }
+            let indent = l.len() - t.len();
+            // The signature ends with `{` (a body) or `;` (a trait method without one).
+            let Some(open) = (i..lines.len()).find(|&j| {
+                let e = lines[j].trim_end();
+                e.ends_with('{') || e.ends_with(';')
+            }) else {
+                continue;
+            };
+            if lines[open].trim_end().ends_with(';') {
+                continue;
+            }
+            let close = (open + 1..lines.len()).find(|&k| {
+                let s = lines[k];
+                s.len() > indent && s[..indent].trim().is_empty() && s[indent..].starts_with('}')
+            });
+            if let Some(k) = close {
+                if k - i + 1 > LONGEST_FUNCTION {
+                    let rel = f.strip_prefix(root()).unwrap().display().to_string();
+                    long.push(format!("{rel}:{}: {} lines: {}", i + 1, k - i + 1, t));
+                }
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over ~80 lines:\n{}",
+        long.join("\n")
+    );
+}
