@@ -180,19 +180,11 @@ async fn an_attendee_list_sent_with_the_report_through_the_api_sets_the_count_an
     assert!(comment.contains("строка 7: повтор строки 2"), "{comment}");
 }
 
-/// The page's session CSRF token.
-async fn csrf(c: &Client) -> String {
-    let html = c.get("/account").await.expect(200).text();
-    let marker = "name=\"_csrf\" value=\"";
-    let at = html.find(marker).expect("a _csrf field") + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_string()
-}
-
 /// Posts the page's report form: the CSRF token first (the page reads it before any file),
 /// the figures, then the list.
 async fn page_upload(c: &Client, file: &str, bytes: Vec<u8>) -> Resp {
     let form = Form::new()
-        .text("_csrf", csrf(c).await)
+        .text("_csrf", c.csrf().await)
         .text("registrations", "70")
         .text("costs", "48000")
         .part("attendee_list", file_part(file, bytes, "text/csv"));

@@ -74,17 +74,9 @@ async fn world(app: &App, at_report: bool) -> World {
     }
 }
 
-/// The session's CSRF token, from a page every signed-in user may open.
-async fn csrf(c: &Client) -> String {
-    let html = c.get("/account").await.expect(200).text();
-    let marker = "name=\"_csrf\" value=\"";
-    let at = html.find(marker).expect("a _csrf field") + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_string()
-}
-
 /// Posts a page form (with the session's CSRF token), following the redirect of a success.
 async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let token = csrf(c).await;
+    let token = c.csrf().await;
     let mut all = vec![("_csrf", token.as_str())];
     all.extend_from_slice(fields);
     c.send(c.request(Method::POST, path).form(&all)).await
@@ -92,7 +84,7 @@ async fn form(c: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
 
 /// Posts the page's upload form (multipart, the CSRF token first).
 async fn upload(c: &Client, id: &str, stage: &str, fields: &[(&str, &str)]) -> Resp {
-    let mut f = reqwest::multipart::Form::new().text("_csrf", csrf(c).await);
+    let mut f = reqwest::multipart::Form::new().text("_csrf", c.csrf().await);
     for (k, v) in fields {
         f = f.text(k.to_string(), v.to_string());
     }

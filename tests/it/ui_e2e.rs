@@ -13,7 +13,7 @@ mod exports;
 mod pages;
 mod phones;
 
-use crate::support::app::{self, small_pdf, App, Setup, PROGRAM, USER_PASSWORD};
+use crate::support::app::{self, csrf_of, small_pdf, App, Setup, PROGRAM, USER_PASSWORD};
 use browser::with_browser;
 use seminarflow::accounts::{hash_password, new_id, random_token, Rights, Role, User};
 use seminarflow::domain::{Command, SeminarState, StageStatus};
@@ -88,15 +88,6 @@ fn password_of(creds: &[(String, String)], email: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Page helpers without a browser: a cookie jar, the login form, the CSRF field of a page.
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let at = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no _csrf field in the page: {html}"))
-        + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_string()
-}
 
 /// Signs in through the login form; returns the cookie-jar client.
 async fn form_login(app: &App, email: &str, password: &str) -> app::Client {

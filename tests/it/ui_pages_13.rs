@@ -3,17 +3,8 @@
 //! threatened again; the review queue says how long a submission waits and what a return costs,
 //! and «ближайшие 14 дней» shows stages not yet open and this week's seminars.
 
-use crate::support::app::{self, approved_seminar, App, Client, PROGRAM};
+use crate::support::app::{self, approved_seminar, csrf_of, App, Client, PROGRAM};
 use serde_json::json;
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let at = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no _csrf field in the page: {html}"))
-        + marker.len();
-    html[at..].split('"').next().unwrap_or_default().to_string()
-}
 
 /// Partner `pa` (main user) applies for `s1` (Тула, 2017-03-29) on 2017-01-24; not decided.
 async fn applied(app: &App) -> (Client, Client) {

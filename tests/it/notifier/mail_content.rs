@@ -5,7 +5,7 @@
 
 use super::snapshots::ALL_KINDS;
 use super::world::{self, t};
-use crate::support::app;
+use crate::support::app::{self, csrf_of};
 use seminarflow::notifier::recipients::Contact;
 use seminarflow::notifier::{Email, MemoryMailer, Notifier, Templates};
 use seminarflow::service::Service;
@@ -165,16 +165,6 @@ async fn without_an_assigned_coordinator_the_programs_address_from_the_config_is
         "{}",
         e.text
     );
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a form with _csrf") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[tokio::test]

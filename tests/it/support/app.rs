@@ -360,7 +360,23 @@ pub struct Client {
     pub me: Value,
 }
 
+/// The value of the `_csrf` field of a page's form.
+#[track_caller]
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no _csrf field in the page: {html}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap_or_default().to_string()
+}
+
 impl Client {
+    /// The session's CSRF token, from a page every signed-in user may open.
+    pub async fn csrf(&self) -> String {
+        csrf_of(&self.get("/account").await.expect(200).text())
+    }
+
     fn new(base: &str) -> Client {
         Client::from_ip(base, "127.0.0.1")
     }
