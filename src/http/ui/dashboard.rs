@@ -123,6 +123,10 @@ struct Dashboard {
     seminars: Vec<SeminarRow>,
     seminars_total: usize,
     seminars_pager: Option<Pager>,
+    /// The same lists as Excel files (the API's exports, with the dashboard's filters).
+    export_seminars: String,
+    export_penalties: String,
+    export_queue: String,
 }
 
 fn opts(items: impl IntoIterator<Item = (String, String)>, selected: Option<&str>) -> Vec<Opt> {
@@ -226,6 +230,23 @@ impl Filters {
             ("page", page.to_string()),
             ("grid", grid_page.to_string()),
         ]
+    }
+
+    /// `/api/seminars.xlsx` with the filters the API knows (a partner filter when it names one
+    /// partner).
+    fn export_seminars(&self, id: &str) -> String {
+        use super::page::encode;
+        let mut q = format!("/api/seminars.xlsx?program={}", encode(id));
+        if let Some(c) = &self.city {
+            q.push_str(&format!("&city={}", encode(c)));
+        }
+        if let Some(c) = &self.coordinator {
+            q.push_str(&format!("&coordinator={}", encode(c)));
+        }
+        if let Some([p]) = self.partner_ids.as_deref() {
+            q.push_str(&format!("&partner={}", encode(p)));
+        }
+        q
     }
 
     fn any(&self) -> bool {
@@ -519,6 +540,12 @@ pub async fn show(
             .collect(),
         seminars_total,
         seminars_pager: pager("page", page, SEMINARS_PER_PAGE, seminars_total),
+        export_seminars: filters.export_seminars(&id),
+        export_penalties: format!("/api/penalties.xlsx?program={}", super::page::encode(&id)),
+        export_queue: format!(
+            "/api/programs/{}/review-queue.xlsx",
+            super::page::encode(&id)
+        ),
         path: path.clone(),
     };
     let title = format!("Панель координатора — {}", prog.wf.name);

@@ -504,6 +504,8 @@ struct LedgerPage {
     bonus_active: Option<String>,
     bonus: Vec<LedgerRow>,
     valid_months: String,
+    /// The ledgers as an Excel file.
+    export: String,
 }
 
 /// The partner's ledger entries shown against their seminars: times in each seminar's own
@@ -619,6 +621,10 @@ pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
         bonus_active,
         bonus,
         valid_months: book.valid_months(),
+        export: format!(
+            "/api/partners/{}/ledger.xlsx",
+            super::page::encode(&partner)
+        ),
     };
     let title = if money {
         "Баллы и бонусы"

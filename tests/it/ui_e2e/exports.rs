@@ -68,12 +68,27 @@ async fn exports_hold_the_rows_of_their_lists_and_respect_filters_and_rights() {
     assert_eq!(head[0], "Семинар");
     assert!(head.contains(&"Компенсация, ₽".to_string()), "{head:?}");
     assert_eq!(first_column(&rows), api_ids);
-    let page = page_ok(
-        &form_login(&app, coord_email, &password_of(&creds, coord_email))
-            .await
-            .get(&format!("/programs/{PROGRAM}"))
-            .await,
-    );
+    let coord_page = form_login(&app, coord_email, &password_of(&creds, coord_email)).await;
+    let page = page_ok(&coord_page.get(&format!("/programs/{PROGRAM}")).await)
+        .replace("&#x3D;", "=")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&");
+    // The dashboard links its lists to their Excel files, and the links work in the session.
+    for (marker, rows_expected) in [
+        ("/api/seminars.xlsx?program=", Some(api_ids.len())),
+        ("/api/penalties.xlsx?program=", None),
+        ("/review-queue.xlsx", None),
+    ] {
+        let at = page
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} link"));
+        let start = page[..at].rfind("href=\"").unwrap() + 6;
+        let href = page[start..].split('"').next().unwrap().to_string();
+        let (_, rows) = sheet(&coord_page, &href).await;
+        if let Some(n) = rows_expected {
+            assert_eq!(rows.len(), n, "{href}");
+        }
+    }
     let list = &page[page.find("id=\"seminars\"").expect("the seminar list")..];
     let mut on_page: Vec<String> = list
         .match_indices("href=\"/seminars/")
@@ -143,6 +158,19 @@ async fn exports_hold_the_rows_of_their_lists_and_respect_filters_and_rights() {
     assert!(own.len() < api_ids.len());
     let ledger = p1.get("/api/partners/p01/ledger").await.expect(200).json();
     let (_, rows) = sheet(&p1, "/api/partners/p01/ledger.xlsx").await;
+    let p1_page = form_login(
+        &app,
+        "p01@demo.local",
+        &password_of(&creds, "p01@demo.local"),
+    )
+    .await;
+    let ledger_page = page_ok(&p1_page.get("/my/ledger").await);
+    assert!(
+        ledger_page.contains("href=\"/api/partners/p01/ledger.xlsx\""),
+        "{ledger_page}"
+    );
+    let penalties_page = page_ok(&p1_page.get("/my/penalties").await);
+    assert!(penalties_page.contains("href=\"/api/penalties.xlsx\""));
     let entries =
         ledger["points"].as_array().unwrap().len() + ledger["bonus"].as_array().unwrap().len();
     assert_eq!(rows.len(), entries, "{ledger}");
