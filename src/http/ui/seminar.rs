@@ -93,6 +93,11 @@ struct StageUi {
     can_submit: bool,
     /// The first stage the partner holds: its form and requirements are shown unfolded.
     current: bool,
+    /// Approved: folded on the page, so what is still open comes first.
+    done: bool,
+    /// Where the page opens: the partner's current stage, or the first one waiting for the
+    /// coordinator's review.
+    focus: bool,
     upload_open: bool,
     opens_later: Option<String>,
     can_review: bool,
@@ -299,6 +304,8 @@ fn stage_uis(
                 .collect(),
             can_submit,
             current,
+            done: st.status == "approved",
+            focus: false,
             upload_open: current || submit_form.has_errors(),
             opens_later: (!who.staff && holds && !is_open && who.active)
                 .then(|| format!("Этап откроется в день семинара, {}.", format::date(s.date))),
@@ -308,6 +315,9 @@ fn stage_uis(
             approve_form: take(format!("approve:{}", st.id)),
             return_form: take(format!("return:{}", st.id)),
         });
+    }
+    if let Some(f) = stages.iter_mut().find(|x| x.current || x.can_review) {
+        f.focus = true;
     }
     stages
 }

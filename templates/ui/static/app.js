@@ -65,4 +65,10 @@
       });
     });
   });
+
+  // The seminar page opens at the stage that needs attention (unless a link names another).
+  var focus = document.querySelector("[data-focus]");
+  if (focus && !window.location.hash) {
+    focus.scrollIntoView({ block: "start" });
+  }
 })();

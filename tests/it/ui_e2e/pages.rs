@@ -239,3 +239,57 @@ async fn the_partner_home_lists_every_open_duty_with_its_cost_and_a_link() {
         "earliest deadline first: {items:?}"
     );
 }
+
+/// The seminar page opens at the stage that needs the reader: approved stages are folded, the
+/// partner's current stage (or, for a coordinator, the first waiting for review) is marked as
+/// where the page starts (issue 13 item 9).
+#[tokio::test]
+async fn the_seminar_page_folds_approved_stages_and_opens_at_the_current_one() {
+    let app = app::spawn().await;
+    let (admin, main) = app::approved_seminar(&app).await;
+    main.post(
+        "/api/seminars/s1/stages/program/versions",
+        serde_json::json!({"comment": "программа"}),
+    )
+    .await
+    .expect(200);
+    admin
+        .post_empty("/api/seminars/s1/stages/program/approve")
+        .await
+        .expect(200);
+    main.post(
+        "/api/seminars/s1/stages/postal_address/versions",
+        serde_json::json!({"comment": "адрес"}),
+    )
+    .await
+    .expect(200);
+    let c = form_login(&app, "ivan@pa.example", USER_PASSWORD).await;
+    let html = page_ok(&c.get("/seminars/s1").await);
+    let program = &html[html.find("id=\"stage-program\"").unwrap()..];
+    assert!(
+        program[..400].contains("<details class=\"stage-fold\"><summary class=\"stage-head\">"),
+        "the approved program is folded: {}",
+        &program[..400]
+    );
+    assert_eq!(
+        html.matches(" data-focus").count(),
+        1,
+        "one place to open at"
+    );
+    // The address waits for review; the estimate is the partner's current stage.
+    let focus_at = html.find(" data-focus").unwrap();
+    let li_start = html[..focus_at].rfind("<li id=\"stage-").unwrap();
+    assert!(
+        html[li_start..focus_at].contains("stage-estimate"),
+        "{}",
+        &html[li_start..focus_at]
+    );
+    // The coordinator opens at the stage waiting for review.
+    let coord = form_login(&app, "admin@seminarflow.local", app::ADMIN_PASSWORD).await;
+    let html = page_ok(&coord.get("/seminars/s1").await);
+    let focus_at = html
+        .find(" data-focus")
+        .expect("a focus for the coordinator");
+    let li_start = html[..focus_at].rfind("<li id=\"stage-").unwrap();
+    assert!(html[li_start..focus_at].contains("stage-postal_address"));
+}
