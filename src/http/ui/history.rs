@@ -25,6 +25,29 @@ pub fn actor(a: &str) -> String {
     }
 }
 
+/// Like [`actor`], with the person's name where the account is known:
+/// `coordinator:anna@x` → `координатор Анна Иванова`.
+pub fn actor_named(a: &str, names: &std::collections::BTreeMap<String, String>) -> String {
+    let Some((role, who)) = a.split_once(':') else {
+        return actor(a);
+    };
+    match names.get(who) {
+        Some(name) => actor(&format!("{role}:{name}")),
+        None => actor(a),
+    }
+}
+
+/// The e-mails of the people behind `actors` (`<role>:<e-mail>`), for a name lookup.
+pub fn actor_emails<'a>(actors: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<String> = actors
+        .filter_map(|a| a.split_once(':').map(|(_, who)| who.to_string()))
+        .filter(|who| who.contains('@'))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)
         .and_then(Value::as_str)

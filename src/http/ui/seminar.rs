@@ -322,6 +322,20 @@ fn stage_uis(
     stages
 }
 
+/// The names of the people behind the actors of a history (a handful per seminar).
+async fn people_names<'a>(
+    state: &AppState,
+    actors: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::BTreeMap<String, String>, crate::storage::StoreError> {
+    let mut names = std::collections::BTreeMap::new();
+    for email in super::history::actor_emails(actors) {
+        if let Some(u) = state.service.store.user_by_email(&email).await? {
+            names.insert(email, u.name);
+        }
+    }
+    Ok(names)
+}
+
 /// The coordinator's decision box for an application: the engine's view of the slot, as the
 /// review queue shows it.
 async fn decide_box(
@@ -452,7 +466,17 @@ pub async fn seminar_page(
     let withdraw = can_withdraw.then(|| withdraw_box(prog, &s, today, take("withdraw")));
     let history = if staff || !v.is_limited() {
         let events = state.service.store.events(Some(&s.id)).await?;
-        Some(events.iter().rev().map(|e| event_ui(prog, e)).collect())
+        let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
+        Some(
+            events
+                .iter()
+                .rev()
+                .map(|e| EventUi {
+                    actor: super::history::actor_named(&e.actor, &names),
+                    ..event_ui(prog, e)
+                })
+                .collect(),
+        )
     } else {
         None
     };

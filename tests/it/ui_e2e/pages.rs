@@ -293,3 +293,34 @@ async fn the_seminar_page_folds_approved_stages_and_opens_at_the_current_one() {
     let li_start = html[..focus_at].rfind("<li id=\"stage-").unwrap();
     assert!(html[li_start..focus_at].contains("stage-postal_address"));
 }
+
+/// The history names people, not their log-in e-mails (issue 13 item 12).
+#[tokio::test]
+async fn the_history_names_people_not_their_e_mails() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    admin
+        .post(
+            "/api/users",
+            serde_json::json!({
+                "email": "ivan@pa.example", "name": "Иван Петров", "role": "partner",
+                "partner": "pa", "rights": "main", "password": USER_PASSWORD,
+            }),
+        )
+        .await
+        .expect(201);
+    let ivan = app.login("ivan@pa.example", USER_PASSWORD).await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    ivan.post(
+        &format!("/api/programs/{PROGRAM}/applications"),
+        serde_json::json!({"seminar": "s1", "city": "Тула", "date": "2017-03-29"}),
+    )
+    .await
+    .expect(201);
+    let c = form_login(&app, "ivan@pa.example", USER_PASSWORD).await;
+    let html = page_ok(&c.get("/seminars/s1").await);
+    let history = &html[html.find("id=\"hist-h\"").expect("a history")..];
+    assert!(history.contains("партнёр Иван Петров"), "{history}");
+    assert!(!history.contains("ivan@pa.example"), "{history}");
+}
