@@ -5,9 +5,10 @@
 //! weeks: seminars on time, late, returned, excluded, withdrawn, held and reported.
 
 use crate::catalog::Catalog;
-use crate::domain::Partner;
+use crate::domain::{Command, Partner};
 use crate::service::{Audit, Service, ServiceError};
 use crate::simulate::scenario::{self, Scenario};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Why the demo season could not be read.
@@ -47,8 +48,32 @@ pub fn season(catalog: &Catalog) -> Result<(PathBuf, Scenario), DemoError> {
     Ok((path, sc))
 }
 
-/// Who the demo season's steps are by, in the audit log.
-const DEMO_ACTOR: &str = "coordinator:demo";
+/// Who registers the demo's partners, in the audit log.
+const DEMO_ACTOR: &str = "coordinator:coordinator@demo.local";
+
+/// The demo's accounts: `<partner id>@demo.local` for each partner's user.
+const DEMO_DOMAIN: &str = "demo.local";
+
+/// Who a demo step is by, as the history tells it: the partner's demo user for what partners do
+/// (apply, submit, change the venue, withdraw), the demo coordinator for the rest.
+fn actor_of(cmd: &Command, partner_of: &mut HashMap<String, String>) -> String {
+    let partner = match cmd {
+        Command::Apply {
+            seminar, partner, ..
+        } => {
+            partner_of.insert(seminar.clone(), partner.clone());
+            Some(partner.clone())
+        }
+        Command::Submit { seminar, .. }
+        | Command::ChangeVenue { seminar, .. }
+        | Command::Withdraw { seminar, .. } => partner_of.get(seminar).cloned(),
+        _ => None,
+    };
+    match partner {
+        Some(p) => format!("partner:{p}@{DEMO_DOMAIN}"),
+        None => DEMO_ACTOR.to_string(),
+    }
+}
 
 /// Plays `sc` into `service` (an empty database) up to its `until`. Returns the refusals, which
 /// a correct demo season never has.
@@ -69,10 +94,12 @@ pub async fn load(service: &Service, sc: &Scenario) -> Result<Vec<String>, Servi
         service.save_partner(by, &partner).await?;
     }
     let mut refused = vec![];
+    let mut partner_of = HashMap::new();
     for (i, step) in sc.steps.iter().enumerate() {
         service.scheduler.tick(step.at).await?;
+        let actor = actor_of(&step.command, &mut partner_of);
         match service
-            .execute(&sc.workflow, &step.command, DEMO_ACTOR, step.at)
+            .execute(&sc.workflow, &step.command, &actor, step.at)
             .await
         {
             Ok(_) => {}

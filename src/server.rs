@@ -347,9 +347,9 @@ pub async fn load_demo(state: &AppState) -> Result<Vec<(String, String)>, Server
     Ok(creds)
 }
 
-/// The demo's accounts come from the season's partners, not from Rust: a main user for the
-/// first partner and a limited-rights user for the third (or last), plus one coordinator
-/// assigned to every partner. Returns (e-mail, password) pairs.
+/// The demo's accounts come from the season's partners, not from Rust: a user for every partner
+/// (main rights; limited for the third, or last, one), plus one coordinator assigned to every
+/// partner. Returns (e-mail, password) pairs.
 async fn demo_accounts(
     service: &Service,
     partners: &[crate::simulate::scenario::ScenarioPartner],
@@ -361,19 +361,22 @@ async fn demo_accounts(
         None,
         None,
     )];
-    for (p, rights) in [
-        (partners.first(), Rights::Main),
-        (partners.get(2).or(partners.last()), Rights::Limited),
-    ] {
-        if let Some(p) = p {
-            accounts.push((
-                format!("{}@demo.local", p.id),
-                format!("Сотрудник «{}»", p.name),
-                Role::Partner,
-                Some(p.id.clone()),
-                Some(rights),
-            ));
-        }
+    // Every partner gets a user, so the demo's mail reaches someone; the third (or last) one's
+    // has limited rights, to show what such a user sees.
+    let limited = partners.get(2).or(partners.last()).map(|p| p.id.clone());
+    for p in partners {
+        let rights = if Some(&p.id) == limited.as_ref() && partners.len() > 1 {
+            Rights::Limited
+        } else {
+            Rights::Main
+        };
+        accounts.push((
+            format!("{}@demo.local", p.id),
+            format!("Сотрудник «{}»", p.name),
+            Role::Partner,
+            Some(p.id.clone()),
+            Some(rights),
+        ));
     }
     accounts.dedup_by(|a, b| a.0 == b.0);
     let by = Audit {

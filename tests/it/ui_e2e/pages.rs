@@ -324,3 +324,35 @@ async fn the_history_names_people_not_their_e_mails() {
     assert!(history.contains("партнёр Иван Петров"), "{history}");
     assert!(!history.contains("ivan@pa.example"), "{history}");
 }
+
+/// The demo season acts as the partners' own users for what partners do, and every demo partner
+/// has a user, so the demo's mail reaches someone (issue 13 item 12).
+#[tokio::test]
+async fn the_demo_acts_as_each_partners_user_and_every_partner_has_one() {
+    let (app, creds) = demo_app().await;
+    let store = &app.state.service.store;
+    for p in store.partners().await.unwrap() {
+        let users = store.users(Some(&p.id)).await.unwrap();
+        assert!(!users.is_empty(), "{} has no user", p.id);
+        assert!(
+            creds
+                .iter()
+                .any(|(e, _)| *e == format!("{}@demo.local", p.id)),
+            "the demo prints {}'s login",
+            p.id
+        );
+    }
+    let events = store.events(Some("s01")).await.unwrap();
+    let submit = events.iter().find(|e| e.kind == "submit").unwrap();
+    assert_eq!(submit.actor, "partner:p01@demo.local");
+    let c = form_login(
+        &app,
+        "p01@demo.local",
+        &password_of(&creds, "p01@demo.local"),
+    )
+    .await;
+    let html = page_ok(&c.get("/seminars/s01").await);
+    let history = &html[html.find("id=\"hist-h\"").unwrap()..];
+    assert!(history.contains("партнёр Сотрудник «"), "{history}");
+    assert!(!history.contains("coordinator:demo"), "{history}");
+}
