@@ -205,6 +205,23 @@ pub async fn withdraw(
     .await
 }
 
+/// Partner: set or change the venue (a change too close to the seminar books the program's
+/// venue rule, as the form warns).
+pub async fn venue(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> UiResult {
+    check_csrf(&v, &form)?;
+    let r = commands::change_venue(&state, &v.auth(), &id, text(&form, "venue")).await;
+    let f = FormState::with_values(&form);
+    answer(&state, &v, &id, "venue".into(), f, r, |()| {
+        with_done(&format!("/seminars/{id}"), "venue")
+    })
+    .await
+}
+
 /// Partner: upload a new version of a stage (files, a link, a comment, report figures).
 /// The CSRF field must come first, so nothing is stored for a forged request.
 pub async fn submit(

@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/seminars/{id}/decide", post(actions::decide))
         .route("/seminars/{id}/violation", post(actions::violation))
         .route("/seminars/{id}/withdraw", post(actions::withdraw))
+        .route("/seminars/{id}/venue", post(actions::venue))
         .route(
             "/seminars/{id}/stages/{stage}/submit",
             post(actions::submit),

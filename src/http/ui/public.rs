@@ -19,6 +19,8 @@ struct Organizer {
     date: String,
     past: bool,
     landing: Option<String>,
+    /// Address and start time, as the partner gave them.
+    venue: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -161,6 +163,7 @@ fn cities(
                 date: format::date_long(s.date),
                 past: s.date < today,
                 landing: landing_link(prog, s),
+                venue: s.venue.clone(),
             },
         ));
     }

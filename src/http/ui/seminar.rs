@@ -132,6 +132,13 @@ struct WithdrawBox {
     form: FormState,
 }
 
+/// The partner's venue form, with what a change this close to the seminar would cost.
+#[derive(Serialize)]
+struct VenueBox {
+    warning: Option<String>,
+    form: FormState,
+}
+
 #[derive(Serialize)]
 struct ResultsUi {
     points: String,
@@ -163,6 +170,7 @@ struct SeminarPage {
     results: Option<ResultsUi>,
     violation: Option<ViolationBox>,
     withdraw: Option<WithdrawBox>,
+    venue_box: Option<VenueBox>,
     history: Option<Vec<EventUi>>,
 }
 
@@ -395,6 +403,30 @@ fn violation_box(prog: &Program, s: &Seminar, form: FormState) -> ViolationBox {
     }
 }
 
+/// A venue change fewer than the program's days before the seminar books its venue rule: say so
+/// while it would still happen.
+fn venue_box(prog: &Program, s: &Seminar, today: NaiveDate, form: FormState) -> VenueBox {
+    use crate::domain::workflow::Trigger;
+    let warning = prog
+        .wf
+        .penalties
+        .automatic
+        .iter()
+        .find(|r| r.trigger == Trigger::VenueChange && !s.has_penalty(&r.code))
+        .and_then(|r| {
+            let limit = i64::from(r.days_before_seminar_under?);
+            let left = (s.date - today).num_days();
+            (left < limit).then(|| {
+                format!(
+                    "До семинара меньше {}: если изменить место сейчас — «{}».",
+                    format::days(limit),
+                    r.name
+                )
+            })
+        });
+    VenueBox { warning, form }
+}
+
 fn withdraw_box(prog: &Program, s: &Seminar, today: NaiveDate, form: FormState) -> WithdrawBox {
     WithdrawBox {
         warning: prog
@@ -464,6 +496,8 @@ pub async fn seminar_page(
         && !v.is_limited()
         && matches!(s.state, SeminarState::Applied | SeminarState::Preparing);
     let withdraw = can_withdraw.then(|| withdraw_box(prog, &s, today, take("withdraw")));
+    let can_venue = !staff && !v.is_limited() && s.state == SeminarState::Preparing;
+    let venue_box = can_venue.then(|| venue_box(prog, &s, today, take("venue")));
     let history = if staff || !v.is_limited() {
         let events = state.service.store.events(Some(&s.id)).await?;
         let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
@@ -501,6 +535,7 @@ pub async fn seminar_page(
         results,
         violation,
         withdraw,
+        venue_box,
         history,
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));

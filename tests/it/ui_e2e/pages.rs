@@ -356,3 +356,72 @@ async fn the_demo_acts_as_each_partners_user_and_every_partner_has_one() {
     assert!(history.contains("партнёр Сотрудник «"), "{history}");
     assert!(!history.contains("coordinator:demo"), "{history}");
 }
+
+/// The partner sets the venue on the seminar page; the public organizers page shows it; inside
+/// the program's 14 days the form says what a change costs (issue 13 item 11).
+#[tokio::test]
+async fn the_partner_sets_the_venue_and_the_organizers_page_shows_it() {
+    let app = app::spawn().await;
+    let (admin, main) = app::approved_seminar(&app).await;
+    // Every stage before the seminar in time, so the seminar is still on in March.
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    for stage in [
+        "program",
+        "postal_address",
+        "estimate",
+        "landing",
+        "announcement_plan",
+    ] {
+        main.post(
+            &format!("/api/seminars/s1/stages/{stage}/versions"),
+            serde_json::json!({"comment": "готово", "links": ["https://example.ru/s1"]}),
+        )
+        .await
+        .expect(200);
+        admin
+            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
+            .await
+            .expect(200);
+    }
+    let c = form_login(&app, "ivan@pa.example", USER_PASSWORD).await;
+    let page = page_ok(&c.get("/seminars/s1").await);
+    assert!(
+        page.contains("action=\"/seminars/s1/venue\""),
+        "a venue form"
+    );
+    assert!(
+        !page.contains("До семинара меньше"),
+        "no warning two months ahead"
+    );
+    let token = crate::support::app::csrf_of(&page);
+    let venue = "Тула, ул. Советская, 1, конференц-зал; начало в 10:00";
+    let r = c
+        .send(
+            c.request(reqwest::Method::POST, "/seminars/s1/venue")
+                .form(&[("_csrf", token.as_str()), ("venue", venue)]),
+        )
+        .await
+        .expect(200);
+    assert!(
+        r.text().contains("Место проведения сохранено"),
+        "{}",
+        r.text()
+    );
+    let public = page_ok(&app.anonymous().get("/organizers").await);
+    assert!(public.contains(venue), "{public}");
+    // Ten days before the seminar the form warns what a change would book.
+    app.set_clock("2017-03-19T10:00:00+03:00").await;
+    let page = page_ok(&c.get("/seminars/s1").await);
+    assert!(page.contains("До семинара меньше 14 дней"), "{page}");
+    assert!(page.contains("Место проведения изменено менее чем за 14 дней"));
+    // An empty venue is refused next to the field.
+    let token = crate::support::app::csrf_of(&page);
+    let r = c
+        .send(
+            c.request(reqwest::Method::POST, "/seminars/s1/venue")
+                .form(&[("_csrf", token.as_str()), ("venue", "")]),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(r.text().contains("Укажите новое место проведения"));
+}
