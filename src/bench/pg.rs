@@ -1,5 +1,5 @@
-//! A throwaway PostgreSQL cluster for the benchmarks (the approach of the tests' support code,
-//! without dev-dependencies): `initdb` + `pg_ctl` from the installed server binaries on a free
+//! A throwaway PostgreSQL cluster for the benchmarks and the tests (which wrap it, having no
+//! copy of their own): `initdb` + `pg_ctl` from the installed server binaries on a free
 //! loopback port, run as `postgres` when we are root, fsync off, removed when dropped.
 
 use super::sys::{free_port, TempDir};

@@ -11,7 +11,7 @@ use super::program::{refuse, DomainError, Program, RefusalCode};
 use super::results;
 use super::review;
 use super::seminar::*;
-use super::workflow::{Effect, Round, Stage, StageOpens, Trigger, Week, Workflow};
+use super::workflow::{AutomaticRule, Effect, Round, Stage, StageOpens, Trigger, Week, Workflow};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -390,6 +390,24 @@ fn approve(
     Ok(())
 }
 
+/// The program's `venue_change` rule and its day limit, when changing the venue of `s` on
+/// `today` would book it (fewer days left than the rule allows, not booked yet). Used by the
+/// command and by the page that warns before it.
+pub fn venue_change_rule<'p>(
+    prog: &'p Program,
+    s: &Seminar,
+    today: chrono::NaiveDate,
+) -> Option<(&'p AutomaticRule, i64)> {
+    let rule = prog
+        .wf
+        .penalties
+        .automatic
+        .iter()
+        .find(|r| r.trigger == Trigger::VenueChange)?;
+    let limit = i64::from(rule.days_before_seminar_under.unwrap_or(0));
+    ((s.date - today).num_days() < limit && !s.has_penalty(&rule.code)).then_some((rule, limit))
+}
+
 /// A venue change too close to the seminar books the program's `venue_change` rule.
 fn change_venue(
     prog: &Program,
@@ -400,25 +418,17 @@ fn change_venue(
 ) -> Result<(), DomainError> {
     expect_state(&s, &[SeminarState::Preparing])?;
     s.venue = venue.clone().or(s.venue.take());
-    let days_before = (s.date - local_date(prog.tz, at.now)).num_days();
-    if let Some(rule) = prog
-        .wf
-        .penalties
-        .automatic
-        .iter()
-        .find(|r| r.trigger == Trigger::VenueChange)
-    {
-        let limit = rule.days_before_seminar_under.unwrap_or(0) as i64;
-        if days_before < limit && !s.has_penalty(&rule.code) {
-            let c = Circumstances {
-                note: Some(format!(
-                    "место изменено за {days_before} дн. до семинара (нужно не меньше {limit})"
-                )),
-                ..Default::default()
-            };
-            let p = automatic_penalty(&s.id, rule, at.now, c);
-            book(prog, &mut s, p, at.actor, out)?;
-        }
+    let today = local_date(prog.tz, at.now);
+    if let Some((rule, limit)) = venue_change_rule(prog, &s, today) {
+        let days_before = (s.date - today).num_days();
+        let c = Circumstances {
+            note: Some(format!(
+                "место изменено за {days_before} дн. до семинара (нужно не меньше {limit})"
+            )),
+            ..Default::default()
+        };
+        let p = automatic_penalty(&s.id, rule, at.now, c);
+        book(prog, &mut s, p, at.actor, out)?;
     }
     out.seminars.push(s);
     Ok(())

@@ -30,25 +30,7 @@ fn list_xlsx() -> Vec<u8> {
 
 /// Approves every stage before the report and moves the clock past the seminar day.
 async fn at_report(app: &app::App, admin: &Client, main: &Client) {
-    app.set_clock("2017-02-10T10:00:00+03:00").await;
-    for stage in [
-        "program",
-        "postal_address",
-        "estimate",
-        "landing",
-        "announcement_plan",
-    ] {
-        main.post(
-            &format!("/api/seminars/s1/stages/{stage}/versions"),
-            serde_json::json!({"comment": "готово"}),
-        )
-        .await
-        .expect(200);
-        admin
-            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
-            .await
-            .expect(200);
-    }
+    app::approve_stages_before_seminar(app, admin, main, "s1").await;
     app.set_clock("2017-03-30T12:00:00+03:00").await;
 }
 

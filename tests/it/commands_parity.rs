@@ -48,21 +48,7 @@ async fn world(app: &App, at_report: bool) -> World {
         .await;
     app.set_clock("2017-02-10T10:00:00+03:00").await;
     if at_report {
-        for stage in [
-            "program",
-            "postal_address",
-            "estimate",
-            "landing",
-            "announcement_plan",
-        ] {
-            main.post(&versions("s1", stage), json!({"comment": "готово"}))
-                .await
-                .expect(200);
-            admin
-                .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
-                .await
-                .expect(200);
-        }
+        app::approve_stages_before_seminar(app, &admin, &main, "s1").await;
         app.set_clock("2017-03-29T12:00:00+03:00").await;
     }
     World {

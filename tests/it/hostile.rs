@@ -57,22 +57,7 @@ async fn at_the_report(app: &App) -> (Client, Client) {
             .await
             .expect(200);
     }
-    app.set_clock("2017-02-10T10:00:00+03:00").await;
-    for stage in [
-        "program",
-        "postal_address",
-        "estimate",
-        "landing",
-        "announcement_plan",
-    ] {
-        main.post(&versions("s1", stage), json!({"comment": "готово"}))
-            .await
-            .expect(200);
-        admin
-            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
-            .await
-            .expect(200);
-    }
+    app::approve_stages_before_seminar(app, &admin, &main, "s1").await;
     app.set_clock("2017-03-29T12:00:00+03:00").await;
     (admin, limited)
 }

@@ -138,25 +138,7 @@ async fn withdrawn_and_excluded_seminar_pages_show_a_status_panel_instead_of_cou
 /// `s1` with every stage before the seminar sent and approved; the clock then set to `then`.
 async fn at_the_report(app: &App, then: &str) -> (Client, Client) {
     let (admin, a) = approved_seminar(app).await;
-    app.set_clock("2017-02-10T10:00:00+03:00").await;
-    for stage in [
-        "program",
-        "postal_address",
-        "estimate",
-        "landing",
-        "announcement_plan",
-    ] {
-        a.post(
-            &format!("/api/seminars/s1/stages/{stage}/versions"),
-            json!({"comment": "готово"}),
-        )
-        .await
-        .expect(200);
-        admin
-            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
-            .await
-            .expect(200);
-    }
+    app::approve_stages_before_seminar(app, &admin, &a, "s1").await;
     app.set_clock(then).await;
     (admin, a)
 }

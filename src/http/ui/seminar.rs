@@ -406,24 +406,13 @@ fn violation_box(prog: &Program, s: &Seminar, form: FormState) -> ViolationBox {
 /// A venue change fewer than the program's days before the seminar books its venue rule: say so
 /// while it would still happen.
 fn venue_box(prog: &Program, s: &Seminar, today: NaiveDate, form: FormState) -> VenueBox {
-    use crate::domain::workflow::Trigger;
-    let warning = prog
-        .wf
-        .penalties
-        .automatic
-        .iter()
-        .find(|r| r.trigger == Trigger::VenueChange && !s.has_penalty(&r.code))
-        .and_then(|r| {
-            let limit = i64::from(r.days_before_seminar_under?);
-            let left = (s.date - today).num_days();
-            (left < limit).then(|| {
-                format!(
-                    "До семинара меньше {}: если изменить место сейчас — «{}».",
-                    format::days(limit),
-                    r.name
-                )
-            })
-        });
+    let warning = crate::domain::rules::venue_change_rule(prog, s, today).map(|(rule, limit)| {
+        format!(
+            "До семинара меньше {}: если изменить место сейчас — «{}».",
+            format::days(limit),
+            rule.name
+        )
+    });
     VenueBox { warning, form }
 }
 

@@ -44,6 +44,38 @@ pub async fn approved_seminar(app: &App) -> (Client, Client) {
     (admin, a)
 }
 
+/// The flagship's stages due before the seminar day.
+pub const STAGES_BEFORE_SEMINAR: [&str; 5] = [
+    "program",
+    "postal_address",
+    "estimate",
+    "landing",
+    "announcement_plan",
+];
+
+/// On 2017-02-10, `main` sends and `admin` approves every stage of `seminar` due before the
+/// seminar day, so the seminar stays in the program up to its report.
+pub async fn approve_stages_before_seminar(
+    app: &App,
+    admin: &Client,
+    main: &Client,
+    seminar: &str,
+) {
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    for stage in STAGES_BEFORE_SEMINAR {
+        main.post(
+            &format!("/api/seminars/{seminar}/stages/{stage}/versions"),
+            json!({"comment": "готово"}),
+        )
+        .await
+        .expect(200);
+        admin
+            .post_empty(&format!("/api/seminars/{seminar}/stages/{stage}/approve"))
+            .await
+            .expect(200);
+    }
+}
+
 /// The password the helper gives the first admin after the one-time one.
 pub const ADMIN_PASSWORD: &str = "admin-password-2017";
 

@@ -364,25 +364,7 @@ async fn the_partner_sets_the_venue_and_the_organizers_page_shows_it() {
     let app = app::spawn().await;
     let (admin, main) = app::approved_seminar(&app).await;
     // Every stage before the seminar in time, so the seminar is still on in March.
-    app.set_clock("2017-02-10T10:00:00+03:00").await;
-    for stage in [
-        "program",
-        "postal_address",
-        "estimate",
-        "landing",
-        "announcement_plan",
-    ] {
-        main.post(
-            &format!("/api/seminars/s1/stages/{stage}/versions"),
-            serde_json::json!({"comment": "готово", "links": ["https://example.ru/s1"]}),
-        )
-        .await
-        .expect(200);
-        admin
-            .post_empty(&format!("/api/seminars/s1/stages/{stage}/approve"))
-            .await
-            .expect(200);
-    }
+    app::approve_stages_before_seminar(&app, &admin, &main, "s1").await;
     let c = form_login(&app, "ivan@pa.example", USER_PASSWORD).await;
     let page = page_ok(&c.get("/seminars/s1").await);
     assert!(
