@@ -12,6 +12,7 @@ mod calendar_feed;
 mod exports;
 mod pages;
 mod phones;
+mod tour;
 
 use crate::support::app::{self, csrf_of, small_pdf, App, Setup, PROGRAM, USER_PASSWORD};
 use browser::with_browser;
