@@ -138,6 +138,17 @@ fn third_party_factor(rules: &Results, r: &ReportFigures, why: &mut Reasons) -> 
     f
 }
 
+/// The estimate that limits the compensation: the compensable total of the estimate the
+/// coordinator approved; without one, an estimate total given with the figures (scenario
+/// files); without that, the documented costs themselves.
+pub fn estimate_cap(s: &Seminar, r: &ReportFigures) -> Kopecks {
+    s.estimate
+        .as_ref()
+        .map(|e| e.cap)
+        .or(r.estimate)
+        .unwrap_or(r.costs)
+}
+
 /// The documented sum (the lesser of estimate and costs, less what is not compensated), capped,
 /// times `factor`.
 fn compensation(
@@ -147,10 +158,19 @@ fn compensation(
     factor: Factor,
     why: &mut Reasons,
 ) -> Kopecks {
-    let estimate = r.estimate.saturating_sub(s.voided);
+    let estimate = estimate_cap(s, r).saturating_sub(s.voided);
     let costs = r.costs.saturating_sub(s.voided);
     if s.voided.0 > 0 {
         why.say(format!("не компенсируется: {} руб.", s.voided), true);
+    }
+    if let Some(e) = s.estimate.as_ref().filter(|e| e.cap < r.costs) {
+        why.say(
+            format!(
+                "компенсация не больше согласованной сметы: компенсируемые статьи — {} руб.",
+                e.cap
+            ),
+            true,
+        );
     }
     let base = estimate
         .min(costs)
@@ -263,6 +283,7 @@ mod tests {
             penalties: vec![],
             voided: Kopecks::ZERO,
             report: None,
+            estimate: None,
             result: None,
             version: 0,
         }
@@ -274,7 +295,7 @@ mod tests {
             registrations: 60,
             costs: Kopecks::from_rub(60_000),
             third_party_companies: 0,
-            estimate: Kopecks::from_rub(60_000),
+            estimate: None,
             co_organizers: co
                 .iter()
                 .map(|(p, rub)| CoOrganizer {
