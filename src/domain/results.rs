@@ -307,6 +307,79 @@ mod tests {
         }
     }
 
+    fn flagship() -> Workflow {
+        let text = include_str!("../../workflows/bitrix24-seminars-2017-spring.toml");
+        crate::catalog::parse_workflow(text, "flagship").expect("the shipped workflow parses")
+    }
+
+    /// Approves an estimate of 20 000 RUB hall and 4 000 RUB printing (not compensable).
+    fn with_estimate(mut s: Seminar, wf: &Workflow) -> Seminar {
+        let form = wf
+            .estimate
+            .as_ref()
+            .expect("the flagship has an estimate form");
+        let line = |category: &str, rub| crate::domain::estimate::EstimateLine {
+            category: category.into(),
+            description: "—".into(),
+            amount: Kopecks::from_rub(rub),
+        };
+        s.estimate = Some(crate::domain::estimate::approve(
+            form,
+            1,
+            &[line("hall", 20_000), line("printing", 4_000)],
+        ));
+        s
+    }
+
+    #[test]
+    fn the_approved_estimates_compensable_total_caps_the_compensation() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let r = compute(&wf, &s, &figures(&[], None));
+        assert_eq!(r.compensation, Kopecks::from_rub(20_000));
+        assert!(
+            r.money_reasons
+                .iter()
+                .any(|m| m.contains("согласованной сметы") && m.contains("20000.00")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn the_approved_estimate_wins_over_a_total_given_with_the_figures() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let mut f = figures(&[], None);
+        f.estimate = Some(Kopecks::from_rub(45_000));
+        assert_eq!(compute(&wf, &s, &f).compensation, Kopecks::from_rub(20_000));
+        // Without an approved estimate the given total limits; without either, the costs do
+        // (and the program's own limit of 50 000).
+        let plain = seminar_of("p1");
+        assert_eq!(
+            compute(&wf, &plain, &f).compensation,
+            Kopecks::from_rub(45_000)
+        );
+        f.estimate = None;
+        assert_eq!(
+            compute(&wf, &plain, &f).compensation,
+            Kopecks::from_rub(50_000)
+        );
+    }
+
+    #[test]
+    fn documented_costs_below_the_approved_estimate_are_what_is_compensated() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let mut f = figures(&[], None);
+        f.costs = Kopecks::from_rub(12_500);
+        let r = compute(&wf, &s, &f);
+        assert_eq!(r.compensation, Kopecks::from_rub(12_500));
+        assert!(
+            !r.money_reasons.iter().any(|m| m.contains("сметы")),
+            "the estimate did not limit anything: {r:?}"
+        );
+    }
+
     #[test]
     fn without_co_organizers_the_seminars_partner_gets_points_and_compensation() {
         let sh = shares(

@@ -103,7 +103,7 @@ pub fn estimate_form_ui(
         form.categories
             .iter()
             .filter(|c| c.compensable == compensable)
-            .map(|c| c.name.clone())
+            .map(|c| lower_first(&c.name))
             .collect()
     };
     Some(EstimateFormUi {
@@ -112,6 +112,15 @@ pub fn estimate_form_ui(
         not_compensable: names(false),
         error: sent.errors.get("estimate").cloned(),
     })
+}
+
+/// A category's name inside a sentence: `аренда зала`.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn row_ui(
