@@ -104,8 +104,8 @@ pub fn on_approval(
     Some((!version.estimate.is_empty()).then(|| approve(form, version.number, &version.estimate)))
 }
 
-fn total(amounts: impl Iterator<Item = Kopecks>) -> Option<Kopecks> {
-    amounts.fold(Some(Kopecks::ZERO), |sum, a| sum?.checked_add(a))
+fn total(mut amounts: impl Iterator<Item = Kopecks>) -> Option<Kopecks> {
+    amounts.try_fold(Kopecks::ZERO, |sum, a| sum.checked_add(a))
 }
 
 /// The estimate approved as version `version` with `lines` (already checked): each line with
