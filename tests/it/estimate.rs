@@ -171,6 +171,13 @@ async fn a_returned_estimate_is_replaced_by_the_reworked_one_and_only_the_approv
         .await
         .expect(200);
     assert!(seminar(&admin).await["estimate"].is_null());
+    // The page offers the returned lines for rework, not an empty form.
+    let page = a.get("/seminars/s1").await.expect(200).text();
+    assert!(
+        page.contains(r#"name="estimate_1_description" type="text" maxlength="300" value="Зал""#)
+            && page.contains(r#"value="90000.00""#),
+        "the returned estimate's lines fill the form"
+    );
     a.post(
         &versions("estimate"),
         json!({"estimate": [
