@@ -150,6 +150,17 @@ async fn the_approved_estimates_compensable_lines_cap_the_compensation_not_a_typ
     assert_eq!(done["compensation"], "20000.50", "{done}");
     let reasons = done["result_reasons"].to_string();
     assert!(reasons.contains("согласованной сметы"), "{reasons}");
+
+    // The API document describes the lines and the approved estimate.
+    let doc = a.get("/api/openapi.json").await.expect(200).json();
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "EstimateLineBody",
+        "ApprovedEstimateView",
+        "EstimateLineView",
+    ] {
+        assert!(schemas[name].is_object(), "{name} in /api/openapi.json");
+    }
 }
 
 #[tokio::test]
