@@ -99,6 +99,7 @@ async fn submit_and_approve(
             seminar: seminar.clone(),
             stage: first.clone(),
             report: None,
+            estimate: vec![],
             files: vec![],
             comment: None,
         };

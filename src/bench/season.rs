@@ -98,6 +98,7 @@ pub fn preparing_seminar(
         penalties: vec![],
         voided: Kopecks::ZERO,
         report: None,
+        estimate: None,
         result: None,
         version: 0,
     }
@@ -360,6 +361,7 @@ fn season_end(
         penalties: vec![],
         voided: Kopecks::ZERO,
         report: None,
+        estimate: None,
         result: None,
         version: 0,
     };
@@ -405,6 +407,7 @@ fn end_stages(
                 days_late: 0,
                 files: vec![],
                 comment: Some("Материалы во вложении".into()),
+                estimate: vec![],
                 decision: Some(crate::domain::seminar::Decision {
                     approved: true,
                     at: decided + Duration::days(6),
@@ -529,7 +532,7 @@ fn book_results(commit: &mut Commit, s: &mut Seminar, i: usize) {
         registrations: 80,
         costs,
         third_party_companies: i as u32 % 4,
-        estimate: costs,
+        estimate: Some(costs),
         co_organizers: vec![],
         vendor_talks_by: None,
     });

@@ -6,6 +6,7 @@
 //! - [`program`]: a validated workflow with its calendar and zone; refusals and domain errors.
 //! - [`calendar`]: working-day calendars as data and the arithmetic over them.
 //! - [`deadline`]: resolving deadline rules to dates, day ends in the zone, lateness in days.
+//! - [`estimate`]: estimate lines, the approved estimate and the compensation cap it sets.
 //! - [`money`]: exact kopecks and decimal factors (never floats).
 //! - [`seminar`]: the seminar aggregate, its states and stage progress, and the `Outcome` to save.
 //! - [`kinds`]: the notification kinds, the one place their names are spelled.
@@ -17,6 +18,7 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod estimate;
 pub mod kinds;
 pub mod money;
 pub mod penalties;

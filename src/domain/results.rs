@@ -138,6 +138,17 @@ fn third_party_factor(rules: &Results, r: &ReportFigures, why: &mut Reasons) -> 
     f
 }
 
+/// The estimate that limits the compensation: the compensable total of the estimate the
+/// coordinator approved; without one, an estimate total given with the figures (scenario
+/// files); without that, the documented costs themselves.
+pub fn estimate_cap(s: &Seminar, r: &ReportFigures) -> Kopecks {
+    s.estimate
+        .as_ref()
+        .map(|e| e.cap)
+        .or(r.estimate)
+        .unwrap_or(r.costs)
+}
+
 /// The documented sum (the lesser of estimate and costs, less what is not compensated), capped,
 /// times `factor`.
 fn compensation(
@@ -147,10 +158,19 @@ fn compensation(
     factor: Factor,
     why: &mut Reasons,
 ) -> Kopecks {
-    let estimate = r.estimate.saturating_sub(s.voided);
+    let estimate = estimate_cap(s, r).saturating_sub(s.voided);
     let costs = r.costs.saturating_sub(s.voided);
     if s.voided.0 > 0 {
         why.say(format!("не компенсируется: {} руб.", s.voided), true);
+    }
+    if let Some(e) = s.estimate.as_ref().filter(|e| e.cap < r.costs) {
+        why.say(
+            format!(
+                "компенсация не больше согласованной сметы: компенсируемые статьи — {} руб.",
+                e.cap
+            ),
+            true,
+        );
     }
     let base = estimate
         .min(costs)
@@ -263,6 +283,7 @@ mod tests {
             penalties: vec![],
             voided: Kopecks::ZERO,
             report: None,
+            estimate: None,
             result: None,
             version: 0,
         }
@@ -274,7 +295,7 @@ mod tests {
             registrations: 60,
             costs: Kopecks::from_rub(60_000),
             third_party_companies: 0,
-            estimate: Kopecks::from_rub(60_000),
+            estimate: None,
             co_organizers: co
                 .iter()
                 .map(|(p, rub)| CoOrganizer {
@@ -284,6 +305,79 @@ mod tests {
                 .collect(),
             vendor_talks_by: speaker.map(String::from),
         }
+    }
+
+    fn flagship() -> Workflow {
+        let text = include_str!("../../workflows/bitrix24-seminars-2017-spring.toml");
+        crate::catalog::parse_workflow(text, "flagship").expect("the shipped workflow parses")
+    }
+
+    /// Approves an estimate of 20 000 RUB hall and 4 000 RUB printing (not compensable).
+    fn with_estimate(mut s: Seminar, wf: &Workflow) -> Seminar {
+        let form = wf
+            .estimate
+            .as_ref()
+            .expect("the flagship has an estimate form");
+        let line = |category: &str, rub| crate::domain::estimate::EstimateLine {
+            category: category.into(),
+            description: "—".into(),
+            amount: Kopecks::from_rub(rub),
+        };
+        s.estimate = Some(crate::domain::estimate::approve(
+            form,
+            1,
+            &[line("hall", 20_000), line("printing", 4_000)],
+        ));
+        s
+    }
+
+    #[test]
+    fn the_approved_estimates_compensable_total_caps_the_compensation() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let r = compute(&wf, &s, &figures(&[], None));
+        assert_eq!(r.compensation, Kopecks::from_rub(20_000));
+        assert!(
+            r.money_reasons
+                .iter()
+                .any(|m| m.contains("согласованной сметы") && m.contains("20000.00")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn the_approved_estimate_wins_over_a_total_given_with_the_figures() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let mut f = figures(&[], None);
+        f.estimate = Some(Kopecks::from_rub(45_000));
+        assert_eq!(compute(&wf, &s, &f).compensation, Kopecks::from_rub(20_000));
+        // Without an approved estimate the given total limits; without either, the costs do
+        // (and the program's own limit of 50 000).
+        let plain = seminar_of("p1");
+        assert_eq!(
+            compute(&wf, &plain, &f).compensation,
+            Kopecks::from_rub(45_000)
+        );
+        f.estimate = None;
+        assert_eq!(
+            compute(&wf, &plain, &f).compensation,
+            Kopecks::from_rub(50_000)
+        );
+    }
+
+    #[test]
+    fn documented_costs_below_the_approved_estimate_are_what_is_compensated() {
+        let wf = flagship();
+        let s = with_estimate(seminar_of("p1"), &wf);
+        let mut f = figures(&[], None);
+        f.costs = Kopecks::from_rub(12_500);
+        let r = compute(&wf, &s, &f);
+        assert_eq!(r.compensation, Kopecks::from_rub(12_500));
+        assert!(
+            !r.money_reasons.iter().any(|m| m.contains("сметы")),
+            "the estimate did not limit anything: {r:?}"
+        );
     }
 
     #[test]

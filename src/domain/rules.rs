@@ -3,6 +3,7 @@
 //! seminars a decision depends on are arguments.
 
 use super::deadline::{days_late, local_date};
+use super::estimate::{self, EstimateLine};
 use super::money::Kopecks;
 use super::penalties::{
     apply_flags, automatic_penalty, book, expiry, manual_penalty, slot_of, Circumstances,
@@ -41,6 +42,9 @@ pub enum Command {
         stage: String,
         #[serde(default)]
         report: Option<ReportFigures>,
+        /// The estimate stage's lines.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        estimate: Vec<EstimateLine>,
         #[serde(default)]
         files: Vec<String>,
         #[serde(default)]
@@ -270,12 +274,14 @@ fn decide_on_seminar(
             seminar,
             stage,
             report,
+            estimate,
             files,
             comment,
         } => {
             let submission = Submission {
                 stage,
                 report: report.clone(),
+                estimate,
                 files,
                 comment: comment.clone(),
             };
@@ -653,6 +659,7 @@ impl Application<'_> {
             penalties: vec![],
             voided: Kopecks::ZERO,
             report: None,
+            estimate: None,
             result: None,
             version: 0,
         }
@@ -681,6 +688,7 @@ fn stage_progress<'a>(
 struct Submission<'a> {
     stage: &'a str,
     report: Option<ReportFigures>,
+    estimate: &'a [EstimateLine],
     files: &'a [String],
     comment: Option<String>,
 }
@@ -724,6 +732,7 @@ impl Submission<'_> {
             days_late: late.max(0),
             files: self.files.to_vec(),
             comment: self.comment,
+            estimate: self.estimate.to_vec(),
             decision: None,
         });
         p.status = StageStatus::Submitted;
@@ -791,6 +800,9 @@ impl Submission<'_> {
         }
         if let Some(r) = &self.report {
             check_co_organizers(s, r)?;
+        }
+        if let Err(why) = estimate::check_submission(&prog.wf, self.stage, self.estimate) {
+            return refuse(RefusalCode::InvalidInput, why);
         }
         Ok(())
     }
@@ -932,6 +944,13 @@ fn approve_stage(
     }
     p.status = StageStatus::Approved;
     let version = p.versions.len();
+    if let Some(approved) = p
+        .versions
+        .last()
+        .and_then(|v| estimate::on_approval(&prog.wf, stage, v))
+    {
+        s.estimate = approved;
+    }
     out.notifications.push(Notification {
         key: format!("{}:submission_approved:{stage}:v{version}", s.id),
         kind: NotificationKind::SubmissionApproved,

@@ -1,6 +1,7 @@
 //! The seminar aggregate and what happens to it: states, stage progress, booked penalties,
 //! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
 
+use super::estimate::{ApprovedEstimate, EstimateLine};
 pub use super::kinds::{EventKind, NotificationKind};
 use super::money::Kopecks;
 use super::workflow::{Effect, Round};
@@ -147,6 +148,9 @@ pub struct Version {
     pub files: Vec<String>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The estimate stage's lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimate: Vec<EstimateLine>,
     pub decision: Option<Decision>,
 }
 
@@ -185,8 +189,10 @@ pub struct ReportFigures {
     pub registrations: u32,
     pub costs: Kopecks,
     pub third_party_companies: u32,
-    /// Approved estimate total.
-    pub estimate: Kopecks,
+    /// An estimate total given with the figures (scenario files, reports from before the
+    /// structured estimate); the seminar's approved estimate, when there is one, wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Kopecks>,
     /// Other partners who co-organized the seminar, each with its part of `costs` (the
     /// seminar's own partner documented the rest).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -245,6 +251,9 @@ pub struct Seminar {
     /// Costs that lost compensation (e.g. mispositioned announcements).
     pub voided: Kopecks,
     pub report: Option<ReportFigures>,
+    /// The estimate the coordinator approved, with the compensation cap it sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<ApprovedEstimate>,
     pub result: Option<SeminarResult>,
     /// Optimistic-concurrency version; 0 = not stored yet.
     pub version: i64,

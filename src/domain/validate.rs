@@ -67,6 +67,7 @@ const SECTIONS: &[fn(&mut Checks)] = &[
     withdrawal,
     slots,
     stages,
+    estimate,
     reminders,
     penalties,
     alerts,
@@ -260,6 +261,58 @@ fn stage<'a>(c: &mut Checks, at: &str, s: &'a Stage, ids: &mut BTreeSet<&'a str>
                 "не больше 60 рабочих дней",
             );
         }
+    }
+}
+
+/// `[estimate]`: a submittable stage that is not the report, categories with unique ids and
+/// names, at least one of them compensable (else no estimate could ever be compensated).
+fn estimate(c: &mut Checks) {
+    let Some(e) = c.wf.estimate.as_ref() else {
+        return;
+    };
+    match c.wf.stage(&e.stage) {
+        None => c.problem(
+            "estimate.stage",
+            format!("этап «{}» отсутствует в программе", e.stage),
+        ),
+        Some(st) if !st.submittable || st.report => c.problem(
+            "estimate.stage",
+            format!(
+                "этап «{}» не может нести смету: он не принимает материалы или это отчёт",
+                e.stage
+            ),
+        ),
+        Some(_) => {}
+    }
+    let mut ids = BTreeSet::new();
+    for (i, cat) in e.categories.iter().enumerate() {
+        if !is_code(&cat.id) {
+            c.problem(
+                format!("estimate.categories[{i}].id"),
+                format!(
+                    "«{}»: идентификатор статьи — латиница в нижнем регистре, цифры и _",
+                    cat.id
+                ),
+            );
+        }
+        if !ids.insert(cat.id.as_str()) {
+            c.problem(
+                format!("estimate.categories[{i}].id"),
+                format!("статья сметы «{}» указана дважды", cat.id),
+            );
+        }
+        if cat.name.trim().is_empty() {
+            c.problem(
+                format!("estimate.categories[{i}].name"),
+                "название статьи не может быть пустым",
+            );
+        }
+    }
+    if !e.categories.iter().any(|cat| cat.compensable) {
+        c.problem(
+            "estimate.categories",
+            "нужна хотя бы одна компенсируемая статья (compensable = true)",
+        );
     }
 }
 

@@ -53,6 +53,36 @@ pub struct Workflow {
     /// Partner duties the engine reminds of without penalising (DOMAIN.md §2.7).
     #[serde(default)]
     pub duties: Vec<Duty>,
+    /// The structured estimate: which stage carries it and its cost categories.
+    #[serde(default)]
+    pub estimate: Option<EstimateForm>,
+}
+
+/// `[estimate]`: the stage whose submissions are estimate lines, and the categories a line may
+/// have. The approved estimate's compensable lines are the seminar's compensation cap.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateForm {
+    /// Id of the estimate stage.
+    pub stage: String,
+    pub categories: Vec<EstimateCategory>,
+}
+
+/// A kind of cost an estimate line may have.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateCategory {
+    pub id: String,
+    /// Russian name shown to partners and coordinators.
+    pub name: String,
+    /// Counts towards the compensation cap (DOMAIN.md §2.3: hall, equipment, coffee break…).
+    pub compensable: bool,
+}
+
+impl EstimateForm {
+    pub fn category(&self, id: &str) -> Option<&EstimateCategory> {
+        self.categories.iter().find(|c| c.id == id)
+    }
 }
 
 /// How pages and e-mails name the deadline zone; each name defaults to one derived from the
@@ -483,6 +513,11 @@ impl Workflow {
 
     pub fn report_stage(&self) -> Option<&Stage> {
         self.stages.iter().find(|s| s.report)
+    }
+
+    /// The estimate form, when `stage` is the stage that carries the estimate.
+    pub fn estimate_form(&self, stage: &str) -> Option<&EstimateForm> {
+        self.estimate.as_ref().filter(|e| e.stage == stage)
     }
 
     /// The seminar week a date falls in.

@@ -31,6 +31,9 @@ pub struct SeminarView {
     pub compensation: Option<String>,
     pub result_reasons: Vec<String>,
     pub report: Option<ReportView>,
+    /// The estimate the coordinator approved and the compensation cap it sets; absent before
+    /// the approval and for users who may not see money.
+    pub estimate: Option<ApprovedEstimateView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -39,7 +42,32 @@ pub struct ReportView {
     pub registrations: u32,
     pub third_party_companies: u32,
     pub costs: Option<String>,
+    /// The estimate that limits the compensation: the approved estimate's compensable total
+    /// (without an approved estimate: a total given with the figures, else the costs).
     pub estimate: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovedEstimateView {
+    /// The approved version of the estimate stage.
+    pub version: u32,
+    pub lines: Vec<EstimateLineView>,
+    /// All lines, RUB.
+    pub total: String,
+    /// The compensable lines, RUB: the seminar's compensation cap (the program's limit per
+    /// seminar applies on top).
+    pub cap: String,
+}
+
+/// A line of an estimate; the amount is absent for users who may not see money.
+#[derive(Serialize, ToSchema)]
+pub struct EstimateLineView {
+    pub category: String,
+    pub category_name: String,
+    /// Counts towards the cap (in a submitted version: as the workflow says now).
+    pub compensable: bool,
+    pub description: String,
+    pub amount: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,6 +119,9 @@ pub struct VersionView {
     pub days_late: i64,
     pub files: Vec<String>,
     pub comment: Option<String>,
+    /// The estimate stage's lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub estimate: Vec<EstimateLineView>,
     pub decision: Option<DecisionView>,
 }
 
@@ -261,8 +292,23 @@ pub fn return_cost(p: &Program, stage: &str, deadline: NaiveDate, today: NaiveDa
     }
 }
 
-fn version_view(v: &Version) -> VersionView {
+fn version_view(prog: &Program, v: &Version, money: bool) -> VersionView {
+    let form = prog.wf.estimate.as_ref();
     VersionView {
+        estimate: v
+            .estimate
+            .iter()
+            .map(|l| {
+                let cat = form.and_then(|f| f.category(&l.category));
+                EstimateLineView {
+                    category: l.category.clone(),
+                    category_name: cat.map_or_else(|| l.category.clone(), |c| c.name.clone()),
+                    compensable: cat.is_some_and(|c| c.compensable),
+                    description: l.description.clone(),
+                    amount: money.then(|| l.amount.to_string()),
+                }
+            })
+            .collect(),
         number: v.number,
         round: v.round,
         submitted_at: v.submitted_at,
@@ -314,7 +360,11 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
                 })
                 .collect(),
             requirements: st.requirements.clone(),
-            versions: p.versions.iter().map(version_view).collect(),
+            versions: p
+                .versions
+                .iter()
+                .map(|v| version_view(prog, v, money))
+                .collect(),
         });
     }
     SeminarView {
@@ -349,7 +399,31 @@ pub fn seminar_view(prog: &Program, s: &Seminar, viewer: &User, now: DateTime<Ut
             registrations: r.registrations,
             third_party_companies: r.third_party_companies,
             costs: money.then(|| r.costs.to_string()),
-            estimate: money.then(|| r.estimate.to_string()),
+            estimate: money.then(|| crate::domain::results::estimate_cap(s, r).to_string()),
         }),
+        estimate: s
+            .estimate
+            .as_ref()
+            .filter(|_| money)
+            .map(approved_estimate_view),
+    }
+}
+
+fn approved_estimate_view(e: &crate::domain::estimate::ApprovedEstimate) -> ApprovedEstimateView {
+    ApprovedEstimateView {
+        version: e.version,
+        lines: e
+            .lines
+            .iter()
+            .map(|l| EstimateLineView {
+                category: l.category.clone(),
+                category_name: l.category_name.clone(),
+                compensable: l.compensable,
+                description: l.description.clone(),
+                amount: Some(l.amount.to_string()),
+            })
+            .collect(),
+        total: e.total.to_string(),
+        cap: e.cap.to_string(),
     }
 }

@@ -374,7 +374,18 @@ async fn an_empty_version_is_refused_alike_and_other_partners_cannot_upload_on_e
         )
         .await
         .expect(200);
-    let page = upload(&w.limited, "s1", "estimate", &[("comment", "смета")]).await;
+    let page = upload(
+        &w.limited,
+        "s1",
+        "estimate",
+        &[
+            ("comment", "смета"),
+            ("estimate_1_category", "hall"),
+            ("estimate_1_description", "Конференц-зал"),
+            ("estimate_1_amount", "15000"),
+        ],
+    )
+    .await;
     assert_eq!(page.status.as_u16(), 200, "{}", page.text());
     let s = w.admin.get("/api/seminars/s1").await.expect(200).json();
     let text = s.to_string();

@@ -65,7 +65,7 @@ fn body_for(route: &'static str) -> BoxedStrategy<Value> {
         "partners" => &["id", "name", "experienced", "coordinator"],
         "users" => &["email", "name", "role", "partner", "rights", "password"],
         "applications" => &["seminar", "city", "date", "partner"],
-        "versions" => &["comment", "links", "report"],
+        "versions" => &["comment", "links", "report", "estimate"],
         "report" => &[
             "attendees",
             "registrations",

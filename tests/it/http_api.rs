@@ -423,7 +423,14 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
     a_main
         .post_multipart(
             &versions_path("s-nsk", "estimate"),
-            pdf_form("smeta.pdf", small_pdf("Estimate"), "Смета"),
+            // The lines as multipart fields, beside the scanned estimate.
+            pdf_form("smeta.pdf", small_pdf("Estimate"), "Смета")
+                .text("estimate_1_category", "hall")
+                .text("estimate_1_description", "Конференц-зал")
+                .text("estimate_1_amount", "30000")
+                .text("estimate_2_category", "coffee_break")
+                .text("estimate_2_description", "Кофе-брейк")
+                .text("estimate_2_amount", "20 000"),
         )
         .await
         .expect(200);
@@ -478,7 +485,7 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
             &versions_path("s-nsk", "report"),
             json!({
                 "comment": "Отчёт о семинаре",
-                "report": {"attendees": 31, "registrations": 70, "costs": "48000", "estimate": "50000"},
+                "report": {"attendees": 31, "registrations": 70, "costs": "48000"},
             }),
         )
         .await
@@ -487,7 +494,9 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
     assert_eq!(rep["seminar"]["report"]["attendees"], 31, "{rep}");
     assert_eq!(rep["seminar"]["report"]["registrations"], 70, "{rep}");
     assert_eq!(rep["seminar"]["report"]["costs"], "48000.00", "{rep}");
+    // The estimate that limits the compensation is the approved one, not a typed figure.
     assert_eq!(rep["seminar"]["report"]["estimate"], "50000.00", "{rep}");
+    assert_eq!(rep["seminar"]["estimate"]["cap"], "50000.00", "{rep}");
     // Limited rights: the figures, but no money.
     let lim_view = seminar(&a_lim, "s-nsk").await;
     assert_eq!(lim_view["report"]["attendees"], 31, "{lim_view}");
@@ -507,7 +516,6 @@ async fn a_whole_season_runs_over_http_from_the_application_to_the_accepted_repo
         .text("attendees", "31")
         .text("registrations", "70")
         .text("costs", "48000")
-        .text("estimate", "50000")
         .text("third_party_companies", "0")
         .text("comment", "Отчёт со сканами")
         .part(
@@ -929,7 +937,12 @@ fn matrix(file: &str) -> Vec<Row> {
                 Who::ALimited => "announcement_plan",
                 _ => "postal_address",
             };
-            (versions_path("sa", stage), Some(json!({"comment": format!("от {w:?}")})))
+            let body = if stage == "estimate" {
+                json!({"comment": format!("от {w:?}"), "estimate": app::estimate_lines()})
+            } else {
+                json!({"comment": format!("от {w:?}")})
+            };
+            (versions_path("sa", stage), Some(body))
         }, [401, 200, 200, 200, 200, 404]),
         row(M::POST, "/api/seminars/{id}/stages/{stage}/return", "/api/seminars/sa/stages/program/return", Some(json!({"comment": "доработать"})), [401, 200, 409, 403, 403, 403]),
         row(M::POST, "/api/seminars/{id}/stages/{stage}/approve", "/api/seminars/sa/stages/postal_address/approve", None, [401, 200, 409, 403, 403, 403]),

@@ -10,6 +10,7 @@ mod calendar;
 mod commands_parity;
 mod crash;
 mod error_log;
+mod estimate;
 mod first_run;
 mod fuzz;
 mod hostile;

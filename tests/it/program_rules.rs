@@ -253,6 +253,7 @@ fn preparing_seminar(p: &Program, id: &str, partner: &str, city: &str, date: &st
         penalties: vec![],
         voided: Kopecks::ZERO,
         report: None,
+        estimate: None,
         result: None,
         version: 0,
     }

@@ -71,6 +71,7 @@ fn preparing_seminar(
         penalties: vec![],
         voided: Kopecks::ZERO,
         report: None,
+        estimate: None,
         result: None,
         version: 0,
     }

@@ -70,6 +70,7 @@ fn seminar(
         penalties: vec![],
         voided: Kopecks::ZERO,
         report: None,
+        estimate: None,
         result: None,
         version: 0,
     }

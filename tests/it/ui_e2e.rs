@@ -9,6 +9,7 @@
 
 mod browser;
 mod calendar_feed;
+mod estimate;
 mod exports;
 mod pages;
 mod phones;

@@ -206,7 +206,7 @@ async fn the_review_queue_shows_when_a_submission_came_how_long_it_waits_and_wha
     app.set_clock("2017-02-27T11:00:00+03:00").await;
     a.post(
         "/api/seminars/s1/stages/estimate/versions",
-        json!({"comment": "смета"}),
+        json!({"comment": "смета", "estimate": app::estimate_lines()}),
     )
     .await
     .expect(200);

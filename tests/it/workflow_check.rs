@@ -329,3 +329,62 @@ fn checking_several_files_reports_each_broken_one_and_still_fails() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_estimate_section_naming_an_unknown_stage_is_rejected_with_its_field_path() {
+    assert_problem(
+        "estimate-unknown-stage",
+        "estimate.stage",
+        &["этап «smeta» отсутствует в программе"],
+    );
+}
+
+#[test]
+fn an_estimate_category_id_used_twice_is_rejected_at_the_second_use() {
+    assert_problem(
+        "estimate-category-id-twice",
+        "estimate.categories[1].id",
+        &["статья сметы «hall» указана дважды"],
+    );
+}
+
+#[test]
+fn an_estimate_without_a_compensable_category_or_on_the_report_stage_is_rejected() {
+    let text = std::fs::read_to_string(workflows_dir().join("bitrix24-seminars-2017-spring.toml"))
+        .expect("shipped workflow");
+    let mut wf = seminarflow::catalog::parse_workflow(&text, "w").expect("the shipped file parses");
+    let calendars = std::collections::BTreeMap::new();
+    let problems = |wf: &seminarflow::domain::Workflow| -> Vec<String> {
+        seminarflow::domain::validate::validate(wf, &calendars)
+            .iter()
+            .filter(|p| p.path.starts_with("estimate"))
+            .map(|p| p.to_string())
+            .collect()
+    };
+    assert_eq!(
+        problems(&wf),
+        Vec::<String>::new(),
+        "the shipped estimate is valid"
+    );
+    let e = wf
+        .estimate
+        .as_mut()
+        .expect("the flagship has an [estimate] section");
+    for c in &mut e.categories {
+        c.compensable = false;
+    }
+    e.stage = "report".into();
+    let found = problems(&wf);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("estimate.categories: ") && p.contains("компенсируемая")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("estimate.stage: ") && p.contains("«report»")),
+        "{found:?}"
+    );
+}

@@ -4,8 +4,8 @@
 use super::files::{save_upload, UploadedFile};
 use crate::http::auth::Auth;
 use crate::http::commands::{
-    self, loose, CoOrganizerInput, CommandResult, Decision, ReportInput, ReturnRequest,
-    SubmitRequest, ViolationRequest,
+    self, loose, CoOrganizerInput, CommandResult, Decision, EstimateLineInput, ReportInput,
+    ReturnRequest, SubmitRequest, ViolationRequest,
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
@@ -218,7 +218,8 @@ pub struct ReportBody {
     #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = Option<u32>)]
     pub third_party_companies: Option<String>,
-    /// Approved estimate total, RUB; default = costs.
+    /// No longer taken (422): the estimate the coordinator approved at the estimate stage
+    /// limits the compensation.
     #[serde(default, deserialize_with = "loose")]
     #[schema(value_type = Option<String>)]
     pub estimate: Option<String>,
@@ -270,6 +271,22 @@ pub struct SubmitBody {
     pub links: Vec<String>,
     /// Report figures, for the report stage.
     pub report: Option<ReportBody>,
+    /// The estimate stage's lines (required for that stage): each with a category id of the
+    /// program's `[estimate]` section, a description and an amount in RUB.
+    #[serde(default)]
+    pub estimate: Vec<EstimateLineBody>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EstimateLineBody {
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// RUB (`"12000"` or `12000.50`).
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = String)]
+    pub amount: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,7 +297,8 @@ pub struct SubmitResponse {
 
 /// Submits a new version of a stage: JSON (`comment`, `links`, `report`) or multipart/form-data
 /// with `file` parts plus the same fields (`report` figures as fields `attendees`, `registrations`,
-/// `costs`, `third_party_companies`, `estimate`).
+/// `costs`, `third_party_companies`; estimate lines as `estimate_<row>_category`,
+/// `estimate_<row>_description`, `estimate_<row>_amount`, rows from 1).
 #[utoipa::path(post, path = "/api/seminars/{id}/stages/{stage}/versions", tag = "seminars", params(("id" = String, Path), ("stage" = String, Path)), request_body = SubmitBody,
     responses((status = 200, body = SubmitResponse), (status = 409, body = crate::http::error::ErrorBody), (status = 413, body = crate::http::error::ErrorBody)))]
 pub async fn submit(
@@ -303,6 +321,17 @@ pub async fn submit(
             comment: b.comment,
             links: b.links,
             report: b.report.map(ReportInput::from).unwrap_or_default(),
+            estimate: b
+                .estimate
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| EstimateLineInput {
+                    index: u16::try_from(i).unwrap_or(u16::MAX),
+                    category: l.category,
+                    description: l.description,
+                    amount: l.amount,
+                })
+                .collect(),
             ..SubmitRequest::default()
         }
     };
@@ -364,6 +393,7 @@ async fn read_multipart(
         }
     }
     body.comment = fields.remove("comment");
+    body.estimate = commands::estimate_lines_from_fields(&fields);
     body.report = ReportInput {
         attendees: fields.remove("attendees"),
         registrations: fields.remove("registrations"),

@@ -9,10 +9,14 @@
 //! ("One command layer").
 
 mod apply;
+mod estimate;
 mod input;
 mod submit;
 
 pub use apply::{apply, ApplyRequest};
+pub use estimate::{
+    estimate_lines_from_fields, EstimateLineInput, MAX_LINES as MAX_ESTIMATE_LINES,
+};
 pub use input::{capitalize, loose};
 pub use submit::{authorize_submit, submit_version, CoOrganizerInput, ReportInput, SubmitRequest};
 
@@ -36,7 +40,12 @@ pub enum Field {
     Registrations,
     Costs,
     ThirdPartyCompanies,
+    /// The report's estimate total, no longer taken (the approved estimate sets the cap).
     Estimate,
+    /// The estimate stage's lines as a whole.
+    EstimateLines,
+    /// A part of the estimate line at this 0-based index.
+    EstimateLine(u16, LinePart),
     CoOrganizers,
     VendorTalksBy,
     Due,
@@ -67,6 +76,7 @@ impl Field {
             Field::Costs => "report.costs",
             Field::ThirdPartyCompanies => "report.third_party_companies",
             Field::Estimate => "report.estimate",
+            Field::EstimateLines | Field::EstimateLine(..) => "estimate",
             Field::CoOrganizers => "report.co_organizers",
             Field::VendorTalksBy => "report.vendor_talks_by",
             Field::Due => "due",
@@ -91,6 +101,24 @@ impl Field {
         }
     }
 
+    /// The field's full path in the JSON API's body: [`Field::api`], with the line of an
+    /// estimate (`estimate[1].amount`).
+    pub fn path(self) -> String {
+        match self {
+            Field::EstimateLine(i, part) => format!("estimate[{i}].{}", part.name()),
+            other => other.api().to_string(),
+        }
+    }
+
+    /// The page form's input name: [`Field::form`], with the row of an estimate
+    /// (`estimate_2_amount`, rows numbered from 1 as the page shows them).
+    pub fn input(self) -> String {
+        match self {
+            Field::EstimateLine(i, part) => format!("estimate_{}_{}", i + 1, part.name()),
+            other => other.form().to_string(),
+        }
+    }
+
     /// The field as the person filling in the form calls it.
     pub fn label(self) -> &'static str {
         match self {
@@ -103,7 +131,8 @@ impl Field {
             Field::Registrations => "Регистрации",
             Field::Costs => "Расходы",
             Field::ThirdPartyCompanies => "Сторонние компании",
-            Field::Estimate => "Смета",
+            Field::Estimate => "Сумма сметы",
+            Field::EstimateLines | Field::EstimateLine(..) => "Смета",
             Field::CoOrganizers => "Соорганизаторы",
             Field::VendorTalksBy => "Доклады о продуктах",
             Field::Due => "Срок",
@@ -117,6 +146,24 @@ impl Field {
             Field::Seminar => "Номер семинара",
             Field::City => "Город",
             Field::Date => "Дата семинара",
+        }
+    }
+}
+
+/// A part of an estimate line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinePart {
+    Category,
+    Description,
+    Amount,
+}
+
+impl LinePart {
+    pub fn name(self) -> &'static str {
+        match self {
+            LinePart::Category => "category",
+            LinePart::Description => "description",
+            LinePart::Amount => "amount",
         }
     }
 }
@@ -154,7 +201,7 @@ impl From<CommandError> for ApiError {
         match e {
             CommandError::Api(e) => e,
             CommandError::Invalid(list) => match list.into_iter().next() {
-                Some(i) => ApiError::field(i.field.api(), i.message),
+                Some(i) => ApiError::field(&i.field.path(), i.message),
                 None => ApiError::Unprocessable("запрос не выполнен: проверьте данные".into()),
             },
         }

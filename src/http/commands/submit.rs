@@ -1,6 +1,7 @@
 //! Submitting a version of a stage: files (stored by the adapter while the request streams in),
-//! links, a comment, and for the report stage the figures.
+//! links, a comment, for the estimate stage its lines, and for the report stage the figures.
 
+use super::estimate::{estimate_lines, EstimateLineInput};
 use super::input::{optional_text, parse_link, parse_money, parse_number};
 use super::{run_command, visible_seminar, CommandError, CommandResult, Field, Invalid, Mistakes};
 use crate::domain::{CoOrganizer, Command, ReportFigures, Seminar};
@@ -17,7 +18,8 @@ pub struct ReportInput {
     pub registrations: Option<String>,
     pub costs: Option<String>,
     pub third_party_companies: Option<String>,
-    /// Empty means the documented costs.
+    /// No longer taken: the estimate the coordinator approved sets the cap (a value is a
+    /// mistake to correct, not silently dropped).
     pub estimate: Option<String>,
     pub co_organizers: Vec<CoOrganizerInput>,
     pub vendor_talks_by: Option<String>,
@@ -53,6 +55,8 @@ pub struct SubmitRequest {
     /// Files already stored; a refused submission discards those no other version has.
     pub files: Vec<UploadedFile>,
     pub report: ReportInput,
+    /// The estimate stage's lines.
+    pub estimate: Vec<EstimateLineInput>,
     /// Why a file could not be stored, when the adapter read on to report every mistake.
     pub upload_error: Option<String>,
     /// The report's attendee list (XLSX, ODS or CSV), already stored: it is counted, fills in
@@ -97,12 +101,13 @@ async fn submit(
     stage: &str,
     req: SubmitRequest,
 ) -> CommandResult {
-    let is_report = state
-        .service
-        .program(&s.program)
+    let prog = state.service.program(&s.program);
+    let is_report = prog
         .and_then(|p| p.wf.stage(stage))
         .is_some_and(|st| st.report);
     let mut m = Mistakes::default();
+    let estimate_form = prog.and_then(|p| p.wf.estimate_form(stage));
+    let estimate = estimate_lines(estimate_form, &req.estimate, &mut m);
     if let Some(e) = &req.upload_error {
         m.add(Field::File, e.clone());
     }
@@ -134,7 +139,8 @@ async fn submit(
     let nothing = req.files.is_empty()
         && req.attendee_list.is_none()
         && links.is_empty()
-        && comment.is_none();
+        && comment.is_none()
+        && estimate_form.is_none();
     if !is_report && nothing && m.is_empty() {
         m.add(
             Field::File,
@@ -153,6 +159,7 @@ async fn submit(
         seminar: s.id.clone(),
         stage: stage.into(),
         report,
+        estimate,
         files: refs,
         comment,
     };
@@ -233,8 +240,12 @@ async fn report_figures(
     let costs = m
         .take(required(Field::Costs, &r.costs))
         .and_then(|t| m.take(parse_money(Field::Costs, &t)));
-    let estimate =
-        optional_text(r.estimate.clone()).and_then(|t| m.take(parse_money(Field::Estimate, &t)));
+    if optional_text(r.estimate.clone()).is_some() {
+        m.add(
+            Field::Estimate,
+            "Сумму сметы указывать не нужно: компенсация ограничена сметой, которую координатор согласовал на этапе сметы.",
+        );
+    }
     let mut co_organizers = Vec::with_capacity(r.co_organizers.len());
     for c in &r.co_organizers {
         if state.service.store.partner(&c.partner).await?.is_none() {
@@ -270,7 +281,7 @@ async fn report_figures(
         registrations,
         costs,
         third_party_companies: third,
-        estimate: estimate.unwrap_or(costs),
+        estimate: None,
         co_organizers,
         vendor_talks_by: optional_text(r.vendor_talks_by.clone()),
     }))

@@ -54,7 +54,7 @@ async fn answer<T>(
                 code: "invalid_input".into(),
                 detail: list
                     .iter()
-                    .map(|i| format!("{}: {}", i.field.api(), i.message))
+                    .map(|i| format!("{}: {}", i.field.path(), i.message))
                     .collect::<Vec<_>>()
                     .join("; "),
             };
@@ -62,7 +62,7 @@ async fn answer<T>(
                 if matches!(i.field, Field::Decision) {
                     f.error.get_or_insert(i.message);
                 } else {
-                    f.errors.entry(i.field.form().into()).or_insert(i.message);
+                    f.errors.entry(i.field.input()).or_insert(i.message);
                 }
             }
             let resp = again(state, v, id, key, f, StatusCode::UNPROCESSABLE_ENTITY).await?;
@@ -287,12 +287,12 @@ async fn read_form(
     }
     req.comment = text(&fields, "comment");
     req.links.extend(text(&fields, "link"));
+    req.estimate = commands::estimate_lines_from_fields(&fields);
     req.report = ReportInput {
         attendees: text(&fields, "attendees"),
         registrations: text(&fields, "registrations"),
         costs: text(&fields, "costs"),
         third_party_companies: text(&fields, "third_party_companies"),
-        estimate: text(&fields, "estimate"),
         // Co-organizers are reported through the API for now.
         ..ReportInput::default()
     };

@@ -6,7 +6,8 @@
 //! - [`account`]: login, logout, profile with password change and the calendar address.
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
 //!   its sections).
-//! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it.
+//! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it
+//!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
 //! - [`partner`]: my seminars, the application form, my penalties, ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
@@ -27,6 +28,7 @@ pub mod partner;
 pub mod public;
 pub mod seminar;
 pub mod seminar_ended;
+pub mod seminar_estimate;
 
 use super::AppState;
 use axum::http::header;

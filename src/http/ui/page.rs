@@ -27,6 +27,7 @@ macro_rules! ui_templates {
 const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "layout",
     "_penalties",
+    "_estimate",
     "login",
     "account",
     "programs",

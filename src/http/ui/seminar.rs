@@ -7,6 +7,10 @@ use super::format;
 use super::history::{event_ui, EventUi};
 use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
 use super::seminar_ended::{ended_panel, ended_state, EndedUi};
+use super::seminar_estimate::{
+    estimate_form_ui, estimate_review, version_estimate_ui, EstimateFormUi, EstimateReviewUi,
+    VersionEstimateUi,
+};
 use crate::domain::deadline::local_date;
 use crate::domain::review::{conflict_message, slot_conflict};
 use crate::domain::{Program, Seminar, SeminarState};
@@ -69,6 +73,7 @@ struct VersionUi {
     links: Vec<String>,
     notes: Vec<String>,
     comment: Option<String>,
+    estimate: Option<VersionEstimateUi>,
     decision: Option<DecisionUi>,
 }
 
@@ -102,6 +107,8 @@ struct StageUi {
     opens_later: Option<String>,
     can_review: bool,
     resubmission: bool,
+    /// The estimate stage's rows (the stage carries the estimate and the partner may submit).
+    estimate_form: Option<EstimateFormUi>,
     submit_form: FormState,
     approve_form: FormState,
     return_form: FormState,
@@ -152,7 +159,6 @@ struct ReportUi {
     registrations: u32,
     third_party_companies: u32,
     costs: Option<String>,
-    estimate: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -167,6 +173,7 @@ struct SeminarPage {
     stages: Vec<StageUi>,
     penalties: Vec<PenaltyUi>,
     report: Option<ReportUi>,
+    estimate_review: Option<EstimateReviewUi>,
     results: Option<ResultsUi>,
     violation: Option<ViolationBox>,
     withdraw: Option<WithdrawBox>,
@@ -217,6 +224,7 @@ fn version_ui(prog: &Program, seminar: &str, v: &VersionView) -> VersionUi {
         links,
         notes,
         comment: v.comment.clone(),
+        estimate: version_estimate_ui(&v.estimate),
         decision: v.decision.as_ref().map(|d| DecisionUi {
             approved: d.approved,
             at: format::instant(prog, d.at),
@@ -273,6 +281,9 @@ fn stage_uis(
         let current = can_submit && !current_found;
         current_found |= can_submit;
         let submit_form = take(format!("submit:{}", st.id));
+        let estimate_form = can_submit
+            .then(|| estimate_form_ui(prog, s, &st.id, &submit_form))
+            .flatten();
         stages.push(StageUi {
             id: st.id.clone(),
             name: st.name.clone(),
@@ -319,6 +330,7 @@ fn stage_uis(
                 .then(|| format!("Этап откроется в день семинара, {}.", format::date(s.date))),
             can_review: who.staff && who.active && st.status == "submitted",
             resubmission: st.round > 0,
+            estimate_form,
             submit_form,
             approve_form: take(format!("approve:{}", st.id)),
             return_form: take(format!("return:{}", st.id)),
@@ -440,7 +452,6 @@ fn report_and_results(s: &Seminar, money: bool) -> (Option<ReportUi>, Option<Res
         registrations: r.registrations,
         third_party_companies: r.third_party_companies,
         costs: money.then(|| format::money(r.costs)),
-        estimate: money.then(|| format::money(r.estimate)),
     });
     let results = s.result.as_ref().map(|r| ResultsUi {
         points: format::points(r.points),
@@ -521,6 +532,7 @@ pub async fn seminar_page(
             .map(|p| penalty_ui(prog, &s, p, &names))
             .collect(),
         report,
+        estimate_review: estimate_review(prog, &s, staff, money),
         results,
         violation,
         withdraw,

@@ -53,8 +53,20 @@ pub const STAGES_BEFORE_SEMINAR: [&str; 5] = [
     "announcement_plan",
 ];
 
+/// The estimate the helpers send: 50 000 RUB of compensable lines (hall, coffee break, one
+/// announcement channel) and 3 000 RUB of printing, which is not compensated.
+pub fn estimate_lines() -> Value {
+    json!([
+        {"category": "hall", "description": "Конференц-зал на 4 часа", "amount": "20000"},
+        {"category": "coffee_break", "description": "Кофе-брейк на 60 человек", "amount": 10000},
+        {"category": "announcement", "description": "Рассылка по директорам предприятий города", "amount": "20000.00"},
+        {"category": "printing", "description": "Печать программ", "amount": "3000"},
+    ])
+}
+
 /// On 2017-02-10, `main` sends and `admin` approves every stage of `seminar` due before the
-/// seminar day, so the seminar stays in the program up to its report.
+/// seminar day, so the seminar stays in the program up to its report (the estimate with
+/// [`estimate_lines`]).
 pub async fn approve_stages_before_seminar(
     app: &App,
     admin: &Client,
@@ -63,9 +75,14 @@ pub async fn approve_stages_before_seminar(
 ) {
     app.set_clock("2017-02-10T10:00:00+03:00").await;
     for stage in STAGES_BEFORE_SEMINAR {
+        let body = if stage == "estimate" {
+            json!({"comment": "готово", "estimate": estimate_lines()})
+        } else {
+            json!({"comment": "готово"})
+        };
         main.post(
             &format!("/api/seminars/{seminar}/stages/{stage}/versions"),
-            json!({"comment": "готово"}),
+            body,
         )
         .await
         .expect(200);
