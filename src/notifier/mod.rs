@@ -243,6 +243,16 @@ impl DeliveryLog {
             .collect()
     }
 
+    /// The tokens of the recipients that failed for good (`partner:<id>` for a partner
+    /// without users, `coordinator` for none at all, `user:<id>` for a refused address).
+    pub fn failed_tokens(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
     /// The log text without its failed recipients: what a retry keeps, so the recipients
     /// served are skipped and the failed ones tried again.
     pub fn without_failures(&self) -> String {

@@ -75,10 +75,10 @@ impl Service {
             .map_err(|m| ServiceError::Field("email", m.to_string()))?
             .to_lowercase();
         if !email.contains('@') || email.len() < 3 || email.contains(char::is_whitespace) {
-            return Err(ServiceError::bad(format!(
-                "«{}» — не адрес электронной почты",
-                req.email
-            )));
+            return Err(ServiceError::Field(
+                "email",
+                format!("«{}» — не адрес электронной почты", req.email),
+            ));
         }
         let place = self.placement(&req).await?;
         may_create(by, &place)?;
@@ -304,19 +304,6 @@ impl Service {
             .filter(|u| u.id != user.id && full(u))
             .count();
         Ok(others == 0)
-    }
-
-    /// Whether partner `partner` has an active user, i.e. whether its mail reaches anyone.
-    ///
-    /// # Errors
-    /// Store failures.
-    pub async fn partner_has_active_user(&self, partner: &str) -> Result<bool, ServiceError> {
-        Ok(self
-            .store
-            .users(Some(partner))
-            .await?
-            .iter()
-            .any(|u| !u.disabled && u.role == Role::Partner))
     }
 
     /// Sets or clears `user`'s own contact phone (`None` or blank clears it). The phone is
@@ -580,6 +567,15 @@ fn may_create(by: &User, place: &Placement) -> Result<(), ServiceError> {
         }
         _ => forbidden("недостаточно прав для создания такой учётной записи"),
     }
+}
+
+/// Whether `by` may disable, enable or reset the password of account `u` (never its own): what
+/// the pages offer, decided by the same rules the service applies.
+pub fn can_manage(by: &User, u: &User) -> bool {
+    by.id != u.id
+        && visible_to(by, u)
+        && may_manage(by, u).is_ok()
+        && !(by.role == Role::Partner && by.rights == Some(Rights::Limited))
 }
 
 /// Whether `by` sees account `u` at all (others answer 404): admins everyone, coordinators

@@ -46,7 +46,21 @@ pub async fn set_clock(
             )
         })?
         .with_timezone(&Utc);
-    crate::server::sync_clock(&state).await;
+    let fired = move_clock(&state, to).await?;
+    Ok(Json(ClockResponse {
+        now: to,
+        manual: true,
+        fired,
+    }))
+}
+
+/// Moves the manual clock to `to` (shared by the API and the clock page) and runs the scheduler
+/// up to it; how many due items fired. The caller checks the admin and the manual clock.
+///
+/// # Errors
+/// `clock_backwards` (400) when `to` is before the clock; store failures.
+pub async fn move_clock(state: &AppState, to: DateTime<Utc>) -> ApiResult<u64> {
+    crate::server::sync_clock(state).await;
     state
         .clock
         .set(to)
@@ -54,11 +68,7 @@ pub async fn set_clock(
     state.service.save_clock(to).await?;
     let report = state.service.scheduler.tick(to).await?;
     state.wake.notify_one();
-    Ok(Json(ClockResponse {
-        now: to,
-        manual: true,
-        fired: report.fired,
-    }))
+    Ok(report.fired)
 }
 
 /// The current business time.

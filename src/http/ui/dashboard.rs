@@ -100,6 +100,7 @@ struct Opt {
 
 #[derive(Serialize)]
 struct Dashboard {
+    mail: super::mail::DashboardMail,
     program_id: String,
     program_name: String,
     path: String,
@@ -518,6 +519,7 @@ pub async fn show(
     let params = filters.params(page, grid_page);
     let pager = |key, at, per, total| pager(&path, &params, key, at, per, total);
     let data = Dashboard {
+        mail: super::mail::dashboard_mail(&state, &id).await?,
         program_id: id.clone(),
         program_name: prog.wf.name.clone(),
         filtered: filters.any(),

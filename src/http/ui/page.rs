@@ -38,6 +38,11 @@ const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "ledger",
     "public",
     "error",
+    "_mail",
+    "admin_users",
+    "admin_partners",
+    "admin_clock",
+    "admin_outbox",
 );
 
 pub const CSS: &str = include_str!(concat!(
@@ -283,17 +288,26 @@ fn role_text(v: &Viewer) -> String {
     }
 }
 
-fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
+fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static str)> {
     match v {
         None => vec![
             ("/organizers", "Организаторы семинаров"),
             ("/login", "Войти"),
         ],
-        Some(v) if v.is_staff() => vec![
-            ("/dashboard", "Панель координатора"),
-            ("/organizers", "Публичная страница"),
-            ("/account", "Профиль"),
-        ],
+        Some(v) if v.is_staff() => {
+            let mut n = vec![
+                ("/dashboard", "Панель координатора"),
+                ("/admin/users", "Пользователи"),
+                ("/admin/partners", "Партнёры"),
+                ("/admin/outbox", "Почта"),
+            ];
+            if manual_clock && v.user.role == Role::Admin {
+                n.push(("/admin/clock", "Часы"));
+            }
+            n.push(("/organizers", "Публичная страница"));
+            n.push(("/account", "Профиль"));
+            n
+        }
         Some(v) => {
             let mut n = vec![("/my", "Мои семинары")];
             if !v.is_limited() {
@@ -308,6 +322,9 @@ fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
                     "Баллы"
                 },
             ));
+            if !v.is_limited() {
+                n.push(("/my/team", "Сотрудники"));
+            }
             n.push(("/account", "Профиль"));
             n
         }
@@ -340,7 +357,7 @@ pub fn render_status(
             email: v.user.email.clone(),
             role: role_text(v),
         }),
-        nav: nav(page.viewer)
+        nav: nav(page.viewer, state.clock.is_manual())
             .into_iter()
             .map(|(href, label)| NavItem {
                 href,
@@ -406,6 +423,15 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         }
         "phone" => "Телефон сохранён.",
         "logged_out" => "Вы вышли из системы.",
+        "user_disabled" => "Учётная запись отключена: войти с ней нельзя, её сеансы завершены.",
+        "user_enabled" => "Учётная запись снова включена.",
+        "mail_retried" => {
+            "Письма поставлены на повторную отправку: они уйдут в течение минуты. Получатели, которым письмо уже пришло, второй копии не получат."
+        }
+        "mail_not_failed" => "Это письмо уже отправлено или ждёт отправки.",
+        "partner_saved" => "Партнёр сохранён.",
+        "coordinator_assigned" => "Координатор партнёра назначен.",
+        "clock_moved" => "Часы переведены; сроки, наступившие по пути, обработаны.",
         _ => return None,
     })
 }
