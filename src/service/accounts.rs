@@ -172,8 +172,8 @@ impl Service {
     }
 
     /// Disables an account (ending its sessions) or enables it again, with its audit event.
-    /// Who may: see [`may_manage`]. A partner's user may not disable the company's last active
-    /// user with full rights (nobody would be left to add colleagues).
+    /// Who may: see [`may_manage`]. Nobody disables a company's last active user with main or
+    /// full rights (nobody would be left to add colleagues): add or enable another one first.
     ///
     /// # Errors
     /// `Forbidden`, `NotFound` (also for an account `by` may not see), `Field` for one's own or
@@ -192,7 +192,7 @@ impl Service {
                 "свою учётную запись отключить нельзя".into(),
             ));
         }
-        if disabled && by.role == Role::Partner && self.is_last_full_user(&user).await? {
+        if disabled && self.is_last_full_user(&user).await? {
             return Err(ServiceError::Field(
                 "id",
                 "это последний активный пользователь компании с полными правами: сначала добавьте или включите другого"

@@ -90,7 +90,7 @@ fn password_of(creds: &[(String, String)], email: &str) -> String {
 // Page helpers without a browser: a cookie jar, the login form, the CSRF field of a page.
 
 /// Signs in through the login form; returns the cookie-jar client.
-async fn form_login(app: &App, email: &str, password: &str) -> app::Client {
+pub(crate) async fn form_login(app: &App, email: &str, password: &str) -> app::Client {
     let c = app.anonymous();
     let page = c.get("/login").await.expect(200).text();
     let token = csrf_of(&page);
