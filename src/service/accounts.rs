@@ -172,8 +172,9 @@ impl Service {
     }
 
     /// Disables an account (ending its sessions) or enables it again, with its audit event.
-    /// Who may: see [`may_manage`]. Nobody disables a company's last active user with main or
-    /// full rights (nobody would be left to add colleagues): add or enable another one first.
+    /// Who may: see [`may_manage`]. Only an admin disables a company's last active user with
+    /// main or full rights (nobody would be left to add colleagues; an admin may mean to shut a
+    /// company out, e.g. after a leak): others add or enable another one first.
     ///
     /// # Errors
     /// `Forbidden`, `NotFound` (also for an account `by` may not see), `Field` for one's own or
@@ -192,7 +193,7 @@ impl Service {
                 "свою учётную запись отключить нельзя".into(),
             ));
         }
-        if disabled && self.is_last_full_user(&user).await? {
+        if disabled && by.role != Role::Admin && self.is_last_full_user(&user).await? {
             return Err(ServiceError::Field(
                 "id",
                 "это последний активный пользователь компании с полными правами: сначала добавьте или включите другого"

@@ -124,9 +124,7 @@ impl Service {
         wall_now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         if !by.is_staff() {
-            return Err(ServiceError::Forbidden(
-                "повторно отправлять письма могут координаторы и администраторы".into(),
-            ));
+            return Err(staff_only());
         }
         let row = self
             .store
@@ -178,6 +176,9 @@ impl Service {
         seminar: Option<&str>,
         wall_now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
+        if !by.is_staff() {
+            return Err(staff_only());
+        }
         let mut done = 0;
         let mut after = None;
         loop {
@@ -214,4 +215,8 @@ fn not_failed() -> ServiceError {
         "not_failed",
         "это письмо не в списке недоставленных: оно отправлено или уже ждёт отправки".into(),
     )
+}
+
+fn staff_only() -> ServiceError {
+    ServiceError::Forbidden("повторно отправлять письма могут координаторы и администраторы".into())
 }

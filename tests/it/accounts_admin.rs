@@ -189,22 +189,24 @@ async fn a_partner_manages_its_colleagues_but_never_loses_its_last_full_rights_u
     assert_eq!(team.as_array().unwrap().len(), 3, "{team}");
 
     // The main user disables the full-rights one; then the main user is the last one with full
-    // rights: nobody — not even the admin — disables it before adding another.
+    // rights: a coordinator does not disable it before another is added or enabled (an admin
+    // may, to shut a company out on purpose).
     main.post_empty(&format!("/api/users/{}/disable", full.id()))
         .await
         .expect(200);
-    let r = admin
+    let anna = app
+        .user(&admin, "coordinator", "anna@vendor.example", None, None)
+        .await;
+    let r = anna
         .post_empty(&format!("/api/users/{}/disable", main.id()))
         .await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.text());
     assert!(r.text().contains("последний активный"), "{}", r.text());
     main.get("/api/me").await.expect(200);
-    admin
-        .post_empty(&format!("/api/users/{}/enable", full.id()))
+    anna.post_empty(&format!("/api/users/{}/enable", full.id()))
         .await
         .expect(200);
-    admin
-        .post_empty(&format!("/api/users/{}/disable", main.id()))
+    anna.post_empty(&format!("/api/users/{}/disable", main.id()))
         .await
         .expect(200);
 

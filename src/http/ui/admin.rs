@@ -343,9 +343,9 @@ async fn row_action(state: &AppState, v: &Viewer, id: &str, what: RowAction) -> 
     match result {
         Ok(None) => {
             let done = if matches!(what, RowAction::Disable) {
-                "user_disabled"
+                "account_off"
             } else {
-                "user_enabled"
+                "account_on"
             };
             Ok(see_other(&with_done(base_of(v), done)))
         }

@@ -172,7 +172,7 @@ pub async fn add_partner(
         .register_partner(by, get("id"), get("name"), experienced, coordinator)
         .await
     {
-        Ok(_) => Ok(see_other(&with_done("/admin/partners", "partner_saved"))),
+        Ok(_) => Ok(see_other(&with_done("/admin/partners", "partner_added"))),
         Err(ServiceError::BadRequest(_, m)) => {
             let field = if m.starts_with("id") {
                 "id"
@@ -241,10 +241,7 @@ pub async fn assign(
         .assign_coordinator(by, &id, coordinator)
         .await
         .map_err(|e| UiError::Api(e.into()))?;
-    Ok(see_other(&with_done(
-        "/admin/partners",
-        "coordinator_assigned",
-    )))
+    Ok(see_other(&with_done("/admin/partners", "coordinator_set")))
 }
 
 #[derive(Serialize)]
@@ -256,7 +253,7 @@ struct ClockPage {
 }
 
 fn zone(state: &AppState) -> chrono_tz::Tz {
-    Program::shared_zone(state.service.programs()).unwrap_or(chrono_tz::Europe::Moscow)
+    Program::shared_zone(state.service.programs()).unwrap_or(chrono_tz::UTC)
 }
 
 /// Admins, and only on the manual clock: the system clock is not ours to move.

@@ -550,9 +550,14 @@ pub async fn show(
         ),
         path: path.clone(),
     };
-    let title = format!("Панель координатора — {}", prog.wf.name);
-    let page = Page::new(title, "/dashboard", Some(&v)).flash(f.done.as_deref());
+    let page = dashboard_meta(prog, &v, f.done.as_deref());
     Ok(render(&state, page, "dashboard", data))
+}
+
+/// The dashboard's title and message for the layout.
+fn dashboard_meta<'a>(prog: &Program, v: &'a Viewer, done: Option<&str>) -> Page<'a> {
+    let title = format!("Панель координатора — {}", prog.wf.name);
+    Page::new(title, "/dashboard", Some(v)).flash(done)
 }
 
 /// The program's week names, in order (the grid's columns).

@@ -210,6 +210,7 @@ async fn seminar_mail(
 
 /// The message after a decision: it must not promise an e-mail nobody gets.
 fn mail_flash<'a>(page: Page<'a>, mail: Option<&SeminarMail>, done: Option<&str>) -> Page<'a> {
+    let page = page.flash(done);
     let unreachable = mail.is_some_and(|m| m.warning.is_some());
     match done {
         Some("accepted" | "declined" | "returned" | "violation") if unreachable => Page {
@@ -551,7 +552,6 @@ pub async fn seminar_page(
     };
     let money = v.user.sees_money();
     let (report, results) = report_and_results(&s, money);
-    let mail = seminar_mail(state, staff, &s, &names).await?;
     let page = SeminarPage {
         s: header(state, prog, &s, &names).await?,
         ended,
@@ -573,16 +573,12 @@ pub async fn seminar_page(
         withdraw,
         venue_box,
         history,
-        mail,
+        mail: seminar_mail(state, staff, &s, &names).await?,
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
     let nav = if staff { "/dashboard" } else { "/my" };
-    let page_meta = mail_flash(
-        Page::new(title, nav, Some(v)).flash(done),
-        page.mail.as_ref(),
-        done,
-    );
-    Ok(render_status(state, status, page_meta, "seminar", page))
+    let meta = mail_flash(Page::new(title, nav, Some(v)), page.mail.as_ref(), done);
+    Ok(render_status(state, status, meta, "seminar", page))
 }
 
 fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {
