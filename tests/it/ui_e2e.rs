@@ -7,6 +7,7 @@
 //! The browser tests skip with a loud message when `/usr/bin/chromium` or `/usr/bin/chromedriver`
 //! is missing, unless `SEMINARFLOW_REQUIRE_BROWSER=1` (CI), where a missing browser fails them.
 
+mod admin;
 mod browser;
 mod calendar_feed;
 mod exports;
