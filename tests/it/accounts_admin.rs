@@ -275,6 +275,38 @@ async fn a_notification_that_reached_nobody_is_sent_again_once_the_partner_has_a
         page.contains("Недоставленные письма по семинару (1)"),
         "{page}"
     );
+    // A decision from the dashboard or the seminar page does not promise an e-mail either.
+    admin
+        .post(
+            &format!("/api/programs/{PROGRAM}/applications"),
+            json!({"partner": "pb", "seminar": "s10", "city": "Пермь", "date": "2017-03-29"}),
+        )
+        .await
+        .expect(201);
+    let token = app::csrf_of(&c.get("/seminars/s10").await.expect(200).text());
+    let dashboard = format!("/programs/{PROGRAM}");
+    let after = c
+        .send(
+            c.request(reqwest::Method::POST, "/seminars/s10/decide")
+                .form(&[
+                    ("_csrf", token.as_str()),
+                    ("decision", "approve"),
+                    ("back", dashboard.as_str()),
+                ]),
+        )
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        after.contains("Заявка утверждена, но письмо партнёру не отправлено"),
+        "{after}"
+    );
+    assert!(!after.contains("партнёр получит письмо"), "{after}");
+    let returned = c.get("/seminars/s9?done=returned").await.expect(200).text();
+    assert!(
+        returned.contains("письмо партнёру не отправлено"),
+        "{returned}"
+    );
     let outbox = c.get("/admin/outbox").await.expect(200).text();
     assert!(outbox.contains("заявка утверждена"), "{outbox}");
     assert!(

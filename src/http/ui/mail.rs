@@ -4,7 +4,7 @@
 
 use super::cards::{name_of, partner_names};
 use super::format;
-use crate::domain::{Program, Recipient, Seminar};
+use crate::domain::{Recipient, Seminar};
 use crate::http::AppState;
 use crate::notifier::DeliveryLog;
 use crate::storage::{OutboxQuery, OutboxRow, SeminarQuery, StoreError};
@@ -58,10 +58,6 @@ fn hint(row: &OutboxRow) -> Option<&'static str> {
     })
 }
 
-fn zone(state: &AppState) -> chrono_tz::Tz {
-    Program::shared_zone(state.service.programs()).unwrap_or(chrono_tz::UTC)
-}
-
 /// The rows as the lists show them, with their seminars and partners named.
 ///
 /// # Errors
@@ -98,7 +94,6 @@ pub async fn mail_rows(state: &AppState, rows: &[OutboxRow]) -> Result<Vec<MailR
         }),
     )
     .await?;
-    let tz = zone(state);
     Ok(rows
         .iter()
         .map(|r| {
@@ -107,7 +102,7 @@ pub async fn mail_rows(state: &AppState, rows: &[OutboxRow]) -> Result<Vec<MailR
             let (status_label, tone) = status_label(&r.status);
             MailRowUi {
                 id: r.id,
-                at: format::instant_in(tz, n.at),
+                at: super::page::clock_text(state, n.at),
                 kind: n.kind.label(),
                 seminar_href: s.map(|s| format!("/seminars/{}", s.id)),
                 seminar_label: s
@@ -196,4 +191,18 @@ pub async fn dashboard_mail(state: &AppState, program: &str) -> Result<Dashboard
             super::page::encode(program)
         ),
     })
+}
+
+/// Whether seminar `id`'s partner has an active user (its mail reaches someone); true for an
+/// unknown seminar (nothing to warn about).
+///
+/// # Errors
+/// Store failures.
+pub async fn seminar_mail_reaches_someone(state: &AppState, id: &str) -> Result<bool, StoreError> {
+    let Some(s) = state.service.store.seminar(id).await? else {
+        return Ok(true);
+    };
+    Ok(no_recipient_warning(state, &s.partner, &s.partner)
+        .await?
+        .is_none())
 }

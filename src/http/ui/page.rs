@@ -332,8 +332,9 @@ fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static st
 }
 
 /// The header clock: in the programs' deadline zone, named as they name it, when they all
-/// share one; in UTC otherwise (no single zone is "the" zone then).
-fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
+/// share one; in UTC otherwise (no single zone is "the" zone then). Also how lists spanning
+/// programs show an instant.
+pub fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
     let programs: Vec<&crate::domain::Program> = state.service.programs().collect();
     match programs.split_first() {
         Some((first, rest)) if rest.iter().all(|p| p.tz == first.tz) => format::instant(first, now),
@@ -409,6 +410,12 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         }
         "accepted" => "Заявка утверждена, партнёр получит письмо.",
         "declined" => "Заявка отклонена, партнёр получит письмо.",
+        "accepted_unsent" => {
+            "Заявка утверждена, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите о решении сами или добавьте партнёру пользователя."
+        }
+        "declined_unsent" => {
+            "Заявка отклонена, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите о решении сами или добавьте партнёру пользователя."
+        }
         "reviewed" => "Заявки распределены по предложению системы.",
         "submitted" => "Материалы отправлены координатору на проверку.",
         "approved" => "Этап согласован.",
