@@ -454,3 +454,128 @@ async fn the_command_line_disables_enables_and_resets_a_password() {
         "every change by the command line is audited"
     );
 }
+
+/// Sending a failed row again on a store: back to pending with only the served recipients in
+/// its log, audited, once; and the outbox filtered by program. Both backends.
+async fn a_retry_resets_a_failed_row(store: seminarflow::storage::DynStore) {
+    use seminarflow::domain::{Command, Partner};
+    use seminarflow::storage::OutboxQuery;
+    let prog = crate::support::catalog()
+        .program(PROGRAM)
+        .expect("the flagship program");
+    let svc = seminarflow::service::Service::new(store.clone(), vec![prog]);
+    store
+        .put_partner(&Partner {
+            id: "p1".into(),
+            name: "Партнёр".into(),
+            experienced: false,
+            barred: false,
+            late_withdrawal: false,
+        })
+        .await
+        .unwrap();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let apply = Command::Apply {
+        seminar: "s1".into(),
+        partner: "p1".into(),
+        city: "Тула".into(),
+        date: "2017-03-29".parse().unwrap(),
+    };
+    svc.execute(PROGRAM, &apply, "p1", at("2017-01-24T10:00:00+03:00"))
+        .await
+        .unwrap();
+    let approve = Command::ApproveApplication {
+        seminar: "s1".into(),
+    };
+    svc.execute(
+        PROGRAM,
+        &approve,
+        "coordinator",
+        at("2017-01-25T10:00:00+03:00"),
+    )
+    .await
+    .unwrap();
+    let of = |program: &str| OutboxQuery {
+        program: Some(program.into()),
+        ..OutboxQuery::default()
+    };
+    let rows = store.find_outbox(&of(PROGRAM)).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(store
+        .find_outbox(&of("no-such-program"))
+        .await
+        .unwrap()
+        .is_empty());
+    let id = rows[0].id;
+    store
+        .outbox_progress(id, "user:a <m1@x>\npartner:p1 !нет пользователей")
+        .await
+        .unwrap();
+    svc.mark_failed(id, "нет пользователей").await.unwrap();
+
+    let admin = seminarflow::accounts::User {
+        id: "a1".into(),
+        email: "admin@x.ru".into(),
+        name: "Админ".into(),
+        role: seminarflow::accounts::Role::Admin,
+        partner: None,
+        rights: None,
+        password_hash: String::new(),
+        must_change_password: false,
+        digest: false,
+        ics_token: None,
+        phone: None,
+        disabled: false,
+    };
+    let now = at("2017-01-26T10:00:00+03:00");
+    svc.retry_delivery(&admin, id, now).await.unwrap();
+    let row = store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    assert_eq!(row.status, "pending");
+    assert_eq!(row.attempts, 0);
+    assert_eq!(row.last_error, None);
+    assert_eq!(row.message_id.as_deref(), Some("user:a <m1@x>"));
+    // The notifier may claim it at once.
+    let claimed = svc
+        .claim_deliveries(now, 10, "t", now + chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    assert!(claimed.iter().any(|r| r.id == id), "{claimed:?}");
+    assert!(matches!(
+        svc.retry_delivery(&admin, id, now).await,
+        Err(seminarflow::service::ServiceError::Conflict(
+            "not_failed",
+            _
+        ))
+    ));
+    let retried = store
+        .events(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "delivery_retried")
+        .count();
+    assert_eq!(retried, 1);
+}
+
+#[tokio::test]
+async fn a_retry_resets_a_failed_row_on_sqlite() {
+    a_retry_resets_a_failed_row(seminarflow::storage::open("sqlite::memory:").await.unwrap()).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    sf_no_pg,
+    ignore = "needs a PostgreSQL server (initdb, pg_ctl): apt-get install postgresql"
+)]
+async fn a_retry_resets_a_failed_row_on_postgres() {
+    let Some(pg) = crate::support::pg::PgCluster::start() else {
+        return;
+    };
+    a_retry_resets_a_failed_row(seminarflow::storage::open(&pg.url).await.unwrap()).await;
+}
