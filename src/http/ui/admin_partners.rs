@@ -166,7 +166,7 @@ pub async fn add_partner(
         at: chrono::Utc::now(),
     };
     let coordinator = Some(get("coordinator")).filter(|c| !c.is_empty());
-    let experienced = form.get("experienced").is_some();
+    let experienced = form.contains_key("experienced");
     match state
         .service
         .register_partner(by, get("id"), get("name"), experienced, coordinator)
