@@ -579,3 +579,126 @@ async fn a_retry_resets_a_failed_row_on_postgres() {
     };
     a_retry_resets_a_failed_row(seminarflow::storage::open(&pg.url).await.unwrap()).await;
 }
+
+/// The demo season: every new page renders for the roles that may see it, the others are
+/// refused, and the header links follow the role.
+#[tokio::test]
+async fn the_administration_pages_render_for_their_roles_and_refuse_the_others() {
+    use crate::ui_e2e::{demo_app, form_login, page_ok, password_of};
+    let (app, creds) = demo_app().await;
+    let coordinator = form_login(
+        &app,
+        "coordinator@demo.local",
+        &password_of(&creds, "coordinator@demo.local"),
+    )
+    .await;
+    let users = page_ok(&coordinator.get("/admin/users").await);
+    assert!(users.contains("p01@demo.local") && users.contains("Выдать временный пароль"));
+    assert!(
+        !users.contains(&app.admin_email),
+        "a coordinator sees partner users only"
+    );
+    assert!(users.contains("href=\"/admin/outbox\"") && !users.contains("href=\"/admin/clock\""));
+    page_ok(&coordinator.get("/admin/users?partner=p03").await);
+    let partners = page_ok(&coordinator.get("/admin/partners").await);
+    assert!(partners.contains("Назначить") && partners.contains("активных: "));
+    for status in ["failed", "pending", "digest", "sent", "all", "nonsense"] {
+        page_ok(
+            &coordinator
+                .get(&format!("/admin/outbox?status={status}"))
+                .await,
+        );
+    }
+    assert_eq!(coordinator.get("/admin/clock").await.status.as_u16(), 403);
+    assert_eq!(
+        coordinator.get("/my/team").await.status.as_u16(),
+        200,
+        "staff are sent on to their own users page"
+    );
+
+    app.admin().await;
+    let admin = form_login(&app, &app.admin_email, app::ADMIN_PASSWORD).await;
+    let clock = page_ok(&admin.get("/admin/clock").await);
+    assert!(clock.contains("Перевести часы") && clock.contains("href=\"/admin/clock\""));
+    assert!(page_ok(&admin.get("/admin/users").await).contains("coordinator@demo.local"));
+
+    let main = form_login(
+        &app,
+        "p01@demo.local",
+        &password_of(&creds, "p01@demo.local"),
+    )
+    .await;
+    let team = page_ok(&main.get("/my/team").await);
+    assert!(team.contains("Добавить пользователя") && team.contains("href=\"/my/team\""));
+    assert!(
+        !team.contains("p02@demo.local"),
+        "the company's own users only"
+    );
+    for path in ["/admin/users", "/admin/partners", "/admin/outbox"] {
+        assert_eq!(main.get(path).await.status.as_u16(), 403, "{path}");
+    }
+    let limited = form_login(
+        &app,
+        "p03@demo.local",
+        &password_of(&creds, "p03@demo.local"),
+    )
+    .await;
+    let team = page_ok(&limited.get("/my/team").await);
+    assert!(!team.contains("Добавить пользователя") && !team.contains("Отключить"));
+    assert!(
+        !team.contains("href=\"/my/team\""),
+        "no header link for limited rights"
+    );
+}
+
+#[tokio::test]
+async fn on_the_system_clock_there_is_no_clock_page() {
+    let app = app::spawn_with(app::Setup {
+        clock: seminarflow::config::ClockMode::System,
+        ..app::Setup::default()
+    })
+    .await;
+    app.admin().await;
+    let admin = crate::ui_e2e::form_login(&app, &app.admin_email, app::ADMIN_PASSWORD).await;
+    assert_eq!(admin.get("/admin/clock").await.status.as_u16(), 404);
+    let users = crate::ui_e2e::page_ok(&admin.get("/admin/users").await);
+    assert!(!users.contains("href=\"/admin/clock\""));
+}
+
+/// On the users page, a coordinator cannot disable a company's last full-rights user: the page
+/// says why, and the user stays active.
+#[tokio::test]
+async fn the_users_page_explains_why_the_last_full_rights_user_stays() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pa", "Альфа", false, None).await;
+    let main = app
+        .user(
+            &admin,
+            "partner",
+            "main@pa.example",
+            Some("pa"),
+            Some("main"),
+        )
+        .await;
+    app.user(&admin, "coordinator", "anna@vendor.example", None, None)
+        .await;
+    let anna = crate::ui_e2e::form_login(&app, "anna@vendor.example", USER_PASSWORD).await;
+    let token = app::csrf_of(&anna.get("/admin/users").await.expect(200).text());
+    let r = anna
+        .send(
+            anna.request(
+                reqwest::Method::POST,
+                &format!("/admin/users/{}/disable", main.id()),
+            )
+            .form(&[("_csrf", token.as_str())]),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text());
+    assert!(
+        r.text().contains("последний активный пользователь"),
+        "{}",
+        r.text()
+    );
+    main.get("/api/me").await.expect(200);
+}

@@ -63,7 +63,7 @@ async fn run(app: &App, cmd: Command) {
 }
 
 /// The demo season (`serve --demo`) with its accounts; returns (email, password) pairs.
-async fn demo_app() -> (App, Vec<(String, String)>) {
+pub(crate) async fn demo_app() -> (App, Vec<(String, String)>) {
     // The demo clock starts where the shipped demo season ends.
     let (_, season) = seminarflow::demo::season(&crate::support::catalog())
         .expect("the shipped demo season parses");
@@ -79,7 +79,7 @@ async fn demo_app() -> (App, Vec<(String, String)>) {
     (app, creds)
 }
 
-fn password_of(creds: &[(String, String)], email: &str) -> String {
+pub(crate) fn password_of(creds: &[(String, String)], email: &str) -> String {
     creds
         .iter()
         .find(|(e, _)| e == email)
@@ -106,7 +106,7 @@ pub(crate) async fn form_login(app: &App, email: &str, password: &str) -> app::C
 }
 
 #[track_caller]
-fn page_ok(r: &app::Resp) -> String {
+pub(crate) fn page_ok(r: &app::Resp) -> String {
     let html = r.text();
     assert_eq!(
         r.status.as_u16(),
