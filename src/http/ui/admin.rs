@@ -123,8 +123,14 @@ fn user_row(v: &Viewer, u: &User, names: &std::collections::BTreeMap<String, Str
     }
 }
 
-/// The add form for `v`, or `None` for a limited-rights user.
-async fn add_form(state: &AppState, v: &Viewer, form: FormState) -> UiResult<Option<AddForm>> {
+/// The add form for `v`, or `None` for a limited-rights user; staff get `partner` (the list's
+/// filter) chosen unless the form says otherwise.
+async fn add_form(
+    state: &AppState,
+    v: &Viewer,
+    form: FormState,
+    partner: Option<&str>,
+) -> UiResult<Option<AddForm>> {
     let chosen = |k: &str| form.values.get(k).cloned();
     let (role, rights) = (chosen("role"), chosen("rights"));
     let rights_opts = |list: &[Rights]| {
@@ -155,7 +161,7 @@ async fn add_form(state: &AppState, v: &Viewer, form: FormState) -> UiResult<Opt
             } else {
                 vec![]
             };
-            let partner = chosen("partner");
+            let partner = chosen("partner").or(partner.map(String::from));
             let partners = partner_options(state, partner.as_deref()).await?;
             Ok(Some(AddForm {
                 roles,
@@ -223,7 +229,7 @@ async fn users_page(
             .error
             .clone()
             .filter(|_| form.errors.is_empty() && form.values.is_empty()),
-        add: add_form(state, v, form).await?,
+        add: add_form(state, v, form, filter).await?,
         issued,
         partner_filter: if staff {
             partner_options(state, filter).await?

@@ -181,6 +181,8 @@ struct SeminarPage {
 #[derive(Serialize)]
 struct SeminarMail {
     warning: Option<String>,
+    /// The partner's users, where one is added.
+    users_href: String,
     undelivered: Vec<MailRowUi>,
     total: i64,
 }
@@ -203,6 +205,7 @@ async fn seminar_mail(
     let (undelivered, total) = undelivered(state, q, 20).await?;
     Ok(Some(SeminarMail {
         warning,
+        users_href: format!("/admin/users?partner={}", super::page::encode(&s.partner)),
         undelivered,
         total,
     }))

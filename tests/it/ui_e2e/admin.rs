@@ -82,6 +82,7 @@ async fn in_the_browser_mail_that_reached_nobody_is_seen_fixed_and_sent_again() 
         let dash = b.wait_for("#mail").await.text().await.unwrap();
         assert!(dash.contains("Недоставленные письма (1)"), "{dash}");
         assert!(dash.contains("нет активных пользователей"), "{dash}");
+        shots(b, "dashboard-undelivered").await;
         b.goto("/seminars/s9").await;
         let warn = b.wait_for("#no-recipient").await.text().await.unwrap();
         assert!(
@@ -91,27 +92,17 @@ async fn in_the_browser_mail_that_reached_nobody_is_seen_fixed_and_sent_again() 
         let listed = b.wait_for("#mail").await.text().await.unwrap();
         assert!(listed.contains("заявка утверждена"), "{listed}");
         shots(b, "seminar-undelivered").await;
-        b.logout().await;
 
-        // The admin: partners (no user), outbox (reason and fix), users (add one), clock.
-        b.login(&app.admin_email, ADMIN_PASSWORD).await;
-        b.goto("/admin/partners").await;
-        let row = b.wait_for("#partner-pb").await.text().await.unwrap();
-        assert!(row.contains("нет активных пользователей"), "{row}");
-        shots(b, "partners").await;
-        b.goto("/admin/outbox").await;
-        let out = b.wait_for("#outbox").await.text().await.unwrap();
+        // The warning leads to the partner's users, where the coordinator adds one.
+        b.click("#no-recipient a").await;
+        b.wait_for("#nu-name").await;
         assert!(
-            out.contains("у партнёра «Бета Софт» (pb) нет активных пользователей"),
-            "{out}"
+            b.url().await.ends_with("/admin/users?partner=pb"),
+            "{}",
+            b.url().await
         );
-        assert!(out.contains("Добавьте партнёру пользователя"), "{out}");
-        shots(b, "outbox").await;
-
-        b.goto("/admin/users").await;
         b.fill("#nu-name", "Борис Бетов").await;
         b.fill("#nu-email", "boris@pb.test").await;
-        b.set_value("#nu-partner", "pb").await;
         b.set_value("#nu-rights", "main").await;
         b.click("#add button[type=submit]").await;
         let password = b
@@ -123,8 +114,29 @@ async fn in_the_browser_mail_that_reached_nobody_is_seen_fixed_and_sent_again() 
             .trim()
             .to_string();
         assert_eq!(password.chars().count(), 16, "{password}");
-        assert!(b.text().await.contains("boris@pb.test"));
+        let users = b.wait_for("#users").await.text().await.unwrap();
+        assert!(
+            users.contains("boris@pb.test") && users.contains("Бета Софт"),
+            "{users}"
+        );
         shots(b, "users").await;
+        b.logout().await;
+
+        // The admin: the partner has a user now; the outbox still names the old reason and the
+        // fix; «send again» delivers it to the new user.
+        b.login(&app.admin_email, ADMIN_PASSWORD).await;
+        b.goto("/admin/partners").await;
+        let row = b.wait_for("#partner-pb").await.text().await.unwrap();
+        assert!(row.contains("активных: 1"), "{row}");
+        shots(b, "partners").await;
+        b.goto("/admin/outbox").await;
+        let out = b.wait_for("#outbox").await.text().await.unwrap();
+        assert!(
+            out.contains("у партнёра «Бета Софт» (pb) нет активных пользователей"),
+            "{out}"
+        );
+        assert!(out.contains("Добавьте партнёру пользователя"), "{out}");
+        shots(b, "outbox").await;
 
         b.goto("/admin/outbox").await;
         b.click("#outbox form[action$='/retry'] button").await;
