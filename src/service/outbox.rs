@@ -126,11 +126,12 @@ impl Service {
         if !by.is_staff() {
             return Err(staff_only());
         }
+        // One row by id: the page that starts right after `id - 1`.
         let row = self
             .store
             .find_outbox(&OutboxQuery {
                 page: Page {
-                    after: Some(id - 1),
+                    after: Some(id.saturating_sub(1)),
                     offset: 0,
                     limit: Some(1),
                 },

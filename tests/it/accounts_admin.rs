@@ -339,6 +339,10 @@ async fn a_notification_that_reached_nobody_is_sent_again_once_the_partner_has_a
         .post_empty("/api/admin/outbox/999999/retry")
         .await
         .expect(404);
+    admin
+        .post_empty("/api/admin/outbox/-9223372036854775808/retry")
+        .await
+        .expect(404);
     notifier.deliver_once(chrono::Utc::now()).await.unwrap();
     let sent: Vec<_> = mail
         .sent()
