@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod accounts;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "seminarflow",
@@ -141,6 +143,12 @@ pub enum UserCmd {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Disables an account: it can no longer sign in, its sessions end.
+    Disable(accounts::UserRef),
+    /// Enables a disabled account again.
+    Enable(accounts::UserRef),
+    /// Prints a new temporary password; the owner must change it at the next sign-in.
+    ResetPassword(accounts::UserRef),
 }
 
 #[derive(Subcommand, Debug)]
@@ -186,6 +194,15 @@ pub fn run(cli: Cli) -> ExitCode {
                 database,
             },
         ),
+        Cmd::User {
+            action: UserCmd::Disable(r),
+        } => accounts::user_care(cli.workflows.clone(), r, accounts::Care::Disable),
+        Cmd::User {
+            action: UserCmd::Enable(r),
+        } => accounts::user_care(cli.workflows.clone(), r, accounts::Care::Enable),
+        Cmd::User {
+            action: UserCmd::ResetPassword(r),
+        } => accounts::user_care(cli.workflows.clone(), r, accounts::Care::ResetPassword),
         Cmd::Workflow {
             action: WorkflowCmd::Check { files },
         } => workflow_check(&dir, files),
@@ -522,20 +539,7 @@ async fn create_user(
     req: crate::service::accounts::NewUser,
 ) -> Result<UserAdded, UserAddError> {
     let (service, _) = crate::server::open_service(config).await?;
-    let admin = crate::accounts::User {
-        id: "cli".into(),
-        email: "cli@localhost".into(),
-        name: "командная строка".into(),
-        role: crate::accounts::Role::Admin,
-        partner: None,
-        rights: None,
-        password_hash: String::new(),
-        must_change_password: false,
-        digest: false,
-        ics_token: None,
-        phone: None,
-        disabled: false,
-    };
+    let admin = accounts::cli_admin();
     let created = service
         .register_user(&admin, req, chrono::Utc::now())
         .await?;

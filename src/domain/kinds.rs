@@ -63,6 +63,24 @@ impl NotificationKind {
         }
     }
 
+    /// What the notification is about, in Russian, for the lists of undelivered mail.
+    pub fn label(self) -> &'static str {
+        match self {
+            NotificationKind::ApplicationApproved => "заявка утверждена",
+            NotificationKind::ApplicationRejected => "заявка отклонена",
+            NotificationKind::DeadlineReminder => "напоминание о сроке",
+            NotificationKind::SubmissionReceived => "материалы получены",
+            NotificationKind::SubmissionReturned => "материалы возвращены на доработку",
+            NotificationKind::SubmissionApproved => "этап согласован",
+            NotificationKind::PenaltyApplied => "начислен штраф",
+            NotificationKind::Excluded => "семинар исключён",
+            NotificationKind::ReportAccepted => "отчёт принят",
+            NotificationKind::ReviewDue => "материалы ждут проверки",
+            NotificationKind::DutyReminder => "напоминание об обязанности",
+            NotificationKind::Digest => "ежедневная сводка",
+        }
+    }
+
     /// Listed in the JSON contract of `simulate` (SCENARIOS.md); partner-duty reminders and the
     /// digest are mail only and show in `--mail-dir` previews.
     pub fn in_scenario_contract(self) -> bool {
@@ -128,10 +146,14 @@ pub enum EventKind {
     FileStored,
     FileForgotten,
     CalendarLinkRenewed,
+    /// A coordinator, an admin or a partner's main user gave someone a temporary password.
+    PasswordReset,
+    /// Someone sent a permanently failed notification again (after fixing its recipients).
+    DeliveryRetried,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 27] = [
+    pub const ALL: [EventKind; 29] = [
         EventKind::Apply,
         EventKind::ReviewApplications,
         EventKind::ApproveApplication,
@@ -159,6 +181,8 @@ impl EventKind {
         EventKind::FileStored,
         EventKind::FileForgotten,
         EventKind::CalendarLinkRenewed,
+        EventKind::PasswordReset,
+        EventKind::DeliveryRetried,
     ];
 
     /// The stored name; the same as the serde name.
@@ -191,6 +215,8 @@ impl EventKind {
             EventKind::FileStored => "file_stored",
             EventKind::FileForgotten => "file_forgotten",
             EventKind::CalendarLinkRenewed => "calendar_link_renewed",
+            EventKind::PasswordReset => "password_reset",
+            EventKind::DeliveryRetried => "delivery_retried",
         }
     }
 
@@ -224,6 +250,8 @@ impl EventKind {
             EventKind::FileStored => "Загружен файл",
             EventKind::FileForgotten => "Удалён файл, который не вошёл ни в одну версию",
             EventKind::CalendarLinkRenewed => "Выдана новая ссылка на календарь",
+            EventKind::PasswordReset => "Выдан временный пароль",
+            EventKind::DeliveryRetried => "Письмо поставлено на повторную отправку",
         }
     }
 }

@@ -60,14 +60,14 @@ impl Modify for Security {
     paths(
         session::login, session::logout, session::me, session::change_password, session::create_token,
         session::list_tokens, session::revoke_token,
-        users::create_user, users::list_users, users::disable_user, users::enable_user,
+        users::create_user, users::list_users, users::disable_user, users::enable_user, users::reset_password,
         partners::list, partners::create, partners::get_one, partners::ledger,
         programs::list, programs::get_one, programs::slots, programs::review_queue, programs::review_applications, programs::apply,
         seminars::list, seminars::get_one, seminars::approve_application, seminars::reject_application, seminars::submit,
         seminars::return_stage, seminars::approve_stage, seminars::change_venue, seminars::violation, seminars::withdraw,
         seminars::accept_report, seminars::events, seminars::download, seminars::penalties,
         export::seminars_xlsx, export::penalties_xlsx, export::ledger_xlsx, export::review_queue_xlsx,
-        admin::get_clock, admin::set_clock, admin::outbox, admin::audit,
+        admin::get_clock, admin::set_clock, admin::outbox, admin::retry_one, admin::retry_failed, admin::audit,
         metrics::healthz, metrics::metrics,
     )
 )]

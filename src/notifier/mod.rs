@@ -189,17 +189,17 @@ impl DeliveryReport {
 /// Why one recipient's copy of a row was not delivered, as its delivery log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub(crate) struct DeliveryFailure(pub String);
+pub struct DeliveryFailure(pub String);
 
 /// Per-recipient outcomes of one row (a message id or a failure), kept in its `message_id`
 /// column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct DeliveryLog {
+pub struct DeliveryLog {
     entries: Vec<(String, Result<String, DeliveryFailure>)>,
 }
 
 impl DeliveryLog {
-    pub(crate) fn parse(s: Option<&str>) -> DeliveryLog {
+    pub fn parse(s: Option<&str>) -> DeliveryLog {
         let entries = s
             .unwrap_or("")
             .lines()
@@ -243,7 +243,31 @@ impl DeliveryLog {
             .collect()
     }
 
-    pub(crate) fn text(&self) -> String {
+    /// The tokens of the recipients that failed for good (`partner:<id>` for a partner
+    /// without users, `coordinator` for none at all, `user:<id>` for a refused address).
+    pub fn failed_tokens(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
+    /// The log text without its failed recipients: what a retry keeps, so the recipients
+    /// served are skipped and the failed ones tried again.
+    pub fn without_failures(&self) -> String {
+        DeliveryLog {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(_, r)| r.is_ok())
+                .cloned()
+                .collect(),
+        }
+        .text()
+    }
+
+    pub fn text(&self) -> String {
         self.entries
             .iter()
             .map(|(t, r)| match r {

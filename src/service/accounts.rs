@@ -75,10 +75,10 @@ impl Service {
             .map_err(|m| ServiceError::Field("email", m.to_string()))?
             .to_lowercase();
         if !email.contains('@') || email.len() < 3 || email.contains(char::is_whitespace) {
-            return Err(ServiceError::bad(format!(
-                "«{}» — не адрес электронной почты",
-                req.email
-            )));
+            return Err(ServiceError::Field(
+                "email",
+                format!("«{}» — не адрес электронной почты", req.email),
+            ));
         }
         let place = self.placement(&req).await?;
         may_create(by, &place)?;
@@ -171,11 +171,14 @@ impl Service {
         })
     }
 
-    /// Disables an account (admins; a partner's main user for the company's own users) and
-    /// ends its sessions, or enables it again; with its audit event.
+    /// Disables an account (ending its sessions) or enables it again, with its audit event.
+    /// Who may: see [`may_manage`]. Only an admin disables a company's last active user with
+    /// main or full rights (nobody would be left to add colleagues; an admin may mean to shut a
+    /// company out, e.g. after a leak): others add or enable another one first.
     ///
     /// # Errors
-    /// `Forbidden`, `NotFound` (also for another company's account), `Field` for one's own.
+    /// `Forbidden`, `NotFound` (also for an account `by` may not see), `Field` for one's own or
+    /// the company's last full-rights account.
     pub async fn set_user_disabled(
         &self,
         by: &User,
@@ -183,25 +186,18 @@ impl Service {
         disabled: bool,
         now: DateTime<Utc>,
     ) -> Result<User, ServiceError> {
-        let main_user = by.role == Role::Partner && by.rights == Some(Rights::Main);
-        if by.role != Role::Admin && !main_user {
-            return Err(ServiceError::Forbidden(
-                "отключать учётные записи могут администратор и основной пользователь партнёра"
-                    .into(),
-            ));
-        }
-        // Another company's account answers like one that does not exist.
-        let Some(mut user) =
-            self.store.user(id).await?.filter(|u| {
-                by.role == Role::Admin || (u.partner.is_some() && u.partner == by.partner)
-            })
-        else {
-            return Err(ServiceError::NotFound("такой учётной записи нет".into()));
-        };
+        let mut user = self.managed_user(by, id).await?;
         if user.id == by.id {
             return Err(ServiceError::Field(
                 "id",
                 "свою учётную запись отключить нельзя".into(),
+            ));
+        }
+        if disabled && by.role != Role::Admin && self.is_last_full_user(&user).await? {
+            return Err(ServiceError::Field(
+                "id",
+                "это последний активный пользователь компании с полными правами: сначала добавьте или включите другого"
+                    .into(),
             ));
         }
         user.disabled = disabled;
@@ -225,6 +221,90 @@ impl Service {
         .event(kind, user_data(&user));
         self.store.apply(&changes, &[event]).await?;
         Ok(user)
+    }
+
+    /// Gives account `id` a new temporary password (returned, to be shown once): the owner
+    /// must change it at the next sign-in, and every session of the account ends. With its
+    /// audit event (which never holds the password).
+    ///
+    /// # Errors
+    /// As [`Service::set_user_disabled`]; one's own password is changed in the profile.
+    pub async fn reset_password(
+        &self,
+        by: &User,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(User, String), ServiceError> {
+        let mut user = self.managed_user(by, id).await?;
+        if user.id == by.id {
+            return Err(ServiceError::Field(
+                "id",
+                "свой пароль меняйте в профиле".into(),
+            ));
+        }
+        let password = random_password();
+        user.password_hash = hash_password(&password)?;
+        user.must_change_password = true;
+        let actor = by.actor();
+        let event = Audit {
+            actor: &actor,
+            at: now,
+        }
+        .event(EventKind::PasswordReset, user_data(&user));
+        let changes = [
+            Change::UpdateUser(user.clone()),
+            Change::EndSessions {
+                user: user.id.clone(),
+                keep: None,
+            },
+        ];
+        self.store.apply(&changes, &[event]).await?;
+        Ok((user, password))
+    }
+
+    /// The accounts `by` may list and manage on the pages: everyone for admins, partner users
+    /// for coordinators, the company's own users for a partner's user.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn manageable_users(&self, by: &User) -> Result<Vec<User>, ServiceError> {
+        Ok(match by.role {
+            Role::Admin => self.store.users(None).await?,
+            Role::Coordinator => self.store.users_by_roles(&[Role::Partner.as_str()]).await?,
+            Role::Partner => self.store.users(by.partner.as_deref()).await?,
+        })
+    }
+
+    /// Account `id` if `by` may manage it; another company's account answers like one that
+    /// does not exist.
+    async fn managed_user(&self, by: &User, id: &str) -> Result<User, ServiceError> {
+        if by.role == Role::Partner && by.rights == Some(Rights::Limited) {
+            return Err(ServiceError::Forbidden(
+                "пользователь с ограниченными правами не управляет учётными записями".into(),
+            ));
+        }
+        let Some(user) = self.store.user(id).await?.filter(|u| visible_to(by, u)) else {
+            return Err(ServiceError::NotFound("такой учётной записи нет".into()));
+        };
+        may_manage(by, &user)?;
+        Ok(user)
+    }
+
+    /// Whether `user` is the last active main or full-rights user of its company.
+    async fn is_last_full_user(&self, user: &User) -> Result<bool, ServiceError> {
+        let full =
+            |u: &User| !u.disabled && matches!(u.rights, Some(Rights::Main) | Some(Rights::Full));
+        if user.role != Role::Partner || !full(user) {
+            return Ok(false);
+        }
+        let others = self
+            .store
+            .users(user.partner.as_deref())
+            .await?
+            .into_iter()
+            .filter(|u| u.id != user.id && full(u))
+            .count();
+        Ok(others == 0)
     }
 
     /// Sets or clears `user`'s own contact phone (`None` or blank clears it). The phone is
@@ -467,12 +547,14 @@ impl Service {
 /// The e-mail of the admin created when none exists.
 pub const FIRST_ADMIN: &str = "admin@seminarflow.local";
 
-/// Who may create whom: admins anyone; a partner's main user any user of the company; a
-/// full-rights user limited-rights users of the company.
+/// Who may create whom: admins anyone; coordinators partner users of any partner; a
+/// partner's main user any user of the company; a full-rights user limited-rights users of the
+/// company.
 fn may_create(by: &User, place: &Placement) -> Result<(), ServiceError> {
     let forbidden = |m: &str| Err(ServiceError::Forbidden(m.into()));
     match by.role {
         Role::Admin => Ok(()),
+        Role::Coordinator if place.role == Role::Partner => Ok(()),
         Role::Partner if place.role == Role::Partner && place.partner == by.partner => {
             match (by.rights, place.rights) {
                 (Some(Rights::Main), _) | (Some(Rights::Full), Some(Rights::Limited)) => Ok(()),
@@ -485,5 +567,41 @@ fn may_create(by: &User, place: &Placement) -> Result<(), ServiceError> {
             }
         }
         _ => forbidden("недостаточно прав для создания такой учётной записи"),
+    }
+}
+
+/// Whether `by` may disable, enable or reset the password of account `u` (never its own): what
+/// the pages offer, decided by the same rules the service applies.
+pub fn can_manage(by: &User, u: &User) -> bool {
+    by.id != u.id
+        && visible_to(by, u)
+        && may_manage(by, u).is_ok()
+        && !(by.role == Role::Partner && by.rights == Some(Rights::Limited))
+}
+
+/// Whether `by` sees account `u` at all (others answer 404): admins everyone, coordinators
+/// partner users, partner users their own company's.
+fn visible_to(by: &User, u: &User) -> bool {
+    match by.role {
+        Role::Admin => true,
+        Role::Coordinator => u.role == Role::Partner,
+        Role::Partner => u.role == Role::Partner && u.partner.is_some() && u.partner == by.partner,
+    }
+}
+
+/// Who may disable, enable and reset the password of whom (among the accounts it sees):
+/// admins and coordinators any; a partner's main user any of the company; a full-rights user
+/// the company's users but its main user; limited-rights users nobody.
+fn may_manage(by: &User, u: &User) -> Result<(), ServiceError> {
+    match (by.role, by.rights) {
+        (Role::Admin | Role::Coordinator, _) | (Role::Partner, Some(Rights::Main)) => Ok(()),
+        (Role::Partner, Some(Rights::Full)) if u.rights != Some(Rights::Main) => Ok(()),
+        (Role::Partner, Some(Rights::Full)) => Err(ServiceError::Forbidden(
+            "учётной записью основного пользователя управляет только администратор или координатор"
+                .into(),
+        )),
+        _ => Err(ServiceError::Forbidden(
+            "недостаточно прав для управления учётными записями".into(),
+        )),
     }
 }

@@ -2,10 +2,13 @@
 //! per-recipient delivery log, sent, retry and failure. Also the notifications no command
 //! causes (the daily digest job). Only the store can fail here, hence [`StoreError`].
 
-use super::Service;
-use crate::domain::{Notification, Outcome};
-use crate::storage::{Commit, OutboxRow, StoreError};
+use super::audit::Audit;
+use super::{Service, ServiceError};
+use crate::accounts::User;
+use crate::domain::{EventKind, Notification, Outcome};
+use crate::storage::{Change, Commit, OutboxQuery, OutboxRow, Page, StoreError};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 impl Service {
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.
@@ -106,4 +109,115 @@ impl Service {
     pub async fn seed(&self, commit: &Commit) -> Result<(), StoreError> {
         self.store.commit(commit).await
     }
+
+    /// Sends permanently failed row `id` again (staff only), with its audit event: the
+    /// recipients that failed (a bad address, a partner without users) are tried afresh on the
+    /// notifier's next pass, those already served are not written to twice.
+    ///
+    /// # Errors
+    /// `Forbidden` for partner users; `NotFound` when there is no such row; `Conflict` when it
+    /// is not `failed` (delivered, or waiting already).
+    pub async fn retry_delivery(
+        &self,
+        by: &User,
+        id: i64,
+        wall_now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if !by.is_staff() {
+            return Err(staff_only());
+        }
+        // One row by id: the page that starts right after `id - 1`.
+        let row = self
+            .store
+            .find_outbox(&OutboxQuery {
+                page: Page {
+                    after: Some(id.saturating_sub(1)),
+                    offset: 0,
+                    limit: Some(1),
+                },
+                ..OutboxQuery::default()
+            })
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| ServiceError::NotFound("такого письма нет".into()))?;
+        if row.status != "failed" {
+            return Err(not_failed());
+        }
+        let actor = by.actor();
+        let event = Audit {
+            actor: &actor,
+            at: wall_now,
+        }
+        .event(
+            EventKind::DeliveryRetried,
+            json!({ "outbox": id, "key": row.notification.key, "seminar": row.notification.seminar,
+                    "error": row.last_error }),
+        );
+        let log = crate::notifier::DeliveryLog::parse(row.message_id.as_deref()).without_failures();
+        let change = Change::RetryDelivery {
+            id,
+            log: (!log.is_empty()).then_some(log),
+            wall_now,
+        };
+        if self.store.apply(&[change], &[event]).await?[0] == 0 {
+            return Err(not_failed());
+        }
+        Ok(())
+    }
+
+    /// Sends every permanently failed row again (optionally of one seminar), each with its own
+    /// audit event; how many.
+    ///
+    /// # Errors
+    /// As [`Service::retry_delivery`] (rows changed by someone else meanwhile are skipped).
+    pub async fn retry_failed_deliveries(
+        &self,
+        by: &User,
+        seminar: Option<&str>,
+        wall_now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        if !by.is_staff() {
+            return Err(staff_only());
+        }
+        let mut done = 0;
+        let mut after = None;
+        loop {
+            let rows = self
+                .store
+                .find_outbox(&OutboxQuery {
+                    status: Some("failed".into()),
+                    seminar: seminar.map(Into::into),
+                    page: Page {
+                        after,
+                        offset: 0,
+                        limit: Some(200),
+                    },
+                    ..OutboxQuery::default()
+                })
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok(done);
+            };
+            after = Some(last.id);
+            for r in &rows {
+                match self.retry_delivery(by, r.id, wall_now).await {
+                    Ok(()) => done += 1,
+                    Err(ServiceError::Conflict(..)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+}
+
+fn not_failed() -> ServiceError {
+    ServiceError::Conflict(
+        "not_failed",
+        "это письмо не в списке недоставленных: оно отправлено или уже ждёт отправки".into(),
+    )
+}
+
+fn staff_only() -> ServiceError {
+    ServiceError::Forbidden("повторно отправлять письма могут координаторы и администраторы".into())
 }

@@ -466,7 +466,9 @@ fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
         | EventKind::CoordinatorAssigned
         | EventKind::FileStored
         | EventKind::FileForgotten
-        | EventKind::CalendarLinkRenewed => return None,
+        | EventKind::CalendarLinkRenewed
+        | EventKind::PasswordReset
+        | EventKind::DeliveryRetried => return None,
     })
 }
 

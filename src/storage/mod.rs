@@ -229,6 +229,8 @@ pub struct CellCount {
 pub struct OutboxQuery {
     pub status: Option<String>,
     pub seminar: Option<String>,
+    /// Only rows about seminars of this program.
+    pub program: Option<String>,
     /// Newest first instead of insertion order.
     pub newest_first: bool,
     pub page: Page,
@@ -264,6 +266,14 @@ pub enum Change {
     PutFile { meta: FileMeta, at: DateTime<Utc> },
     /// Forgets a file unless some seminar's versions name it (touches nothing then).
     ForgetFile(String),
+    /// Sends a permanently failed outbox row again: back to `pending`, due at `wall_now`, no
+    /// attempts, no error, and `log` as its delivery log (the caller drops the failed
+    /// recipients from it so they are tried again). Touches nothing unless the row is `failed`.
+    RetryDelivery {
+        id: i64,
+        log: Option<String>,
+        wall_now: DateTime<Utc>,
+    },
 }
 
 #[async_trait]

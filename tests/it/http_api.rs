@@ -900,15 +900,19 @@ fn matrix(file: &str) -> Vec<Row> {
         row(M::POST, "/api/me/tokens", "/api/me/tokens", Some(json!({"name": "выгрузка"})), [401, 201, 201, 201, 201, 201]),
         row(M::GET, "/api/me/tokens", "/api/me/tokens", None, [401, 200, 200, 200, 200, 200]),
         row(M::DELETE, "/api/me/tokens/{id}", "/api/me/tokens/no-such-token", None, [401, 404, 404, 404, 404, 404]),
-        row(M::POST, "/api/users/{id}/disable", "/api/users/no-such-user/disable", None, [401, 404, 403, 404, 403, 404]),
-        row(M::POST, "/api/users/{id}/enable", "/api/users/no-such-user/enable", None, [401, 404, 403, 404, 403, 404]),
-        // Accounts: an admin adds anyone; A's main user adds A's users; nobody else.
+        row(M::POST, "/api/users/{id}/disable", "/api/users/no-such-user/disable", None, [401, 404, 404, 404, 403, 404]),
+        row(M::POST, "/api/users/{id}/enable", "/api/users/no-such-user/enable", None, [401, 404, 404, 404, 403, 404]),
+        row(M::POST, "/api/users/{id}/reset-password", "/api/users/no-such-user/reset-password", None, [401, 404, 404, 404, 403, 404]),
+        row(M::POST, "/api/admin/outbox/{id}/retry", "/api/admin/outbox/999999/retry", None, [401, 404, 404, 403, 403, 403]),
+        row(M::POST, "/api/admin/outbox/retry-failed", "/api/admin/outbox/retry-failed", None, [401, 200, 200, 403, 403, 403]),
+        // Accounts: an admin adds anyone; a coordinator partner users; A's main user adds A's
+        // users; nobody else.
         row_by(M::POST, "/api/users", |w| {
             ("/api/users".into(), Some(json!({
                 "email": format!("new-{w:?}@pa.example").to_lowercase(), "name": "Новый", "role": "partner",
                 "partner": "pa", "rights": "limited", "password": "long-enough-password",
             })))
-        }, [401, 201, 403, 201, 403, 403]),
+        }, [401, 201, 201, 201, 403, 403]),
         row_by(M::POST, "/api/partners", |w| {
             ("/api/partners".into(), Some(json!({"id": format!("new-{w:?}"), "name": "Новый партнёр"})))
         }, [401, 201, 201, 403, 403, 403]),

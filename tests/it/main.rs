@@ -2,6 +2,7 @@
 
 mod support;
 
+mod accounts_admin;
 mod architecture;
 mod attendee_list;
 mod audit;

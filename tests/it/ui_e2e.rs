@@ -7,6 +7,7 @@
 //! The browser tests skip with a loud message when `/usr/bin/chromium` or `/usr/bin/chromedriver`
 //! is missing, unless `SEMINARFLOW_REQUIRE_BROWSER=1` (CI), where a missing browser fails them.
 
+mod admin;
 mod browser;
 mod calendar_feed;
 mod estimate;
@@ -64,7 +65,7 @@ async fn run(app: &App, cmd: Command) {
 }
 
 /// The demo season (`serve --demo`) with its accounts; returns (email, password) pairs.
-async fn demo_app() -> (App, Vec<(String, String)>) {
+pub(crate) async fn demo_app() -> (App, Vec<(String, String)>) {
     // The demo clock starts where the shipped demo season ends.
     let (_, season) = seminarflow::demo::season(&crate::support::catalog())
         .expect("the shipped demo season parses");
@@ -80,7 +81,7 @@ async fn demo_app() -> (App, Vec<(String, String)>) {
     (app, creds)
 }
 
-fn password_of(creds: &[(String, String)], email: &str) -> String {
+pub(crate) fn password_of(creds: &[(String, String)], email: &str) -> String {
     creds
         .iter()
         .find(|(e, _)| e == email)
@@ -92,7 +93,7 @@ fn password_of(creds: &[(String, String)], email: &str) -> String {
 // Page helpers without a browser: a cookie jar, the login form, the CSRF field of a page.
 
 /// Signs in through the login form; returns the cookie-jar client.
-async fn form_login(app: &App, email: &str, password: &str) -> app::Client {
+pub(crate) async fn form_login(app: &App, email: &str, password: &str) -> app::Client {
     let c = app.anonymous();
     let page = c.get("/login").await.expect(200).text();
     let token = csrf_of(&page);
@@ -107,7 +108,7 @@ async fn form_login(app: &App, email: &str, password: &str) -> app::Client {
 }
 
 #[track_caller]
-fn page_ok(r: &app::Resp) -> String {
+pub(crate) fn page_ok(r: &app::Resp) -> String {
     let html = r.text();
     assert_eq!(
         r.status.as_u16(),

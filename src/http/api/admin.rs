@@ -46,7 +46,21 @@ pub async fn set_clock(
             )
         })?
         .with_timezone(&Utc);
-    crate::server::sync_clock(&state).await;
+    let fired = move_clock(&state, to).await?;
+    Ok(Json(ClockResponse {
+        now: to,
+        manual: true,
+        fired,
+    }))
+}
+
+/// Moves the manual clock to `to` (shared by the API and the clock page) and runs the scheduler
+/// up to it; how many due items fired. The caller checks the admin and the manual clock.
+///
+/// # Errors
+/// `clock_backwards` (400) when `to` is before the clock; store failures.
+pub async fn move_clock(state: &AppState, to: DateTime<Utc>) -> ApiResult<u64> {
+    crate::server::sync_clock(state).await;
     state
         .clock
         .set(to)
@@ -54,11 +68,7 @@ pub async fn set_clock(
     state.service.save_clock(to).await?;
     let report = state.service.scheduler.tick(to).await?;
     state.wake.notify_one();
-    Ok(Json(ClockResponse {
-        now: to,
-        manual: true,
-        fired: report.fired,
-    }))
+    Ok(report.fired)
 }
 
 /// The current business time.
@@ -78,6 +88,8 @@ pub struct OutboxFilter {
     /// `pending`, `sent`, `failed`, `digest`.
     pub status: Option<String>,
     pub seminar: Option<String>,
+    /// Only notifications about seminars of this program.
+    pub program: Option<String>,
     /// Rows per page, 1–1000 (default 200).
     pub limit: Option<usize>,
     /// Keyset paging: the `id` of the last row of the previous page.
@@ -110,6 +122,7 @@ pub async fn outbox(
     let q = OutboxQuery {
         status: f.status.clone(),
         seminar: f.seminar.clone(),
+        program: f.program.clone(),
         newest_first: false,
         page: Page {
             after: f.cursor,
@@ -134,6 +147,53 @@ pub async fn outbox(
             })
             .collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RetryResponse {
+    /// Notifications put back in the queue.
+    pub retried: u64,
+}
+
+/// Sends a permanently failed notification again (staff), e.g. after the partner got a user
+/// or an address was corrected; audited. 409 `not_failed` when it is not failed.
+#[utoipa::path(post, path = "/api/admin/outbox/{id}/retry", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = RetryResponse), (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody)))]
+pub async fn retry_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<RetryResponse>> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::not_found("такого письма нет"))?;
+    state
+        .service
+        .retry_delivery(&auth.user, id, Utc::now())
+        .await?;
+    Ok(Json(RetryResponse { retried: 1 }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RetryFilter {
+    /// Only the failed notifications of this seminar.
+    pub seminar: Option<String>,
+}
+
+/// Sends every permanently failed notification again (staff), each audited.
+#[utoipa::path(post, path = "/api/admin/outbox/retry-failed", tag = "admin", params(RetryFilter),
+    responses((status = 200, body = RetryResponse), (status = 403, body = crate::http::error::ErrorBody)))]
+pub async fn retry_failed(
+    State(state): State<AppState>,
+    auth: Auth,
+    AppQuery(f): AppQuery<RetryFilter>,
+) -> ApiResult<Json<RetryResponse>> {
+    let retried = state
+        .service
+        .retry_failed_deliveries(&auth.user, f.seminar.as_deref(), Utc::now())
+        .await?;
+    Ok(Json(RetryResponse { retried }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -27,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/users/{id}/disable", post(users::disable_user))
         .route("/api/users/{id}/enable", post(users::enable_user))
         .route(
+            "/api/users/{id}/reset-password",
+            post(users::reset_password),
+        )
+        .route(
             "/api/users",
             get(users::list_users).post(users::create_user),
         )
@@ -87,5 +91,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/clock", get(admin::get_clock))
         .route("/api/admin/clock", post(admin::set_clock))
         .route("/api/admin/outbox", get(admin::outbox))
+        .route("/api/admin/outbox/retry-failed", post(admin::retry_failed))
+        .route("/api/admin/outbox/{id}/retry", post(admin::retry_one))
         .route("/api/audit", get(admin::audit))
 }

@@ -1,5 +1,6 @@
-//! Accounts: admins manage everyone; a partner's main user adds users of any rights to its
-//! company, a full-rights user adds users below full rights.
+//! Accounts: admins manage everyone; coordinators add, disable, enable and reset the passwords
+//! of partner users; a partner's main user manages its company's users, a full-rights user
+//! those below the main user (adding limited-rights users only).
 
 use crate::accounts::{Role, User};
 use crate::http::auth::Auth;
@@ -31,7 +32,8 @@ pub async fn create_user(
     ))
 }
 
-/// Lists accounts: all for admins, the company's own for partner users.
+/// Lists accounts: all for admins, coordinators and partner users for coordinators, the
+/// company's own for partner users.
 #[utoipa::path(get, path = "/api/users", tag = "accounts", responses((status = 200, body = [Object])))]
 pub async fn list_users(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<User>>> {
     let users = match auth.user.role {
@@ -54,8 +56,9 @@ pub async fn list_users(State(state): State<AppState>, auth: Auth) -> ApiResult<
     Ok(Json(users))
 }
 
-/// Disables an account (admins; a partner's main user for the company's own users): it can
-/// no longer sign in, its sessions end and its API tokens stop working at once.
+/// Disables an account (admins and coordinators; a partner's main or full-rights user for the
+/// company's own users, never the last full-rights one): it can no longer sign in, its
+/// sessions end and its API tokens stop working at once.
 #[utoipa::path(post, path = "/api/users/{id}/disable", tag = "accounts", params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody)))]
 pub async fn disable_user(
@@ -88,4 +91,33 @@ async fn set_disabled(
         .set_user_disabled(&auth.user, id, disabled, Utc::now())
         .await?;
     Ok(Json(user))
+}
+
+/// A temporary password, shown once.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PasswordReset {
+    #[schema(value_type = Object)]
+    pub user: User,
+    /// The owner signs in with it and must choose a new password at once.
+    pub temporary_password: String,
+}
+
+/// Gives an account a new temporary password (admins, coordinators for partner users, a
+/// partner's main or full-rights user for the company's users): every session of the account
+/// ends, and the owner must change the password at the next sign-in.
+#[utoipa::path(post, path = "/api/users/{id}/reset-password", tag = "accounts", params(("id" = String, Path)),
+    responses((status = 200, body = PasswordReset), (status = 403, body = crate::http::error::ErrorBody), (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<Json<PasswordReset>> {
+    let (user, temporary_password) = state
+        .service
+        .reset_password(&auth.user, &id, Utc::now())
+        .await?;
+    Ok(Json(PasswordReset {
+        user,
+        temporary_password,
+    }))
 }

@@ -114,6 +114,16 @@ pub async fn decide(
         "declined"
     };
     let r = commands::decide_application(&state, &v.auth(), &id, decision).await;
+    // From the dashboard too, the message must not promise an e-mail nobody gets.
+    let done = if r.is_ok() && !super::mail::seminar_mail_reaches_someone(&state, &id).await? {
+        if done == "accepted" {
+            "accepted_unsent"
+        } else {
+            "declined_unsent"
+        }
+    } else {
+        done
+    };
     let back = form
         .get("back")
         .and_then(|b| safe_back(b))

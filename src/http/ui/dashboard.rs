@@ -100,6 +100,7 @@ struct Opt {
 
 #[derive(Serialize)]
 struct Dashboard {
+    mail: super::mail::DashboardMail,
     program_id: String,
     program_name: String,
     path: String,
@@ -518,6 +519,7 @@ pub async fn show(
     let params = filters.params(page, grid_page);
     let pager = |key, at, per, total| pager(&path, &params, key, at, per, total);
     let data = Dashboard {
+        mail: super::mail::dashboard_mail(&state, &id).await?,
         program_id: id.clone(),
         program_name: prog.wf.name.clone(),
         filtered: filters.any(),
@@ -548,9 +550,14 @@ pub async fn show(
         ),
         path: path.clone(),
     };
-    let title = format!("Панель координатора — {}", prog.wf.name);
-    let page = Page::new(title, "/dashboard", Some(&v)).flash(f.done.as_deref());
+    let page = dashboard_meta(prog, &v, f.done.as_deref());
     Ok(render(&state, page, "dashboard", data))
+}
+
+/// The dashboard's title and message for the layout.
+fn dashboard_meta<'a>(prog: &Program, v: &'a Viewer, done: Option<&str>) -> Page<'a> {
+    let title = format!("Панель координатора — {}", prog.wf.name);
+    Page::new(title, "/dashboard", Some(v)).flash(done)
 }
 
 /// The program's week names, in order (the grid's columns).

@@ -11,18 +11,25 @@
 //! - [`partner`]: my seminars, the application form, my penalties, ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
+//! - [`admin`]: accounts — `/admin/users` for staff, `/my/team` for a partner's users.
+//! - [`admin_partners`]: partners and coordinator assignment; the manual clock.
+//! - [`admin_mail`] and [`mail`]: the outbox with retry; undelivered mail on other pages.
 //!
 //! Forms post `application/x-www-form-urlencoded` (uploads `multipart/form-data`) with a hidden
 //! `_csrf` field equal to the session's token; every command runs at the business clock's now.
 
 pub mod account;
 pub mod actions;
+pub mod admin;
+pub mod admin_mail;
+pub mod admin_partners;
 pub mod cards;
 pub mod dashboard;
 pub mod dashboard_sections;
 pub mod format;
 pub mod history;
 pub mod ics;
+pub mod mail;
 pub mod page;
 pub mod partner;
 pub mod public;
@@ -89,6 +96,35 @@ pub fn routes() -> Router<AppState> {
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
         .route("/my/penalties", get(partner::penalties))
         .route("/my/ledger", get(partner::ledger))
+        .route("/my/team", get(admin::team).post(admin::add_user))
+        .route("/my/team/{id}/disable", post(admin::disable))
+        .route("/my/team/{id}/enable", post(admin::enable))
+        .route("/my/team/{id}/reset-password", post(admin::reset_password))
+        .route(
+            "/admin/users",
+            get(admin::staff_users).post(admin::add_user),
+        )
+        .route("/admin/users/{id}/disable", post(admin::disable))
+        .route("/admin/users/{id}/enable", post(admin::enable))
+        .route(
+            "/admin/users/{id}/reset-password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/admin/partners",
+            get(admin_partners::partners).post(admin_partners::add_partner),
+        )
+        .route(
+            "/admin/partners/{id}/coordinator",
+            post(admin_partners::assign),
+        )
+        .route(
+            "/admin/clock",
+            get(admin_partners::clock).post(admin_partners::set_clock),
+        )
+        .route("/admin/outbox", get(admin_mail::outbox))
+        .route("/admin/outbox/retry-failed", post(admin_mail::retry_failed))
+        .route("/admin/outbox/{id}/retry", post(admin_mail::retry_one))
         .route("/organizers", get(public::organizers))
         .route("/calendar/{file}", get(ics::feed))
         .route("/ui/app.css", get(css))

@@ -39,6 +39,11 @@ const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "ledger",
     "public",
     "error",
+    "_mail",
+    "admin_users",
+    "admin_partners",
+    "admin_clock",
+    "admin_outbox",
 );
 
 pub const CSS: &str = include_str!(concat!(
@@ -284,17 +289,26 @@ fn role_text(v: &Viewer) -> String {
     }
 }
 
-fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
+fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static str)> {
     match v {
         None => vec![
             ("/organizers", "Организаторы семинаров"),
             ("/login", "Войти"),
         ],
-        Some(v) if v.is_staff() => vec![
-            ("/dashboard", "Панель координатора"),
-            ("/organizers", "Публичная страница"),
-            ("/account", "Профиль"),
-        ],
+        Some(v) if v.is_staff() => {
+            let mut n = vec![
+                ("/dashboard", "Панель координатора"),
+                ("/admin/users", "Пользователи"),
+                ("/admin/partners", "Партнёры"),
+                ("/admin/outbox", "Почта"),
+            ];
+            if manual_clock && v.user.role == Role::Admin {
+                n.push(("/admin/clock", "Часы"));
+            }
+            n.push(("/organizers", "Публичная страница"));
+            n.push(("/account", "Профиль"));
+            n
+        }
         Some(v) => {
             let mut n = vec![("/my", "Мои семинары")];
             if !v.is_limited() {
@@ -309,6 +323,9 @@ fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
                     "Баллы"
                 },
             ));
+            if !v.is_limited() {
+                n.push(("/my/team", "Сотрудники"));
+            }
             n.push(("/account", "Профиль"));
             n
         }
@@ -316,8 +333,9 @@ fn nav(v: Option<&Viewer>) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The header clock: in the programs' deadline zone, named as they name it, when they all
-/// share one; in UTC otherwise (no single zone is "the" zone then).
-fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
+/// share one; in UTC otherwise (no single zone is "the" zone then). Also how lists spanning
+/// programs show an instant.
+pub fn clock_text(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> String {
     let programs: Vec<&crate::domain::Program> = state.service.programs().collect();
     match programs.split_first() {
         Some((first, rest)) if rest.iter().all(|p| p.tz == first.tz) => format::instant(first, now),
@@ -341,7 +359,7 @@ pub fn render_status(
             email: v.user.email.clone(),
             role: role_text(v),
         }),
-        nav: nav(page.viewer)
+        nav: nav(page.viewer, state.clock.is_manual())
             .into_iter()
             .map(|(href, label)| NavItem {
                 href,
@@ -393,6 +411,12 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         }
         "accepted" => "Заявка утверждена, партнёр получит письмо.",
         "declined" => "Заявка отклонена, партнёр получит письмо.",
+        "accepted_unsent" => {
+            "Заявка утверждена, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите о решении сами или добавьте партнёру пользователя."
+        }
+        "declined_unsent" => {
+            "Заявка отклонена, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите о решении сами или добавьте партнёру пользователя."
+        }
         "reviewed" => "Заявки распределены по предложению системы.",
         "submitted" => "Материалы отправлены координатору на проверку.",
         "approved" => "Этап согласован.",
@@ -407,6 +431,15 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         }
         "phone" => "Телефон сохранён.",
         "logged_out" => "Вы вышли из системы.",
+        "account_off" => "Учётная запись отключена: войти с ней нельзя, её сеансы завершены.",
+        "account_on" => "Учётная запись снова включена.",
+        "mail_retried" => {
+            "Письма поставлены на повторную отправку: они уйдут в течение минуты. Получатели, которым письмо уже пришло, второй копии не получат."
+        }
+        "mail_not_failed" => "Это письмо уже отправлено или ждёт отправки.",
+        "partner_added" => "Партнёр сохранён.",
+        "coordinator_set" => "Координатор партнёра назначен.",
+        "clock_moved" => "Часы переведены; сроки, наступившие по пути, обработаны.",
         _ => return None,
     })
 }

@@ -5,6 +5,7 @@
 use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_name, PenaltyUi};
 use super::format;
 use super::history::{event_ui, EventUi};
+use super::mail::{no_recipient_warning, undelivered, MailRowUi};
 use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
 use super::seminar_ended::{ended_panel, ended_state, EndedUi};
 use super::seminar_estimate::{
@@ -179,6 +180,55 @@ struct SeminarPage {
     withdraw: Option<WithdrawBox>,
     venue_box: Option<VenueBox>,
     history: Option<Vec<EventUi>>,
+    /// Staff: mail about this seminar that reached nobody, and the warning when the partner has
+    /// no active user.
+    mail: Option<SeminarMail>,
+}
+
+#[derive(Serialize)]
+struct SeminarMail {
+    warning: Option<String>,
+    /// The partner's users, where one is added.
+    users_href: String,
+    undelivered: Vec<MailRowUi>,
+    total: i64,
+}
+
+/// What the staff sees of this seminar's mail; `None` for partner users.
+async fn seminar_mail(
+    state: &AppState,
+    staff: bool,
+    s: &Seminar,
+    names: &BTreeMap<String, String>,
+) -> UiResult<Option<SeminarMail>> {
+    if !staff {
+        return Ok(None);
+    }
+    let warning = no_recipient_warning(state, &s.partner, &name_of(names, &s.partner)).await?;
+    let q = crate::storage::OutboxQuery {
+        seminar: Some(s.id.clone()),
+        ..Default::default()
+    };
+    let (undelivered, total) = undelivered(state, q, 20).await?;
+    Ok(Some(SeminarMail {
+        warning,
+        users_href: format!("/admin/users?partner={}", super::page::encode(&s.partner)),
+        undelivered,
+        total,
+    }))
+}
+
+/// The message after a decision: it must not promise an e-mail nobody gets.
+fn mail_flash<'a>(page: Page<'a>, mail: Option<&SeminarMail>, done: Option<&str>) -> Page<'a> {
+    let page = page.flash(done);
+    let unreachable = mail.is_some_and(|m| m.warning.is_some());
+    match done {
+        Some("accepted" | "declined" | "returned" | "violation") if unreachable => Page {
+            flash: Some("Решение сохранено, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите партнёру о решении сами или добавьте ему пользователя."),
+            ..page
+        },
+        _ => page,
+    }
 }
 
 fn stage_tone(st: &StageView) -> &'static str {
@@ -538,11 +588,12 @@ pub async fn seminar_page(
         withdraw,
         venue_box,
         history,
+        mail: seminar_mail(state, staff, &s, &names).await?,
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
     let nav = if staff { "/dashboard" } else { "/my" };
-    let page_meta = Page::new(title, nav, Some(v)).flash(done);
-    Ok(render_status(state, status, page_meta, "seminar", page))
+    let meta = mail_flash(Page::new(title, nav, Some(v)), page.mail.as_ref(), done);
+    Ok(render_status(state, status, meta, "seminar", page))
 }
 
 fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {

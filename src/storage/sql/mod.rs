@@ -212,4 +212,9 @@ where
     if let Some(v) = &q.seminar {
         qb.push(" AND o.seminar = ").push_bind(v.clone());
     }
+    if let Some(v) = &q.program {
+        qb.push(" AND o.seminar IN (SELECT s.id FROM seminars s WHERE s.program = ")
+            .push_bind(v.clone())
+            .push(")");
+    }
 }

@@ -34,6 +34,9 @@ const TOUR: &[Visitor] = &[
             ("seminar-results", "/seminars/s01"),
             ("seminar-excluded", "/seminars/s06"),
             ("account", "/account"),
+            ("users", "/admin/users"),
+            ("partners", "/admin/partners"),
+            ("outbox", "/admin/outbox"),
         ],
     },
     Visitor {
@@ -43,6 +46,10 @@ const TOUR: &[Visitor] = &[
             ("dashboard", "/dashboard"),
             ("program", "/programs/{program}"),
             ("account", "/account"),
+            ("users", "/admin/users"),
+            ("partners", "/admin/partners"),
+            ("outbox", "/admin/outbox"),
+            ("clock", "/admin/clock"),
         ],
     },
     Visitor {
@@ -54,6 +61,7 @@ const TOUR: &[Visitor] = &[
             ("penalties", "/my/penalties"),
             ("ledger", "/my/ledger"),
             ("seminar", "/seminars/s01"),
+            ("team", "/my/team"),
             ("account", "/account"),
         ],
     },

@@ -124,6 +124,18 @@ async fn apply_one(tx: &mut Tx<'_>, c: &Change) -> Result<u64, StoreError> {
                 .execute(&mut **tx)
                 .await?
             }
+            Change::RetryDelivery { id, log, wall_now } => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, last_error = NULL,
+                   message_id = $2, next_attempt_us = $3, lease_owner = NULL,
+                   lease_until_us = NULL WHERE id = $1 AND status = 'failed'",
+                )
+                .bind(id)
+                .bind(log)
+                .bind(to_us(*wall_now))
+                .execute(&mut **tx)
+                .await?
+            }
         };
     Ok(r.rows_affected())
 }
