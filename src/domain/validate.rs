@@ -5,6 +5,10 @@
 //! of `SECTIONS` (which is the order problems are reported in). A new section's checks are a
 //! new function added to that list.
 
+mod by_kind;
+mod items;
+pub mod lines;
+
 use super::calendar::{Calendar, CalendarError};
 use super::deadline;
 use super::workflow::{AutomaticRule, Band, DeadlineRule, Round, Stage, Trigger, Workflow};
@@ -84,7 +88,11 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         calendars,
         found: Vec::new(),
     };
-    for section in SECTIONS {
+    for section in SECTIONS
+        .iter()
+        .chain(items::SECTIONS)
+        .chain(by_kind::SECTIONS)
+    {
         section(&mut c);
     }
     c.found
@@ -128,6 +136,9 @@ fn program(c: &mut Checks) {
 
 /// `[seminars]`: the window and its weeks.
 fn seminars(c: &mut Checks) {
+    if c.wf.events.is_some() {
+        return; // a rolling window has no weeks; `items::events` checks it
+    }
     let sw = &c.wf.seminars;
     if sw.from > sw.to {
         c.problem(
@@ -174,6 +185,9 @@ fn seminars(c: &mut Checks) {
 
 /// `[applications]`: the window, which ends before the seminars begin, and the review groups.
 fn applications(c: &mut Checks) {
+    if c.wf.events.is_some() {
+        return; // rolling applications: `items::applications`
+    }
     let (ap, sw) = (&c.wf.applications, &c.wf.seminars);
     if ap.from > ap.to {
         c.problem(
