@@ -457,10 +457,10 @@ fn lateness_bands(c: &mut Checks) {
     }
     for ((stage, round, _), mut bands) in groups {
         bands.sort_by_key(|b| b.1);
-        let round_name = if round == Round::First {
-            "first"
-        } else {
-            "resubmit"
+        let round_name = match round {
+            Round::First => "first",
+            Round::Resubmit => "resubmit",
+            Round::Any => "any",
         };
         for w in bands.windows(2) {
             let (_, _, prev_to) = w[0];

@@ -437,6 +437,37 @@ fn results(r: ResultsFile, found: &mut Found) -> Results {
     } else {
         ResultModel::ByKind
     });
+    model_fields(&r, model, found);
+    Results {
+        model,
+        organizer_points: r.organizer_points.unwrap_or(0),
+        compensation_cap: r.compensation_cap.unwrap_or_default(),
+        attendance_minimum: r.attendance_minimum.unwrap_or(0),
+        attendance_minimum_by_city: r.attendance_minimum_by_city.unwrap_or_default(),
+        below_minimum_factor: r.below_minimum_factor.unwrap_or(Factor::ONE),
+        nothing_below: r.nothing_below.unwrap_or(0),
+        third_party_free_companies: r.third_party_free_companies.unwrap_or(0),
+        third_party_reduction_per_company: r
+            .third_party_reduction_per_company
+            .unwrap_or(Factor::ZERO),
+        co_organizers: r.co_organizers,
+        credit_within_working_days: r.credit_within_working_days,
+        by_kind: ByKind {
+            points_floor: r.points_floor.unwrap_or(0),
+            estimate_missing: r.estimate_missing,
+            overrides: r.overrides.unwrap_or_default(),
+            reductions: r.reductions.unwrap_or_default(),
+            brackets: r.brackets.unwrap_or_default(),
+            range: r.range.unwrap_or_default(),
+            fixed: r.fixed.unwrap_or_default(),
+            compensation: r.compensation.unwrap_or_default(),
+            materials: r.materials,
+        },
+    }
+}
+
+/// The fields of the other model are refused; flat needs all of its own.
+fn model_fields(r: &ResultsFile, model: ResultModel, found: &mut Found) {
     let flat_fields = [
         ("organizer_points", r.organizer_points.is_some()),
         ("compensation_cap", r.compensation_cap.is_some()),
@@ -492,31 +523,5 @@ fn results(r: ResultsFile, found: &mut Found) -> Results {
                 );
             }
         }
-    }
-    Results {
-        model,
-        organizer_points: r.organizer_points.unwrap_or(0),
-        compensation_cap: r.compensation_cap.unwrap_or_default(),
-        attendance_minimum: r.attendance_minimum.unwrap_or(0),
-        attendance_minimum_by_city: r.attendance_minimum_by_city.unwrap_or_default(),
-        below_minimum_factor: r.below_minimum_factor.unwrap_or(Factor::ONE),
-        nothing_below: r.nothing_below.unwrap_or(0),
-        third_party_free_companies: r.third_party_free_companies.unwrap_or(0),
-        third_party_reduction_per_company: r
-            .third_party_reduction_per_company
-            .unwrap_or(Factor::ZERO),
-        co_organizers: r.co_organizers,
-        credit_within_working_days: r.credit_within_working_days,
-        by_kind: ByKind {
-            points_floor: r.points_floor.unwrap_or(0),
-            estimate_missing: r.estimate_missing,
-            overrides: r.overrides.unwrap_or_default(),
-            reductions: r.reductions.unwrap_or_default(),
-            brackets: r.brackets.unwrap_or_default(),
-            range: r.range.unwrap_or_default(),
-            fixed: r.fixed.unwrap_or_default(),
-            compensation: r.compensation.unwrap_or_default(),
-            materials: r.materials,
-        },
     }
 }
