@@ -573,3 +573,18 @@ fn a_flat_model_without_its_fields_is_rejected_at_the_results_table() {
         &["model = \"flat\""],
     );
 }
+
+#[test]
+fn slots_are_refused_in_a_program_with_a_rolling_window() {
+    assert_problem_at("events-slots", "slots", 7, &["[slots]", "[events]"]);
+}
+
+#[test]
+fn a_partner_program_is_refused_until_the_engine_supports_one() {
+    assert_problem_at(
+        "events-partner-subject",
+        "subject",
+        7,
+        &["subject = \"partner\""],
+    );
+}
