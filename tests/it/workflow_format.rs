@@ -349,3 +349,17 @@ fn the_events_program_passes_the_check_but_is_not_loaded_into_the_service_or_sim
         other => panic!("expected NotRunnable, got {:?}", other.map(|p| p.wf.id)),
     }
 }
+
+#[test]
+fn simulating_a_scenario_of_the_events_program_is_refused_with_a_clear_message() {
+    let cat = Catalog::open(root().join("workflows")).expect("catalog");
+    let text = format!("workflow = \"{EVENTS}\"\nuntil = \"2017-06-01T00:00:00Z\"\n");
+    match seminarflow::simulate::load(&cat, &text) {
+        Err(e) => {
+            let shown = e.to_string();
+            assert!(shown.contains("workflow"), "{shown}");
+            assert!(shown.contains("ещё не умеет её выполнять"), "{shown}");
+        }
+        Ok(_) => panic!("the events program must not run yet"),
+    }
+}

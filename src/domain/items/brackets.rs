@@ -43,6 +43,11 @@ pub struct ItemFacts {
     pub inputs: BTreeMap<String, Input>,
     /// Effects already booked on the item (violations, consequences).
     pub effects: Vec<Effect>,
+    /// Points (≤ 0) the coordinator set with a parametrised violation (`requirements_breach`).
+    pub violation_points: i64,
+    /// Money factor the coordinator set with such a violation (a reduction in %), on the costs
+    /// part after the cap, like the reductions' factors.
+    pub violation_factor: Option<Factor>,
     /// Points the coordinator set at acceptance (ranges, overrides).
     pub points: Option<i64>,
     /// Compensation the coordinator set at acceptance (overrides).
@@ -249,7 +254,7 @@ fn points(
             p = set;
         }
     }
-    Ok(p.max(bk.points_floor))
+    Ok((p + f.violation_points.min(0)).max(bk.points_floor))
 }
 
 /// The costs part and the factor the reductions put on money.
@@ -263,7 +268,7 @@ fn costs_part(
     let factor = fired
         .iter()
         .filter_map(|(r, units)| r.factor_per_unit.map(|x| x.one_minus_times(*units as i64)))
-        .fold(Factor::ONE, Factor::then);
+        .fold(f.violation_factor.unwrap_or(Factor::ONE), Factor::then);
     if let Some(set) = f.compensation.filter(|_| {
         bk.overrides
             .get(&f.topic)

@@ -290,3 +290,16 @@ fn voided_barter_costs_do_not_count_towards_the_base() {
     f.voided = rub(10_000);
     assert_eq!(ok(&f).compensation, rub(10_000), "50 % of 20 000");
 }
+
+#[test]
+fn a_requirements_breach_takes_the_coordinators_points_and_percentage_after_the_cap() {
+    let mut f = with_costs(item("seminar", "site", 60), 80_000, 80_000);
+    assert_eq!((ok(&f).points, ok(&f).compensation), (70, rub(30_000)));
+    f.violation_points = -30;
+    f.violation_factor = Some("0.75".parse().unwrap());
+    let a = ok(&f);
+    assert_eq!(a.points, 40);
+    assert_eq!(a.compensation, rub(22_500), "cap 30 000 first, then × 0.75");
+    f.violation_points = -100;
+    assert_eq!(ok(&f).points, 0, "floor 0");
+}
