@@ -103,6 +103,20 @@ fn checking_the_shipped_workflows_without_arguments_passes() {
         stdout.contains("bitrix-partner-events-2017.toml: ок"),
         "the events workflow is reported as ok:\n{stdout}"
     );
+    let events_line = stdout
+        .lines()
+        .find(|l| l.contains("bitrix-partner-events-2017.toml"))
+        .unwrap_or_default();
+    assert!(
+        events_line.contains("ещё не запускает"),
+        "the check says the events program does not run yet:\n{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.contains("bitrix24-seminars") && l.contains("ещё не запускает")),
+        "the flagship runs:\n{stdout}"
+    );
     assert!(stderr.trim().is_empty(), "no problems on stderr:\n{stderr}");
 }
 

@@ -119,6 +119,9 @@ fn lead_times(c: &mut Checks) {
 fn topics(c: &mut Checks) {
     let wf = c.wf;
     let products = &wf.ledgers.products;
+    for (j, p) in products.iter().enumerate() {
+        c.code(format!("ledgers.products[{j}]"), p);
+    }
     let mut seen = BTreeSet::new();
     for (i, t) in wf.topics.iter().enumerate() {
         let at = format!("topics[{i}]");
