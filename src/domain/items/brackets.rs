@@ -145,7 +145,7 @@ pub fn price(bk: &ByKind, kinds: &[Kind], f: &ItemFacts) -> Result<Award, PriceE
             materials
         },
     };
-    award.compensation = Kopecks(award.parts.costs.0 + award.parts.materials.0);
+    award.compensation = Kopecks(award.parts.costs.0.saturating_add(award.parts.materials.0));
     if let Basis::Bracket(_, row) = basis {
         award.bracket = Some(row.label.clone());
     }
@@ -228,7 +228,9 @@ fn points(
                         .iter()
                         .filter(|(x, _)| x.shortfall && r.shortfalls.contains(&x.code))
                         .count() as i64;
-                    (start - step * shortfalls).max(r.min)
+                    start
+                        .saturating_sub(step.saturating_mul(shortfalls))
+                        .max(r.min)
                 }
                 _ => r.default.unwrap_or(r.min),
             }
@@ -248,13 +250,14 @@ fn points(
             .as_ref()
             .is_none_or(|g| groups.insert(g.clone()))
         {
-            p += r.points;
+            p = p.saturating_add(r.points);
         }
         if let Some(set) = r.points_set {
             p = set;
         }
     }
-    Ok((p + f.violation_points.min(0)).max(bk.points_floor))
+    Ok(p.saturating_add(f.violation_points.min(0))
+        .max(bk.points_floor))
 }
 
 /// The costs part and the factor the reductions put on money.

@@ -66,10 +66,9 @@ fn bracket_rows(c: &mut Checks, at: &str, t: &BracketTable) {
     for (j, r) in t.rows.iter().enumerate() {
         let at = format!("{at}.rows[{j}]");
         if r.from != next {
-            let after = if j == 0 {
-                "первая строка должна начинаться с 0".to_string()
-            } else {
-                format!("после «до {}» ожидалось «от {next}»", next - 1)
+            let after = match next.checked_sub(1) {
+                Some(prev) if j > 0 => format!("после «до {prev}» ожидалось «от {next}»"),
+                _ => "первая строка должна начинаться с 0".to_string(),
             };
             c.problem(
                 format!("{at}.from"),
@@ -94,7 +93,7 @@ fn bracket_rows(c: &mut Checks, at: &str, t: &BracketTable) {
             ),
             _ => {}
         }
-        next = r.to.map_or(next, |t| t + 1);
+        next = r.to.map_or(next, |t| t.saturating_add(1));
         if let Some(share) = r.share {
             if share.num == 0 || above_one(share) {
                 c.problem(
