@@ -213,6 +213,13 @@ fn the_events_file_declares_seven_kinds_five_topics_and_their_ledgers() {
         (Some(2000), Some(20000), Some(10000), Some(false))
     );
     assert!(kind("breakfast").counts_low_attendance && !kind("webinar").counts_low_attendance);
+    // E§4.6 Decision: only photos and the link refuse acceptance (design §3.3 also had
+    // registrations); webinars need no photos.
+    assert_eq!(
+        kind("seminar").report_requires,
+        ["photos", "announcement_link"]
+    );
+    assert_eq!(kind("webinar").report_requires, ["announcement_link"]);
     let ledgers: Vec<(&str, &str)> = wf
         .topics
         .iter()
