@@ -2,5 +2,7 @@
 //! computations the events engine builds on.
 //!
 //! - [`brackets`]: points and compensation of one item under `model = "by_kind"`.
+//! - [`acceptance`]: the report fields a kind requires, and the day the award is credited by.
 
+pub mod acceptance;
 pub mod brackets;
