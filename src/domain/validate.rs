@@ -5,6 +5,9 @@
 //! of `SECTIONS` (which is the order problems are reported in). A new section's checks are a
 //! new function added to that list.
 
+// The sections of item programs the flagship does not use have their own lists, run after
+// `SECTIONS`: `items` (window, kinds, topics, promotion …) and `by_kind` (results by kind).
+// `lines` finds the line of a problem's path in the file text.
 mod by_kind;
 mod items;
 pub mod lines;
