@@ -1,8 +1,13 @@
 //! Loads programs from disk: `workflows/<id>.toml` and `workflows/calendars/<id>.toml`.
-//! File errors name the file and the field path.
+//! File errors name the file, the field path and the line.
+//!
+//! Every file in the folder is checked; only the programs the engine can run are loaded into
+//! the service (`programs`). A rolling program (`[events]`) passes `workflow check` but is not
+//! runnable yet: it is left out of the service and of `simulate`, with a log line saying so.
 
 use crate::domain::calendar::Calendar;
-use crate::domain::validate::Problem;
+use crate::domain::validate::{lines, Problem};
+use crate::domain::workflow::parse_normalised;
 use crate::domain::{Program, Workflow};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,11 +18,28 @@ use std::path::{Path, PathBuf};
 pub struct FileProblem {
     pub file: PathBuf,
     pub problem: Problem,
+    /// The line of the field path in the file, when the path is found there (format errors
+    /// carry their line in the message instead).
+    pub line: Option<usize>,
+}
+
+impl FileProblem {
+    fn new(file: &Path, problem: Problem) -> FileProblem {
+        FileProblem {
+            file: file.to_path_buf(),
+            problem,
+            line: None,
+        }
+    }
 }
 
 impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.problem)
+        write!(f, "{}: {}", self.file.display(), self.problem)?;
+        match self.line {
+            Some(l) => write!(f, " (строка {l})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -27,6 +49,8 @@ pub enum CatalogError {
     Invalid(Vec<FileProblem>),
     #[error("программа «{0}» не найдена в {1}")]
     UnknownWorkflow(String, PathBuf),
+    #[error("программа «{0}» прошла проверку формата, но эта версия движка ещё не умеет её выполнять (период [events])")]
+    NotRunnable(String),
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
 }
@@ -55,20 +79,17 @@ impl Catalog {
                 Ok(c) => {
                     let stem = stem(&path);
                     if c.id != stem {
-                        problems.push(FileProblem {
-                            file: path.clone(),
-                            problem: Problem::new(
+                        problems.push(FileProblem::new(
+                            &path,
+                            Problem::new(
                                 "id",
                                 format!("id «{}» должен совпадать с именем файла «{stem}»", c.id),
                             ),
-                        });
+                        ));
                     }
                     calendars.insert(c.id.clone(), c);
                 }
-                Err(e) => problems.push(FileProblem {
-                    file: path.clone(),
-                    problem: Problem::new("", e.to_string()),
-                }),
+                Err(e) => problems.push(FileProblem::new(&path, Problem::new("", e.to_string()))),
             }
         }
         if !problems.is_empty() {
@@ -82,54 +103,83 @@ impl Catalog {
         toml_files(&self.dir)
     }
 
-    /// Loads and validates the workflow with id `id` (the file stem).
+    /// Loads and validates the workflow with id `id` (the file stem), for running it.
+    ///
+    /// # Errors
+    /// Unknown id, an invalid file, or a program the engine cannot run yet.
     pub fn program(&self, id: &str) -> Result<Program, CatalogError> {
         let path = self.dir.join(format!("{id}.toml"));
         if !path.is_file() || id.contains('/') || id.contains('\\') {
             return Err(CatalogError::UnknownWorkflow(id.into(), self.dir.clone()));
         }
-        self.load_file(&path)
+        let p = self.load_file(&path)?;
+        if !p.wf.is_runnable() {
+            return Err(CatalogError::NotRunnable(id.into()));
+        }
+        Ok(p)
     }
 
-    /// Loads and validates one workflow file.
+    /// Loads and validates one workflow file (what `workflow check` reports), runnable or not.
     pub fn load_file(&self, path: &Path) -> Result<Program, CatalogError> {
         let text =
             std::fs::read_to_string(path).map_err(|e| CatalogError::Io(path.to_path_buf(), e))?;
-        let wf = parse_workflow(&text, &stem(path)).map_err(|p| {
-            CatalogError::Invalid(vec![FileProblem {
-                file: path.to_path_buf(),
-                problem: p,
-            }])
-        })?;
-        Program::new(wf, &self.calendars).map_err(|ps| {
+        let located = |ps: Vec<Problem>| {
             CatalogError::Invalid(
                 ps.into_iter()
                     .map(|p| FileProblem {
                         file: path.to_path_buf(),
+                        line: lines::line_of(&text, &p.path),
                         problem: p,
                     })
                     .collect(),
             )
-        })
+        };
+        let wf = match parse_workflow(&text, &stem(path)) {
+            Ok(wf) => wf,
+            Err(ParseError::Format(p)) => {
+                return Err(CatalogError::Invalid(vec![FileProblem::new(path, p)]))
+            }
+            Err(ParseError::Shape(ps)) => return Err(located(ps)),
+        };
+        Program::new(wf, &self.calendars).map_err(located)
     }
 
-    /// Every workflow in the folder that validates.
+    /// Every workflow in the folder that validates and that the engine can run. A valid program
+    /// the engine cannot run yet is left out with a log line (it still passes `workflow check`).
     pub fn programs(&self) -> Result<Vec<Program>, CatalogError> {
-        self.workflow_files()?
-            .iter()
-            .map(|p| self.load_file(p))
-            .collect()
+        let mut out = vec![];
+        for path in self.workflow_files()? {
+            let p = self.load_file(&path)?;
+            if p.wf.is_runnable() {
+                out.push(p);
+            } else {
+                tracing::info!(
+                    program = %p.wf.id,
+                    file = %path.display(),
+                    "program passes the format check but is not runnable yet (rolling [events] window); not loaded"
+                );
+            }
+        }
+        Ok(out)
     }
 }
 
-/// Parses workflow text; a format error names the field path and line.
-pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
-    let de = toml::Deserializer::new(text);
-    match serde_path_to_error::deserialize::<_, Workflow>(de) {
-        Ok(mut wf) => {
-            wf.id = id.to_string();
-            Ok(wf)
-        }
+/// Why workflow text is not a workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not the format: TOML syntax, an unknown field, a wrong type (the line is in the message).
+    Format(Problem),
+    /// The format, but sections that do not go together (see `WorkflowFile::normalise`).
+    Shape(Vec<Problem>),
+}
+
+/// Parses workflow text and normalises it; a format error names the field path and line.
+///
+/// # Errors
+/// See [`ParseError`].
+pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, ParseError> {
+    match parse_normalised(text, id) {
+        Ok(normalised) => normalised.map_err(ParseError::Shape),
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -145,10 +195,10 @@ pub fn parse_workflow(text: &str, id: &str) -> Result<Workflow, Problem> {
                 Some(l) => format!("{msg} (строка {l})"),
                 None => msg,
             };
-            Err(Problem::new(
+            Err(ParseError::Format(Problem::new(
                 if path == "." { String::new() } else { path },
                 format!("ошибка формата: {msg}"),
-            ))
+            )))
         }
     }
 }

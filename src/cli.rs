@@ -299,11 +299,16 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
     for f in &files {
         match cat.load_file(f) {
             Ok(p) => println!(
-                "{}: ок — «{}», этапов {}, правил штрафов {}",
+                "{}: ок — «{}», этапов {}, правил штрафов {}{}",
                 f.display(),
                 p.wf.name,
                 p.wf.stages.len(),
-                p.wf.penalties.automatic.len() + p.wf.penalties.manual.len()
+                p.wf.penalties.automatic.len() + p.wf.penalties.manual.len(),
+                if p.wf.is_runnable() {
+                    ""
+                } else {
+                    "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
+                }
             ),
             Err(CatalogError::Invalid(problems)) => {
                 ok = false;

@@ -48,6 +48,7 @@ pub fn resolve(
     week: &str,
 ) -> Result<NaiveDate, DeadlineError> {
     Ok(match rule {
+        DeadlineRule::None => return Err(DeadlineError::NoDeadline),
         DeadlineRule::Date(d) => *d,
         DeadlineRule::PerWeek(map) => *map
             .get(week)
@@ -90,6 +91,8 @@ pub enum DeadlineError {
     UnknownStage(String),
     #[error("дата вне допустимого диапазона")]
     OutOfRange,
+    #[error("у этапа нет срока")]
+    NoDeadline,
 }
 
 #[cfg(test)]

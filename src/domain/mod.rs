@@ -15,10 +15,12 @@
 //! - [`penalties`]: booking a penalty and its effects (points, exclusion, barred partner).
 //! - [`schedule`]: the due items a seminar's state plans, and firing one when its instant comes.
 //! - [`results`]: points and compensation at report acceptance, and the co-organizer split.
+//! - [`items`]: item programs priced by kind (brackets, ranges, fixed points, reductions).
 
 pub mod calendar;
 pub mod deadline;
 pub mod estimate;
+pub mod items;
 pub mod kinds;
 pub mod money;
 pub mod penalties;

@@ -131,12 +131,13 @@ pub fn book(
     });
     for e in &p.effects {
         match e {
-            Effect::InfoSupportWithdrawn => s.info_support = false,
+            Effect::InfoSupportWithdrawn | Effect::NoInfoSupport => s.info_support = false,
             Effect::BarPartner => out.flags.push((s.partner.clone(), PartnerFlag::Barred)),
             Effect::Exclusion
             | Effect::VoidItemCost
             | Effect::NoPoints
-            | Effect::NoCompensation => {}
+            | Effect::NoCompensation
+            | Effect::NoMaterials => {}
         }
     }
     let excludes = p.exclusion;

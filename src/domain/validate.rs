@@ -5,6 +5,13 @@
 //! of `SECTIONS` (which is the order problems are reported in). A new section's checks are a
 //! new function added to that list.
 
+// The sections of item programs the flagship does not use have their own lists, run after
+// `SECTIONS`: `items` (window, kinds, topics, promotion …) and `by_kind` (results by kind).
+// `lines` finds the line of a problem's path in the file text.
+mod by_kind;
+mod items;
+pub mod lines;
+
 use super::calendar::{Calendar, CalendarError};
 use super::deadline;
 use super::workflow::{AutomaticRule, Band, DeadlineRule, Round, Stage, Trigger, Workflow};
@@ -85,7 +92,11 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         calendars,
         found: Vec::new(),
     };
-    for section in SECTIONS {
+    for section in SECTIONS
+        .iter()
+        .chain(items::SECTIONS)
+        .chain(by_kind::SECTIONS)
+    {
         section(&mut c);
     }
     c.found
@@ -129,6 +140,9 @@ fn program(c: &mut Checks) {
 
 /// `[seminars]`: the window and its weeks.
 fn seminars(c: &mut Checks) {
+    if c.wf.events.is_some() {
+        return; // a rolling window has no weeks; `items::events` checks it
+    }
     let sw = &c.wf.seminars;
     if sw.from > sw.to {
         c.problem(
@@ -175,6 +189,9 @@ fn seminars(c: &mut Checks) {
 
 /// `[applications]`: the window, which ends before the seminars begin, and the review groups.
 fn applications(c: &mut Checks) {
+    if c.wf.events.is_some() {
+        return; // rolling applications: `items::applications`
+    }
     let (ap, sw) = (&c.wf.applications, &c.wf.seminars);
     if ap.from > ap.to {
         c.problem(
@@ -496,10 +513,10 @@ fn lateness_bands(c: &mut Checks) {
     }
     for ((stage, round, _), mut bands) in groups {
         bands.sort_by_key(|b| b.1);
-        let round_name = if round == Round::First {
-            "first"
-        } else {
-            "resubmit"
+        let round_name = match round {
+            Round::First => "first",
+            Round::Resubmit => "resubmit",
+            Round::Any => "any",
         };
         for w in bands.windows(2) {
             let (_, _, prev_to) = w[0];

@@ -261,7 +261,9 @@ fn deadline_reminder(n: &Notification, f: &Facts) -> Result<Parts, ContextError>
         .penalties
         .automatic
         .iter()
-        .filter(|r| r.stage.as_deref() == n.stage.as_deref() && r.round.is_none_or(|x| x == round))
+        .filter(|r| {
+            r.stage.as_deref() == n.stage.as_deref() && r.round.is_none_or(|x| x.covers(round))
+        })
         .filter(|r| matches!(r.trigger, Trigger::LateSubmission | Trigger::StillHeld))
         .map(|r| risk_json(wf, r))
         .collect();

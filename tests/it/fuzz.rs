@@ -311,6 +311,31 @@ fn mutated_workflow_files_are_refused_or_loaded_never_a_panic() {
         .unwrap();
 }
 
+/// The events file exercises the general format's sections (brackets, ranges, line lookup of
+/// problems) that the flagship does not have.
+#[test]
+fn mutated_events_workflow_files_are_refused_or_checked_never_a_panic() {
+    let text =
+        std::fs::read_to_string(root().join("workflows/bitrix-partner-events-2017.toml")).unwrap();
+    let cat = catalog();
+    let dir = tempfile::tempdir().unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&(any::<usize>(), toml_value()), |(i, v)| {
+            let path = dir.path().join("bitrix-partner-events-2017.toml");
+            std::fs::write(&path, mutate(&text, i, &v)).unwrap();
+            if let Err(e) = cat.load_file(&path) {
+                let _ = e.to_string();
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[test]
 fn mutated_scenario_files_are_refused_or_run_never_a_panic() {
     let rt = runtime();

@@ -26,3 +26,4 @@ mod store_queries;
 mod ui_e2e;
 mod ui_pages_13;
 mod workflow_check;
+mod workflow_format;

@@ -76,6 +76,15 @@ fn assert_problem(name: &str, field_path: &str, fragments: &[&str]) {
     );
 }
 
+/// Like [`assert_problem`], and the line names the line of the defect in the fixture
+/// (`(строка N)`, counting the fixture's 3 header lines).
+fn assert_problem_at(name: &str, field_path: &str, line: usize, fragments: &[&str]) {
+    let at = format!("(строка {line})");
+    let mut all = fragments.to_vec();
+    all.push(&at);
+    assert_problem(name, field_path, &all);
+}
+
 #[test]
 fn checking_the_shipped_workflows_without_arguments_passes() {
     let out = check(&[]);
@@ -89,6 +98,24 @@ fn checking_the_shipped_workflows_without_arguments_passes() {
     assert!(
         stdout.contains("bitrix24-seminars-2017-spring.toml: ок"),
         "the flagship workflow is reported as ok:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("bitrix-partner-events-2017.toml: ок"),
+        "the events workflow is reported as ok:\n{stdout}"
+    );
+    let events_line = stdout
+        .lines()
+        .find(|l| l.contains("bitrix-partner-events-2017.toml"))
+        .unwrap_or_default();
+    assert!(
+        events_line.contains("ещё не запускает"),
+        "the check says the events program does not run yet:\n{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.contains("bitrix24-seminars") && l.contains("ещё не запускает")),
+        "the flagship runs:\n{stdout}"
     );
     assert!(stderr.trim().is_empty(), "no problems on stderr:\n{stderr}");
 }
@@ -106,12 +133,9 @@ fn checking_the_shipped_flagship_workflow_by_path_passes() {
 
 #[test]
 fn every_broken_fixture_is_a_single_defect_copy_of_the_shipped_workflow() {
-    // Guards the fixtures themselves: each differs from the shipped file in a few lines only
-    // (plus its 3-line header), so each test really pins one defect.
-    let shipped =
-        std::fs::read_to_string(workflows_dir().join("bitrix24-seminars-2017-spring.toml"))
-            .expect("shipped workflow");
-    let shipped: Vec<&str> = shipped.lines().collect();
+    // Guards the fixtures themselves: each differs from the shipped file its header names
+    // (`# A copy of workflows/<file> with ONE defect:`) in a few lines only (plus its 3-line
+    // header), so each test really pins one defect.
     let dir = root().join("tests/fixtures/broken-workflows");
     let mut count = 0;
     for e in std::fs::read_dir(&dir).expect("fixtures folder") {
@@ -127,6 +151,14 @@ fn every_broken_fixture_is_a_single_defect_copy_of_the_shipped_workflow() {
             "{} has no header",
             p.display()
         );
+        let source = lines[1]
+            .strip_prefix("# A copy of workflows/")
+            .and_then(|l| l.split_once(' '))
+            .map(|(file, _)| file)
+            .unwrap_or_else(|| panic!("{}: line 2 names no shipped file", p.display()));
+        let shipped = std::fs::read_to_string(workflows_dir().join(source))
+            .unwrap_or_else(|e| panic!("{}: {source}: {e}", p.display()));
+        let shipped: Vec<&str> = shipped.lines().collect();
         let body = &lines[3..];
         if p.file_stem()
             .is_some_and(|s| s == "calendar-does-not-cover-2019")
@@ -139,7 +171,10 @@ fn every_broken_fixture_is_a_single_defect_copy_of_the_shipped_workflow() {
         let changed = body.iter().zip(&shipped).filter(|(a, b)| a != b).count();
         assert_eq!(changed, 1, "{}: exactly one changed line", p.display());
     }
-    assert!(count >= 10, "at least ten broken fixtures, found {count}");
+    assert!(
+        count >= 30,
+        "at least thirty broken fixtures, found {count}"
+    );
 }
 
 #[test]
@@ -330,6 +365,243 @@ fn checking_several_files_reports_each_broken_one_and_still_fails() {
     );
 }
 
+// Sections of the general format (docs/design/programs.md §3.2), one broken copy of the events
+// workflow each: the message names the file, the field path and the line of the defect.
+
+#[test]
+fn a_reversed_events_window_is_rejected_on_its_line() {
+    assert_problem_at(
+        "events-window-reversed",
+        "events.to",
+        45,
+        &["окончание 2016-12-31 раньше начала 2017-01-01"],
+    );
+}
+
+#[test]
+fn rolling_applications_refuse_the_season_group_fields() {
+    assert_problem_at(
+        "events-rolling-groups",
+        "applications.group_working_days",
+        51,
+        &["mode = \"rolling\""],
+    );
+}
+
+#[test]
+fn a_lead_time_may_cost_only_info_support_or_materials() {
+    assert_problem_at(
+        "events-lead-time-effect",
+        "lead_times[1].effects[0]",
+        18,
+        &["no_info_support или no_materials"],
+    );
+}
+
+#[test]
+fn a_topic_booking_to_an_undeclared_product_is_rejected() {
+    assert_problem_at(
+        "events-topic-ledger",
+        "topics[4].ledger",
+        26,
+        &["«crm»", "[ledgers] products"],
+    );
+}
+
+#[test]
+fn a_kind_naming_an_undeclared_topic_is_rejected() {
+    assert_problem_at(
+        "events-kind-topic",
+        "kinds[4].topics[2]",
+        97,
+        &["тема «crm» не объявлена в topics"],
+    );
+}
+
+#[test]
+fn a_default_audience_that_is_refused_is_rejected() {
+    assert_problem_at(
+        "events-audience-default",
+        "audiences.default",
+        56,
+        &["«developers»"],
+    );
+}
+
+#[test]
+fn the_promotion_stage_must_have_no_deadline() {
+    assert_problem_at(
+        "events-promotion-stage",
+        "promotion.stage",
+        124,
+        &["deadline = \"none\""],
+    );
+}
+
+#[test]
+fn a_blackout_outside_the_events_window_is_rejected() {
+    assert_problem_at(
+        "events-blackout-outside",
+        "promotion.blackouts[0].to",
+        132,
+        &["2017-03-13 … 2018-01-10", "окно мероприятий"],
+    );
+}
+
+#[test]
+fn a_report_stage_without_a_deadline_is_rejected() {
+    assert_problem_at(
+        "events-report-without-deadline",
+        "stages[1].deadline",
+        154,
+        &["у этапа отчёта должен быть срок"],
+    );
+}
+
+#[test]
+fn a_cutoff_not_after_the_deadline_is_rejected() {
+    assert_problem_at(
+        "events-cutoff-not-after-deadline",
+        "stages[1].cutoff",
+        155,
+        &["должен быть позже срока"],
+    );
+}
+
+#[test]
+fn a_rule_measured_from_a_missing_cutoff_is_rejected() {
+    assert_problem_at(
+        "events-measured-from-without-cutoff",
+        "penalties.automatic[1].measured_from",
+        177,
+        &["«promo»", "cutoff"],
+    );
+}
+
+#[test]
+fn a_violation_parameter_naming_an_unknown_kind_is_rejected() {
+    assert_problem_at(
+        "events-violation-param-kind",
+        "penalties.manual[8].compensation_percent_not_for[0]",
+        191,
+        &["«webcast»"],
+    );
+}
+
+#[test]
+fn a_rejection_code_used_twice_is_rejected() {
+    assert_problem_at(
+        "events-rejection-twice",
+        "rejections[5].code",
+        35,
+        &["«vendor_brand_misuse» указан дважды"],
+    );
+}
+
+#[test]
+fn a_waiting_alert_of_zero_days_is_rejected() {
+    assert_problem_at(
+        "events-alert-no-wait",
+        "alerts[1].working_days",
+        40,
+        &["не меньше 1 рабочего дня"],
+    );
+}
+
+#[test]
+fn a_gap_between_bracket_rows_is_rejected() {
+    assert_problem_at(
+        "events-bracket-gap",
+        "results.brackets[0].rows[3].from",
+        223,
+        &["после «до 30» ожидалось «от 31», указано 32"],
+    );
+}
+
+#[test]
+fn a_closed_last_bracket_row_is_rejected() {
+    assert_problem_at(
+        "events-bracket-closed",
+        "results.brackets[0].rows[6].to",
+        226,
+        &["последняя строка таблицы должна быть открытой"],
+    );
+}
+
+#[test]
+fn a_range_default_outside_the_range_is_rejected() {
+    assert_problem_at(
+        "events-range-default",
+        "results.range.article.default",
+        250,
+        &["80 вне диапазона 10…30"],
+    );
+}
+
+#[test]
+fn fixed_points_for_a_refused_topic_are_rejected() {
+    assert_problem_at(
+        "events-fixed-refused-topic",
+        "results.fixed.talk.marketplace",
+        253,
+        &["не вознаграждается"],
+    );
+}
+
+#[test]
+fn a_kind_and_topic_priced_by_nothing_is_rejected_at_the_kind() {
+    assert_problem_at(
+        "events-unpriced-topic",
+        "kinds[0]",
+        59,
+        &["«seminar» с темой «mixed» не задано"],
+    );
+}
+
+#[test]
+fn a_reduction_adding_points_is_rejected() {
+    assert_problem_at(
+        "events-reduction-bonus",
+        "results.reductions[0].points",
+        205,
+        &["не может добавлять баллы"],
+    );
+}
+
+#[test]
+fn a_low_attendance_rule_naming_an_unknown_kind_is_rejected() {
+    assert_problem_at(
+        "events-low-attendance-kind",
+        "partner_rules.low_attendance.kinds[1]",
+        274,
+        &["«lunch»"],
+    );
+}
+
+#[test]
+fn a_flat_model_without_its_fields_is_rejected_at_the_results_table() {
+    assert_problem_at(
+        "events-model-flat",
+        "results.organizer_points",
+        197,
+        &["model = \"flat\""],
+    );
+}
+
+#[test]
+fn slots_are_refused_in_a_program_with_a_rolling_window() {
+    assert_problem_at("events-slots", "slots", 7, &["[slots]", "[events]"]);
+}
+
+#[test]
+fn a_partner_program_is_refused_until_the_engine_supports_one() {
+    assert_problem_at(
+        "events-partner-subject",
+        "subject",
+        7,
+        &["subject = \"partner\""],
+    );
+}
 #[test]
 fn an_estimate_section_naming_an_unknown_stage_is_rejected_with_its_field_path() {
     assert_problem(

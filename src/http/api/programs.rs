@@ -87,6 +87,7 @@ fn summary(p: &Program) -> ProgramSummary {
 fn deadline_text(rule: &DeadlineRule) -> String {
     let d = |d: &NaiveDate| d.format("%d.%m.%Y").to_string();
     match rule {
+        DeadlineRule::None => "без срока".into(),
         DeadlineRule::Date(x) => format!("до {} включительно", d(x)),
         DeadlineRule::PerWeek(m) => m
             .iter()

@@ -1,6 +1,21 @@
 //! The workflow file format: one TOML file per program (`workflows/<id>.toml`, id = file stem).
 //! Everything specific to a program — dates, stages, penalty table, result rules — is data here;
 //! the engine's Rust code only interprets it. See `validate` for the checks `workflow check` runs.
+//!
+//! A file is read as a [`WorkflowFile`] (`file`: every spelling the format allows) and
+//! normalised into the [`Workflow`] the engine reads (docs/design/programs.md §3.8): the
+//! flagship's sections keep their meaning, the sections of other item programs live in `items`
+//! and `by_kind`.
+
+mod by_kind;
+mod file;
+mod items;
+mod penalties;
+
+pub use by_kind::*;
+pub use file::{parse_normalised, ApplicationsFile, ResultsFile, WorkflowFile};
+pub use items::*;
+pub use penalties::*;
 
 use super::kinds::NotificationKind;
 use super::money::{Factor, Kopecks};
@@ -8,53 +23,55 @@ use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// A program as the engine reads it: a workflow file normalised (see [`WorkflowFile`]).
+#[derive(Debug, Clone, Serialize)]
 pub struct Workflow {
     /// Set from the file stem when loaded; never read from the file.
-    #[serde(skip_deserializing, default)]
     pub id: String,
+    /// Only item programs exist so far.
+    pub subject: Subject,
     pub name: String,
-    #[serde(default)]
     pub vendor: String,
-    /// Title every seminar of the program carries (shown on pages and in e-mails).
-    #[serde(default)]
+    /// Title every seminar of the program carries (shown on pages and in e-mails);
+    /// `item_title` in the file is the same field.
     pub seminar_title: String,
-    #[serde(default)]
     pub countries: Vec<String>,
     /// IANA zone in which "by date D" deadlines end (e.g. `Europe/Moscow`).
     pub deadline_zone: String,
     /// How people read the deadline zone's name (`[deadline_zone_names]`).
-    #[serde(default)]
     pub deadline_zone_names: ZoneNames,
     /// Id of a calendar in `workflows/calendars/`.
     pub calendar: String,
+    /// The window items take place in. A season program (`[seminars]`) has weeks; a rolling
+    /// program (`[events]`) has its window here with no weeks.
     pub seminars: SeminarWindow,
+    /// `[events]`: set only for rolling programs.
+    pub events: Option<EventWindow>,
     pub applications: Applications,
-    #[serde(default)]
     pub slots: Slots,
-    #[serde(default)]
     pub withdrawal: Withdrawal,
-    #[serde(default)]
     pub reminders: Reminders,
     pub stages: Vec<Stage>,
-    #[serde(default)]
     pub penalties: Penalties,
-    #[serde(default)]
+    /// Stage alerts (`[[alerts]]` with a `stage`).
     pub alerts: Vec<Alert>,
-    #[serde(default)]
+    /// Waiting alerts (`[[alerts]]` with `on = "application"` or `"report"`).
+    pub waiting_alerts: Vec<WaitingAlert>,
     pub exclusion: Exclusion,
     pub results: Results,
-    #[serde(default)]
     pub ledgers: Ledgers,
     /// City name → IANA zone, for showing deadlines in the city's local time.
-    #[serde(default)]
     pub city_zones: BTreeMap<String, String>,
     /// Partner duties the engine reminds of without penalising (DOMAIN.md §2.7).
-    #[serde(default)]
     pub duties: Vec<Duty>,
+    pub kinds: Vec<Kind>,
+    pub topics: Vec<Topic>,
+    pub lead_times: Vec<LeadTime>,
+    pub audiences: Option<Audiences>,
+    pub promotion: Option<Promotion>,
+    pub rejections: Vec<Rejection>,
+    pub partner_rules: PartnerRules,
     /// The structured estimate: which stage carries it and its cost categories.
-    #[serde(default)]
     pub estimate: Option<EstimateForm>,
 }
 
@@ -141,24 +158,27 @@ pub struct Week {
     pub to: NaiveDate,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// `[applications]` normalised: a rolling program's window defaults to its `[events]`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Applications {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// Applications received up to the end of the N-th working day of a calendar week form
     /// that week's group; later ones join the next week's group.
-    #[serde(default = "default_group_working_days")]
     pub group_working_days: u32,
     /// The group is reviewed this many working days after it closes.
-    #[serde(default = "default_one")]
     pub review_after_working_days: u32,
     /// Order inside a group: `experienced` (seminar experience first), `earliest`.
-    #[serde(default = "default_priority")]
     pub priority: Vec<Priority>,
     /// Refuse partners flagged `barred` by an earlier program.
-    #[serde(default = "default_true")]
     pub refuse_barred: bool,
+    pub mode: ApplicationMode,
+    /// Rolling: refusal code for an application on or after its event date.
+    pub refuse_on_or_after_event: Option<String>,
+    /// Rolling: code of the rejection of an application still pending at 00:00 of its event date.
+    pub lapse_at_event_date: Option<String>,
+    /// Refusal code for a partner whose support is suspended.
+    pub refuse_suspended: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -245,6 +265,20 @@ pub struct Stage {
     /// Override of the program-wide reminder offsets for this stage.
     #[serde(default)]
     pub reminders: Option<Vec<ReminderOffset>>,
+    /// The stage applies only when the condition holds (submitting otherwise is refused).
+    #[serde(default)]
+    pub only_if: Option<StageCondition>,
+    /// The last day after the deadline on which the stage is still taken (`measured_from =
+    /// "cutoff"` rules count from it).
+    #[serde(default)]
+    pub cutoff: Option<DeadlineRule>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StageCondition {
+    /// The item has the vendor's information support.
+    InfoSupport,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -260,6 +294,8 @@ pub enum StageOpens {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DeadlineRule {
+    /// No deadline: no reminders, no lateness (`deadline = "none"`).
+    None,
     Date(NaiveDate),
     /// A date per seminar week (week id → date).
     PerWeek(BTreeMap<String, NaiveDate>),
@@ -268,134 +304,6 @@ pub enum DeadlineRule {
     MonthsAfterSeminar(u32),
     DaysBeforeSeminar(u32),
     WorkingDaysBeforeSeminar(u32),
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Penalties {
-    #[serde(default)]
-    pub automatic: Vec<AutomaticRule>,
-    #[serde(default)]
-    pub manual: Vec<ManualViolation>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AutomaticRule {
-    pub code: String,
-    pub name: String,
-    pub trigger: Trigger,
-    /// Stage the rule watches (all triggers but `venue_change`).
-    #[serde(default)]
-    pub stage: Option<String>,
-    /// Submission round: the first submission, or a re-submission after a return.
-    #[serde(default)]
-    pub round: Option<Round>,
-    /// Lateness band in calendar days after the round's designated deadline.
-    #[serde(default)]
-    pub late_days: Option<Band>,
-    /// `venue_change`: fires when the venue changes fewer than this many days before the seminar.
-    #[serde(default)]
-    pub days_before_seminar_under: Option<u32>,
-    #[serde(default)]
-    pub points: i64,
-    #[serde(default)]
-    pub effects: Vec<Effect>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Trigger {
-    /// Booked at the submission instant when the submission is late by a day count in the band.
-    LateSubmission,
-    /// Booked by the clock when the band begins (00:00 after deadline + from − 1 days) and the
-    /// partner still holds the stage; or at a return whose re-submission would already be in the band.
-    StillHeld,
-    /// Booked when the coordinator returns the stage this many days after the deadline.
-    LateReturn,
-    /// Booked when the venue changes too close to the seminar.
-    VenueChange,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Round {
-    First,
-    Resubmit,
-}
-
-/// Inclusive band of days late: `from..=to`, open-ended without `to`.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Band {
-    pub from: i64,
-    #[serde(default)]
-    pub to: Option<i64>,
-}
-
-impl Band {
-    pub fn contains(&self, days: i64) -> bool {
-        days >= self.from && self.to.is_none_or(|t| days <= t)
-    }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Effect {
-    /// The seminar is excluded: state `excluded`, slot freed.
-    Exclusion,
-    /// The vendor stops information support (no publication, no listed landing page).
-    InfoSupportWithdrawn,
-    /// The item's cost (per count) is not compensated.
-    VoidItemCost,
-    /// No organizer points for the seminar.
-    NoPoints,
-    /// No compensation for the seminar.
-    NoCompensation,
-    /// The partner is barred from later programs.
-    BarPartner,
-}
-
-impl Effect {
-    /// The effect named in a list on a page: `исключение из программы`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Effect::Exclusion => "исключение из программы",
-            Effect::InfoSupportWithdrawn => "снята информационная поддержка",
-            Effect::VoidItemCost => "стоимость позиции не компенсируется",
-            Effect::NoPoints => "баллы за семинар не начисляются",
-            Effect::NoCompensation => "затраты не компенсируются",
-            Effect::BarPartner => "участие в следующих программах закрыто",
-        }
-    }
-
-    /// The effect told as what will happen, in an e-mail sentence:
-    /// `семинар исключается из программы`.
-    pub fn consequence(self) -> &'static str {
-        match self {
-            Effect::Exclusion => "семинар исключается из программы",
-            Effect::InfoSupportWithdrawn => "вендор прекращает информационную поддержку семинара",
-            Effect::VoidItemCost => "стоимость позиции не компенсируется",
-            Effect::NoPoints => "баллы организатора за семинар не начисляются",
-            Effect::NoCompensation => "расходы на семинар не компенсируются",
-            Effect::BarPartner => "партнёр не допускается к следующим программам",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManualViolation {
-    pub code: String,
-    pub name: String,
-    /// Points per item (≤ 0).
-    #[serde(default)]
-    pub points: i64,
-    /// May be recorded more than once per seminar (each item counts).
-    #[serde(default)]
-    pub repeatable: bool,
-    #[serde(default)]
-    pub effects: Vec<Effect>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -422,9 +330,10 @@ impl Default for Exclusion {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// `[results]` normalised. The flat fields are zero in a `by_kind` program.
+#[derive(Debug, Clone, Serialize)]
 pub struct Results {
+    pub model: ResultModel,
     pub organizer_points: i64,
     /// Maximum compensation per seminar, RUB.
     pub compensation_cap: Kopecks,
@@ -437,16 +346,14 @@ pub struct Results {
     /// Fewer attendees than this: no points and no compensation at all.
     pub nothing_below: u32,
     /// Invited non-partner companies allowed without reduction.
-    #[serde(default)]
     pub third_party_free_companies: u32,
     /// Compensation reduction per invited non-partner company once over the allowance.
-    #[serde(default = "default_zero_factor")]
     pub third_party_reduction_per_company: Factor,
-    #[serde(default)]
     pub co_organizers: CoOrganizers,
     /// Points and compensation are credited within this many working days of acceptance.
-    #[serde(default)]
     pub credit_within_working_days: u32,
+    /// The by-kind model's tables (empty for `flat`).
+    pub by_kind: ByKind,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -456,6 +363,17 @@ pub struct CoOrganizers {
     pub compensation_split: String,
     /// Who gets the organizer points: `vendor_talks_speaker`.
     pub points_to: String,
+    /// Several speakers of the vendor's talks: the first gets the points, or they share equally.
+    #[serde(default)]
+    pub speakers_split: SpeakersSplit,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeakersSplit {
+    #[default]
+    First,
+    Equal,
 }
 
 impl Default for CoOrganizers {
@@ -463,6 +381,7 @@ impl Default for CoOrganizers {
         CoOrganizers {
             compensation_split: "by_documented_costs".into(),
             points_to: "vendor_talks_speaker".into(),
+            speakers_split: SpeakersSplit::First,
         }
     }
 }
@@ -474,6 +393,12 @@ pub struct Ledgers {
     pub points_valid_months: u32,
     /// Bonus money (compensation) burns this many months after it is credited.
     pub bonus_valid_months: u32,
+    /// The product points book to when the program has no topics.
+    #[serde(default = "default_product")]
+    pub product: String,
+    /// Products topics may book to (`[[topics]] ledger`).
+    #[serde(default)]
+    pub products: Vec<String>,
 }
 
 impl Default for Ledgers {
@@ -481,24 +406,17 @@ impl Default for Ledgers {
         Ledgers {
             points_valid_months: 12,
             bonus_valid_months: 12,
+            product: default_product(),
+            products: vec![],
         }
     }
 }
 
-fn default_group_working_days() -> u32 {
-    4
-}
-fn default_one() -> u32 {
-    1
-}
 fn default_true() -> bool {
     true
 }
-fn default_priority() -> Vec<Priority> {
-    vec![Priority::Experienced, Priority::Earliest]
-}
-fn default_zero_factor() -> Factor {
-    Factor::ZERO
+fn default_product() -> String {
+    "main".into()
 }
 
 impl Workflow {
@@ -518,6 +436,12 @@ impl Workflow {
     /// The estimate form, when `stage` is the stage that carries the estimate.
     pub fn estimate_form(&self, stage: &str) -> Option<&EstimateForm> {
         self.estimate.as_ref().filter(|e| e.stage == stage)
+    }
+
+    /// Whether the engine can run the program today: season programs only. A rolling program
+    /// (`[events]`) passes `workflow check` but is not loaded into the service yet.
+    pub fn is_runnable(&self) -> bool {
+        self.events.is_none()
     }
 
     /// The seminar week a date falls in.
@@ -545,7 +469,7 @@ impl Workflow {
             .filter(|r| {
                 r.trigger == trigger
                     && r.stage.as_deref() == Some(stage)
-                    && r.round.unwrap_or(Round::First) == round
+                    && r.round.unwrap_or(Round::First).covers(round)
             })
             .collect();
         v.sort_by_key(|r| r.late_days.map(|b| b.from).unwrap_or(0));
