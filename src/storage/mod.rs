@@ -359,11 +359,12 @@ pub trait Store: Send + Sync {
     /// Booked penalties `q` selects, newest first.
     async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError>;
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
-    /// Active points of a partner at `at` (entries not yet expired).
+    /// Active points of a partner at `at` (entries not yet expired) on the `points` ledger, all
+    /// products: what `partners[].points` reports.
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
-    /// Unburnt bonus money of a partner at `at`.
+    /// Unburnt bonus money of a partner at `at` (the `compensation` bonus ledger).
     async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError>;
-    /// A partner's points entries, newest first.
+    /// A partner's points entries of every ledger, newest first.
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A partner's bonus credits, newest first.
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
