@@ -363,10 +363,43 @@ async fn refusals(store: &DynStore) {
     assert_eq!(store.pending_due_count().await.unwrap(), 0);
 }
 
+/// Redoing the demo empties the partner programs' tables too, before the partners they name.
+async fn wipe(store: &DynStore, raw: &Raw) {
+    raw.exec(
+        "INSERT INTO standings (partner, program, state, version, data)
+         VALUES ('p2', 'bitrix-partner-status', 'active', 1, '{}')",
+    )
+    .await;
+    raw.exec(
+        "INSERT INTO partner_records (key, partner, program, kind, at_us, data)
+         VALUES ('r1', 'p2', 'bitrix-partner-status', 'sale', 0, '{}')",
+    )
+    .await;
+    raw.exec(
+        "INSERT INTO staff (partner, staff, role, attached_us) VALUES ('p2', 'u1', 'sales', 0)",
+    )
+    .await;
+    raw.exec(
+        "INSERT INTO certificates (partner, staff, course, at_us) VALUES ('p2', 'u1', 'c1', 0)",
+    )
+    .await;
+    store.wipe_season("@nobody.invalid").await.unwrap();
+    for table in ["standings", "partner_records", "staff", "certificates"] {
+        assert_eq!(
+            raw.texts(&format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"))
+                .await,
+            ["0"],
+            "{table}"
+        );
+    }
+    assert!(store.partner("p2").await.unwrap().is_none());
+}
+
 async fn contract(store: DynStore, raw: Raw) {
     ledgers(&store, &raw).await;
     due_items(&store, &raw).await;
     refusals(&store).await;
+    wipe(&store, &raw).await;
 }
 
 #[tokio::test]
