@@ -41,7 +41,7 @@ pub enum DueKind {
 /// keeps the subject as its [`Subject::key`] in the `seminar` column (a flagship item's is the
 /// seminar id, as it always was) beside [`Subject::kind`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "subject", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// One item of an item program (a seminar, an event).
     Item(String),
