@@ -62,7 +62,8 @@ async fn take_program_lock(tx: &mut Tx<'_>, program: &str, version: i64) -> Resu
     Ok(())
 }
 
-/// Marks the due items the commit fires; each exactly once, and only while first in its seminar.
+/// Marks the due items the commit fires; each exactly once, only while first in its subject and
+/// (rank > 0) while no lower-ranked item of its instant waits.
 async fn fire(tx: &mut Tx<'_>, fired: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
     for (key, at) in fired {
         // An item fires only while no earlier item of its subject waits, nor (rank > 0) a
