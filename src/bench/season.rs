@@ -472,6 +472,7 @@ fn book_automatic_penalty(
         reason: r.code.clone(),
         booked_at: at,
         expires_at: at + Duration::days(365),
+        ..PointsEntry::default()
     });
     if pen.exclusion {
         commit
@@ -511,6 +512,7 @@ fn book_results(commit: &mut Commit, s: &mut Seminar, i: usize) {
         reason: "organizer".into(),
         booked_at: seminar_day_end,
         expires_at: seminar_day_end + Duration::days(365),
+        ..PointsEntry::default()
     });
     commit.outcome.bonus.push(BonusEntry {
         key: format!("{id}:bonus"),

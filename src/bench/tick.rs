@@ -71,15 +71,15 @@ pub async fn run(
         let items: Vec<DueItem> = (0..n)
             .map(|k| {
                 let i = j + k;
-                DueItem {
-                    key: format!("f{:07}:reminder:{}", i / PER_SEMINAR, i % PER_SEMINAR),
-                    seminar: format!("f{:07}", i / PER_SEMINAR),
-                    at: first + chrono::Duration::minutes(i as i64),
-                    kind: DueKind::Reminder {
+                DueItem::of_seminar(
+                    format!("f{:07}:reminder:{}", i / PER_SEMINAR, i % PER_SEMINAR),
+                    &format!("f{:07}", i / PER_SEMINAR),
+                    first + chrono::Duration::minutes(i as i64),
+                    DueKind::Reminder {
                         stage: report.clone(),
                         round: 0,
                     },
-                }
+                )
             })
             .collect();
         crate::storage::bulk::insert(&url, &[], &[], &items).await?;

@@ -107,6 +107,7 @@ pub fn book(
             reason: p.code.clone(),
             booked_at: at,
             expires_at: expiry(prog, at, prog.wf.ledgers.points_valid_months),
+            ..PointsEntry::default()
         });
     }
     out.notifications.push(Notification {

@@ -1088,6 +1088,7 @@ fn credit(
             reason: "organizer".into(),
             booked_at: now,
             expires_at: expiry(prog, now, prog.wf.ledgers.points_valid_months),
+            ..PointsEntry::default()
         });
     }
     for (partner, amount) in shares.compensation.into_iter().filter(|(_, k)| k.0 > 0) {

@@ -37,13 +37,100 @@ pub enum DueKind {
     Duty { duty: String },
 }
 
+/// What a due item acts on. Items of one subject fire in order (instant, rank, key); the store
+/// keeps the subject as its [`Subject::key`] in the `seminar` column (a flagship item's is the
+/// seminar id, as it always was) beside [`Subject::kind`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// One item of an item program (a seminar, an event).
+    Item(String),
+    /// A partner's standing in a partner program.
+    Standing { partner: String, program: String },
+    /// A partner's promotion days in an item program.
+    Promotion { partner: String, program: String },
+}
+
+impl Subject {
+    /// The stored subject kind (the `subject_kind` column).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Subject::Item(_) => "item",
+            Subject::Standing { .. } => "standing",
+            Subject::Promotion { .. } => "promotion",
+        }
+    }
+
+    /// The stored subject key: `id`, `p:<partner>:<program>` or `promo:<partner>:<program>`.
+    pub fn key(&self) -> String {
+        match self {
+            Subject::Item(id) => id.clone(),
+            Subject::Standing { partner, program } => format!("p:{partner}:{program}"),
+            Subject::Promotion { partner, program } => format!("promo:{partner}:{program}"),
+        }
+    }
+
+    /// The subject a stored kind and key name; `None` when they do not fit together. A program
+    /// id never holds `:`, so the key splits at its last one.
+    pub fn from_stored(kind: &str, key: &str) -> Option<Subject> {
+        let pair = |prefix: &str| {
+            let (partner, program) = key.strip_prefix(prefix)?.rsplit_once(':')?;
+            (!partner.is_empty() && !program.is_empty())
+                .then(|| (partner.to_string(), program.to_string()))
+        };
+        match kind {
+            "item" => Some(Subject::Item(key.to_string())),
+            "standing" => {
+                pair("p:").map(|(partner, program)| Subject::Standing { partner, program })
+            }
+            "promotion" => {
+                pair("promo:").map(|(partner, program)| Subject::Promotion { partner, program })
+            }
+            _ => None,
+        }
+    }
+
+    /// The seminar (item) id, for an item subject.
+    pub fn item(&self) -> Option<&str> {
+        match self {
+            Subject::Item(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// The rank of every item effect (all of today's due kinds): items due at one instant fire by
+/// rank, lowest first — 0 item effects, 1 partner flags and sanctions, 5 promotion days,
+/// 9 evaluations (design §4.3).
+pub const ITEM_RANK: u8 = 0;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueItem {
     /// Idempotency key: an item with a key fires once, ever.
     pub key: String,
-    pub seminar: String,
+    pub subject: Subject,
     pub at: DateTime<Utc>,
+    /// Among items due at the same instant, lower ranks fire first.
+    pub rank: u8,
     pub kind: DueKind,
+}
+
+impl DueItem {
+    /// An item effect of seminar `seminar` (rank [`ITEM_RANK`]).
+    pub fn of_seminar(key: String, seminar: &str, at: DateTime<Utc>, kind: DueKind) -> DueItem {
+        DueItem {
+            key,
+            subject: Subject::Item(seminar.to_string()),
+            at,
+            rank: ITEM_RANK,
+            kind,
+        }
+    }
+
+    /// The seminar the item acts on, when its subject is an item.
+    pub fn seminar(&self) -> Option<&str> {
+        self.subject.item()
+    }
 }
 
 /// Every item due strictly after `after` for seminar `s` in its current state.
@@ -92,12 +179,12 @@ struct Due<'a> {
 impl Due<'_> {
     fn push(&mut self, key: String, at: DateTime<Utc>, kind: DueKind) {
         if at > self.after {
-            self.items.push(DueItem {
-                key: format!("{}:{key}", self.s.id),
-                seminar: self.s.id.clone(),
+            self.items.push(DueItem::of_seminar(
+                format!("{}:{key}", self.s.id),
+                &self.s.id,
                 at,
                 kind,
-            });
+            ));
         }
     }
 }

@@ -339,16 +339,70 @@ pub struct Notification {
     pub data: serde_json::Value,
 }
 
+/// The ledger every flagship entry books to (the one `partners[].points` counts).
+pub const POINTS_LEDGER: &str = "points";
+/// The product of entries booked before products existed.
+pub const MAIN_PRODUCT: &str = "main";
+/// The entry kind of a seminar's award and of its penalties (design §4.4).
+pub const SEMINAR_ENTRY: &str = "seminar";
+
+/// A points ledger entry. Every ledger (`points`, and later e.g. a competence's own) lives in
+/// one table; an entry of an older version reads as `points`/`main`/''/`seminar`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointsEntry {
     pub key: String,
     pub partner: String,
+    /// The item the entry comes from (`""` for credits not from an item).
     pub seminar: String,
     pub points: i64,
     /// Penalty code or `organizer`.
     pub reason: String,
     pub booked_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Which ledger: [`POINTS_LEDGER`] unless a program keeps its own.
+    #[serde(default = "default_ledger")]
+    pub ledger: String,
+    /// The vendor product the entry counts for ([`MAIN_PRODUCT`] by default).
+    #[serde(default = "default_product")]
+    pub product: String,
+    /// The program that booked it (`""`: not recorded, as before programs were data).
+    #[serde(default)]
+    pub program: String,
+    /// What kind of entry ([`SEMINAR_ENTRY`] by default).
+    #[serde(default = "default_entry_kind")]
+    pub kind: String,
+}
+
+fn default_ledger() -> String {
+    POINTS_LEDGER.to_string()
+}
+
+fn default_product() -> String {
+    MAIN_PRODUCT.to_string()
+}
+
+fn default_entry_kind() -> String {
+    SEMINAR_ENTRY.to_string()
+}
+
+impl Default for PointsEntry {
+    /// An empty entry of the flagship's ledger, product and kind; spell the rest out with
+    /// `..PointsEntry::default()`.
+    fn default() -> PointsEntry {
+        PointsEntry {
+            key: String::new(),
+            partner: String::new(),
+            seminar: String::new(),
+            points: 0,
+            reason: String::new(),
+            booked_at: DateTime::<Utc>::default(),
+            expires_at: DateTime::<Utc>::default(),
+            ledger: default_ledger(),
+            product: default_product(),
+            program: String::new(),
+            kind: default_entry_kind(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,11 @@
 //! The clock's side of the engine: `tick(now)` fires every due item with instant ≤ `now`, each
 //! exactly once (the item's key is marked fired in the same transaction as its effects), at its
 //! original instant. Several processes may tick one PostgreSQL database: items are claimed with
-//! a lease and `FOR UPDATE SKIP LOCKED`, and a seminar's items fire in time order.
+//! a lease and `FOR UPDATE SKIP LOCKED`; a subject's items fire in order of (instant, rank,
+//! key), and an item of a higher rank waits for every lower-ranked item of its instant.
+//!
+//! This build fires item (seminar) subjects only: an item of a standing or promotion subject is
+//! left leased and logged, for a version that knows its programs (none plans them yet).
 
 use crate::domain::schedule::{fire, DueItem};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
@@ -184,7 +188,10 @@ impl Scheduler {
     /// Decides every item of a batch against the seminars read once, each item seeing what the
     /// earlier ones of its seminar changed.
     async fn decide_batch<'a>(&self, items: &'a [DueItem]) -> Result<Batch<'a>, StoreError> {
-        let mut ids: Vec<String> = items.iter().map(|i| i.seminar.clone()).collect();
+        let mut ids: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.seminar().map(str::to_string))
+            .collect();
         ids.sort();
         ids.dedup();
         let found = self
@@ -201,7 +208,7 @@ impl Scheduler {
         };
         let mut batch = Batch::default();
         for item in items {
-            let Some(seminar) = state.get(&item.seminar) else {
+            let Some(seminar) = item.seminar().and_then(|id| state.get(id)) else {
                 batch.single.push(item);
                 continue;
             };
@@ -226,12 +233,18 @@ impl Scheduler {
     }
 
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
-        let seminar = match self.store.seminar(&item.seminar).await {
+        let Some(id) = item.seminar() else {
+            // A subject this build cannot fire: leave the item leased (out of the way until
+            // the lease ends) for a version that can.
+            tracing::error!(key = %item.key, subject = %item.subject.key(), "due item of an unknown subject kind; skipped");
+            return Ok(Fired::Deferred);
+        };
+        let seminar = match self.store.seminar(id).await {
             Ok(s) => s,
             Err(e @ (StoreError::Corrupt(_) | StoreError::Unreadable(_))) => {
                 // One unreadable seminar must not stop the clock for every other: leave its
                 // item leased (out of the way until the lease ends) and go on.
-                tracing::error!(key = %item.key, seminar = %item.seminar, error = %e, "seminar unreadable; due item skipped");
+                tracing::error!(key = %item.key, seminar = %id, error = %e, "seminar unreadable; due item skipped");
                 return Ok(Fired::Deferred);
             }
             Err(e) => return Err(e),

@@ -64,11 +64,13 @@ macro_rules! insert_all {
         }
         for (chunk, kinds) in $due.chunks(ROWS).zip($kinds.chunks(ROWS)) {
             let mut q =
-                QueryBuilder::<$db>::new("INSERT INTO due_items (key, seminar, due_us, kind) ");
+                QueryBuilder::<$db>::new("INSERT INTO due_items (key, seminar, subject_kind, due_us, due_rank, kind) ");
             q.push_values(chunk.iter().zip(kinds), |mut b, (d, kind): (&DueItem, &String)| {
                 b.push_bind(d.key.clone())
-                    .push_bind(d.seminar.clone())
+                    .push_bind(d.subject.key())
+                    .push_bind(d.subject.kind())
                     .push_bind(d.at.timestamp_micros())
+                    .push_bind(i16::from(d.rank))
                     .push_bind(kind.clone());
             });
             q.build().execute(&mut *tx).await?;

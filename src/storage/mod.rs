@@ -64,10 +64,13 @@ pub(crate) fn decode_each<R, T>(
 #[derive(Debug, Clone, Default)]
 pub struct Commit {
     pub outcome: Outcome,
-    /// New pending due items per changed seminar (replacing its pending ones).
+    /// New pending due items per changed subject, keyed by the subject's stored key (a
+    /// seminar's id), replacing its pending ones.
     pub plans: Vec<(String, Vec<DueItem>)>,
     /// The due items this commit fires (several when the scheduler batches); the commit fails
-    /// with `Conflict` if one already fired, or if its seminar still has an earlier pending item.
+    /// with `Conflict` if one already fired, if its subject still has a pending item before it
+    /// (instant, then rank), or if it has rank > 0 and a lower-ranked item of its instant is
+    /// pending (decisions.md 39).
     pub fired: Vec<(String, DateTime<Utc>)>,
     /// Program-wide decisions hold the program lock at this version.
     pub program_lock: Option<(String, i64)>,
@@ -336,8 +339,10 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// `Conflict` when a version, program lock or fired due item changed concurrently.
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
-    /// Claims up to `limit` pending due items with instant ≤ `now`, earliest first, leasing them
-    /// to `owner` until `lease_until` (wall-clock) so other processes skip them.
+    /// Claims up to `limit` pending due items with instant ≤ `now` in (instant, rank, key)
+    /// order — each the first pending item of its subject, none waiting for a lower rank of its
+    /// instant — leasing them to `owner` until `lease_until` (wall-clock) so other processes
+    /// skip them.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -355,7 +360,7 @@ pub trait Store: Send + Sync {
         before: DateTime<Utc>,
         except: &str,
     ) -> Result<bool, StoreError>;
-    /// Pending due items of one seminar with instant ≤ `now`, earliest first.
+    /// Pending due items of one seminar with instant ≤ `now`, in (instant, rank, key) order.
     async fn due_for_seminar(
         &self,
         seminar: &str,
@@ -369,11 +374,12 @@ pub trait Store: Send + Sync {
     /// Booked penalties `q` selects, newest first.
     async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError>;
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
-    /// Active points of a partner at `at` (entries not yet expired).
+    /// Active points of a partner at `at` (entries not yet expired) on the `points` ledger, all
+    /// products: what `partners[].points` reports.
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
-    /// Unburnt bonus money of a partner at `at`.
+    /// Unburnt bonus money of a partner at `at` (the `compensation` bonus ledger).
     async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError>;
-    /// A partner's points entries, newest first.
+    /// A partner's points entries of every ledger, newest first.
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A partner's bonus credits, newest first.
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;

@@ -22,6 +22,7 @@ mod program_rules;
 mod scenarios;
 mod skips;
 mod store_contract;
+mod store_programs;
 mod store_queries;
 mod ui_e2e;
 mod ui_pages_13;

@@ -136,6 +136,7 @@ async fn contract(store: DynStore) {
         reason: "x".into(),
         booked_at: approved,
         expires_at: approved + Duration::days(400),
+        ..PointsEntry::default()
     });
     let err = store
         .commit(&Commit {
@@ -264,6 +265,7 @@ async fn contract(store: DynStore) {
         reason: "program_resubmit_late".into(),
         booked_at: booked,
         expires_at: booked + Duration::days(366),
+        ..PointsEntry::default()
     });
     store
         .commit(&Commit {

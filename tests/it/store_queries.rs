@@ -410,6 +410,7 @@ async fn queries(store: DynStore) {
                         reason: "organizer".into(),
                         booked_at: t("2017-05-01T00:00:00+03:00"),
                         expires_at: t("2018-05-01T00:00:00+03:00"),
+                        ..PointsEntry::default()
                     },
                     PointsEntry {
                         key: "pts:2".into(),
@@ -419,6 +420,7 @@ async fn queries(store: DynStore) {
                         reason: "late".into(),
                         booked_at: t("2017-07-01T00:00:00+03:00"),
                         expires_at: t("2018-07-01T00:00:00+03:00"),
+                        ..PointsEntry::default()
                     },
                     PointsEntry {
                         key: "pts:3".into(),
@@ -428,6 +430,7 @@ async fn queries(store: DynStore) {
                         reason: "organizer".into(),
                         booked_at: t("2016-01-01T00:00:00+03:00"),
                         expires_at: t("2017-01-01T00:00:00+03:00"),
+                        ..PointsEntry::default()
                     },
                 ],
                 bonus: vec![BonusEntry {
@@ -604,12 +607,7 @@ async fn queries(store: DynStore) {
 }
 
 fn item(key: &str, seminar: &str, at: DateTime<Utc>) -> DueItem {
-    DueItem {
-        key: key.into(),
-        seminar: seminar.into(),
-        at,
-        kind: DueKind::SeminarDayPassed,
-    }
+    DueItem::of_seminar(key.into(), seminar, at, DueKind::SeminarDayPassed)
 }
 
 async fn due_items(store: DynStore) {

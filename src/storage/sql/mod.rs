@@ -10,6 +10,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use super::{to_us, OutboxQuery, Page, PartnerQuery, PenaltyQuery, SeminarQuery, StoreError};
+use crate::domain::schedule::Subject;
 use crate::domain::Recipient;
 
 /// Rows per multi-row INSERT (well under both backends' bind-parameter limits).
@@ -33,6 +34,19 @@ fn checked_json<T: serde::Serialize + serde::de::DeserializeOwned>(
     match serde_json::to_string(&back) {
         Ok(again) if again == text => Ok(text),
         _ => Err(bad("не читается обратно без изменений".into())),
+    }
+}
+
+/// A due item's subject as stored (`seminar` column, `subject_kind` column), proved to read
+/// back as the same subject: a key that would not (an empty part, a program id with `:`) is
+/// refused before anything is committed.
+fn stored_subject(s: &Subject) -> Result<(String, &'static str), StoreError> {
+    let key = s.key();
+    match Subject::from_stored(s.kind(), &key) {
+        Some(back) if &back == s => Ok((key, s.kind())),
+        _ => Err(StoreError::Unreadable(format!(
+            "due item: subject «{key}» does not read back"
+        ))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One command's or due item's [`Commit`]: every table it touches, in one transaction.
 
 use super::changes::insert_events;
+use super::due::{earlier_of_subject, lower_rank_at_instant};
 use super::*;
 use crate::domain::Outcome;
 
@@ -61,21 +62,26 @@ async fn take_program_lock(tx: &mut Tx<'_>, program: &str, version: i64) -> Resu
     Ok(())
 }
 
-/// Marks the due items the commit fires; each exactly once, and only while first in its seminar.
+/// Marks the due items the commit fires; each exactly once, only while first in its subject and
+/// (rank > 0) while no lower-ranked item of its instant waits.
 async fn fire(tx: &mut Tx<'_>, fired: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
     for (key, at) in fired {
-        // An item fires only while no earlier item of its seminar waits: the order
-        // check and the exactly-once mark are one statement.
-        let n = sqlx::query(
+        // An item fires only while no earlier item of its subject waits, nor (rank > 0) a
+        // lower-ranked item of its instant: the order checks and the exactly-once mark are one
+        // statement.
+        let n = sqlx::query(concat!(
             "UPDATE due_items SET fired_us = $1, lease_owner = NULL, lease_until_us = NULL
-             WHERE key = $2 AND fired_us IS NULL AND NOT EXISTS (
-               SELECT 1 FROM due_items e WHERE e.seminar = due_items.seminar AND e.fired_us IS NULL AND e.due_us < due_items.due_us)",
-        )
-            .bind(to_us(*at))
-            .bind(key)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+             WHERE key = $2 AND fired_us IS NULL AND NOT EXISTS (",
+            earlier_of_subject!("due_items"),
+            ") AND (due_items.due_rank = 0 OR NOT EXISTS (",
+            lower_rank_at_instant!("due_items"),
+            "))"
+        ))
+        .bind(to_us(*at))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
         if n != 1 {
             return Err(StoreError::Conflict(format!(
                 "due item {key} already fired, gone or not yet first"
@@ -189,7 +195,8 @@ async fn book_ledgers(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreErr
     for e in &outcome.points {
         sqlx::query(
             "INSERT INTO points_ledger (key, partner, seminar, points, reason,
-                booked_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                booked_us, expires_us, ledger, product, program, kind)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&e.key)
         .bind(&e.partner)
@@ -198,6 +205,10 @@ async fn book_ledgers(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreErr
         .bind(&e.reason)
         .bind(to_us(e.booked_at))
         .bind(to_us(e.expires_at))
+        .bind(&e.ledger)
+        .bind(&e.product)
+        .bind(&e.program)
+        .bind(&e.kind)
         .execute(&mut **tx)
         .await
         .map_err(|e| unique_to_conflict(e, "points already booked"))?;
@@ -261,49 +272,33 @@ async fn insert_outbox(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Replaces each seminar's pending plan by writing only the difference: most commands leave
-/// most of a plan as it was.
+/// Replaces each subject's pending plan by writing only the difference: most commands leave
+/// most of a plan as it was. A plan is keyed by its subject's stored key (a seminar's id).
 async fn replace_plans(
     tx: &mut Tx<'_>,
     plans: &[(String, Vec<DueItem>)],
 ) -> Result<(), StoreError> {
-    // Replace each seminar's pending plan by writing only the difference: most
-    // commands leave most of a plan as it was.
-    let mut pending: std::collections::HashMap<String, (i64, String)> = Default::default();
-    for chunk in plans.chunks(ROWS_PER_INSERT) {
-        let mut qb = sqlx::QueryBuilder::<Db>::new(
-            "SELECT key, due_us, kind FROM due_items WHERE fired_us IS NULL AND seminar IN (",
-        );
-        let mut sep = qb.separated(", ");
-        for (seminar, _) in chunk {
-            sep.push_bind(seminar.clone());
-        }
-        qb.push(")");
-        for r in qb.build().fetch_all(&mut **tx).await? {
-            pending.insert(
-                r.try_get("key")?,
-                (r.try_get("due_us")?, r.try_get("kind")?),
-            );
-        }
-    }
+    let mut pending = pending_of(tx, plans).await?;
     let mut fresh = Vec::new();
     for (_, items) in plans {
         for it in items {
             let kind = json("due item", &it.kind)?;
+            let rank = i16::from(it.rank);
             match pending.remove(&it.key) {
-                Some((due, k)) if due == to_us(it.at) && k == kind => {}
+                Some((due, r, k)) if due == to_us(it.at) && r == rank && k == kind => {}
                 Some(_) => {
                     sqlx::query(
-                        "UPDATE due_items SET due_us = $1, kind = $2 WHERE key = $3 AND fired_us
-                            IS NULL",
+                        "UPDATE due_items SET due_us = $1, kind = $2, due_rank = $3 WHERE key = $4
+                            AND fired_us IS NULL",
                     )
                     .bind(to_us(it.at))
                     .bind(&kind)
+                    .bind(rank)
                     .bind(&it.key)
                     .execute(&mut **tx)
                     .await?;
                 }
-                None => fresh.push((it, kind)),
+                None => fresh.push((it, stored_subject(&it.subject)?, kind)),
             }
         }
     }
@@ -320,12 +315,15 @@ async fn replace_plans(
         qb.build().execute(&mut **tx).await?;
     }
     for chunk in fresh.chunks(ROWS_PER_INSERT) {
-        let mut qb =
-            sqlx::QueryBuilder::<Db>::new("INSERT INTO due_items (key, seminar, due_us, kind) ");
-        qb.push_values(chunk, |mut b, (it, kind)| {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO due_items (key, seminar, subject_kind, due_us, due_rank, kind) ",
+        );
+        qb.push_values(chunk, |mut b, (it, (subject, subject_kind), kind)| {
             b.push_bind(it.key.clone())
-                .push_bind(it.seminar.clone())
+                .push_bind(subject.clone())
+                .push_bind(*subject_kind)
                 .push_bind(to_us(it.at))
+                .push_bind(i16::from(it.rank))
                 .push_bind(kind.clone());
         });
         // A key that already fired stays fired: it never fires twice.
@@ -333,4 +331,33 @@ async fn replace_plans(
         qb.build().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// The pending items of the planned subjects: key → (instant, rank, kind).
+async fn pending_of(
+    tx: &mut Tx<'_>,
+    plans: &[(String, Vec<DueItem>)],
+) -> Result<std::collections::HashMap<String, (i64, i16, String)>, StoreError> {
+    let mut pending = std::collections::HashMap::new();
+    for chunk in plans.chunks(ROWS_PER_INSERT) {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT key, due_us, due_rank, kind FROM due_items WHERE fired_us IS NULL AND seminar IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for (subject, _) in chunk {
+            sep.push_bind(subject.clone());
+        }
+        qb.push(")");
+        for r in qb.build().fetch_all(&mut **tx).await? {
+            pending.insert(
+                r.try_get("key")?,
+                (
+                    r.try_get("due_us")?,
+                    r.try_get("due_rank")?,
+                    r.try_get("kind")?,
+                ),
+            );
+        }
+    }
+    Ok(pending)
 }

@@ -24,6 +24,11 @@ impl This {
             "bonus_ledger",
             "seminars",
             "program_locks",
+            // Partner programs' state (migration 0006), before the partners it names.
+            "standings",
+            "partner_records",
+            "staff",
+            "certificates",
         ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)

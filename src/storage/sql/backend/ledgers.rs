@@ -1,6 +1,10 @@
 //! ledgers
 
 use super::*;
+use crate::domain::POINTS_LEDGER;
+
+/// The bonus ledger of seminar compensation (the only one the flagship books).
+pub(super) const COMPENSATION_LEDGER: &str = "compensation";
 
 impl This {
     pub(super) async fn find_penalties(
@@ -66,10 +70,11 @@ impl This {
     ) -> Result<i64, StoreError> {
         let v: Option<i64> = sqlx::query_scalar(
             "SELECT CAST(SUM(points) AS BIGINT) FROM points_ledger WHERE partner = $1
-                AND booked_us <= $2 AND expires_us > $2",
+                AND ledger = $3 AND booked_us <= $2 AND expires_us > $2",
         )
         .bind(partner)
         .bind(to_us(at))
+        .bind(POINTS_LEDGER)
         .fetch_one(&self.pool)
         .await?;
         Ok(v.unwrap_or(0))
@@ -82,10 +87,11 @@ impl This {
     ) -> Result<Kopecks, StoreError> {
         let v: Option<i64> = sqlx::query_scalar(
             "SELECT CAST(SUM(kopecks) AS BIGINT) FROM bonus_ledger WHERE partner = $1
-                AND booked_us <= $2 AND expires_us > $2",
+                AND ledger = $3 AND booked_us <= $2 AND expires_us > $2",
         )
         .bind(partner)
         .bind(to_us(at))
+        .bind(COMPENSATION_LEDGER)
         .fetch_one(&self.pool)
         .await?;
         Ok(Kopecks(v.unwrap_or(0)))
@@ -111,6 +117,10 @@ impl This {
                     reason: r.try_get("reason")?,
                     booked_at: from_us(r.try_get("booked_us")?)?,
                     expires_at: from_us(r.try_get("expires_us")?)?,
+                    ledger: r.try_get("ledger")?,
+                    product: r.try_get("product")?,
+                    program: r.try_get("program")?,
+                    kind: r.try_get("kind")?,
                 })
             })
             .collect()

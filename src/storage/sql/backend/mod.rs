@@ -15,12 +15,13 @@ mod seminars;
 
 use super::super::{
     checked_json, json, outbox_where, parse, partner_where, penalty_where, push_page,
-    recipient_parse, recipient_str, seminar_where, unique_to_conflict, ROWS_PER_INSERT,
+    recipient_parse, recipient_str, seminar_where, stored_subject, unique_to_conflict,
+    ROWS_PER_INSERT,
 };
 use super::{Db, This, LOCK_CLAUSE};
 use crate::accounts::{Rights, Role, User};
 use crate::domain::program::Attention;
-use crate::domain::schedule::{DueItem, DueKind};
+use crate::domain::schedule::{DueItem, DueKind, Subject};
 use crate::domain::{
     BonusEntry, Event, Kopecks, Notification, Partner, Penalty, PointsEntry, Seminar,
 };
@@ -81,10 +82,18 @@ impl This {
 
     fn due_from_row(row: &<Db as sqlx::Database>::Row) -> Result<DueItem, StoreError> {
         let kind: String = row.try_get("kind")?;
+        let subject_kind: String = row.try_get("subject_kind")?;
+        let subject_key: String = row.try_get("seminar")?;
+        let subject = Subject::from_stored(&subject_kind, &subject_key).ok_or_else(|| {
+            StoreError::Corrupt(format!("due item: subject {subject_kind} {subject_key}"))
+        })?;
+        let rank: i16 = row.try_get("due_rank")?;
         Ok(DueItem {
             key: row.try_get("key")?,
-            seminar: row.try_get("seminar")?,
+            subject,
             at: from_us(row.try_get("due_us")?)?,
+            rank: u8::try_from(rank)
+                .map_err(|_| StoreError::Corrupt(format!("due item: rank {rank}")))?,
             kind: parse::<DueKind>("due item", &kind)?,
         })
     }

@@ -42,16 +42,20 @@ impl This {
     ) -> Result<Vec<PartnerSummary>, StoreError> {
         let mut qb = sqlx::QueryBuilder::<Db>::new(
             "SELECT p.*, CAST(COALESCE((SELECT SUM(l.points) FROM points_ledger l
-                WHERE l.partner = p.id AND l.booked_us <= ",
+                WHERE l.partner = p.id AND l.ledger = ",
         );
-        qb.push_bind(to_us(at))
+        qb.push_bind(crate::domain::POINTS_LEDGER)
+            .push(" AND l.booked_us <= ")
+            .push_bind(to_us(at))
             .push(" AND l.expires_us > ")
             .push_bind(to_us(at));
         qb.push(
             "), 0) AS BIGINT) AS points_active, CAST(COALESCE((SELECT SUM(b.kopecks)
-                FROM bonus_ledger b WHERE b.partner = p.id AND b.booked_us <= ",
+                FROM bonus_ledger b WHERE b.partner = p.id AND b.ledger = ",
         );
-        qb.push_bind(to_us(at))
+        qb.push_bind(super::ledgers::COMPENSATION_LEDGER)
+            .push(" AND b.booked_us <= ")
+            .push_bind(to_us(at))
             .push(" AND b.expires_us > ")
             .push_bind(to_us(at));
         qb.push("), 0) AS BIGINT) AS bonus_active FROM partners p");
