@@ -706,3 +706,41 @@ async fn the_users_page_explains_why_the_last_full_rights_user_stays() {
     );
     main.get("/api/me").await.expect(200);
 }
+
+/// Issue 13 item 1: the review queue marks, before the decision, an application of a partner
+/// whose mail would reach nobody; the mark goes once the partner has an active user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_queue_warns_before_a_decision_on_a_partner_without_a_user() {
+    let app = app::spawn().await;
+    let admin = app.admin().await;
+    app.partner("pb", "Бета", false, None).await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    admin
+        .post(
+            &format!("/api/programs/{PROGRAM}/applications"),
+            json!({"partner": "pb", "seminar": "s9", "city": "Тула", "date": "2017-03-29"}),
+        )
+        .await
+        .expect(201);
+    let c = crate::ui_e2e::form_login(&app, &app.admin_email, app::ADMIN_PASSWORD).await;
+    let dashboard = format!("/programs/{PROGRAM}");
+    let page = c.get(&dashboard).await.expect(200).text();
+    assert!(
+        page.contains("нет активного пользователя: письмо о решении никто не получит"),
+        "{page}"
+    );
+    admin
+        .post(
+            "/api/users",
+            json!({"email": "beta@partner.test", "name": "Бета Главный", "role": "partner",
+                   "partner": "pb", "rights": "main", "password": USER_PASSWORD}),
+        )
+        .await
+        .expect(201);
+    let page = c.get(&dashboard).await.expect(200).text();
+    assert!(
+        page.contains("s9"),
+        "the application is still queued: {page}"
+    );
+    assert!(!page.contains("нет активного пользователя"), "{page}");
+}

@@ -250,6 +250,11 @@ impl Filters {
         q
     }
 
+    /// No partner or coordinator filter: the grid shows every partner's seminars.
+    fn unfiltered_people(&self) -> bool {
+        self.partner.is_none() && self.coordinator.is_none()
+    }
+
     fn any(&self) -> bool {
         self.city.is_some() || self.partner.is_some() || self.coordinator.is_some()
     }
@@ -466,6 +471,14 @@ async fn grid_rows(
     api_programs::slot_rows(state, &v.auth(), id, &slot_filter).await
 }
 
+/// Where the review queue of program `id` downloads as a spreadsheet.
+fn queue_export(id: &str) -> String {
+    format!(
+        "/api/programs/{}/review-queue.xlsx",
+        super::page::encode(id)
+    )
+}
+
 /// `/programs/{id}`: the dashboard. Every section is one indexed read of what it shows (the
 /// grid and the seminar list a page at a time), never the whole season.
 pub async fn show(
@@ -506,8 +519,9 @@ pub async fn show(
     let (names, coordinator_of) = partner_directory(&state, shown, now).await?;
     let kept = |partner: &str, city: &str| filters.keep(partner, city, coordinator_of.get(partner));
 
-    let all = filters.partner.is_none() && filters.coordinator.is_none();
-    let groups = sections::application_groups(prog, queue.applications, &names, today, &kept);
+    let reachable = super::mail::partners_with_users(&state).await?;
+    let groups =
+        sections::application_groups(prog, queue.applications, &names, (today, &reachable), &kept);
     let this_week: Vec<Seminar> = this_week
         .into_iter()
         .filter(|s| kept(&s.partner, &s.city))
@@ -527,11 +541,11 @@ pub async fn show(
         partner_filter: filters.partner.clone().unwrap_or_default(),
         coordinators,
         weeks: week_names(prog),
-        grid: sections::grid(rows, &names, all, &kept),
+        grid: sections::grid(rows, &names, filters.unfiltered_people(), &kept),
         grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
         any_due_group: groups.iter().any(|g| g.due),
         groups,
-        waiting: sections::waiting(prog, queue.submissions, &names, today, &kept),
+        waiting: sections::waiting(prog, queue.submissions, &names, (today, &reachable), &kept),
         upcoming,
         overdue,
         attention_more: attention_more(attention_total),
@@ -544,10 +558,7 @@ pub async fn show(
         seminars_pager: pager("page", page, SEMINARS_PER_PAGE, seminars_total),
         export_seminars: filters.export_seminars(&id),
         export_penalties: format!("/api/penalties.xlsx?program={}", super::page::encode(&id)),
-        export_queue: format!(
-            "/api/programs/{}/review-queue.xlsx",
-            super::page::encode(&id)
-        ),
+        export_queue: queue_export(&id),
         path: path.clone(),
     };
     let page = dashboard_meta(prog, &v, f.done.as_deref());

@@ -11,7 +11,7 @@ use crate::http::api::programs::{CityRow, QueuedApplication, QueuedSubmission};
 use crate::http::views::seminar_view;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a partner's seminar in a city passes the dashboard's filters.
 pub type Kept<'a> = &'a dyn Fn(&str, &str) -> bool;
@@ -49,6 +49,8 @@ pub struct QueuedApp {
     approve: bool,
     suggestion: String,
     priority_reason: String,
+    /// The partner has no active user: the decision's e-mail would reach nobody.
+    no_user: bool,
 }
 
 #[derive(Serialize)]
@@ -72,6 +74,8 @@ pub struct Waiting {
     waiting: String,
     waiting_tone: &'static str,
     return_cost: String,
+    /// The partner has no active user: a return's e-mail would reach nobody.
+    no_user: bool,
 }
 
 #[derive(Serialize)]
@@ -168,12 +172,15 @@ fn priority_reason(prog: &Program, a: &QueuedApplication) -> String {
         .join("; ")
 }
 
+/// Partners that have an active user (their mail reaches someone).
+pub type Reachable<'a> = &'a BTreeSet<String>;
+
 /// Applications grouped by review day, each group in the order the review takes them.
 pub fn application_groups(
     prog: &Program,
     applications: Vec<QueuedApplication>,
     names: &BTreeMap<String, String>,
-    today: NaiveDate,
+    (today, reachable): (NaiveDate, Reachable<'_>),
     kept: Kept<'_>,
 ) -> Vec<AppGroup> {
     let mut groups: Vec<AppGroup> = vec![];
@@ -192,6 +199,7 @@ pub fn application_groups(
             approve: a.suggestion == "approve",
             suggestion: suggestion_text(&a.suggestion),
             priority_reason: priority_reason(prog, &a),
+            no_user: !reachable.contains(&a.partner),
             seminar: a.seminar,
         };
         match groups.iter_mut().find(|g| g.review_day == day) {
@@ -214,13 +222,14 @@ pub fn waiting(
     prog: &Program,
     submissions: Vec<QueuedSubmission>,
     names: &BTreeMap<String, String>,
-    today: NaiveDate,
+    (today, reachable): (NaiveDate, Reachable<'_>),
     kept: Kept<'_>,
 ) -> Vec<Waiting> {
     submissions
         .into_iter()
         .filter(|w| kept(&w.partner, &w.city))
         .map(|w| Waiting {
+            no_user: !reachable.contains(&w.partner),
             href: format!("/seminars/{}#stage-{}", w.seminar, w.stage),
             partner_name: name_of(names, &w.partner),
             city: w.city,

@@ -165,6 +165,26 @@ pub async fn no_recipient_warning(
     }))
 }
 
+/// The partners that have at least one active user, so that their mail reaches someone (the
+/// review queue marks the others before a decision).
+///
+/// # Errors
+/// Store failures.
+pub async fn partners_with_users(
+    state: &AppState,
+) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    let users = state
+        .service
+        .store
+        .users_by_roles(&[crate::accounts::Role::Partner.as_str()])
+        .await?;
+    Ok(users
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .filter_map(|u| u.partner)
+        .collect())
+}
+
 /// The dashboard's block: the program's newest undelivered notifications and a link to all.
 #[derive(Serialize)]
 pub struct DashboardMail {
