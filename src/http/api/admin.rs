@@ -53,6 +53,7 @@ pub async fn set_clock(
         .map_err(|e| ApiError::BadRequest("clock_backwards", e.to_string()))?;
     state.service.save_clock(to).await?;
     let report = state.service.scheduler.tick(to).await?;
+    state.metrics.scheduler_ticked(Utc::now());
     state.wake.notify_one();
     Ok(Json(ClockResponse {
         now: to,
