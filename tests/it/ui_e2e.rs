@@ -10,6 +10,7 @@
 mod browser;
 mod calendar_feed;
 mod exports;
+mod forms;
 mod pages;
 mod phones;
 

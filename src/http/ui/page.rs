@@ -237,6 +237,16 @@ struct Layout {
     clock: String,
     clock_manual: bool,
     flash: Option<&'static str>,
+    /// What a failed form must have corrected, shown at the top of the page.
+    summary: Vec<SummaryItem>,
+}
+
+/// One line of the error summary: the message, linking to its input when there is one.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SummaryItem {
+    /// `#<input id>`, or nothing for a message about the whole form.
+    pub href: Option<String>,
+    pub text: String,
 }
 
 /// What a page tells the layout.
@@ -246,6 +256,8 @@ pub struct Page<'a> {
     pub current: &'static str,
     pub viewer: Option<&'a Viewer>,
     pub flash: Option<&'static str>,
+    /// The error summary of the forms that failed (empty: none shown).
+    pub summary: Vec<SummaryItem>,
 }
 
 impl<'a> Page<'a> {
@@ -259,11 +271,19 @@ impl<'a> Page<'a> {
             current,
             viewer,
             flash: None,
+            summary: Vec::new(),
         }
     }
 
     pub fn flash(mut self, done: Option<&str>) -> Self {
         self.flash = done.and_then(flash_text);
+        self
+    }
+
+    /// Lists `form`'s errors in the summary at the top of the page («Исправьте, пожалуйста:»),
+    /// each linking to its input: `anchor(name)` is the `id` of the input named `name`.
+    pub fn errors_of(mut self, form: &FormState, anchor: impl Fn(&str) -> String) -> Self {
+        self.summary.extend(form.summary(anchor));
         self
     }
 }
@@ -352,6 +372,7 @@ pub fn render_status(
         clock: clock_text(state, now),
         clock_manual: state.clock.is_manual(),
         flash: page.flash,
+        summary: page.summary,
     };
     // A page whose data does not serialize is a bug: say so, never render it half empty.
     let value = serde_json::to_value(data).and_then(|mut value| {
@@ -414,12 +435,23 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
 pub type FormData = BTreeMap<String, String>;
 
 /// Field errors of one form, with the values to put back.
+///
+/// A page that shows a failed form lists its errors at the top with [`Page::errors_of`]; the
+/// template marks each input (`aria-invalid`, the message next to it) from `errors`, and puts
+/// `values` back (never a file: a browser cannot be given one, so the page asks to choose it
+/// again).
 #[derive(Serialize, Default, Debug, Clone)]
 pub struct FormState {
     /// An error about the whole form.
     pub error: Option<String>,
     pub errors: BTreeMap<String, String>,
     pub values: BTreeMap<String, String>,
+    /// The fields in error in the order they were found (the form's order), for the summary.
+    #[serde(skip)]
+    order: Vec<String>,
+    /// Russian labels of the fields in error, as the form names them.
+    #[serde(skip)]
+    labels: BTreeMap<String, String>,
 }
 
 impl FormState {
@@ -433,8 +465,48 @@ impl FormState {
     }
 
     pub fn field(mut self, name: &str, msg: impl Into<String>) -> FormState {
-        self.errors.insert(name.into(), msg.into());
+        self.add(name, None, msg);
         self
+    }
+
+    /// Records the first error of input `name` (the form's name, not the API's), labelled as the
+    /// form labels it.
+    pub fn add(&mut self, name: &str, label: Option<&str>, msg: impl Into<String>) {
+        if self.errors.contains_key(name) {
+            return;
+        }
+        self.errors.insert(name.into(), msg.into());
+        self.order.push(name.into());
+        if let Some(l) = label {
+            self.labels.insert(name.into(), l.into());
+        }
+    }
+
+    /// The summary lines: the form's own error first, then each field's in the form's order.
+    pub fn summary(&self, anchor: impl Fn(&str) -> String) -> Vec<SummaryItem> {
+        let mut out: Vec<SummaryItem> = self
+            .error
+            .iter()
+            .map(|e| SummaryItem {
+                href: None,
+                text: e.clone(),
+            })
+            .collect();
+        let rest = self.errors.keys().filter(|k| !self.order.contains(k));
+        for name in self.order.iter().chain(rest) {
+            let msg = &self.errors[name];
+            let text = match self.labels.get(name) {
+                Some(l) if !msg.to_lowercase().starts_with(&l.to_lowercase()) => {
+                    format!("{l}: {}", lower_first(msg))
+                }
+                _ => msg.clone(),
+            };
+            out.push(SummaryItem {
+                href: Some(format!("#{}", anchor(name))),
+                text,
+            });
+        }
+        out
     }
 
     pub fn general(mut self, msg: impl Into<String>) -> FormState {
@@ -444,6 +516,15 @@ impl FormState {
 
     pub fn has_errors(&self) -> bool {
         self.error.is_some() || !self.errors.is_empty()
+    }
+}
+
+/// `Пароли…` → `пароли…` (a message after a label and a colon), keeping acronyms (`PDF`).
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match (c.next(), c.clone().next()) {
+        (Some(f), Some(n)) if !n.is_uppercase() => f.to_lowercase().chain(c).collect(),
+        _ => s.to_string(),
     }
 }
 
@@ -524,7 +605,7 @@ impl IntoResponse for UiError {
         // The error page has no state at hand: a minimal layout with a way back home.
         let layout = serde_json::json!({
             "title": heading, "user": null, "nav": [{"href": "/", "label": "На главную", "current": false}],
-            "csrf": "", "clock": "", "clock_manual": false, "flash": null,
+            "csrf": "", "clock": "", "clock_manual": false, "flash": null, "summary": [],
         });
         let Ok(mut value) = serde_json::to_value(data) else {
             return (status, heading).into_response();

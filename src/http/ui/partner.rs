@@ -319,6 +319,9 @@ async fn apply_page(
     let today = local_date(prog.tz, now);
     let window_notice = window_notice(prog, today);
     let unlisted = unlisted_weeks(prog, today);
+    // The inputs' ids are their names.
+    let page =
+        Page::new("Заявка на семинар", "/my/apply", Some(v)).errors_of(&form, str::to_string);
     let data = ApplyPage {
         program_id: prog.id().to_string(),
         program_name: wf.name.clone(),
@@ -343,13 +346,7 @@ async fn apply_page(
         chosen,
         form,
     };
-    Ok(render_status(
-        state,
-        status,
-        Page::new("Заявка на семинар", "/my/apply", Some(v)),
-        "apply",
-        data,
-    ))
+    Ok(render_status(state, status, page, "apply", data))
 }
 
 /// The program named in the query, else the one taking applications now, else the one whose
@@ -423,7 +420,7 @@ pub async fn apply(
         Ok(seminar) => return Ok(see_other(&format!("/seminars/{seminar}?done=applied"))),
         Err(CommandError::Invalid(list)) => {
             for i in list {
-                f.errors.entry(i.field.form().into()).or_insert(i.message);
+                f.add(i.field.form(), Some(i.field.label()), i.message);
             }
         }
         Err(CommandError::Api(ApiError::Refused(r))) => {
