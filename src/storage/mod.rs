@@ -168,8 +168,45 @@ pub struct SeminarQuery {
     /// Earliest partner deadline first (the list column), instead of creation order; offset
     /// paging only.
     pub by_deadline: bool,
+    /// Seminars whose id, city or partner (id or name) contains this text, any case.
+    pub search: Option<String>,
+    /// A list's chosen order (then creation order), instead of `by_date`/`by_deadline`/creation
+    /// order; offset paging only.
+    pub order: Option<Order<SeminarOrder>>,
     /// Creation order (`seq`); the cursor of a row is its `seq`.
     pub page: Page,
+}
+
+/// A list's order: a whitelisted column and the direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order<C> {
+    pub by: C,
+    pub desc: bool,
+}
+
+/// The columns a seminar list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeminarOrder {
+    /// Application order (`seq`).
+    Created,
+    Date,
+    City,
+    /// The partner company's name.
+    Partner,
+    State,
+    /// The partner's earliest open deadline.
+    Deadline,
+}
+
+/// The columns a penalty list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PenaltyOrder {
+    /// Booking order (`seq`).
+    Booked,
+    /// The instant the penalty counts from.
+    At,
+    Points,
+    Seminar,
 }
 
 /// Which booked penalties a read wants, newest first (the cursor is the booking `seq`).
@@ -181,6 +218,10 @@ pub struct PenaltyQuery {
     pub code: Option<String>,
     /// Booked at or after this instant.
     pub since: Option<DateTime<Utc>>,
+    /// Penalties whose seminar id, code or partner (id or name) contains this text, any case.
+    pub search: Option<String>,
+    /// A list's chosen order instead of newest booking first; offset paging only.
+    pub order: Option<Order<PenaltyOrder>>,
     pub page: Page,
 }
 
@@ -203,7 +244,18 @@ pub struct PartnerQuery {
     pub search: Option<String>,
     /// The rating order (active points, most first, then name) instead of id order.
     pub by_points: bool,
+    /// A list's chosen order instead of either; offset paging.
+    pub order: Option<Order<PartnerOrder>>,
     pub page: Page,
+}
+
+/// The columns a partner list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerOrder {
+    Id,
+    Name,
+    /// Active points at the read's instant.
+    Points,
 }
 
 /// A partner with its assigned coordinator and ledger balances at one instant, read in one query.
@@ -359,6 +411,8 @@ pub trait Store: Send + Sync {
     /// Booked penalties `q` selects, newest first.
     async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError>;
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
+    /// The points of every penalty `q` finds (its page ignored): negative or zero.
+    async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
     /// Active points of a partner at `at` (entries not yet expired).
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
     /// Unburnt bonus money of a partner at `at`.

@@ -4,8 +4,9 @@
 use crate::domain::Partner;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::{self, Columns, PageSpec};
 use crate::http::{AppJson, AppQuery, AppState};
-use crate::storage::{Page, PartnerQuery, PartnerSummary};
+use crate::storage::{Order, Page, PartnerOrder, PartnerQuery, PartnerSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -79,11 +80,26 @@ pub struct PartnerFilter {
     pub q: Option<String>,
     /// Coordinator user id assigned to the partner.
     pub coordinator: Option<String>,
+    /// Order: `rating` (default: active points, most first, then name), `name`, `id`,
+    /// `points`; `-name` for descending.
+    pub sort: Option<String>,
+    /// Page number from 1 (instead of `offset`).
+    pub page: Option<usize>,
     /// Rows per page, 1–500 (default 100).
     pub limit: Option<usize>,
+    /// Same as `limit` (the name the seminar list uses).
+    pub per_page: Option<usize>,
     /// Rows to skip (the rating is an ordering by points, so pages are offsets).
     pub offset: Option<usize>,
 }
+
+/// The columns `/api/partners` sorts by (`rating` is the default order).
+pub const PARTNER_SORT: Columns<Option<PartnerOrder>> = &[
+    ("rating", None),
+    ("name", Some(PartnerOrder::Name)),
+    ("id", Some(PartnerOrder::Id)),
+    ("points", Some(PartnerOrder::Points)),
+];
 
 /// Partners sorted by active points (the rating), with balances, read and paged in one query; a
 /// partner user sees only its own company. `X-Total-Count` holds the number of matching partners.
@@ -94,11 +110,23 @@ pub async fn list(
     AppQuery(f): AppQuery<PartnerFilter>,
 ) -> ApiResult<Response> {
     let now = state.clock.now();
-    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let spec = PageSpec::new(f.page, f.limit.or(f.per_page), 100, 500)?;
+    if f.page.is_some() && f.offset.is_some() {
+        return Err(ApiError::field("offset", "укажите либо page, либо offset"));
+    }
+    let rating = Order {
+        by: None,
+        desc: false,
+    };
+    let sort = listing::sort(f.sort.as_deref(), PARTNER_SORT, rating)?;
     let mut q = PartnerQuery {
-        search: f.q.clone(),
+        search: listing::search(f.q.as_deref())?,
         coordinator: f.coordinator.clone(),
         by_points: true,
+        order: sort.by.map(|by| Order {
+            by,
+            desc: sort.desc,
+        }),
         ..PartnerQuery::default()
     };
     if !auth.user.is_staff() {
@@ -106,10 +134,13 @@ pub async fn list(
     }
     let store = &state.service.store;
     let total = store.count_partners(&q).await?;
-    q.page = Page {
-        after: None,
-        offset: f.offset.unwrap_or(0) as i64,
-        limit: Some(limit as i64),
+    q.page = match f.offset {
+        Some(offset) => Page {
+            after: None,
+            offset: offset as i64,
+            limit: Some(spec.per_page as i64),
+        },
+        None => spec.store_page(),
     };
     let money = auth.user.sees_money();
     let out: Vec<PartnerView> = store

@@ -22,6 +22,7 @@ pub mod dashboard_sections;
 pub mod format;
 pub mod history;
 pub mod ics;
+pub mod lists;
 pub mod page;
 pub mod partner;
 pub mod public;

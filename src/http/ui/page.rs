@@ -27,6 +27,8 @@ macro_rules! ui_templates {
 const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "layout",
     "_penalties",
+    "_headings",
+    "_pager",
     "login",
     "account",
     "programs",
@@ -196,6 +198,28 @@ impl FromRequestParts<AppState> for Viewer {
                 Err(Redirect::to(&format!("/login?next={}", encode(&here))).into_response())
             }
             Err(e) => Err(UiError::Api(e).into_response()),
+        }
+    }
+}
+
+/// A page's query parameters; a malformed one (`?page=abc`) is a 400 error page in Russian, not
+/// axum's English plain text.
+pub struct PageQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(rej) => Err(UiError::Api(ApiError::BadRequest(
+                "invalid_query",
+                format!(
+                    "{}; откройте страницу заново из меню",
+                    crate::http::query_problem(&rej.body_text())
+                ),
+            ))
+            .into_response()),
         }
     }
 }

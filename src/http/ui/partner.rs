@@ -6,6 +6,8 @@ use super::cards::{
     ledger_reason, partner_names, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow,
 };
 use super::format;
+use super::lists::{self, ListQuery};
+use super::page::PageQuery;
 use super::page::{
     check_csrf, render, render_status, see_other, FormData, FormState, Page, UiError, UiResult,
     Viewer,
@@ -13,10 +15,12 @@ use super::page::{
 use crate::domain::deadline::local_date;
 use crate::domain::review::city_week_refusal;
 use crate::domain::{Program, RefusalCode, Seminar, SeminarState};
+use crate::http::api::seminars::PENALTY_SORT;
 use crate::http::commands::{self, ApplyRequest, CommandError};
 use crate::http::error::ApiError;
+use crate::http::listing::{self, PageSpec};
 use crate::http::AppState;
-use crate::storage::SeminarQuery;
+use crate::storage::{Order, PenaltyOrder, PenaltyQuery, SeminarQuery};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
@@ -444,41 +448,123 @@ struct PenaltiesPage {
     penalties: Vec<PenaltyUi>,
     total: String,
     count: usize,
+    /// The partner has penalties at all (an empty search says «не найдено», not «нет»).
+    any: bool,
+    headings: Vec<lists::Heading>,
+    pager: Option<lists::Pager>,
+    found: Option<String>,
+    q: String,
+    hidden: Vec<lists::Hidden>,
+    path: &'static str,
 }
 
-/// `/my/penalties`: every penalty of the partner's seminars, newest first.
-pub async fn penalties(State(state): State<AppState>, v: Viewer) -> UiResult {
+const PENALTY_COLUMNS: &[(&str, &str)] = &[
+    ("Когда", "at"),
+    ("Семинар", "seminar"),
+    ("Нарушение и причина", ""),
+    ("Баллы", "points"),
+    ("Последствия", ""),
+];
+
+const NEWEST_FIRST: Order<PenaltyOrder> = Order {
+    by: PenaltyOrder::At,
+    desc: true,
+};
+
+/// `/my/penalties`: the partner's penalties, newest first or in the chosen order, searched
+/// (seminar, violation code) and paged in SQL.
+pub async fn penalties(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageQuery(lq): PageQuery<ListQuery>,
+) -> UiResult {
     let partner = own_partner(&v)?;
+    let store = &state.service.store;
+    let order =
+        listing::sort(lq.sort.as_deref(), PENALTY_SORT, NEWEST_FIRST).map_err(lists::bad_param)?;
+    let spec = PageSpec::new(lq.page, lq.per_page, 50, 200).map_err(lists::bad_param)?;
+    let all = PenaltyQuery {
+        partner: Some(partner.clone()),
+        ..PenaltyQuery::default()
+    };
+    let base = PenaltyQuery {
+        search: listing::search(lq.q.as_deref()).map_err(lists::bad_param)?,
+        order: Some(order),
+        ..all.clone()
+    };
+    let count = store.count_penalties(&base).await? as usize;
+    let any = count > 0 || store.count_penalties(&all).await? > 0;
+    let points = store.penalty_points(&base).await?;
+    let rows = store
+        .find_penalties(&PenaltyQuery {
+            page: spec.store_page(),
+            ..base.clone()
+        })
+        .await?;
     let names = partner_names(&state, [partner.as_str()]).await?;
-    let mut list = vec![];
-    let mut total = 0;
-    for s in own_seminars(&state, &partner).await? {
-        let Some(prog) = state.service.program(&s.program) else {
-            continue;
-        };
-        for p in &s.penalties {
-            total += p.points;
-            list.push((p.at, penalty_ui(prog, &s, p, &names)));
-        }
-    }
-    list.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let seminars = seminars_by_id(&state, rows.iter().map(|r| r.seminar.clone())).await?;
+    let list = rows
+        .iter()
+        .filter_map(|r| {
+            let s = seminars.get(&r.seminar)?;
+            let prog = state.service.program(&s.program)?;
+            Some(penalty_ui(prog, s, &r.penalty, &names))
+        })
+        .collect();
+    let url = lq.url("/my/penalties");
+    let page = PenaltiesPage {
+        count,
+        any,
+        penalties: list,
+        total: if points == 0 {
+            "баллы не списывались".into()
+        } else {
+            format!(
+                "списано {}",
+                crate::http::views::plural(points.abs(), "балл", "балла", "баллов")
+            )
+        },
+        headings: lists::headings(&url, "list", PENALTY_COLUMNS, PENALTY_SORT, order),
+        pager: lists::pager(&url, "list", spec, count),
+        found: base
+            .search
+            .as_ref()
+            .map(|_| lists::found(count, "штраф", "штрафа", "штрафов")),
+        q: base.search.clone().unwrap_or_default(),
+        hidden: url.hidden(&["q"]),
+        path: "/my/penalties",
+    };
     Ok(render(
         &state,
         Page::new("Мои штрафы", "/my/penalties", Some(&v)),
         "penalties",
-        PenaltiesPage {
-            count: list.len(),
-            penalties: list.into_iter().map(|(_, p)| p).collect(),
-            total: if total == 0 {
-                "баллы не списывались".into()
-            } else {
-                format!(
-                    "списано {}",
-                    crate::http::views::plural(total.abs(), "балл", "балла", "баллов")
-                )
-            },
-        },
+        page,
     ))
+}
+
+/// The seminars named, in one read.
+async fn seminars_by_id(
+    state: &AppState,
+    ids: impl Iterator<Item = String>,
+) -> Result<BTreeMap<String, Seminar>, UiError> {
+    let mut ids: Vec<String> = ids.collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let q = SeminarQuery {
+        ids: Some(ids),
+        ..SeminarQuery::default()
+    };
+    Ok(state
+        .service
+        .store
+        .find_seminars(&q)
+        .await?
+        .into_iter()
+        .map(|(_, s)| (s.id.clone(), s))
+        .collect())
 }
 
 #[derive(Serialize)]

@@ -11,10 +11,10 @@ impl This {
             "SELECT seq, program, seminar, partner, data FROM penalties p",
         );
         penalty_where(&mut qb, q);
-        if let Some(after) = q.page.after {
+        if let Some(after) = q.page.after.filter(|_| q.order.is_none()) {
             qb.push(" AND p.seq < ").push_bind(after);
         }
-        qb.push(" ORDER BY p.seq DESC");
+        qb.push(penalty_order(q));
         push_page(&mut qb, &q.page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(decode_each("penalty", &rows, |r| {
@@ -28,6 +28,14 @@ impl This {
                 penalty: parse("penalty", &data)?,
             })
         }))
+    }
+
+    pub(super) async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) AS n FROM penalties p",
+        );
+        penalty_where(&mut qb, q);
+        Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
     }
 
     pub(super) async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {

@@ -14,8 +14,9 @@ mod partners;
 mod seminars;
 
 use super::super::{
-    checked_json, json, outbox_where, parse, partner_where, penalty_where, push_page,
-    recipient_parse, recipient_str, seminar_where, unique_to_conflict, ROWS_PER_INSERT,
+    checked_json, json, outbox_where, parse, partner_where, penalty_order, penalty_where,
+    push_page, recipient_parse, recipient_str, seminar_order, seminar_where, unique_to_conflict,
+    ROWS_PER_INSERT,
 };
 use super::{Db, This, LOCK_CLAUSE};
 use crate::accounts::{Rights, Role, User};
@@ -223,6 +224,9 @@ impl Store for This {
 
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
         This::count_penalties(self, q).await
+    }
+    async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+        This::penalty_points(self, q).await
     }
 
     async fn program_version(&self, program: &str) -> Result<i64, StoreError> {
