@@ -225,6 +225,18 @@ pub struct PenaltyQuery {
     pub page: Page,
 }
 
+/// Which audit events a list wants: in order of recording (the cursor is the event id), or
+/// newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub seminar: Option<String>,
+    /// Events whose kind, seminar or actor contains this text (any case of Latin letters: they
+    /// are ids).
+    pub search: Option<String>,
+    pub newest_first: bool,
+    pub page: Page,
+}
+
 /// A booked penalty with where it belongs; `seq` is its booking order (and list cursor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PenaltyRow {
@@ -441,6 +453,10 @@ pub trait Store: Send + Sync {
         seminar: Option<&str>,
         page: Page,
     ) -> Result<Vec<(i64, Event)>, StoreError>;
+    /// A page of the audit log as a list asks for it (search, order), each event with its id.
+    async fn search_events(&self, q: &EventQuery) -> Result<Vec<(i64, Event)>, StoreError>;
+    /// How many events `q` finds (its page ignored).
+    async fn count_events(&self, q: &EventQuery) -> Result<i64, StoreError>;
 
     // --- Accounts.
     /// Creates a user; `Conflict` when the e-mail is taken.

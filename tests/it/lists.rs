@@ -218,6 +218,42 @@ async fn penalties_and_partners_search_sort_and_page_too() {
 }
 
 #[tokio::test]
+async fn the_audit_log_searches_sorts_newest_first_and_counts() {
+    let app = spawn().await;
+    let admin = season(&app).await;
+    let r = admin.get("/api/audit?q=l3&per_page=500").await.expect(200);
+    let events = r.json();
+    let n: usize = r.headers["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(events.as_array().unwrap().len(), n);
+    assert!(n >= 1, "{events}");
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["seminar"] == "l3" || e.to_string().contains("l3")),
+        "{events}"
+    );
+    let newest = admin
+        .get("/api/audit?sort=-id&per_page=2")
+        .await
+        .expect(200)
+        .json();
+    let oldest = admin.get("/api/audit?per_page=2").await.expect(200).json();
+    assert!(
+        newest[0]["id"].as_i64() > newest[1]["id"].as_i64()
+            && oldest[0]["id"].as_i64() < oldest[1]["id"].as_i64(),
+        "{newest} {oldest}"
+    );
+    refused(admin.get("/api/audit?sort=kind").await, 422, "sort");
+    refused(admin.get("/api/audit?per_page=501").await, 422, "per_page");
+}
+
+#[tokio::test]
 async fn the_dashboard_list_searches_sorts_and_pages_with_its_state_in_the_address() {
     let app = spawn().await;
     let admin = season(&app).await;

@@ -10,8 +10,8 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use super::{
-    to_us, OutboxQuery, Page, PartnerQuery, PenaltyOrder, PenaltyQuery, SeminarOrder, SeminarQuery,
-    StoreError,
+    to_us, EventQuery, OutboxQuery, Page, PartnerQuery, PenaltyOrder, PenaltyQuery, SeminarOrder,
+    SeminarQuery, StoreError,
 };
 use crate::domain::Recipient;
 
@@ -253,6 +253,27 @@ where
             .push(" ESCAPE '\\' OR p.partner IN (SELECT id FROM partners WHERE search LIKE ")
             .push_bind(lower)
             .push(" ESCAPE '\\'))");
+    }
+}
+
+fn event_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a EventQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(s) = &q.seminar {
+        qb.push(" AND e.seminar = ").push_bind(s.clone());
+    }
+    if let Some(text) = searched(&q.search) {
+        let lower = like_pattern(&text.to_lowercase());
+        qb.push(" AND (LOWER(e.kind) LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR LOWER(e.seminar) LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR LOWER(e.actor) LIKE ")
+            .push_bind(lower)
+            .push(" ESCAPE '\\')");
     }
 }
 
