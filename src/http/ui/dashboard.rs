@@ -413,6 +413,7 @@ struct SeminarListUi {
     /// The seminar list's search as typed, and the parameters its form keeps.
     list_q: String,
     list_hidden: Vec<lists::Hidden>,
+    list_sort: Vec<lists::SortOption>,
 }
 
 /// The seminar list's search, order and page, as the address gives them.
@@ -483,7 +484,8 @@ impl SeminarList {
                 .as_ref()
                 .map(|_| lists::found(total, "семинар", "семинара", "семинаров")),
             list_q: self.search.clone().unwrap_or_default(),
-            list_hidden: url.hidden(&["q"]),
+            list_hidden: url.hidden(&["q", "sort"]),
+            list_sort: lists::sort_options(SEMINAR_COLUMNS, SEMINAR_SORT, self.order),
         }
     }
 }

@@ -163,6 +163,44 @@ pub fn headings<C: Copy + PartialEq>(
         .collect()
 }
 
+/// A choice of the list's order (the headings sort too, but a phone shows no heading row).
+#[derive(Serialize, Debug, Clone)]
+pub struct SortOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Every sortable column both ways, as a select's options.
+pub fn sort_options<C: Copy + PartialEq>(
+    columns: &[(&'static str, &'static str)],
+    sortable: Columns<C>,
+    current: Order<C>,
+) -> Vec<SortOption> {
+    let mut out = vec![];
+    for (label, key) in columns {
+        let Some(by) = sortable.iter().find(|(n, _)| n == key).map(|(_, c)| *c) else {
+            continue;
+        };
+        for desc in [false, true] {
+            let order = Order { by, desc };
+            out.push(SortOption {
+                value: sort_param(order, sortable),
+                label: format!(
+                    "{label}: {}",
+                    if desc {
+                        "по убыванию"
+                    } else {
+                        "по возрастанию"
+                    }
+                ),
+                selected: order == current,
+            });
+        }
+    }
+    out
+}
+
 /// Links to the previous and next page and the numbered pages around this one.
 #[derive(Serialize, Debug, Clone)]
 pub struct Pager {

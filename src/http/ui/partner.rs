@@ -455,6 +455,7 @@ struct PenaltiesPage {
     found: Option<String>,
     q: String,
     hidden: Vec<lists::Hidden>,
+    sort: Vec<lists::SortOption>,
     path: &'static str,
 }
 
@@ -531,7 +532,8 @@ pub async fn penalties(
             .as_ref()
             .map(|_| lists::found(count, "штраф", "штрафа", "штрафов")),
         q: base.search.clone().unwrap_or_default(),
-        hidden: url.hidden(&["q"]),
+        hidden: url.hidden(&["q", "sort"]),
+        sort: lists::sort_options(PENALTY_COLUMNS, PENALTY_SORT, order),
         path: "/my/penalties",
     };
     Ok(render(

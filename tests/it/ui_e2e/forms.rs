@@ -324,3 +324,100 @@ async fn in_the_browser_a_failed_form_opens_at_its_summary_and_its_links_reach_t
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    sf_no_browser,
+    ignore = "needs Chromium and chromedriver: apt-get install chromium chromium-driver"
+)]
+async fn in_the_browser_lists_search_sort_and_page_and_the_other_forms_show_their_summary() {
+    let app = spawn().await;
+    let (admin, _partner) = approved_seminar(&app).await;
+    for note in ["баннер 1", "баннер 2", "баннер 3"] {
+        admin
+            .post(
+                "/api/seminars/s1/violations",
+                json!({"code": "mispositioning", "note": note, "count": 1}),
+            )
+            .await
+            .expect(200);
+    }
+    let admin_password = crate::support::app::ADMIN_PASSWORD;
+    let email = app.admin_email.clone();
+    let program = crate::support::app::PROGRAM;
+    with_browser(&app.base.clone(), async |b| {
+        // The coordinator searches the seminar list, sorts it by a heading, pages.
+        b.login(&email, admin_password).await;
+        b.goto(&format!("/programs/{program}")).await;
+        b.fill("#sem-q", "ТУЛ").await;
+        b.click("form.list-search button[type=submit]").await;
+        b.wait_for("#seminars [role=status]").await;
+        let found = b
+            .eval("return document.querySelector('#seminars [role=status]').innerText;")
+            .await;
+        assert_eq!(found, json!("Найдено: 1 семинар"));
+        b.click("#seminars th a.sort[href*='sort=city']").await;
+        b.wait_for("#seminars th[aria-sort='ascending'] a[href*='sort=-city']")
+            .await;
+        let url = b.url().await;
+        assert!(
+            url.contains("q=%D0%A2%D0%A3%D0%9B") && url.contains("sort=city"),
+            "the search and the order stay in the address: {url}"
+        );
+        b.shot_at("list-dashboard-seminars-wide", 1366).await;
+        b.shot_at("list-dashboard-seminars-phone", 390).await;
+        b.goto(&format!("/programs/{program}?q=Владивосток#seminars"))
+            .await;
+        let empty = b
+            .eval("return document.querySelector('#seminars .empty').innerText;")
+            .await;
+        assert!(empty.as_str().unwrap().contains("не найдено"), "{empty}");
+        b.goto(&format!("/programs/{program}?page=0")).await;
+        let text = b.text().await;
+        assert!(text.contains("страницы нумеруются с 1"), "{text}");
+        b.shot_at("list-bad-address-wide", 1366).await;
+        b.shot_at("list-bad-address-phone", 390).await;
+        b.goto("/account").await;
+        b.logout().await;
+
+        // The partner's penalties, two to a page, oldest first by a click on «Когда».
+        b.login("ivan@pa.example", USER_PASSWORD).await;
+        b.goto("/my/penalties?per_page=2").await;
+        b.wait_for("#list nav.pager").await;
+        b.click("#list th a.sort[href*='sort=at']").await;
+        b.wait_for("#list th[aria-sort='ascending']").await;
+        let label = b
+            .eval("return document.querySelector('#list .pager-label').innerText;")
+            .await;
+        assert_eq!(label, json!("страница 1 из 2"));
+        b.shot_at("list-my-penalties-wide", 1366).await;
+        b.shot_at("list-my-penalties-phone", 390).await;
+
+        // The application form: a date outside the program.
+        b.goto("/my/apply").await;
+        b.fill("#city", "Самара").await;
+        b.set_value("#date", "2016-01-01").await;
+        b.click("form[action='/my/apply'] button[type=submit]")
+            .await;
+        b.wait_for("#error-summary a[href='#date']").await;
+        let kept = b
+            .eval("return document.getElementById('city').value;")
+            .await;
+        assert_eq!(kept, json!("Самара"));
+        b.shot_at("form-errors-apply-wide", 1366).await;
+        b.shot_at("form-errors-apply-phone", 390).await;
+        b.logout().await;
+
+        // The login form: nothing typed.
+        b.goto("/login").await;
+        b.click("main form button[type=submit]").await;
+        let shown = b
+            .eval("return !!document.getElementById('error-summary');")
+            .await;
+        // The browser's own `required` check may stop an empty form before it is sent.
+        if shown == json!(true) {
+            b.shot_at("form-errors-login-wide", 1366).await;
+        }
+    })
+    .await;
+}
