@@ -465,7 +465,9 @@ impl SeminarList {
     ) -> SeminarListUi {
         let mut url = ListUrl::new(path);
         for (k, v) in params {
-            let kept = !v.is_empty() && !(*k == "grid" && v == "1") && !(*k == "page" && v == "1");
+            // Page 1 of either list is the address without it.
+            let first_page = matches!(*k, "grid" | "page") && v == "1";
+            let kept = !v.is_empty() && !first_page;
             url = url.param(k, Some(v).filter(|_| kept));
         }
         SeminarListUi {
