@@ -433,6 +433,18 @@ pub trait Store: Send + Sync {
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A partner's bonus credits, newest first.
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
+    /// A page of a partner's points entries, newest first, and how many there are in all.
+    async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError>;
+    /// A page of a partner's bonus credits, newest first, and how many there are in all.
+    async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError>;
     /// Outbox rows per delivery status.
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
     /// Penalties booked in all.

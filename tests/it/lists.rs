@@ -375,6 +375,58 @@ async fn my_penalties_are_searched_sorted_and_paged() {
     assert_eq!(r.status.as_u16(), 400, "{}", r.text());
 }
 
+#[tokio::test]
+async fn the_ledger_pages_in_sql_on_the_api_and_the_page() {
+    let app = spawn().await;
+    let (admin, partner) = app::approved_seminar(&app).await;
+    for note in ["баннер 1", "баннер 2", "баннер 3"] {
+        admin
+            .post(
+                "/api/seminars/s1/violations",
+                json!({"code": "mispositioning", "note": note, "count": 1}),
+            )
+            .await
+            .expect(200);
+    }
+    let all = partner
+        .get("/api/partners/pa/ledger")
+        .await
+        .expect(200)
+        .json();
+    let n = all["points"].as_array().unwrap().len();
+    assert!(n >= 3, "{all}");
+    assert_eq!(all["points_total"], json!(n));
+    let p2 = partner
+        .get("/api/partners/pa/ledger?per_page=2&page=2")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(p2["points"].as_array().unwrap().len(), n - 2, "{p2}");
+    assert_eq!(p2["points"][0], all["points"][2], "newest first, page 2");
+    refused(
+        partner.get("/api/partners/pa/ledger?per_page=0").await,
+        422,
+        "per_page",
+    );
+
+    let html = partner
+        .get("/my/ledger?per_page=2")
+        .await
+        .expect(200)
+        .text();
+    let points = section(&html, "points");
+    assert!(
+        points.contains(&format!("страница 1 из {}", n.div_ceil(2))),
+        "{points}"
+    );
+    assert!(
+        points.contains("href=\"/my/ledger?page=2&amp;per_page=2#points\""),
+        "{points}"
+    );
+    let r = partner.get("/my/ledger?page=0").await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text());
+}
+
 /// The `<section id="…">` of a page.
 #[track_caller]
 fn section(html: &str, id: &str) -> String {

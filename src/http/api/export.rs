@@ -230,7 +230,8 @@ pub async fn ledger_xlsx(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let tz = zone(&state, None);
-    let l = partners::ledger(State(state.clone()), auth, Path(id))
+    let every = AppQuery(partners::LedgerFilter::default());
+    let l = partners::ledger(State(state.clone()), auth, Path(id), every)
         .await?
         .0;
     let mut t = Table::new(

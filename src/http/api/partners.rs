@@ -233,27 +233,45 @@ pub struct LedgerView {
     pub partner: String,
     pub points_active: i64,
     pub points: Vec<LedgerEntryView>,
+    /// Points entries in all (the page may show fewer).
+    pub points_total: i64,
     /// Absent for users who may not see money.
     pub bonus_active: Option<String>,
     pub bonus: Option<Vec<LedgerEntryView>>,
+    /// Bonus credits in all; absent for users who may not see money.
+    pub bonus_total: Option<i64>,
+}
+
+/// Paging of both ledgers (each newest first); without either, every entry.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerFilter {
+    /// Page number from 1, of each ledger.
+    pub page: Option<usize>,
+    /// Entries per page of each ledger, 1–500 (default 100 when `page` is given).
+    pub per_page: Option<usize>,
 }
 
 /// Points and bonus ledgers with expiry dates.
-#[utoipa::path(get, path = "/api/partners/{id}/ledger", tag = "partners", params(("id" = String, Path)), responses((status = 200, body = LedgerView), (status = 404, body = crate::http::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/partners/{id}/ledger", tag = "partners", params(("id" = String, Path), LedgerFilter), responses((status = 200, body = LedgerView), (status = 404, body = crate::http::error::ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    AppQuery(f): AppQuery<LedgerFilter>,
 ) -> ApiResult<Json<LedgerView>> {
     auth.require_partner_access(&id, "партнёр")?;
+    let page = match (f.page, f.per_page) {
+        (None, None) => Page::default(),
+        (page, per) => PageSpec::new(page, per, 100, 500)?.store_page(),
+    };
     let store = &state.service.store;
     if store.partner(&id).await?.is_none() {
         return Err(ApiError::not_found("партнёр не найден"));
     }
     let now = state.clock.now();
-    let points = store
-        .points_entries(&id)
-        .await?
+    let (points, points_total) = store.points_page(&id, page).await?;
+    let points = points
         .into_iter()
         .map(|e| LedgerEntryView {
             active: e.booked_at <= now && e.expires_at > now,
@@ -266,25 +284,23 @@ pub async fn ledger(
         })
         .collect();
     let money = auth.user.sees_money();
-    let bonus = if money {
-        Some(
-            store
-                .bonus_entries(&id)
-                .await?
-                .into_iter()
-                .map(|e| LedgerEntryView {
-                    active: e.booked_at <= now && e.expires_at > now,
-                    seminar: e.seminar,
-                    reason: "compensation".into(),
-                    points: None,
-                    amount: Some(e.amount.to_string()),
-                    booked_at: e.booked_at,
-                    expires_at: e.expires_at,
-                })
-                .collect(),
-        )
+    let (bonus, bonus_total) = if money {
+        let (rows, total) = store.bonus_page(&id, page).await?;
+        let rows = rows
+            .into_iter()
+            .map(|e| LedgerEntryView {
+                active: e.booked_at <= now && e.expires_at > now,
+                seminar: e.seminar,
+                reason: "compensation".into(),
+                points: None,
+                amount: Some(e.amount.to_string()),
+                booked_at: e.booked_at,
+                expires_at: e.expires_at,
+            })
+            .collect();
+        (Some(rows), Some(total))
     } else {
-        None
+        (None, None)
     };
     Ok(Json(LedgerView {
         points_active: store.points_balance(&id, now).await?,
@@ -295,6 +311,8 @@ pub async fn ledger(
         },
         partner: id,
         points,
+        points_total,
         bonus,
+        bonus_total,
     }))
 }

@@ -219,13 +219,24 @@ pub struct PageLink {
 
 /// The pager of a list of `total` rows, `None` when they fit on one page.
 pub fn pager(url: &ListUrl, anchor: &str, spec: PageSpec, total: usize) -> Option<Pager> {
+    pager_at(url, "page", anchor, spec, total)
+}
+
+/// The pager of a list whose page number is parameter `key` (a page with two lists).
+pub fn pager_at(
+    url: &ListUrl,
+    key: &'static str,
+    anchor: &str,
+    spec: PageSpec,
+    total: usize,
+) -> Option<Pager> {
     let pages = spec.pages(total);
     if pages <= 1 && spec.page == 1 {
         return None;
     }
     let link = |n: usize| {
         let v = if n == 1 { String::new() } else { n.to_string() };
-        url.with(&[("page", v)], anchor)
+        url.with(&[(key, v)], anchor)
     };
     let around = spec.page.saturating_sub(2).max(1)..=(spec.page + 2).min(pages);
     Some(Pager {

@@ -585,6 +585,8 @@ struct LedgerRow {
 struct LedgerPage {
     points_active: String,
     points: Vec<LedgerRow>,
+    points_pager: Option<lists::Pager>,
+    bonus_pager: Option<lists::Pager>,
     sees_money: bool,
     bonus_active: Option<String>,
     bonus: Vec<LedgerRow>,
@@ -655,9 +657,31 @@ impl LedgerBook<'_> {
     }
 }
 
-/// `/my/ledger`: points (and, for users who may see money, bonus) ledgers with expiry dates.
-pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
+/// The pages of `/my/ledger`'s two tables.
+#[derive(Deserialize, Default)]
+pub struct LedgerQuery {
+    /// Page of the points table.
+    page: Option<usize>,
+    /// Page of the bonus table.
+    bonus_page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+/// `/my/ledger`: points (and, for users who may see money, bonus) ledgers with expiry dates,
+/// newest first, each table paged in SQL.
+pub async fn ledger(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageQuery(lq): PageQuery<LedgerQuery>,
+) -> UiResult {
     let partner = own_partner(&v)?;
+    let spec = PageSpec::new(lq.page, lq.per_page, 50, 200).map_err(lists::bad_param)?;
+    let bonus_spec =
+        PageSpec::new(lq.bonus_page, lq.per_page, 50, 200).map_err(lists::bad_param)?;
+    let url = lists::ListUrl::new("/my/ledger")
+        .param("page", lq.page.filter(|p| *p > 1))
+        .param("bonus_page", lq.bonus_page.filter(|p| *p > 1))
+        .param("per_page", lq.per_page);
     let store = &state.service.store;
     let now = state.clock.now();
     let seminars = own_seminars(&state, &partner)
@@ -670,9 +694,8 @@ pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
         seminars,
         now,
     };
-    let points = store
-        .points_entries(&partner)
-        .await?
+    let (points, points_total) = store.points_page(&partner, spec.store_page()).await?;
+    let points = points
         .into_iter()
         .map(|e| LedgerRow {
             reason: ledger_reason(book.program(&e.seminar), &e.reason),
@@ -682,10 +705,11 @@ pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
         })
         .collect();
     let money = v.user.sees_money();
+    let mut bonus_total = 0;
     let (bonus_active, bonus) = if money {
-        let rows = store
-            .bonus_entries(&partner)
-            .await?
+        let (rows, total) = store.bonus_page(&partner, bonus_spec.store_page()).await?;
+        bonus_total = total;
+        let rows = rows
             .into_iter()
             .map(|e| LedgerRow {
                 reason: "Компенсация затрат на семинар".into(),
@@ -702,6 +726,14 @@ pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
     let page = LedgerPage {
         points_active: format::balance(store.points_balance(&partner, now).await?),
         points,
+        points_pager: lists::pager_at(&url, "page", "points", spec, points_total as usize),
+        bonus_pager: lists::pager_at(
+            &url,
+            "bonus_page",
+            "bonus",
+            bonus_spec,
+            bonus_total as usize,
+        ),
         sees_money: money,
         bonus_active,
         bonus,

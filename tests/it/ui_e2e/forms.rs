@@ -393,6 +393,12 @@ async fn in_the_browser_lists_search_sort_and_page_and_the_other_forms_show_thei
         b.shot_at("list-my-penalties-wide", 1366).await;
         b.shot_at("list-my-penalties-phone", 390).await;
 
+        // The ledger, two entries to a page.
+        b.goto("/my/ledger?per_page=2").await;
+        b.wait_for("#points nav.pager a[rel=next]").await;
+        b.shot_at("list-my-ledger-wide", 1366).await;
+        b.shot_at("list-my-ledger-phone", 390).await;
+
         // The application form: a date outside the program.
         b.goto("/my/apply").await;
         b.fill("#city", "Самара").await;

@@ -103,13 +103,21 @@ impl This {
         &self,
         partner: &str,
     ) -> Result<Vec<PointsEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM points_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
-        )
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+        Ok(self.points_page(partner, Page::default()).await?.0)
+    }
+
+    pub(super) async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM points_ledger WHERE partner = ");
+        qb.push_bind(partner.to_string())
+            .push(" ORDER BY booked_us DESC, key");
+        push_page(&mut qb, &page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let entries = rows
+            .iter()
             .map(|r| {
                 Ok(PointsEntry {
                     key: r.try_get("key")?,
@@ -121,17 +129,35 @@ impl This {
                     expires_at: from_us(r.try_get("expires_us")?)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let total = self.ledger_count("points_ledger", partner).await?;
+        Ok((entries, total))
+    }
+
+    async fn ledger_count(&self, table: &str, partner: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE partner = $1");
+        Ok(sqlx::query_scalar(&sql)
+            .bind(partner)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub(super) async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM bonus_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
-        )
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+        Ok(self.bonus_page(partner, Page::default()).await?.0)
+    }
+
+    pub(super) async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM bonus_ledger WHERE partner = ");
+        qb.push_bind(partner.to_string())
+            .push(" ORDER BY booked_us DESC, key");
+        push_page(&mut qb, &page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let entries = rows
+            .iter()
             .map(|r| {
                 Ok(BonusEntry {
                     key: r.try_get("key")?,
@@ -142,7 +168,9 @@ impl This {
                     expires_at: from_us(r.try_get("expires_us")?)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let total = self.ledger_count("bonus_ledger", partner).await?;
+        Ok((entries, total))
     }
 
     pub(super) async fn penalty_count(&self) -> Result<i64, StoreError> {

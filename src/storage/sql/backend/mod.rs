@@ -303,6 +303,22 @@ impl Store for This {
         This::bonus_entries(self, partner).await
     }
 
+    async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError> {
+        This::points_page(self, partner, page).await
+    }
+
+    async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError> {
+        This::bonus_page(self, partner, page).await
+    }
+
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         This::outbox_counts(self).await
     }
