@@ -215,6 +215,12 @@ async fn penalties_and_partners_search_sort_and_page_too() {
         .collect();
     assert_eq!(names, ["Цифра", "Морион"]);
     refused(admin.get("/api/partners?sort=bonus").await, 422, "sort");
+    refused(admin.get("/api/partners?sort=-rating").await, 422, "sort");
+    refused(
+        admin.get("/api/partners?page=2&offset=4").await,
+        422,
+        "offset",
+    );
 }
 
 #[tokio::test]

@@ -119,6 +119,12 @@ pub async fn list(
         desc: false,
     };
     let sort = listing::sort(f.sort.as_deref(), PARTNER_SORT, rating)?;
+    if sort.by.is_none() && sort.desc {
+        return Err(ApiError::field(
+            "sort",
+            "рейтинг идёт от большего числа баллов к меньшему; для обратного порядка — -points",
+        ));
+    }
     let mut q = PartnerQuery {
         search: listing::search(f.q.as_deref())?,
         coordinator: f.coordinator.clone(),

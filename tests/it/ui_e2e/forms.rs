@@ -241,6 +241,48 @@ async fn every_form_that_fails_shows_a_summary_linking_to_its_fields_in_russian(
     assert!(USER_PASSWORD != "not-the-password");
 }
 
+#[tokio::test]
+async fn the_report_form_summary_names_its_fields_in_russian_and_keeps_the_figures() {
+    let app = spawn().await;
+    let (admin, partner) = approved_seminar(&app).await;
+    crate::support::app::approve_stages_before_seminar(&app, &admin, &partner, "s1").await;
+    app.set_clock("2017-03-30T10:00:00+03:00").await;
+    let page = partner.get("/seminars/s1").await.expect(200).text();
+    // The report stage is the one whose form asks for the attendees.
+    let at = page
+        .find("-attendees\" name=\"attendees\"")
+        .expect("the report form is open on the day after the seminar");
+    let start = page[..at].rfind("id=\"").expect("the input's id") + 4;
+    let stage = page[start..at].to_string();
+    let token = partner.csrf().await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", token)
+        .part(
+            "attendee_list",
+            file_part("uchastniki.csv", b"x".to_vec(), "text/csv"),
+        )
+        .text("attendees", "много")
+        .text("registrations", "40")
+        .text("costs", "дорого")
+        .text("estimate", "")
+        .text("third_party_companies", "2");
+    let r = partner
+        .post_multipart(&format!("/seminars/s1/stages/{stage}/submit"), form)
+        .await;
+    let html = assert_summary(
+        &r,
+        &[&format!("{stage}-attendees"), &format!("{stage}-costs")],
+    );
+    assert!(html.contains("value=\"много\"") && html.contains("value=\"40\""));
+    let summary = summary_of(&html);
+    assert!(summary.contains("Участники"), "{summary}");
+    assert!(summary.contains("Расходы"), "{summary}");
+    assert!(
+        html.matches("data-reselect").count() >= 2,
+        "both file inputs say the file must be chosen again"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     sf_no_browser,
