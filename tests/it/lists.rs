@@ -433,6 +433,62 @@ async fn the_ledger_pages_in_sql_on_the_api_and_the_page() {
     assert_eq!(r.status.as_u16(), 400, "{}", r.text());
 }
 
+#[tokio::test]
+async fn my_finished_seminars_sort_and_page() {
+    let app = spawn().await;
+    let (admin, partner) = app::approved_seminar(&app).await;
+    for (sid, city, date) in [
+        ("r1", "Омск", "2017-03-28"),
+        ("r2", "Тверь", "2017-04-04"),
+        ("r3", "Самара", "2017-04-06"),
+    ] {
+        partner
+            .post(
+                &format!("/api/programs/{PROGRAM}/applications"),
+                json!({"seminar": sid, "city": city, "date": date}),
+            )
+            .await
+            .expect(201);
+        admin
+            .post(
+                &format!("/api/seminars/{sid}/reject-application"),
+                json!({"comment": "город занят"}),
+            )
+            .await
+            .expect(200);
+    }
+    let html = partner.get("/my?per_page=2").await.expect(200).text();
+    let done = section(&html, "done");
+    assert!(done.contains("страница 1 из 2"), "{done}");
+    // Latest first by default: Самара (06.04), Тверь (04.04) | Омск.
+    let (a, b) = (
+        done.find("/seminars/r3\"").unwrap(),
+        done.find("/seminars/r2\"").unwrap(),
+    );
+    assert!(a < b && !done.contains("/seminars/r1\""), "{done}");
+    assert!(
+        html.contains("/seminars/s1"),
+        "the current seminar stays above"
+    );
+    let html = partner
+        .get("/my?sort=city&per_page=2")
+        .await
+        .expect(200)
+        .text();
+    let done = section(&html, "done");
+    let (a, b) = (
+        done.find("/seminars/r1\"").unwrap(),
+        done.find("/seminars/r3\"").unwrap(),
+    );
+    assert!(
+        a < b && !done.contains("/seminars/r2\""),
+        "Омск, Самара | Тверь: {done}"
+    );
+    assert!(done.contains("aria-sort=\"ascending\""), "{done}");
+    let r = partner.get("/my?sort=price").await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text());
+}
+
 /// The `<section id="…">` of a page.
 #[track_caller]
 fn section(html: &str, id: &str) -> String {

@@ -6,7 +6,7 @@ use super::cards::{
     ledger_reason, partner_names, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow,
 };
 use super::format;
-use super::lists::{self, ListQuery};
+use super::lists::{self, ListQuery, ListUrl};
 use super::page::PageQuery;
 use super::page::{
     check_csrf, render, render_status, see_other, FormData, FormState, Page, UiError, UiResult,
@@ -15,12 +15,12 @@ use super::page::{
 use crate::domain::deadline::local_date;
 use crate::domain::review::city_week_refusal;
 use crate::domain::{Program, RefusalCode, Seminar, SeminarState};
-use crate::http::api::seminars::PENALTY_SORT;
+use crate::http::api::seminars::{PENALTY_SORT, SEMINAR_SORT};
 use crate::http::commands::{self, ApplyRequest, CommandError};
 use crate::http::error::ApiError;
 use crate::http::listing::{self, PageSpec};
 use crate::http::AppState;
-use crate::storage::{Order, PenaltyOrder, PenaltyQuery, SeminarQuery};
+use crate::storage::{Order, PenaltyOrder, PenaltyQuery, SeminarOrder, SeminarQuery};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
@@ -54,15 +54,18 @@ async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, U
         .collect())
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 #[derive(Serialize)]
 struct OpenProgram {
     name: String,
     until: String,
+}
+
+/// The finished seminars' headings and pages.
+#[derive(Serialize)]
+struct FinishedList {
+    headings: Vec<lists::Heading>,
+    pager: Option<lists::Pager>,
+    total: usize,
 }
 
 #[derive(Serialize)]
@@ -70,6 +73,7 @@ struct MyPage {
     company: String,
     active: Vec<SeminarRow>,
     finished: Vec<SeminarRow>,
+    finished_list: FinishedList,
     points: i64,
     points_text: String,
     bonus: Option<String>,
@@ -77,32 +81,106 @@ struct MyPage {
     open_programs: Vec<OpenProgram>,
 }
 
-/// `/my`: the partner's seminars, active first, with the next step and countdown.
-pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> UiResult {
+/// `/my`'s query: the flash after a form, and the order and page of the finished seminars.
+#[derive(Deserialize, Default)]
+pub struct MyQuery {
+    done: Option<String>,
+    sort: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+const FINISHED_COLUMNS: &[(&str, &str)] = &[
+    ("Дата", "date"),
+    ("Город", "city"),
+    ("Состояние", "state"),
+    ("Штрафы", ""),
+];
+
+const LATEST_FIRST: Order<SeminarOrder> = Order {
+    by: SeminarOrder::Date,
+    desc: true,
+};
+
+/// The partner's seminars that are over (closed, rejected, withdrawn, excluded): one sorted
+/// page, and how many there are.
+async fn finished_page(
+    state: &AppState,
+    partner: &str,
+    order: Order<SeminarOrder>,
+    spec: PageSpec,
+) -> Result<(Vec<Seminar>, usize), UiError> {
+    let q = SeminarQuery {
+        partner: Some(partner.to_string()),
+        states: vec![
+            SeminarState::Closed,
+            SeminarState::Rejected,
+            SeminarState::Withdrawn,
+            SeminarState::Excluded,
+        ],
+        order: Some(order),
+        ..SeminarQuery::default()
+    };
+    let store = &state.service.store;
+    let total = store.count_seminars(&q).await? as usize;
+    let rows = store
+        .find_seminars(&SeminarQuery {
+            page: spec.store_page(),
+            ..q
+        })
+        .await?;
+    Ok((rows.into_iter().map(|(_, s)| s).collect(), total))
+}
+
+/// `/my`: the partner's seminars, active first, with the next step and countdown; those that
+/// are over below, sorted and paged in SQL.
+pub async fn my(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageQuery(q): PageQuery<MyQuery>,
+) -> UiResult {
     if v.is_staff() {
         return Ok(see_other("/dashboard"));
     }
     let partner = own_partner(&v)?;
+    let order =
+        listing::sort(q.sort.as_deref(), SEMINAR_SORT, LATEST_FIRST).map_err(lists::bad_param)?;
+    let spec = PageSpec::new(q.page, q.per_page, 20, 200).map_err(lists::bad_param)?;
     let store = &state.service.store;
     let now = state.clock.now();
-    let mut seminars = own_seminars(&state, &partner).await?;
-    seminars.sort_by_key(|s| s.date);
+    let current = SeminarQuery {
+        partner: Some(partner.clone()),
+        states: vec![
+            SeminarState::Applied,
+            SeminarState::Preparing,
+            SeminarState::Held,
+        ],
+        by_date: true,
+        ..SeminarQuery::default()
+    };
+    let seminars: Vec<Seminar> = store
+        .find_seminars(&current)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let (over, finished_total) = finished_page(&state, &partner, order, spec).await?;
     let names = partner_names(&state, [partner.as_str()]).await?;
-    let (mut active, mut finished) = (vec![], vec![]);
-    for s in &seminars {
-        let Some(prog) = state.service.program(&s.program) else {
-            continue;
-        };
-        let row = seminar_row(prog, s, &v.user, now, &names);
-        if matches!(
-            s.state,
-            SeminarState::Applied | SeminarState::Preparing | SeminarState::Held
-        ) {
-            active.push(row);
-        } else {
-            finished.push(row);
-        }
-    }
+    let row = |s: &Seminar| {
+        let prog = state.service.program(&s.program)?;
+        Some(seminar_row(prog, s, &v.user, now, &names))
+    };
+    let active: Vec<SeminarRow> = seminars.iter().filter_map(row).collect();
+    let finished: Vec<SeminarRow> = over.iter().filter_map(row).collect();
+    let url = ListUrl::new("/my")
+        .param("sort", q.sort.as_deref())
+        .param("per_page", q.per_page)
+        .param("page", q.page.filter(|p| *p > 1));
+    let finished_list = FinishedList {
+        headings: lists::headings(&url, "done", FINISHED_COLUMNS, SEMINAR_SORT, order),
+        pager: lists::pager(&url, "done", spec, finished_total),
+        total: finished_total,
+    };
     let points = store.points_balance(&partner, now).await?;
     let bonus = if v.user.sees_money() {
         Some(format::money(store.bonus_balance(&partner, now).await?))
@@ -126,6 +204,7 @@ pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQu
             company: super::cards::name_of(&names, &partner),
             active,
             finished,
+            finished_list,
             points,
             points_text: format::balance(points),
             bonus,
@@ -630,6 +709,27 @@ impl LedgerBook<'_> {
         }
     }
 
+    /// A page of the bonus ledger with the balance now and the number of credits in all.
+    async fn bonus(
+        &self,
+        partner: &str,
+        spec: PageSpec,
+    ) -> Result<(Option<String>, Vec<LedgerRow>, i64), UiError> {
+        let store = &self.state.service.store;
+        let (rows, total) = store.bonus_page(partner, spec.store_page()).await?;
+        let rows = rows
+            .into_iter()
+            .map(|e| LedgerRow {
+                reason: "Компенсация затрат на семинар".into(),
+                negative: e.amount.0 < 0,
+                amount: format::money(e.amount),
+                ..self.row(&e.seminar, e.booked_at, e.expires_at)
+            })
+            .collect();
+        let balance = format::money(store.bonus_balance(partner, self.now).await?);
+        Ok((Some(balance), rows, total))
+    }
+
     /// How long points stay valid under the programs of the partner's seminars (every program
     /// when the partner has none yet): `12 месяцев`, or `от 6 до 12 месяцев` when they differ.
     fn valid_months(&self) -> String {
@@ -705,23 +805,10 @@ pub async fn ledger(
         })
         .collect();
     let money = v.user.sees_money();
-    let mut bonus_total = 0;
-    let (bonus_active, bonus) = if money {
-        let (rows, total) = store.bonus_page(&partner, bonus_spec.store_page()).await?;
-        bonus_total = total;
-        let rows = rows
-            .into_iter()
-            .map(|e| LedgerRow {
-                reason: "Компенсация затрат на семинар".into(),
-                negative: e.amount.0 < 0,
-                amount: format::money(e.amount),
-                ..book.row(&e.seminar, e.booked_at, e.expires_at)
-            })
-            .collect();
-        let balance = format::money(store.bonus_balance(&partner, now).await?);
-        (Some(balance), rows)
+    let (bonus_active, bonus, bonus_total) = if money {
+        book.bonus(&partner, bonus_spec).await?
     } else {
-        (None, vec![])
+        (None, vec![], 0)
     };
     let page = LedgerPage {
         points_active: format::balance(store.points_balance(&partner, now).await?),

@@ -435,6 +435,11 @@ async fn in_the_browser_lists_search_sort_and_page_and_the_other_forms_show_thei
         b.shot_at("list-my-penalties-wide", 1366).await;
         b.shot_at("list-my-penalties-phone", 390).await;
 
+        b.goto("/my").await;
+        b.wait_for("#active-h").await;
+        b.shot_at("list-my-seminars-wide", 1366).await;
+        b.shot_at("list-my-seminars-phone", 390).await;
+
         // The ledger, two entries to a page.
         b.goto("/my/ledger?per_page=2").await;
         b.wait_for("#points nav.pager a[rel=next]").await;
