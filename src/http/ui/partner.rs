@@ -508,12 +508,14 @@ pub async fn apply(
         }
         Err(CommandError::Api(ApiError::Refused(r))) => {
             let msg = commands::capitalize(&r.message);
-            f = match r.code {
+            match r.code {
                 RefusalCode::DateOutsideProgram | RefusalCode::CityWeekTaken => {
-                    f.field("date", msg)
+                    f.add("date", Some("Дата семинара"), msg)
                 }
-                RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => f.field("city", msg),
-                _ => f.general(msg),
+                RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => {
+                    f.add("city", Some("Город"), msg)
+                }
+                _ => f = f.general(msg),
             };
         }
         Err(CommandError::Api(e)) => return Err(e.into()),

@@ -222,6 +222,10 @@ async fn every_form_that_fails_shows_a_summary_linking_to_its_fields_in_russian(
     .await;
     let html = assert_summary(&r, &["date"]);
     assert!(html.contains("value=\"Самара\""));
+    assert!(
+        summary_of(&html).contains("Дата семинара: "),
+        "a refusal names the field by its label"
+    );
 
     // The profile: the wrong current password and two new ones that differ.
     let r = post_form(
