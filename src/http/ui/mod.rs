@@ -7,7 +7,8 @@
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
 //!   its sections).
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it.
-//! - [`partner`]: my seminars, the application form, my penalties, ledgers.
+//! - [`partner`]: my seminars, the application form.
+//! - [`ledger`]: my penalties, the points and bonus ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
 //!
@@ -22,6 +23,7 @@ pub mod dashboard_sections;
 pub mod format;
 pub mod history;
 pub mod ics;
+pub mod ledger;
 pub mod lists;
 pub mod page;
 pub mod partner;
@@ -86,8 +88,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/my", get(partner::my))
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
-        .route("/my/penalties", get(partner::penalties))
-        .route("/my/ledger", get(partner::ledger))
+        .route("/my/penalties", get(ledger::penalties))
+        .route("/my/ledger", get(ledger::ledger))
         .route("/organizers", get(public::organizers))
         .route("/calendar/{file}", get(ics::feed))
         .route("/ui/app.css", get(css))
