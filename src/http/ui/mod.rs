@@ -3,6 +3,7 @@
 //! and the personal ICS calendar feed.
 //!
 //! - [`page`]: templates, layout, the signed-in `Viewer`, CSRF checks, error pages.
+//! - [`form`]: a failed form's errors, values and error summary.
 //! - [`account`]: login, logout, profile with password change and the calendar address.
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
 //!   its sections).
@@ -20,6 +21,7 @@ pub mod actions;
 pub mod cards;
 pub mod dashboard;
 pub mod dashboard_sections;
+pub mod form;
 pub mod format;
 pub mod history;
 pub mod ics;

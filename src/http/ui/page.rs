@@ -2,6 +2,7 @@
 //! layout with the signed-in user and the navigation, the `Viewer` extractor (session cookie,
 //! redirect to the login page), CSRF checks of posted forms, flash messages and error pages.
 
+pub use super::form::{FormData, FormState, SummaryItem};
 use super::format;
 use crate::accounts::{token_hash, Rights, Role, User};
 use crate::http::auth::{cookie, Auth, SESSION_COOKIE};
@@ -14,7 +15,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 macro_rules! ui_templates {
@@ -265,14 +265,6 @@ struct Layout {
     summary: Vec<SummaryItem>,
 }
 
-/// One line of the error summary: the message, linking to its input when there is one.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct SummaryItem {
-    /// `#<input id>`, or nothing for a message about the whole form.
-    pub href: Option<String>,
-    pub text: String,
-}
-
 /// What a page tells the layout.
 pub struct Page<'a> {
     pub title: String,
@@ -453,103 +445,6 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "logged_out" => "Вы вышли из системы.",
         _ => return None,
     })
-}
-
-/// A posted form's fields.
-pub type FormData = BTreeMap<String, String>;
-
-/// Field errors of one form, with the values to put back.
-///
-/// A page that shows a failed form lists its errors at the top with [`Page::errors_of`]; the
-/// template marks each input (`aria-invalid`, the message next to it) from `errors`, and puts
-/// `values` back (never a file: a browser cannot be given one, so the page asks to choose it
-/// again).
-#[derive(Serialize, Default, Debug, Clone)]
-pub struct FormState {
-    /// An error about the whole form.
-    pub error: Option<String>,
-    pub errors: BTreeMap<String, String>,
-    pub values: BTreeMap<String, String>,
-    /// The fields in error in the order they were found (the form's order), for the summary.
-    #[serde(skip)]
-    order: Vec<String>,
-    /// Russian labels of the fields in error, as the form names them.
-    #[serde(skip)]
-    labels: BTreeMap<String, String>,
-}
-
-impl FormState {
-    pub fn with_values(values: &FormData) -> FormState {
-        let mut values = values.clone();
-        values.remove("_csrf");
-        FormState {
-            values,
-            ..Default::default()
-        }
-    }
-
-    pub fn field(mut self, name: &str, msg: impl Into<String>) -> FormState {
-        self.add(name, None, msg);
-        self
-    }
-
-    /// Records the first error of input `name` (the form's name, not the API's), labelled as the
-    /// form labels it.
-    pub fn add(&mut self, name: &str, label: Option<&str>, msg: impl Into<String>) {
-        if self.errors.contains_key(name) {
-            return;
-        }
-        self.errors.insert(name.into(), msg.into());
-        self.order.push(name.into());
-        if let Some(l) = label {
-            self.labels.insert(name.into(), l.into());
-        }
-    }
-
-    /// The summary lines: the form's own error first, then each field's in the form's order.
-    pub fn summary(&self, anchor: impl Fn(&str) -> String) -> Vec<SummaryItem> {
-        let mut out: Vec<SummaryItem> = self
-            .error
-            .iter()
-            .map(|e| SummaryItem {
-                href: None,
-                text: e.clone(),
-            })
-            .collect();
-        let rest = self.errors.keys().filter(|k| !self.order.contains(k));
-        for name in self.order.iter().chain(rest) {
-            let msg = &self.errors[name];
-            let text = match self.labels.get(name) {
-                Some(l) if !msg.to_lowercase().starts_with(&l.to_lowercase()) => {
-                    format!("{l}: {}", lower_first(msg))
-                }
-                _ => msg.clone(),
-            };
-            out.push(SummaryItem {
-                href: Some(format!("#{}", anchor(name))),
-                text,
-            });
-        }
-        out
-    }
-
-    pub fn general(mut self, msg: impl Into<String>) -> FormState {
-        self.error = Some(msg.into());
-        self
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.error.is_some() || !self.errors.is_empty()
-    }
-}
-
-/// `Пароли…` → `пароли…` (a message after a label and a colon), keeping acronyms (`PDF`).
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match (c.next(), c.clone().next()) {
-        (Some(f), Some(n)) if !n.is_uppercase() => f.to_lowercase().chain(c).collect(),
-        _ => s.to_string(),
-    }
 }
 
 /// Constant-time comparison of the posted CSRF token with the session's.
