@@ -422,7 +422,10 @@ pub async fn scheduler_loop(state: AppState, shutdown: CancellationToken) {
         housekeeping(&state).await;
         let now = state.clock.now();
         match state.service.scheduler.tick(now).await {
-            Ok(_) => state.health.ok("scheduler"),
+            Ok(_) => {
+                state.health.ok("scheduler");
+                state.metrics.scheduler_ticked(Utc::now());
+            }
             Err(e) => {
                 tracing::error!(error = %e, "scheduler tick failed");
                 state.health.failing("scheduler", e.to_string());

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod listener;
+pub mod listing;
 pub mod metrics;
 pub mod openapi;
 pub mod ui;
@@ -186,9 +187,29 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
             Ok(axum::extract::Query(v)) => Ok(AppQuery(v)),
             Err(rej) => Err(ApiError::BadRequest(
                 "invalid_query",
-                format!("параметры запроса не разобраны: {}", rej.body_text()),
+                query_problem(&rej.body_text()),
             )),
         }
+    }
+}
+
+/// What is wrong with a query string, in Russian, from axum's English rejection
+/// (`Failed to deserialize query string: page: invalid digit found in string`).
+pub fn query_problem(rejection: &str) -> String {
+    let detail = rejection
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(rejection);
+    let param = detail
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let number = detail.contains("digit") || detail.contains("number");
+    match (param, number) {
+        (Some(p), true) => {
+            format!("параметр запроса «{p}» должен быть целым неотрицательным числом")
+        }
+        (Some(p), false) => format!("параметр запроса «{p}» указан неверно"),
+        (None, _) => "параметры запроса не разобраны: проверьте адрес".to_string(),
     }
 }
 

@@ -70,6 +70,10 @@ use recipients::{Addressee, Contact, Resolution};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+/// Every status an outbox row can have: waiting (or retrying), delivered, given up, held for
+/// the recipient's daily digest. `/metrics` shows each, zero included.
+pub const OUTBOX_STATUSES: [&str; 4] = ["pending", "sent", "failed", "digest"];
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotifierError {
     #[error(transparent)]

@@ -171,8 +171,45 @@ pub struct SeminarQuery {
     /// Earliest partner deadline first (the list column), instead of creation order; offset
     /// paging only.
     pub by_deadline: bool,
+    /// Seminars whose id, city or partner (id or name) contains this text, any case.
+    pub search: Option<String>,
+    /// A list's chosen order (then creation order), instead of `by_date`/`by_deadline`/creation
+    /// order; offset paging only.
+    pub order: Option<Order<SeminarOrder>>,
     /// Creation order (`seq`); the cursor of a row is its `seq`.
     pub page: Page,
+}
+
+/// A list's order: a whitelisted column and the direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order<C> {
+    pub by: C,
+    pub desc: bool,
+}
+
+/// The columns a seminar list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeminarOrder {
+    /// Application order (`seq`).
+    Created,
+    Date,
+    City,
+    /// The partner company's name.
+    Partner,
+    State,
+    /// The partner's earliest open deadline.
+    Deadline,
+}
+
+/// The columns a penalty list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PenaltyOrder {
+    /// Booking order (`seq`).
+    Booked,
+    /// The instant the penalty counts from.
+    At,
+    Points,
+    Seminar,
 }
 
 /// Which booked penalties a read wants, newest first (the cursor is the booking `seq`).
@@ -184,6 +221,22 @@ pub struct PenaltyQuery {
     pub code: Option<String>,
     /// Booked at or after this instant.
     pub since: Option<DateTime<Utc>>,
+    /// Penalties whose seminar id, code or partner (id or name) contains this text, any case.
+    pub search: Option<String>,
+    /// A list's chosen order instead of newest booking first; offset paging only.
+    pub order: Option<Order<PenaltyOrder>>,
+    pub page: Page,
+}
+
+/// Which audit events a list wants: in order of recording (the cursor is the event id), or
+/// newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub seminar: Option<String>,
+    /// Events whose kind, seminar or actor contains this text (any case of Latin letters: they
+    /// are ids).
+    pub search: Option<String>,
+    pub newest_first: bool,
     pub page: Page,
 }
 
@@ -206,7 +259,18 @@ pub struct PartnerQuery {
     pub search: Option<String>,
     /// The rating order (active points, most first, then name) instead of id order.
     pub by_points: bool,
+    /// A list's chosen order instead of either; offset paging.
+    pub order: Option<Order<PartnerOrder>>,
     pub page: Page,
+}
+
+/// The columns a partner list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerOrder {
+    Id,
+    Name,
+    /// Active points at the read's instant.
+    Points,
 }
 
 /// A partner with its assigned coordinator and ledger balances at one instant, read in one query.
@@ -374,6 +438,8 @@ pub trait Store: Send + Sync {
     /// Booked penalties `q` selects, newest first.
     async fn find_penalties(&self, q: &PenaltyQuery) -> Result<Vec<PenaltyRow>, StoreError>;
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
+    /// The points of every penalty `q` finds (its page ignored): negative or zero.
+    async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError>;
     /// Active points of a partner at `at` (entries not yet expired) on the `points` ledger, all
     /// products: what `partners[].points` reports.
     async fn points_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<i64, StoreError>;
@@ -383,6 +449,18 @@ pub trait Store: Send + Sync {
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A partner's bonus credits, newest first.
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
+    /// A page of a partner's points entries, newest first, and how many there are in all.
+    async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError>;
+    /// A page of a partner's bonus credits, newest first, and how many there are in all.
+    async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError>;
     /// Outbox rows per delivery status.
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
     /// Penalties booked in all.
@@ -403,6 +481,10 @@ pub trait Store: Send + Sync {
         seminar: Option<&str>,
         page: Page,
     ) -> Result<Vec<(i64, Event)>, StoreError>;
+    /// A page of the audit log as a list asks for it (search, order), each event with its id.
+    async fn search_events(&self, q: &EventQuery) -> Result<Vec<(i64, Event)>, StoreError>;
+    /// How many events `q` finds (its page ignored).
+    async fn count_events(&self, q: &EventQuery) -> Result<i64, StoreError>;
 
     // --- Accounts.
     /// Creates a user; `Conflict` when the e-mail is taken.

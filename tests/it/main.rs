@@ -16,6 +16,8 @@ mod first_run;
 mod fuzz;
 mod hostile;
 mod http_api;
+mod lists;
+mod metrics;
 mod notifier;
 mod penalty_table;
 mod program_rules;

@@ -12,6 +12,7 @@ mod browser;
 mod calendar_feed;
 mod estimate;
 mod exports;
+mod forms;
 mod pages;
 mod phones;
 mod tour;

@@ -2,9 +2,11 @@
 
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::{self, Columns, PageSpec};
 use crate::http::{AppJson, AppQuery, AppState};
-use crate::storage::{OutboxQuery, Page};
+use crate::storage::{EventQuery, Order, OutboxQuery, Page};
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,6 +69,7 @@ pub async fn move_clock(state: &AppState, to: DateTime<Utc>) -> ApiResult<u64> {
         .map_err(|e| ApiError::BadRequest("clock_backwards", e.to_string()))?;
     state.service.save_clock(to).await?;
     let report = state.service.scheduler.tick(to).await?;
+    state.metrics.scheduler_ticked(Utc::now());
     state.wake.notify_one();
     Ok(report.fired)
 }
@@ -200,6 +203,10 @@ pub async fn retry_failed(
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     pub seminar: Option<String>,
+    /// Search: part of the event kind, the seminar id or the actor's id.
+    pub q: Option<String>,
+    /// Order: `id` (recording order, the default) or `-id` (newest first).
+    pub sort: Option<String>,
     /// Page number from 1 (offset paging; ignored with `cursor`).
     pub page: Option<usize>,
     /// Rows per page, 1–500 (default 100).
@@ -208,31 +215,54 @@ pub struct AuditFilter {
     pub cursor: Option<i64>,
 }
 
-/// The audit log of every command and effect (staff), newest last, paginated.
-#[utoipa::path(get, path = "/api/audit", tag = "admin", params(AuditFilter), responses((status = 200, body = [crate::http::api::seminars::EventView])))]
+/// The audit log's one sortable column (the event id is its recording order).
+const AUDIT_SORT: Columns<()> = &[("id", ())];
+
+/// The audit log of every command and effect (staff), oldest first (or newest with `-id`),
+/// searched and paged in SQL; `X-Total-Count` holds how many events match.
+#[utoipa::path(get, path = "/api/audit", tag = "admin", params(AuditFilter), responses((status = 200, body = [crate::http::api::seminars::EventView], headers(("X-Total-Count" = i64, description = "events matching the filter")))))]
 pub async fn audit(
     State(state): State<AppState>,
     auth: Auth,
     AppQuery(f): AppQuery<AuditFilter>,
-) -> ApiResult<Json<Vec<crate::http::api::seminars::EventView>>> {
+) -> ApiResult<Response> {
     auth.require_staff()?;
-    let per_page = f.per_page.unwrap_or(100).clamp(1, 500);
-    let page = f.page.unwrap_or(1).max(1);
-    let page = Page {
+    let spec = PageSpec::new(f.page, f.per_page, 100, 500)?;
+    let order = listing::sort(
+        f.sort.as_deref(),
+        AUDIT_SORT,
+        Order {
+            by: (),
+            desc: false,
+        },
+    )?;
+    let mut q = EventQuery {
+        seminar: f.seminar.clone(),
+        search: listing::search(f.q.as_deref())?,
+        newest_first: order.desc,
+        page: Page::default(),
+    };
+    let total = state.service.store.count_events(&q).await?;
+    q.page = Page {
         after: f.cursor,
         offset: if f.cursor.is_some() {
             0
         } else {
-            ((page - 1) * per_page) as i64
+            spec.store_page().offset
         },
-        limit: Some(per_page as i64),
+        limit: Some(spec.per_page as i64),
     };
-    let ev = state
-        .service
-        .store
-        .find_events(f.seminar.as_deref(), page)
-        .await?;
-    Ok(Json(
+    let ev = state.service.store.search_events(&q).await?;
+    let mut resp = audit_views(ev).into_response();
+    resp.headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(total));
+    Ok(resp)
+}
+
+fn audit_views(
+    ev: Vec<(i64, crate::domain::Event)>,
+) -> Json<Vec<crate::http::api::seminars::EventView>> {
+    Json(
         ev.into_iter()
             .map(|(id, e)| crate::http::api::seminars::EventView {
                 id: Some(id),
@@ -243,5 +273,5 @@ pub async fn audit(
                 data: e.data,
             })
             .collect(),
-    ))
+    )
 }

@@ -98,6 +98,8 @@ pub async fn seminars_xlsx(
     f.per_page = None;
     f.limit = Some(200);
     f.cursor = None;
+    // The whole filtered list in creation order (a cursor walks only that order).
+    f.sort = None;
     loop {
         let page = seminars::list(State(state.clone()), auth.clone(), AppQuery(f.clone()))
             .await?
@@ -183,6 +185,8 @@ pub async fn penalties_xlsx(
     );
     f.limit = Some(1000);
     f.cursor = None;
+    // The whole filtered list in booking order, page by page.
+    (f.sort, f.page, f.per_page) = (None, None, None);
     loop {
         let (rows, next) = seminars::penalty_page(&state, &auth, &f).await?;
         for p in &rows {
@@ -226,7 +230,8 @@ pub async fn ledger_xlsx(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let tz = zone(&state, None);
-    let l = partners::ledger(State(state.clone()), auth, Path(id))
+    let every = AppQuery(partners::LedgerFilter::default());
+    let l = partners::ledger(State(state.clone()), auth, Path(id), every)
         .await?
         .0;
     let mut t = Table::new(

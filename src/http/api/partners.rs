@@ -4,8 +4,9 @@
 use crate::domain::Partner;
 use crate::http::auth::Auth;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::{self, Columns, PageSpec};
 use crate::http::{AppJson, AppQuery, AppState};
-use crate::storage::{Page, PartnerQuery, PartnerSummary};
+use crate::storage::{Order, Page, PartnerOrder, PartnerQuery, PartnerSummary};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -79,11 +80,26 @@ pub struct PartnerFilter {
     pub q: Option<String>,
     /// Coordinator user id assigned to the partner.
     pub coordinator: Option<String>,
+    /// Order: `rating` (default: active points, most first, then name), `name`, `id`,
+    /// `points`; `-name` for descending.
+    pub sort: Option<String>,
+    /// Page number from 1 (instead of `offset`).
+    pub page: Option<usize>,
     /// Rows per page, 1–500 (default 100).
     pub limit: Option<usize>,
+    /// Same as `limit` (the name the seminar list uses).
+    pub per_page: Option<usize>,
     /// Rows to skip (the rating is an ordering by points, so pages are offsets).
     pub offset: Option<usize>,
 }
+
+/// The columns `/api/partners` sorts by (`rating` is the default order).
+pub const PARTNER_SORT: Columns<Option<PartnerOrder>> = &[
+    ("rating", None),
+    ("name", Some(PartnerOrder::Name)),
+    ("id", Some(PartnerOrder::Id)),
+    ("points", Some(PartnerOrder::Points)),
+];
 
 /// Partners sorted by active points (the rating), with balances, read and paged in one query; a
 /// partner user sees only its own company. `X-Total-Count` holds the number of matching partners.
@@ -94,11 +110,29 @@ pub async fn list(
     AppQuery(f): AppQuery<PartnerFilter>,
 ) -> ApiResult<Response> {
     let now = state.clock.now();
-    let limit = f.limit.unwrap_or(100).clamp(1, 500);
+    let spec = PageSpec::new(f.page, f.limit.or(f.per_page), 100, 500)?;
+    if f.page.is_some() && f.offset.is_some() {
+        return Err(ApiError::field("offset", "укажите либо page, либо offset"));
+    }
+    let rating = Order {
+        by: None,
+        desc: false,
+    };
+    let sort = listing::sort(f.sort.as_deref(), PARTNER_SORT, rating)?;
+    if sort.by.is_none() && sort.desc {
+        return Err(ApiError::field(
+            "sort",
+            "рейтинг идёт от большего числа баллов к меньшему; для обратного порядка — -points",
+        ));
+    }
     let mut q = PartnerQuery {
-        search: f.q.clone(),
+        search: listing::search(f.q.as_deref())?,
         coordinator: f.coordinator.clone(),
         by_points: true,
+        order: sort.by.map(|by| Order {
+            by,
+            desc: sort.desc,
+        }),
         ..PartnerQuery::default()
     };
     if !auth.user.is_staff() {
@@ -106,10 +140,13 @@ pub async fn list(
     }
     let store = &state.service.store;
     let total = store.count_partners(&q).await?;
-    q.page = Page {
-        after: None,
-        offset: f.offset.unwrap_or(0) as i64,
-        limit: Some(limit as i64),
+    q.page = match f.offset {
+        Some(offset) => Page {
+            after: None,
+            offset: offset as i64,
+            limit: Some(spec.per_page as i64),
+        },
+        None => spec.store_page(),
     };
     let money = auth.user.sees_money();
     let out: Vec<PartnerView> = store
@@ -202,27 +239,45 @@ pub struct LedgerView {
     pub partner: String,
     pub points_active: i64,
     pub points: Vec<LedgerEntryView>,
+    /// Points entries in all (the page may show fewer).
+    pub points_total: i64,
     /// Absent for users who may not see money.
     pub bonus_active: Option<String>,
     pub bonus: Option<Vec<LedgerEntryView>>,
+    /// Bonus credits in all; absent for users who may not see money.
+    pub bonus_total: Option<i64>,
+}
+
+/// Paging of both ledgers (each newest first); without either, every entry.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerFilter {
+    /// Page number from 1, of each ledger.
+    pub page: Option<usize>,
+    /// Entries per page of each ledger, 1–500 (default 100 when `page` is given).
+    pub per_page: Option<usize>,
 }
 
 /// Points and bonus ledgers with expiry dates.
-#[utoipa::path(get, path = "/api/partners/{id}/ledger", tag = "partners", params(("id" = String, Path)), responses((status = 200, body = LedgerView), (status = 404, body = crate::http::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/partners/{id}/ledger", tag = "partners", params(("id" = String, Path), LedgerFilter), responses((status = 200, body = LedgerView), (status = 404, body = crate::http::error::ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    AppQuery(f): AppQuery<LedgerFilter>,
 ) -> ApiResult<Json<LedgerView>> {
     auth.require_partner_access(&id, "партнёр")?;
+    let page = match (f.page, f.per_page) {
+        (None, None) => Page::default(),
+        (page, per) => PageSpec::new(page, per, 100, 500)?.store_page(),
+    };
     let store = &state.service.store;
     if store.partner(&id).await?.is_none() {
         return Err(ApiError::not_found("партнёр не найден"));
     }
     let now = state.clock.now();
-    let points = store
-        .points_entries(&id)
-        .await?
+    let (points, points_total) = store.points_page(&id, page).await?;
+    let points = points
         .into_iter()
         .map(|e| LedgerEntryView {
             active: e.booked_at <= now && e.expires_at > now,
@@ -235,25 +290,23 @@ pub async fn ledger(
         })
         .collect();
     let money = auth.user.sees_money();
-    let bonus = if money {
-        Some(
-            store
-                .bonus_entries(&id)
-                .await?
-                .into_iter()
-                .map(|e| LedgerEntryView {
-                    active: e.booked_at <= now && e.expires_at > now,
-                    seminar: e.seminar,
-                    reason: "compensation".into(),
-                    points: None,
-                    amount: Some(e.amount.to_string()),
-                    booked_at: e.booked_at,
-                    expires_at: e.expires_at,
-                })
-                .collect(),
-        )
+    let (bonus, bonus_total) = if money {
+        let (rows, total) = store.bonus_page(&id, page).await?;
+        let rows = rows
+            .into_iter()
+            .map(|e| LedgerEntryView {
+                active: e.booked_at <= now && e.expires_at > now,
+                seminar: e.seminar,
+                reason: "compensation".into(),
+                points: None,
+                amount: Some(e.amount.to_string()),
+                booked_at: e.booked_at,
+                expires_at: e.expires_at,
+            })
+            .collect();
+        (Some(rows), Some(total))
     } else {
-        None
+        (None, None)
     };
     Ok(Json(LedgerView {
         points_active: store.points_balance(&id, now).await?,
@@ -264,6 +317,8 @@ pub async fn ledger(
         },
         partner: id,
         points,
+        points_total,
         bonus,
+        bonus_total,
     }))
 }

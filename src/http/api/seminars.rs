@@ -8,9 +8,10 @@ use crate::http::commands::{
     ReturnRequest, SubmitRequest, ViolationRequest,
 };
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::listing::{self, Columns, PageSpec};
 use crate::http::views::{penalty_view, seminar_view, PenaltyView, SeminarView};
 use crate::http::{AppJson, AppQuery, AppState, OptionalJson};
-use crate::storage::{Page, PenaltyQuery, SeminarQuery};
+use crate::storage::{Order, Page, PenaltyOrder, PenaltyQuery, SeminarOrder, SeminarQuery};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -41,6 +42,11 @@ pub struct SeminarFilter {
     pub state: Option<String>,
     /// Coordinator user id assigned to the partner.
     pub coordinator: Option<String>,
+    /// Search: part of the seminar id, the city or the partner's id or name, any case.
+    pub q: Option<String>,
+    /// Order: `created` (default), `date`, `city`, `partner`, `state`, `deadline`; `-date` for
+    /// descending. Offset paging (`page`) only.
+    pub sort: Option<String>,
     /// Page number from 1 (offset paging; ignored with `cursor`).
     pub page: Option<usize>,
     /// Rows per page, 1–200 (default 50).
@@ -57,37 +63,51 @@ pub struct SeminarPage {
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
+    /// Pages in all at this `per_page`.
+    pub pages: usize,
     /// Pass as `cursor` for the next page; absent on the last one.
     pub next_cursor: Option<i64>,
 }
 
-/// Seminars the caller may see, filtered, sorted (creation order) and paged in SQL (`page` from
-/// 1 or `cursor`, `per_page`/`limit` up to 200).
+/// The columns `/api/seminars` (and the pages' seminar lists) sort by.
+pub const SEMINAR_SORT: Columns<SeminarOrder> = &[
+    ("created", SeminarOrder::Created),
+    ("date", SeminarOrder::Date),
+    ("city", SeminarOrder::City),
+    ("partner", SeminarOrder::Partner),
+    ("state", SeminarOrder::State),
+    ("deadline", SeminarOrder::Deadline),
+];
+
+/// Seminars the caller may see, searched (`q`), filtered, sorted (`sort`, creation order by
+/// default) and paged in SQL (`page` from 1 or `cursor`, `per_page`/`limit` up to 200), with
+/// the total. A bad `page`, `per_page`, `sort` or `q` is a 422 naming the parameter.
 #[utoipa::path(get, path = "/api/seminars", tag = "seminars", params(SeminarFilter), responses((status = 200, body = SeminarPage)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     AppQuery(f): AppQuery<SeminarFilter>,
 ) -> ApiResult<Json<SeminarPage>> {
-    let per_page = f.limit.or(f.per_page).unwrap_or(50).clamp(1, 200);
-    let page = f.page.unwrap_or(1).max(1);
-    let mut states = Vec::new();
-    if let Some(st) = &f.state {
-        match crate::domain::SeminarState::parse(st) {
-            Some(x) => states.push(x),
-            None => {
-                return Err(ApiError::bad(format!(
-                    "state: неизвестное состояние «{st}»"
-                )))
-            }
-        }
+    let spec = PageSpec::new(f.page, f.limit.or(f.per_page), 50, 200)?;
+    let (page, per_page) = (spec.page, spec.per_page);
+    let order = match f.sort.as_deref() {
+        None => None,
+        sort => Some(listing::sort(sort, SEMINAR_SORT, CREATED)?),
+    };
+    if order.is_some() && f.cursor.is_some() {
+        return Err(ApiError::field(
+            "cursor",
+            "курсор листает только порядок по умолчанию; с sort используйте page",
+        ));
     }
+    let states = filter_states(f.state.as_deref())?;
     let Some(partner) = visible_partner(&auth, f.partner.clone()) else {
         return Ok(Json(SeminarPage {
             items: vec![],
             total: 0,
             page,
             per_page,
+            pages: 1,
             next_cursor: None,
         }));
     };
@@ -97,6 +117,8 @@ pub async fn list(
         coordinator: f.coordinator.clone(),
         cities: f.city.clone().map(|c| vec![c]),
         states,
+        search: listing::search(f.q.as_deref())?,
+        order,
         ..SeminarQuery::default()
     };
     let store = &state.service.store;
@@ -106,7 +128,7 @@ pub async fn list(
         offset: if f.cursor.is_some() {
             0
         } else {
-            ((page - 1) * per_page) as i64
+            spec.store_page().offset
         },
         limit: Some(per_page as i64 + 1),
     };
@@ -133,8 +155,27 @@ pub async fn list(
         total,
         page,
         per_page,
+        pages: spec.pages(total),
         next_cursor,
     }))
+}
+
+const CREATED: Order<SeminarOrder> = Order {
+    by: SeminarOrder::Created,
+    desc: false,
+};
+
+/// The `state` filter: none, or one known state.
+fn filter_states(state: Option<&str>) -> ApiResult<Vec<crate::domain::SeminarState>> {
+    match state {
+        None => Ok(vec![]),
+        Some(st) => match crate::domain::SeminarState::parse(st) {
+            Some(x) => Ok(vec![x]),
+            None => Err(ApiError::bad(format!(
+                "state: неизвестное состояние «{st}»"
+            ))),
+        },
+    }
 }
 
 /// The partner filter a caller may use: staff any (or none), a partner user only its own.
@@ -592,30 +633,84 @@ pub struct PenaltyFilter {
     pub partner: Option<String>,
     pub seminar: Option<String>,
     pub code: Option<String>,
+    /// Search: part of the seminar id, the penalty code or the partner's id or name.
+    pub q: Option<String>,
+    /// Order: `booked` (booking order), `at`, `points`, `seminar`; `-at` for descending
+    /// (newest booking first without it). Offset paging (`page`) only.
+    pub sort: Option<String>,
+    /// Page number from 1 (offset paging instead of `cursor`).
+    pub page: Option<usize>,
     /// Rows per page, 1–1000 (default 200).
     pub limit: Option<usize>,
+    /// Same as `limit` (the name the seminar list uses).
+    pub per_page: Option<usize>,
     /// Keyset paging: the `X-Next-Cursor` header of the previous page.
     pub cursor: Option<i64>,
 }
 
-/// Booked penalties with their reasons, newest first, filtered and paged in SQL; when more rows
-/// follow, the `X-Next-Cursor` response header holds the `cursor` of the next page.
-#[utoipa::path(get, path = "/api/penalties", tag = "seminars", params(PenaltyFilter), responses((status = 200, body = [PenaltyView], headers(("X-Next-Cursor" = i64, description = "cursor of the next page, when there is one")))))]
+/// The columns `/api/penalties` (and the pages' penalty lists) sort by.
+pub const PENALTY_SORT: Columns<PenaltyOrder> = &[
+    ("booked", PenaltyOrder::Booked),
+    ("at", PenaltyOrder::At),
+    ("points", PenaltyOrder::Points),
+    ("seminar", PenaltyOrder::Seminar),
+];
+
+/// Booked penalties with their reasons, newest first (or by `sort`), searched (`q`), filtered
+/// and paged in SQL; `X-Total-Count` holds how many match, and when more rows follow in the
+/// default order, the `X-Next-Cursor` response header holds the `cursor` of the next page.
+#[utoipa::path(get, path = "/api/penalties", tag = "seminars", params(PenaltyFilter), responses((status = 200, body = [PenaltyView], headers(("X-Next-Cursor" = i64, description = "cursor of the next page, when there is one"), ("X-Total-Count" = i64, description = "penalties matching the filter")))))]
 pub async fn penalties(
     State(state): State<AppState>,
     auth: Auth,
     AppQuery(f): AppQuery<PenaltyFilter>,
 ) -> ApiResult<Response> {
     let (out, next) = penalty_page(&state, &auth, &f).await?;
+    let total = match penalty_query(&auth, &f)? {
+        Some(q) => state.service.store.count_penalties(&q).await?,
+        None => 0,
+    };
     let mut resp = Json(out).into_response();
+    let h = resp.headers_mut();
+    h.insert("x-total-count", header::HeaderValue::from(total));
     if let Some(c) = next {
-        resp.headers_mut().insert(
-            "x-next-cursor",
-            header::HeaderValue::from_str(&c.to_string()).expect("digits are a valid header"),
-        );
+        h.insert("x-next-cursor", header::HeaderValue::from(c));
     }
     Ok(resp)
 }
+
+/// What `f` asks of the store (without the page), `None` when the caller may see nothing of it.
+pub fn penalty_query(auth: &Auth, f: &PenaltyFilter) -> ApiResult<Option<PenaltyQuery>> {
+    let order = match f.sort.as_deref() {
+        None => None,
+        sort => Some(listing::sort(sort, PENALTY_SORT, NEWEST)?),
+    };
+    if f.cursor.is_some() && (order.is_some() || f.page.is_some()) {
+        return Err(ApiError::field(
+            "cursor",
+            "курсор листает только порядок по умолчанию; с sort или page он не нужен",
+        ));
+    }
+    let search = listing::search(f.q.as_deref())?;
+    let Some(partner) = visible_partner(auth, f.partner.clone()) else {
+        return Ok(None);
+    };
+    Ok(Some(PenaltyQuery {
+        program: f.program.clone(),
+        partner,
+        seminar: f.seminar.clone(),
+        code: f.code.clone(),
+        since: None,
+        search,
+        order,
+        page: Page::default(),
+    }))
+}
+
+const NEWEST: Order<PenaltyOrder> = Order {
+    by: PenaltyOrder::Booked,
+    desc: true,
+};
 
 /// One page of `/api/penalties` and the cursor of the next page (shared with the XLSX export).
 pub async fn penalty_page(
@@ -623,26 +718,21 @@ pub async fn penalty_page(
     auth: &Auth,
     f: &PenaltyFilter,
 ) -> ApiResult<(Vec<PenaltyView>, Option<i64>)> {
-    let limit = f.limit.unwrap_or(200).clamp(1, 1000);
-    let Some(partner) = visible_partner(auth, f.partner.clone()) else {
+    let spec = PageSpec::new(f.page, f.limit.or(f.per_page), 200, 1000)?;
+    let limit = spec.per_page;
+    let Some(mut q) = penalty_query(auth, f)? else {
         return Ok((Vec::new(), None));
     };
-    let q = PenaltyQuery {
-        program: f.program.clone(),
-        partner,
-        seminar: f.seminar.clone(),
-        code: f.code.clone(),
-        since: None,
-        page: Page {
-            after: f.cursor,
-            offset: 0,
-            limit: Some(limit as i64 + 1),
-        },
+    q.page = Page {
+        after: f.cursor,
+        offset: spec.store_page().offset,
+        limit: Some(limit as i64 + 1),
     };
     let mut rows = state.service.store.find_penalties(&q).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next = if more {
+    // A cursor continues only the default order; a sorted list pages by number.
+    let next = if more && q.order.is_none() {
         rows.last().map(|r| r.seq)
     } else {
         None

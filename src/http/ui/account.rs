@@ -61,7 +61,9 @@ fn login_page(
     let mut res = render_status(
         state,
         status,
-        Page::new("Вход", "/login", None).flash(done),
+        Page::new("Вход", "/login", None)
+            .flash(done)
+            .errors_of(&form, str::to_string),
         "login",
         LoginPage {
             form,
@@ -291,7 +293,9 @@ async fn account_page(
     Ok(render_status(
         state,
         status,
-        Page::new("Профиль", "/account", Some(v)).flash(done),
+        Page::new("Профиль", "/account", Some(v))
+            .flash(done)
+            .errors_of(&form, str::to_string),
         "account",
         AccountPage {
             name: v.user.name.clone(),
@@ -357,17 +361,30 @@ pub async fn change_password(
     let current = form.get("current").cloned().unwrap_or_default();
     let new = form.get("new").cloned().unwrap_or_default();
     let repeat = form.get("repeat").cloned().unwrap_or_default();
+    // Passwords are never put back into the page.
     let mut f = FormState::default();
     if !verify_password(&current, &v.user.password_hash) {
-        f = f.field("current", "Текущий пароль указан неверно");
+        f.add(
+            "current",
+            Some("Текущий пароль"),
+            "Текущий пароль указан неверно",
+        );
     }
     if let Err(m) = check_password_strength(&new) {
-        f = f.field("new", format!("Новый {m}"));
+        f.add("new", Some("Новый пароль"), format!("Новый {m}"));
     } else if new == current {
-        f = f.field("new", "Новый пароль должен отличаться от текущего");
+        f.add(
+            "new",
+            Some("Новый пароль"),
+            "Новый пароль должен отличаться от текущего",
+        );
     }
     if repeat != new {
-        f = f.field("repeat", "Пароли не совпадают");
+        f.add(
+            "repeat",
+            Some("Новый пароль ещё раз"),
+            "Пароли не совпадают",
+        );
     }
     if f.has_errors() {
         return account_page(
@@ -403,7 +420,8 @@ pub async fn change_phone(
         Err(crate::service::ServiceError::Field(field, message)) => {
             let mut values = FormData::new();
             values.insert("phone".into(), phone);
-            let f = FormState::with_values(&values).field(field, message);
+            let mut f = FormState::with_values(&values);
+            f.add(field, Some("Телефон"), message);
             account_page(
                 &state,
                 &headers,

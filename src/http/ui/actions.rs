@@ -62,7 +62,7 @@ async fn answer<T>(
                 if matches!(i.field, Field::Decision) {
                     f.error.get_or_insert(i.message);
                 } else {
-                    f.errors.entry(i.field.input()).or_insert(i.message);
+                    f.add(&i.field.input(), Some(i.field.label()), i.message);
                 }
             }
             let resp = again(state, v, id, key, f, StatusCode::UNPROCESSABLE_ENTITY).await?;
@@ -81,6 +81,8 @@ async fn answer<T>(
                     "Внутренняя ошибка сервера: попробуйте ещё раз или обратитесь к администратору."
                         .into()
                 }
+                // The message alone: the API's field path (`report.costs`) means nothing here.
+                ApiError::Invalid { message, .. } => capitalize(&message),
                 other => capitalize(&other.to_string()),
             };
             let resp = again(state, v, id, key, f.general(msg), status).await?;

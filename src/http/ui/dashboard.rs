@@ -6,18 +6,23 @@
 use super::cards::{penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
 use super::dashboard_sections::{self as sections, AppGroup, DeadlineItem, GridRow, Waiting};
 use super::format;
+use super::lists::{self, ListUrl};
 use super::page::{
-    check_csrf, render, see_other, with_done, FormData, Page, UiError, UiResult, Viewer,
+    check_csrf, render, see_other, with_done, FormData, Page, PageQuery, UiError, UiResult, Viewer,
 };
 use crate::accounts::Role;
 use crate::domain::deadline::local_date;
 use crate::domain::{Command, Program, Seminar, SeminarState};
 use crate::http::api::programs::{self as api_programs, program};
 use crate::http::api::seminars::run_command;
+use crate::http::api::seminars::SEMINAR_SORT;
 use crate::http::error::ApiError;
+use crate::http::listing::{self, PageSpec};
 use crate::http::AppState;
-use crate::storage::{Page as StorePage, PartnerQuery, PenaltyQuery, PenaltyRow, SeminarQuery};
-use axum::extract::{Path, Query, State};
+use crate::storage::{
+    Order, Page as StorePage, PartnerQuery, PenaltyQuery, PenaltyRow, SeminarOrder, SeminarQuery,
+};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::{Form, Json};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -85,8 +90,14 @@ pub struct Filter {
     partner: Option<String>,
     coordinator: Option<String>,
     done: Option<String>,
+    /// Search of the seminar list (city, partner, id).
+    q: Option<String>,
+    /// Order of the seminar list (`date`, `-city`…).
+    sort: Option<String>,
     /// Page of the seminar list (from 1).
     page: Option<usize>,
+    /// Rows per page of the seminar list.
+    per_page: Option<usize>,
     /// Page of the city grid (from 1).
     grid: Option<usize>,
 }
@@ -121,9 +132,8 @@ struct Dashboard {
     /// Said when more seminars need attention than the lists show.
     attention_more: Option<String>,
     penalties: Vec<PenaltyUi>,
-    seminars: Vec<SeminarRow>,
-    seminars_total: usize,
-    seminars_pager: Option<Pager>,
+    #[serde(flatten)]
+    list: SeminarListUi,
     /// The same lists as Excel files (the API's exports, with the dashboard's filters).
     export_seminars: String,
     export_penalties: String,
@@ -221,13 +231,20 @@ impl Filters {
         })
     }
 
-    /// The query parameters that keep the filters on a page link.
-    fn params(&self, page: usize, grid_page: usize) -> [(&'static str, String); 5] {
+    /// The query parameters that keep the filters (and the seminar list's search, order and
+    /// page) on a page link.
+    fn params(&self, f: &Filter, page: usize, grid_page: usize) -> Vec<(&'static str, String)> {
         let text = |o: &Option<String>| o.clone().unwrap_or_default();
-        [
+        vec![
             ("city", text(&self.city)),
             ("partner", text(&self.partner)),
             ("coordinator", text(&self.coordinator)),
+            ("q", text(&f.q)),
+            ("sort", text(&f.sort)),
+            (
+                "per_page",
+                f.per_page.map(|n| n.to_string()).unwrap_or_default(),
+            ),
             ("page", page.to_string()),
             ("grid", grid_page.to_string()),
         ]
@@ -366,25 +383,119 @@ async fn recent_penalties(
     ))
 }
 
-/// One page of the seminar list, by date, and the number of seminars in all.
+/// One page of the seminar list (searched, by date or the chosen order), and the number of
+/// seminars found in all.
 async fn listed(
     state: &AppState,
     base: &SeminarQuery,
-    page: usize,
+    list: &SeminarList,
 ) -> Result<(Vec<Seminar>, usize), UiError> {
     let store = &state.service.store;
-    let total = store.count_seminars(base).await? as usize;
+    let base = SeminarQuery {
+        search: list.search.clone(),
+        ..base.clone()
+    };
+    let total = store.count_seminars(&base).await? as usize;
     let q = SeminarQuery {
         by_date: true,
-        page: StorePage {
-            after: None,
-            offset: ((page - 1) * SEMINARS_PER_PAGE) as i64,
-            limit: Some(SEMINARS_PER_PAGE as i64),
-        },
-        ..base.clone()
+        order: list.chosen.then_some(list.order),
+        page: list.spec.store_page(),
+        ..base
     };
     let found = store.find_seminars(&q).await?;
     Ok((found.into_iter().map(|(_, s)| s).collect(), total))
+}
+
+/// The seminar list as the page shows it.
+#[derive(Serialize)]
+struct SeminarListUi {
+    seminars: Vec<SeminarRow>,
+    seminars_total: usize,
+    seminars_pager: Option<lists::Pager>,
+    /// The seminar list's sortable headings.
+    seminars_headings: Vec<lists::Heading>,
+    /// «Найдено: N семинаров» when searched.
+    seminars_found: Option<String>,
+    /// The seminar list's search as typed, and the parameters its form keeps.
+    list_q: String,
+    list_hidden: Vec<lists::Hidden>,
+    list_sort: Vec<lists::SortOption>,
+}
+
+/// The seminar list's search, order and page, as the address gives them.
+struct SeminarList {
+    search: Option<String>,
+    order: Order<SeminarOrder>,
+    /// `sort` was given (else: by date, then city).
+    chosen: bool,
+    spec: PageSpec,
+}
+
+const BY_DATE: Order<SeminarOrder> = Order {
+    by: SeminarOrder::Date,
+    desc: false,
+};
+
+/// The seminar list's columns: heading and sort key ("" for a column that does not sort).
+const SEMINAR_COLUMNS: &[(&str, &str)] = &[
+    ("Дата", "date"),
+    ("Город", "city"),
+    ("Партнёр", "partner"),
+    ("Состояние", "state"),
+    ("Следующий шаг партнёра", "deadline"),
+    ("На проверке", ""),
+    ("Штрафы", ""),
+];
+
+impl SeminarList {
+    /// # Errors
+    /// A 400 page for a page, size, order or search the list cannot take.
+    fn read(f: &Filter) -> Result<SeminarList, UiError> {
+        Ok(SeminarList {
+            search: listing::search(f.q.as_deref()).map_err(lists::bad_param)?,
+            order: listing::sort(f.sort.as_deref(), SEMINAR_SORT, BY_DATE)
+                .map_err(lists::bad_param)?,
+            chosen: f.sort.as_deref().is_some_and(|s| !s.trim().is_empty()),
+            spec: PageSpec::new(f.page, f.per_page, SEMINARS_PER_PAGE, 200)
+                .map_err(lists::bad_param)?,
+        })
+    }
+
+    /// The list's part of the page: `rows` of `total`, at the address `path` with `params`.
+    fn ui(
+        &self,
+        path: &str,
+        params: &[(&'static str, String)],
+        rows: Vec<SeminarRow>,
+        total: usize,
+    ) -> SeminarListUi {
+        let mut url = ListUrl::new(path);
+        for (k, v) in params {
+            // Page 1 of either list is the address without it.
+            let first_page = matches!(*k, "grid" | "page") && v == "1";
+            let kept = !v.is_empty() && !first_page;
+            url = url.param(k, Some(v).filter(|_| kept));
+        }
+        SeminarListUi {
+            seminars: rows,
+            seminars_total: total,
+            seminars_pager: lists::pager(&url, "seminars", self.spec, total),
+            seminars_headings: lists::headings(
+                &url,
+                "seminars",
+                SEMINAR_COLUMNS,
+                SEMINAR_SORT,
+                self.order,
+            ),
+            seminars_found: self
+                .search
+                .as_ref()
+                .map(|_| lists::found(total, "семинар", "семинара", "семинаров")),
+            list_q: self.search.clone().unwrap_or_default(),
+            list_hidden: url.hidden(&["q", "sort"]),
+            list_sort: lists::sort_options(SEMINAR_COLUMNS, SEMINAR_SORT, self.order),
+        }
+    }
 }
 
 /// One read for the names and coordinators of every partner shown: (names, coordinator by
@@ -485,10 +596,11 @@ pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Query(f): Query<Filter>,
+    PageQuery(f): PageQuery<Filter>,
 ) -> UiResult {
     require_staff(&v)?;
     let prog = program(&state, &id)?;
+    let list = SeminarList::read(&f)?;
     let now = state.clock.now();
     let today = local_date(prog.tz, now);
     let filters = Filters::resolve(&state, &f, now).await?;
@@ -502,8 +614,7 @@ pub async fn show(
     let (attention, attention_total) = attention(&state, &base, horizon).await?;
     let this_week = this_week(&state, &base, today).await?;
     let (recent_rows, penalty_seminars) = recent_penalties(&state, &id, &filters, now).await?;
-    let page = f.page.unwrap_or(1).max(1);
-    let (listed, seminars_total) = listed(&state, &base, page).await?;
+    let (listed, seminars_total) = listed(&state, &base, &list).await?;
 
     let shown: Vec<String> = rows
         .iter()
@@ -530,8 +641,12 @@ pub async fn show(
         sections::deadlines(prog, &attention, &this_week, &v.user, now, horizon, &names);
     let penalties = recent_ui(prog, &recent_rows, &penalty_seminars, &names, now, &kept);
     let path = format!("/programs/{id}");
-    let params = filters.params(page, grid_page);
+    let params = filters.params(&f, list.spec.page, grid_page);
     let pager = |key, at, per, total| pager(&path, &params, key, at, per, total);
+    let list_rows = listed
+        .iter()
+        .map(|s| seminar_row(prog, s, &v.user, now, &names))
+        .collect();
     let data = Dashboard {
         mail: super::mail::dashboard_mail(&state, &id).await?,
         program_id: id.clone(),
@@ -550,12 +665,7 @@ pub async fn show(
         overdue,
         attention_more: attention_more(attention_total),
         penalties,
-        seminars: listed
-            .iter()
-            .map(|s| seminar_row(prog, s, &v.user, now, &names))
-            .collect(),
-        seminars_total,
-        seminars_pager: pager("page", page, SEMINARS_PER_PAGE, seminars_total),
+        list: list.ui(&path, &params, list_rows, seminars_total),
         export_seminars: filters.export_seminars(&id),
         export_penalties: format!("/api/penalties.xlsx?program={}", super::page::encode(&id)),
         export_queue: queue_export(&id),

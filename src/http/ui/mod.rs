@@ -3,12 +3,14 @@
 //! and the personal ICS calendar feed.
 //!
 //! - [`page`]: templates, layout, the signed-in `Viewer`, CSRF checks, error pages.
+//! - [`form`]: a failed form's errors, values and error summary.
 //! - [`account`]: login, logout, profile with password change and the calendar address.
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
 //!   its sections).
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it
 //!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
-//! - [`partner`]: my seminars, the application form, my penalties, ledgers.
+//! - [`partner`]: my seminars, the application form.
+//! - [`ledger`]: my penalties, the points and bonus ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
 //! - [`admin`]: accounts — `/admin/users` for staff, `/my/team` for a partner's users.
@@ -26,9 +28,12 @@ pub mod admin_partners;
 pub mod cards;
 pub mod dashboard;
 pub mod dashboard_sections;
+pub mod form;
 pub mod format;
 pub mod history;
 pub mod ics;
+pub mod ledger;
+pub mod lists;
 pub mod mail;
 pub mod page;
 pub mod partner;
@@ -94,8 +99,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/my", get(partner::my))
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
-        .route("/my/penalties", get(partner::penalties))
-        .route("/my/ledger", get(partner::ledger))
+        .route("/my/penalties", get(ledger::penalties))
+        .route("/my/ledger", get(ledger::ledger))
         .route("/my/team", get(admin::team).post(admin::add_user))
         .route("/my/team/{id}/disable", post(admin::disable))
         .route("/my/team/{id}/enable", post(admin::enable))

@@ -2,6 +2,7 @@
 //! layout with the signed-in user and the navigation, the `Viewer` extractor (session cookie,
 //! redirect to the login page), CSRF checks of posted forms, flash messages and error pages.
 
+pub use super::form::{FormData, FormState, SummaryItem};
 use super::format;
 use crate::accounts::{token_hash, Rights, Role, User};
 use crate::http::auth::{cookie, Auth, SESSION_COOKIE};
@@ -14,7 +15,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 macro_rules! ui_templates {
@@ -28,6 +28,8 @@ const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "layout",
     "_penalties",
     "_estimate",
+    "_headings",
+    "_pager",
     "login",
     "account",
     "programs",
@@ -206,6 +208,28 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
+/// A page's query parameters; a malformed one (`?page=abc`) is a 400 error page in Russian, not
+/// axum's English plain text.
+pub struct PageQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(rej) => Err(UiError::Api(ApiError::BadRequest(
+                "invalid_query",
+                format!(
+                    "{}; откройте страницу заново из меню",
+                    crate::http::query_problem(&rej.body_text())
+                ),
+            ))
+            .into_response()),
+        }
+    }
+}
+
 /// A page that anyone may open; the viewer when signed in.
 pub struct MaybeViewer(pub Option<Viewer>);
 
@@ -243,6 +267,8 @@ struct Layout {
     clock: String,
     clock_manual: bool,
     flash: Option<&'static str>,
+    /// What a failed form must have corrected, shown at the top of the page.
+    summary: Vec<SummaryItem>,
 }
 
 /// What a page tells the layout.
@@ -252,6 +278,8 @@ pub struct Page<'a> {
     pub current: &'static str,
     pub viewer: Option<&'a Viewer>,
     pub flash: Option<&'static str>,
+    /// The error summary of the forms that failed (empty: none shown).
+    pub summary: Vec<SummaryItem>,
 }
 
 impl<'a> Page<'a> {
@@ -265,11 +293,19 @@ impl<'a> Page<'a> {
             current,
             viewer,
             flash: None,
+            summary: Vec::new(),
         }
     }
 
     pub fn flash(mut self, done: Option<&str>) -> Self {
         self.flash = done.and_then(flash_text);
+        self
+    }
+
+    /// Lists `form`'s errors in the summary at the top of the page («Исправьте, пожалуйста:»),
+    /// each linking to its input: `anchor(name)` is the `id` of the input named `name`.
+    pub fn errors_of(mut self, form: &FormState, anchor: impl Fn(&str) -> String) -> Self {
+        self.summary.extend(form.summary(anchor));
         self
     }
 }
@@ -371,6 +407,7 @@ pub fn render_status(
         clock: clock_text(state, now),
         clock_manual: state.clock.is_manual(),
         flash: page.flash,
+        summary: page.summary,
     };
     // A page whose data does not serialize is a bug: say so, never render it half empty.
     let value = serde_json::to_value(data).and_then(|mut value| {
@@ -442,43 +479,6 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "clock_moved" => "Часы переведены; сроки, наступившие по пути, обработаны.",
         _ => return None,
     })
-}
-
-/// A posted form's fields.
-pub type FormData = BTreeMap<String, String>;
-
-/// Field errors of one form, with the values to put back.
-#[derive(Serialize, Default, Debug, Clone)]
-pub struct FormState {
-    /// An error about the whole form.
-    pub error: Option<String>,
-    pub errors: BTreeMap<String, String>,
-    pub values: BTreeMap<String, String>,
-}
-
-impl FormState {
-    pub fn with_values(values: &FormData) -> FormState {
-        let mut values = values.clone();
-        values.remove("_csrf");
-        FormState {
-            values,
-            ..Default::default()
-        }
-    }
-
-    pub fn field(mut self, name: &str, msg: impl Into<String>) -> FormState {
-        self.errors.insert(name.into(), msg.into());
-        self
-    }
-
-    pub fn general(mut self, msg: impl Into<String>) -> FormState {
-        self.error = Some(msg.into());
-        self
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.error.is_some() || !self.errors.is_empty()
-    }
 }
 
 /// Constant-time comparison of the posted CSRF token with the session's.
@@ -558,7 +558,7 @@ impl IntoResponse for UiError {
         // The error page has no state at hand: a minimal layout with a way back home.
         let layout = serde_json::json!({
             "title": heading, "user": null, "nav": [{"href": "/", "label": "На главную", "current": false}],
-            "csrf": "", "clock": "", "clock_manual": false, "flash": null,
+            "csrf": "", "clock": "", "clock_manual": false, "flash": null, "summary": [],
         });
         let Ok(mut value) = serde_json::to_value(data) else {
             return (status, heading).into_response();

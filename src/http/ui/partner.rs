@@ -1,11 +1,10 @@
-//! Partner pages: my seminars, the application form (which weeks are still free in each city),
-//! my penalties with reasons, and the points and bonus ledgers with expiry dates (no money for
-//! users with limited rights).
+//! Partner pages: my seminars and the application form (which weeks are still free in each
+//! city); my penalties and ledgers are in [`super::ledger`].
 
-use super::cards::{
-    ledger_reason, partner_names, penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow,
-};
+use super::cards::{partner_names, seminar_row, week_name, SeminarRow};
 use super::format;
+use super::lists::{self, ListUrl};
+use super::page::PageQuery;
 use super::page::{
     check_csrf, render, render_status, see_other, FormData, FormState, Page, UiError, UiResult,
     Viewer,
@@ -13,19 +12,20 @@ use super::page::{
 use crate::domain::deadline::local_date;
 use crate::domain::review::city_week_refusal;
 use crate::domain::{Program, RefusalCode, Seminar, SeminarState};
+use crate::http::api::seminars::SEMINAR_SORT;
 use crate::http::commands::{self, ApplyRequest, CommandError};
 use crate::http::error::ApiError;
+use crate::http::listing::{self, PageSpec};
 use crate::http::AppState;
-use crate::storage::SeminarQuery;
+use crate::storage::{Order, SeminarOrder, SeminarQuery};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Form;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// The viewer's partner company, or a redirect for staff (who have the dashboard).
-fn own_partner(v: &Viewer) -> Result<String, UiError> {
+pub(super) fn own_partner(v: &Viewer) -> Result<String, UiError> {
     v.user.partner.clone().ok_or_else(|| {
         UiError::Api(ApiError::forbidden(
             "раздел для пользователей партнёров; координаторам — панель координатора",
@@ -35,7 +35,7 @@ fn own_partner(v: &Viewer) -> Result<String, UiError> {
 
 /// The partner's own seminars in every program, in creation order (read by the indexed
 /// partner column).
-async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, UiError> {
+pub(super) async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, UiError> {
     let q = SeminarQuery {
         partner: Some(partner.to_string()),
         ..SeminarQuery::default()
@@ -50,15 +50,18 @@ async fn own_seminars(state: &AppState, partner: &str) -> Result<Vec<Seminar>, U
         .collect())
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 #[derive(Serialize)]
 struct OpenProgram {
     name: String,
     until: String,
+}
+
+/// The finished seminars' headings and pages.
+#[derive(Serialize)]
+struct FinishedList {
+    headings: Vec<lists::Heading>,
+    pager: Option<lists::Pager>,
+    total: usize,
 }
 
 #[derive(Serialize)]
@@ -66,6 +69,7 @@ struct MyPage {
     company: String,
     active: Vec<SeminarRow>,
     finished: Vec<SeminarRow>,
+    finished_list: FinishedList,
     points: i64,
     points_text: String,
     bonus: Option<String>,
@@ -73,32 +77,106 @@ struct MyPage {
     open_programs: Vec<OpenProgram>,
 }
 
-/// `/my`: the partner's seminars, active first, with the next step and countdown.
-pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQuery>) -> UiResult {
+/// `/my`'s query: the flash after a form, and the order and page of the finished seminars.
+#[derive(Deserialize, Default)]
+pub struct MyQuery {
+    done: Option<String>,
+    sort: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+const FINISHED_COLUMNS: &[(&str, &str)] = &[
+    ("Дата", "date"),
+    ("Город", "city"),
+    ("Состояние", "state"),
+    ("Штрафы", ""),
+];
+
+const LATEST_FIRST: Order<SeminarOrder> = Order {
+    by: SeminarOrder::Date,
+    desc: true,
+};
+
+/// The partner's seminars that are over (closed, rejected, withdrawn, excluded): one sorted
+/// page, and how many there are.
+async fn finished_page(
+    state: &AppState,
+    partner: &str,
+    order: Order<SeminarOrder>,
+    spec: PageSpec,
+) -> Result<(Vec<Seminar>, usize), UiError> {
+    let q = SeminarQuery {
+        partner: Some(partner.to_string()),
+        states: vec![
+            SeminarState::Closed,
+            SeminarState::Rejected,
+            SeminarState::Withdrawn,
+            SeminarState::Excluded,
+        ],
+        order: Some(order),
+        ..SeminarQuery::default()
+    };
+    let store = &state.service.store;
+    let total = store.count_seminars(&q).await? as usize;
+    let rows = store
+        .find_seminars(&SeminarQuery {
+            page: spec.store_page(),
+            ..q
+        })
+        .await?;
+    Ok((rows.into_iter().map(|(_, s)| s).collect(), total))
+}
+
+/// `/my`: the partner's seminars, active first, with the next step and countdown; those that
+/// are over below, sorted and paged in SQL.
+pub async fn my(
+    State(state): State<AppState>,
+    v: Viewer,
+    PageQuery(q): PageQuery<MyQuery>,
+) -> UiResult {
     if v.is_staff() {
         return Ok(see_other("/dashboard"));
     }
     let partner = own_partner(&v)?;
+    let order =
+        listing::sort(q.sort.as_deref(), SEMINAR_SORT, LATEST_FIRST).map_err(lists::bad_param)?;
+    let spec = PageSpec::new(q.page, q.per_page, 20, 200).map_err(lists::bad_param)?;
     let store = &state.service.store;
     let now = state.clock.now();
-    let mut seminars = own_seminars(&state, &partner).await?;
-    seminars.sort_by_key(|s| s.date);
+    let current = SeminarQuery {
+        partner: Some(partner.clone()),
+        states: vec![
+            SeminarState::Applied,
+            SeminarState::Preparing,
+            SeminarState::Held,
+        ],
+        by_date: true,
+        ..SeminarQuery::default()
+    };
+    let seminars: Vec<Seminar> = store
+        .find_seminars(&current)
+        .await?
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
+    let (over, finished_total) = finished_page(&state, &partner, order, spec).await?;
     let names = partner_names(&state, [partner.as_str()]).await?;
-    let (mut active, mut finished) = (vec![], vec![]);
-    for s in &seminars {
-        let Some(prog) = state.service.program(&s.program) else {
-            continue;
-        };
-        let row = seminar_row(prog, s, &v.user, now, &names);
-        if matches!(
-            s.state,
-            SeminarState::Applied | SeminarState::Preparing | SeminarState::Held
-        ) {
-            active.push(row);
-        } else {
-            finished.push(row);
-        }
-    }
+    let row = |s: &Seminar| {
+        let prog = state.service.program(&s.program)?;
+        Some(seminar_row(prog, s, &v.user, now, &names))
+    };
+    let active: Vec<SeminarRow> = seminars.iter().filter_map(row).collect();
+    let finished: Vec<SeminarRow> = over.iter().filter_map(row).collect();
+    let url = ListUrl::new("/my")
+        .param("sort", q.sort.as_deref())
+        .param("per_page", q.per_page)
+        .param("page", q.page.filter(|p| *p > 1));
+    let finished_list = FinishedList {
+        headings: lists::headings(&url, "done", FINISHED_COLUMNS, SEMINAR_SORT, order),
+        pager: lists::pager(&url, "done", spec, finished_total),
+        total: finished_total,
+    };
     let points = store.points_balance(&partner, now).await?;
     let bonus = if v.user.sees_money() {
         Some(format::money(store.bonus_balance(&partner, now).await?))
@@ -122,6 +200,7 @@ pub async fn my(State(state): State<AppState>, v: Viewer, Query(q): Query<DoneQu
             company: super::cards::name_of(&names, &partner),
             active,
             finished,
+            finished_list,
             points,
             points_text: format::balance(points),
             bonus,
@@ -319,6 +398,9 @@ async fn apply_page(
     let today = local_date(prog.tz, now);
     let window_notice = window_notice(prog, today);
     let unlisted = unlisted_weeks(prog, today);
+    // The inputs' ids are their names.
+    let page =
+        Page::new("Заявка на семинар", "/my/apply", Some(v)).errors_of(&form, str::to_string);
     let data = ApplyPage {
         program_id: prog.id().to_string(),
         program_name: wf.name.clone(),
@@ -343,13 +425,7 @@ async fn apply_page(
         chosen,
         form,
     };
-    Ok(render_status(
-        state,
-        status,
-        Page::new("Заявка на семинар", "/my/apply", Some(v)),
-        "apply",
-        data,
-    ))
+    Ok(render_status(state, status, page, "apply", data))
 }
 
 /// The program named in the query, else the one taking applications now, else the one whose
@@ -423,218 +499,23 @@ pub async fn apply(
         Ok(seminar) => return Ok(see_other(&format!("/seminars/{seminar}?done=applied"))),
         Err(CommandError::Invalid(list)) => {
             for i in list {
-                f.errors.entry(i.field.form().into()).or_insert(i.message);
+                f.add(i.field.form(), Some(i.field.label()), i.message);
             }
         }
         Err(CommandError::Api(ApiError::Refused(r))) => {
             let msg = commands::capitalize(&r.message);
-            f = match r.code {
+            match r.code {
                 RefusalCode::DateOutsideProgram | RefusalCode::CityWeekTaken => {
-                    f.field("date", msg)
+                    f.add("date", Some("Дата семинара"), msg)
                 }
-                RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => f.field("city", msg),
-                _ => f.general(msg),
+                RefusalCode::CityFull | RefusalCode::PartnerCityDuplicate => {
+                    f.add("city", Some("Город"), msg)
+                }
+                _ => f = f.general(msg),
             };
         }
         Err(CommandError::Api(e)) => return Err(e.into()),
     }
     let city = form.get("city").map(|c| c.trim()).filter(|c| !c.is_empty());
     apply_page(&state, &v, prog, city, f, StatusCode::UNPROCESSABLE_ENTITY).await
-}
-
-#[derive(Serialize)]
-struct PenaltiesPage {
-    penalties: Vec<PenaltyUi>,
-    total: String,
-    count: usize,
-}
-
-/// `/my/penalties`: every penalty of the partner's seminars, newest first.
-pub async fn penalties(State(state): State<AppState>, v: Viewer) -> UiResult {
-    let partner = own_partner(&v)?;
-    let names = partner_names(&state, [partner.as_str()]).await?;
-    let mut list = vec![];
-    let mut total = 0;
-    for s in own_seminars(&state, &partner).await? {
-        let Some(prog) = state.service.program(&s.program) else {
-            continue;
-        };
-        for p in &s.penalties {
-            total += p.points;
-            list.push((p.at, penalty_ui(prog, &s, p, &names)));
-        }
-    }
-    list.sort_by_key(|p| std::cmp::Reverse(p.0));
-    Ok(render(
-        &state,
-        Page::new("Мои штрафы", "/my/penalties", Some(&v)),
-        "penalties",
-        PenaltiesPage {
-            count: list.len(),
-            penalties: list.into_iter().map(|(_, p)| p).collect(),
-            total: if total == 0 {
-                "баллы не списывались".into()
-            } else {
-                format!(
-                    "списано {}",
-                    crate::http::views::plural(total.abs(), "балл", "балла", "баллов")
-                )
-            },
-        },
-    ))
-}
-
-#[derive(Serialize)]
-struct LedgerRow {
-    booked: String,
-    expires: String,
-    active: bool,
-    seminar_href: String,
-    seminar: String,
-    reason: String,
-    amount: String,
-    negative: bool,
-}
-
-#[derive(Serialize)]
-struct LedgerPage {
-    points_active: String,
-    points: Vec<LedgerRow>,
-    sees_money: bool,
-    bonus_active: Option<String>,
-    bonus: Vec<LedgerRow>,
-    valid_months: String,
-    /// The ledgers as an Excel file.
-    export: String,
-}
-
-/// The partner's ledger entries shown against their seminars: times in each seminar's own
-/// program zone (UTC for a seminar that is not the partner's own, e.g. a co-organizer's share).
-struct LedgerBook<'a> {
-    state: &'a AppState,
-    seminars: BTreeMap<String, Seminar>,
-    now: DateTime<Utc>,
-}
-
-impl LedgerBook<'_> {
-    fn program(&self, sid: &str) -> Option<&Program> {
-        let s = self.seminars.get(sid)?;
-        self.state.service.program(&s.program)
-    }
-
-    fn row(&self, sid: &str, booked: DateTime<Utc>, expires: DateTime<Utc>) -> LedgerRow {
-        let prog = self.program(sid);
-        LedgerRow {
-            booked: match prog {
-                Some(p) => format::instant(p, booked),
-                None => format::instant_in(chrono_tz::UTC, booked),
-            },
-            expires: format::date(local_date(prog.map_or(chrono_tz::UTC, |p| p.tz), expires)),
-            active: booked <= self.now && expires > self.now,
-            seminar_href: format!("/seminars/{sid}"),
-            seminar: self
-                .seminars
-                .get(sid)
-                .map(|s| format!("{}, {}", s.city, format::date(s.date)))
-                .unwrap_or_else(|| sid.to_string()),
-            reason: String::new(),
-            amount: String::new(),
-            negative: false,
-        }
-    }
-
-    /// How long points stay valid under the programs of the partner's seminars (every program
-    /// when the partner has none yet): `12 месяцев`, or `от 6 до 12 месяцев` when they differ.
-    fn valid_months(&self) -> String {
-        let own: BTreeSet<u32> = self
-            .seminars
-            .values()
-            .filter_map(|s| self.state.service.program(&s.program))
-            .map(|p| p.wf.ledgers.points_valid_months)
-            .collect();
-        let months = if own.is_empty() {
-            self.state
-                .service
-                .programs()
-                .map(|p| p.wf.ledgers.points_valid_months)
-                .collect()
-        } else {
-            own
-        };
-        let word = |n: u32| crate::text::plural(n.into(), "месяц", "месяца", "месяцев");
-        match (months.first(), months.last()) {
-            (Some(a), Some(b)) if a != b => format!("от {a} до {}", word(*b)),
-            (_, Some(b)) => word(*b),
-            _ => word(12),
-        }
-    }
-}
-
-/// `/my/ledger`: points (and, for users who may see money, bonus) ledgers with expiry dates.
-pub async fn ledger(State(state): State<AppState>, v: Viewer) -> UiResult {
-    let partner = own_partner(&v)?;
-    let store = &state.service.store;
-    let now = state.clock.now();
-    let seminars = own_seminars(&state, &partner)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let book = LedgerBook {
-        state: &state,
-        seminars,
-        now,
-    };
-    let points = store
-        .points_entries(&partner)
-        .await?
-        .into_iter()
-        .map(|e| LedgerRow {
-            reason: ledger_reason(book.program(&e.seminar), &e.reason),
-            negative: e.points < 0,
-            amount: format::points(e.points),
-            ..book.row(&e.seminar, e.booked_at, e.expires_at)
-        })
-        .collect();
-    let money = v.user.sees_money();
-    let (bonus_active, bonus) = if money {
-        let rows = store
-            .bonus_entries(&partner)
-            .await?
-            .into_iter()
-            .map(|e| LedgerRow {
-                reason: "Компенсация затрат на семинар".into(),
-                negative: e.amount.0 < 0,
-                amount: format::money(e.amount),
-                ..book.row(&e.seminar, e.booked_at, e.expires_at)
-            })
-            .collect();
-        let balance = format::money(store.bonus_balance(&partner, now).await?);
-        (Some(balance), rows)
-    } else {
-        (None, vec![])
-    };
-    let page = LedgerPage {
-        points_active: format::balance(store.points_balance(&partner, now).await?),
-        points,
-        sees_money: money,
-        bonus_active,
-        bonus,
-        valid_months: book.valid_months(),
-        export: format!(
-            "/api/partners/{}/ledger.xlsx",
-            super::page::encode(&partner)
-        ),
-    };
-    let title = if money {
-        "Баллы и бонусы"
-    } else {
-        "Баллы"
-    };
-    Ok(render(
-        &state,
-        Page::new(title, "/my/ledger", Some(&v)),
-        "ledger",
-        page,
-    ))
 }

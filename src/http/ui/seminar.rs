@@ -6,7 +6,7 @@ use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_
 use super::format;
 use super::history::{event_ui, EventUi};
 use super::mail::{no_recipient_warning, undelivered, MailRowUi};
-use super::page::{render_status, FormState, Page, UiError, UiResult, Viewer};
+use super::page::{render_status, FormState, Page, SummaryItem, UiError, UiResult, Viewer};
 use super::seminar_ended::{ended_panel, ended_state, EndedUi};
 use super::seminar_estimate::{
     estimate_form_ui, estimate_review, version_estimate_ui, EstimateFormUi, EstimateReviewUi,
@@ -534,6 +534,10 @@ pub async fn seminar_page(
         now,
     };
     let ended = ended_panel(state, prog, &s, staff).await?;
+    let summary: Vec<SummaryItem> = forms
+        .iter()
+        .flat_map(|(key, f)| f.summary(|name| field_anchor(key, name)))
+        .collect();
     let stages = stage_uis(prog, &s, &view, &who, &mut forms);
     let mut take = |k: &str| forms.remove(k).unwrap_or_default();
     let decide = if staff && s.state == SeminarState::Applied {
@@ -592,8 +596,27 @@ pub async fn seminar_page(
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
     let nav = if staff { "/dashboard" } else { "/my" };
-    let meta = mail_flash(Page::new(title, nav, Some(v)), page.mail.as_ref(), done);
+    let mut meta = mail_flash(Page::new(title, nav, Some(v)), page.mail.as_ref(), done);
+    meta.summary = summary;
     Ok(render_status(state, status, meta, "seminar", page))
+}
+
+/// The `id` of input `name` of the form `key` in `seminar.hbs` (what the error summary links
+/// to).
+fn field_anchor(key: &str, name: &str) -> String {
+    match (key.split_once(':'), name) {
+        (Some(("submit", stage)), "third_party_companies") => format!("{stage}-third"),
+        (Some(("approve", stage)), n) => format!("{stage}-approve-{n}"),
+        (Some(("return", stage)), "comment") => format!("{stage}-return-comment"),
+        (Some((_, stage)), n) => format!("{stage}-{n}"),
+        (None, _) => match key {
+            "decide" => "reject-comment".into(),
+            "violation" => format!("v-{name}"),
+            "venue" => "venue-input".into(),
+            "withdraw" => "wd-confirm".into(),
+            other => format!("{other}-{name}"),
+        },
+    }
 }
 
 fn violation_cost(m: &crate::domain::workflow::ManualViolation) -> String {

@@ -9,7 +9,10 @@ mod sqlite;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-use super::{to_us, OutboxQuery, Page, PartnerQuery, PenaltyQuery, SeminarQuery, StoreError};
+use super::{
+    to_us, EventQuery, OutboxQuery, Page, PartnerQuery, PenaltyOrder, PenaltyQuery, SeminarOrder,
+    SeminarQuery, StoreError,
+};
 use crate::domain::schedule::Subject;
 use crate::domain::Recipient;
 
@@ -158,6 +161,57 @@ where
     if q.awaiting_review {
         qb.push(" AND s.awaiting_review = TRUE");
     }
+    if let Some(text) = searched(&q.search) {
+        let [lower, first, title] = case_patterns(text);
+        qb.push(" AND (s.id LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\'");
+        for p in [&lower, &first, &title] {
+            qb.push(" OR s.city LIKE ")
+                .push_bind(p.clone())
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(" OR s.partner IN (SELECT id FROM partners WHERE search LIKE ")
+            .push_bind(lower)
+            .push(" ESCAPE '\\'))");
+    }
+}
+
+/// The search text of a list, when there is one.
+fn searched(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// `%text%` for LIKE with the text's wildcards taken literally.
+fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// LIKE patterns for a name typed in any case: all lower case, the first letter capital, and
+/// every word capitalized (`нижний новгород` finds «Нижний Новгород»). Needed because neither
+/// backend folds Cyrillic case in LIKE (SQLite folds ASCII only, PostgreSQL nothing).
+fn case_patterns(text: &str) -> [String; 3] {
+    let lower = text.to_lowercase();
+    let cap = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    let title = lower.split(' ').map(cap).collect::<Vec<_>>().join(" ");
+    let title = title.split('-').map(cap).collect::<Vec<_>>().join("-");
+    [
+        like_pattern(&lower),
+        like_pattern(&cap(&lower)),
+        like_pattern(&title),
+    ]
 }
 
 fn partner_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a PartnerQuery)
@@ -172,18 +226,10 @@ where
     if let Some(c) = &q.coordinator {
         qb.push(" AND p.coordinator = ").push_bind(c.clone());
     }
-    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = searched(&q.search) {
         // Both sides are folded in Rust (Unicode: SQLite's LOWER() folds only ASCII); LIKE's
         // wildcards in the text are taken literally.
-        let escaped: String = text
-            .to_lowercase()
-            .chars()
-            .flat_map(|c| match c {
-                '\\' | '%' | '_' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        let pattern = format!("%{escaped}%");
+        let pattern = like_pattern(&text.to_lowercase());
         qb.push(" AND p.search LIKE ")
             .push_bind(pattern)
             .push(" ESCAPE '\\'");
@@ -212,6 +258,83 @@ where
     if let Some(t) = q.since {
         qb.push(" AND p.at_us >= ").push_bind(to_us(t));
     }
+    if let Some(text) = searched(&q.search) {
+        let lower = like_pattern(&text.to_lowercase());
+        qb.push(" AND (p.seminar LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR p.code LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR p.partner IN (SELECT id FROM partners WHERE search LIKE ")
+            .push_bind(lower)
+            .push(" ESCAPE '\\'))");
+    }
+}
+
+fn event_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a EventQuery)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(s) = &q.seminar {
+        qb.push(" AND e.seminar = ").push_bind(s.clone());
+    }
+    if let Some(text) = searched(&q.search) {
+        let lower = like_pattern(&text.to_lowercase());
+        qb.push(" AND (LOWER(e.kind) LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR LOWER(e.seminar) LIKE ")
+            .push_bind(lower.clone())
+            .push(" ESCAPE '\\' OR LOWER(e.actor) LIKE ")
+            .push_bind(lower)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// The ORDER BY of a seminar list.
+fn seminar_order(q: &SeminarQuery) -> String {
+    let Some(o) = q.order else {
+        return if q.by_date {
+            " ORDER BY s.date, s.city, s.seq".into()
+        } else if q.by_deadline {
+            " ORDER BY s.partner_deadline, s.seq".into()
+        } else {
+            " ORDER BY s.seq".into()
+        };
+    };
+    let dir = if o.desc { " DESC" } else { "" };
+    let col = match o.by {
+        SeminarOrder::Created => "s.seq",
+        SeminarOrder::Date => "s.date",
+        SeminarOrder::City => "s.city",
+        SeminarOrder::Partner => "(SELECT name FROM partners WHERE id = s.partner)",
+        SeminarOrder::State => "s.state",
+        // Seminars without an open deadline last, whichever the direction.
+        SeminarOrder::Deadline => {
+            "CASE WHEN s.partner_deadline IS NULL THEN 1 ELSE 0 END, s.partner_deadline"
+        }
+    };
+    let col = if o.by == SeminarOrder::Deadline && o.desc {
+        "CASE WHEN s.partner_deadline IS NULL THEN 0 ELSE 1 END DESC, s.partner_deadline"
+    } else {
+        col
+    };
+    format!(" ORDER BY {col}{dir}, s.seq{dir}")
+}
+
+/// The ORDER BY of a penalty list.
+fn penalty_order(q: &PenaltyQuery) -> String {
+    let Some(o) = q.order else {
+        return " ORDER BY p.seq DESC".into();
+    };
+    let dir = if o.desc { " DESC" } else { "" };
+    let col = match o.by {
+        PenaltyOrder::Booked => "p.seq",
+        PenaltyOrder::At => "p.at_us",
+        PenaltyOrder::Points => "p.points",
+        PenaltyOrder::Seminar => "p.seminar",
+    };
+    format!(" ORDER BY {col}{dir}, p.seq{dir}")
 }
 
 fn outbox_where<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a OutboxQuery)

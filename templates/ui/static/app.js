@@ -66,9 +66,29 @@
     });
   });
 
+  // A failed form: the page opens at the error summary; its links open folded sections and
+  // put the cursor into the field.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.querySelectorAll("a[href^='#']").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var field = document.getElementById(a.getAttribute("href").slice(1));
+        if (!field) { return; }
+        e.preventDefault();
+        for (var d = field.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+          d.open = true;
+        }
+        field.scrollIntoView({ block: "center" });
+        field.focus();
+      });
+    });
+    summary.scrollIntoView({ block: "start" });
+    summary.focus();
+  }
+
   // The seminar page opens at the stage that needs attention (unless a link names another).
   var focus = document.querySelector("[data-focus]");
-  if (focus && !window.location.hash) {
+  if (!summary && focus && !window.location.hash) {
     focus.scrollIntoView({ block: "start" });
   }
 })();

@@ -15,10 +15,10 @@ impl This {
             "SELECT seq, program, seminar, partner, data FROM penalties p",
         );
         penalty_where(&mut qb, q);
-        if let Some(after) = q.page.after {
+        if let Some(after) = q.page.after.filter(|_| q.order.is_none()) {
             qb.push(" AND p.seq < ").push_bind(after);
         }
-        qb.push(" ORDER BY p.seq DESC");
+        qb.push(penalty_order(q));
         push_page(&mut qb, &q.page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(decode_each("penalty", &rows, |r| {
@@ -32,6 +32,14 @@ impl This {
                 penalty: parse("penalty", &data)?,
             })
         }))
+    }
+
+    pub(super) async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new(
+            "SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) AS n FROM penalties p",
+        );
+        penalty_where(&mut qb, q);
+        Ok(qb.build().fetch_one(&self.pool).await?.try_get("n")?)
     }
 
     pub(super) async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
@@ -101,13 +109,21 @@ impl This {
         &self,
         partner: &str,
     ) -> Result<Vec<PointsEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM points_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
-        )
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+        Ok(self.points_page(partner, Page::default()).await?.0)
+    }
+
+    pub(super) async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM points_ledger WHERE partner = ");
+        qb.push_bind(partner.to_string())
+            .push(" ORDER BY booked_us DESC, key");
+        push_page(&mut qb, &page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let entries = rows
+            .iter()
             .map(|r| {
                 Ok(PointsEntry {
                     key: r.try_get("key")?,
@@ -123,17 +139,35 @@ impl This {
                     kind: r.try_get("kind")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let total = self.ledger_count("points_ledger", partner).await?;
+        Ok((entries, total))
+    }
+
+    async fn ledger_count(&self, table: &str, partner: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE partner = $1");
+        Ok(sqlx::query_scalar(&sql)
+            .bind(partner)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub(super) async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM bonus_ledger WHERE partner = $1 ORDER BY booked_us DESC, key",
-        )
-        .bind(partner)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
+        Ok(self.bonus_page(partner, Page::default()).await?.0)
+    }
+
+    pub(super) async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError> {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM bonus_ledger WHERE partner = ");
+        qb.push_bind(partner.to_string())
+            .push(" ORDER BY booked_us DESC, key");
+        push_page(&mut qb, &page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let entries = rows
+            .iter()
             .map(|r| {
                 Ok(BonusEntry {
                     key: r.try_get("key")?,
@@ -144,7 +178,9 @@ impl This {
                     expires_at: from_us(r.try_get("expires_us")?)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let total = self.ledger_count("bonus_ledger", partner).await?;
+        Ok((entries, total))
     }
 
     pub(super) async fn penalty_count(&self) -> Result<i64, StoreError> {

@@ -14,9 +14,9 @@ mod partners;
 mod seminars;
 
 use super::super::{
-    checked_json, json, outbox_where, parse, partner_where, penalty_where, push_page,
-    recipient_parse, recipient_str, seminar_where, stored_subject, unique_to_conflict,
-    ROWS_PER_INSERT,
+    checked_json, event_where, json, outbox_where, parse, partner_where, penalty_order,
+    penalty_where, push_page, recipient_parse, recipient_str, seminar_order, seminar_where,
+    stored_subject, unique_to_conflict, ROWS_PER_INSERT,
 };
 use super::{Db, This, LOCK_CLAUSE};
 use crate::accounts::{Rights, Role, User};
@@ -26,8 +26,8 @@ use crate::domain::{
     BonusEntry, Event, Kopecks, Notification, Partner, Penalty, PointsEntry, Seminar,
 };
 use crate::storage::{
-    decode_each, from_us, partner_search_key, to_us, ApiToken, CellCount, Commit, FileMeta,
-    OutboxQuery, OutboxRow, Page, PartnerQuery, PartnerSummary, PenaltyQuery, PenaltyRow,
+    decode_each, from_us, partner_search_key, to_us, ApiToken, CellCount, Commit, EventQuery,
+    FileMeta, OutboxQuery, OutboxRow, Page, PartnerQuery, PartnerSummary, PenaltyQuery, PenaltyRow,
     SeminarQuery, Store, StoreError, LEGACY_TOKEN_DAYS,
 };
 use async_trait::async_trait;
@@ -230,8 +230,17 @@ impl Store for This {
         This::find_penalties(self, q).await
     }
 
+    async fn search_events(&self, q: &EventQuery) -> Result<Vec<(i64, Event)>, StoreError> {
+        This::search_events(self, q).await
+    }
+    async fn count_events(&self, q: &EventQuery) -> Result<i64, StoreError> {
+        This::count_events(self, q).await
+    }
     async fn count_penalties(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
         This::count_penalties(self, q).await
+    }
+    async fn penalty_points(&self, q: &PenaltyQuery) -> Result<i64, StoreError> {
+        This::penalty_points(self, q).await
     }
 
     async fn program_version(&self, program: &str) -> Result<i64, StoreError> {
@@ -300,6 +309,22 @@ impl Store for This {
 
     async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
         This::bonus_entries(self, partner).await
+    }
+
+    async fn points_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<PointsEntry>, i64), StoreError> {
+        This::points_page(self, partner, page).await
+    }
+
+    async fn bonus_page(
+        &self,
+        partner: &str,
+        page: Page,
+    ) -> Result<(Vec<BonusEntry>, i64), StoreError> {
+        This::bonus_page(self, partner, page).await
     }
 
     async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {

@@ -60,10 +60,18 @@ impl This {
             .push_bind(to_us(at));
         qb.push("), 0) AS BIGINT) AS bonus_active FROM partners p");
         partner_where(&mut qb, q);
-        qb.push(if q.by_points {
-            " ORDER BY points_active DESC, p.name, p.id"
-        } else {
-            " ORDER BY p.id"
+        qb.push(match q.order {
+            Some(o) => {
+                let dir = if o.desc { " DESC" } else { "" };
+                let col = match o.by {
+                    crate::storage::PartnerOrder::Id => "p.id",
+                    crate::storage::PartnerOrder::Name => "p.name",
+                    crate::storage::PartnerOrder::Points => "points_active",
+                };
+                format!(" ORDER BY {col}{dir}, p.id{dir}")
+            }
+            None if q.by_points => " ORDER BY points_active DESC, p.name, p.id".into(),
+            None => " ORDER BY p.id".into(),
         });
         push_page(&mut qb, &q.page);
         let rows = qb.build().fetch_all(&self.pool).await?;

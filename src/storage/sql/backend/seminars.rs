@@ -61,16 +61,11 @@ impl This {
         let mut qb =
             sqlx::QueryBuilder::<Db>::new("SELECT s.seq, s.data, s.version FROM seminars s");
         seminar_where(&mut qb, q);
-        if let Some(after) = q.page.after.filter(|_| !q.by_date && !q.by_deadline) {
+        let keyset = !q.by_date && !q.by_deadline && q.order.is_none();
+        if let Some(after) = q.page.after.filter(|_| keyset) {
             qb.push(" AND s.seq > ").push_bind(after);
         }
-        qb.push(if q.by_date {
-            " ORDER BY s.date, s.city, s.seq"
-        } else if q.by_deadline {
-            " ORDER BY s.partner_deadline, s.seq"
-        } else {
-            " ORDER BY s.seq"
-        });
+        qb.push(seminar_order(q));
         push_page(&mut qb, &q.page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(decode_each("seminar", &rows, |r| {
