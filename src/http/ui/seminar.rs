@@ -512,6 +512,20 @@ fn report_and_results(s: &Seminar, money: bool) -> (Option<ReportUi>, Option<Res
     (report, results)
 }
 
+/// The seminar's history, newest first, with people named.
+async fn history_ui(state: &AppState, prog: &Program, id: &str) -> Result<Vec<EventUi>, UiError> {
+    let events = state.service.store.events(Some(id)).await?;
+    let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
+    Ok(events
+        .iter()
+        .rev()
+        .map(|e| EventUi {
+            actor: super::history::actor_named(&e.actor, &names),
+            ..event_ui(prog, e)
+        })
+        .collect())
+}
+
 /// Renders the seminar page for `v`, with the given form states (errors after a failed post).
 pub async fn seminar_page(
     state: &AppState,
@@ -553,18 +567,7 @@ pub async fn seminar_page(
     let can_venue = !staff && !v.is_limited() && s.state == SeminarState::Preparing;
     let venue_box = can_venue.then(|| venue_box(prog, &s, today, take("venue")));
     let history = if staff || !v.is_limited() {
-        let events = state.service.store.events(Some(&s.id)).await?;
-        let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
-        Some(
-            events
-                .iter()
-                .rev()
-                .map(|e| EventUi {
-                    actor: super::history::actor_named(&e.actor, &names),
-                    ..event_ui(prog, e)
-                })
-                .collect(),
-        )
+        Some(history_ui(state, prog, &s.id).await?)
     } else {
         None
     };
