@@ -124,6 +124,9 @@ pub enum RefusalCode {
     UnknownSeminar,
     /// Not in the scenario contract: a malformed request (unknown partner, stage or code, bad value).
     InvalidInput,
+    /// A refusal whose code the program's file names (`lead_time_too_short`, …): the code is
+    /// [`Refusal::rule`]; Rust knows no program's codes.
+    Rule,
 }
 
 impl RefusalCode {
@@ -138,6 +141,7 @@ impl RefusalCode {
             RefusalCode::InvalidState => "invalid_state",
             RefusalCode::UnknownSeminar => "unknown_seminar",
             RefusalCode::InvalidInput => "invalid_input",
+            RefusalCode::Rule => "rule",
         }
     }
 }
@@ -148,6 +152,15 @@ pub struct Refusal {
     pub code: RefusalCode,
     /// Russian, for the user.
     pub message: String,
+    /// With [`RefusalCode::Rule`]: the program's own code (from its workflow file).
+    pub rule: Option<String>,
+}
+
+impl Refusal {
+    /// The code a client sees: the program's own code, or the engine's.
+    pub fn code_str(&self) -> &str {
+        self.rule.as_deref().unwrap_or(self.code.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,5 +188,15 @@ pub fn refuse<T>(code: RefusalCode, message: impl Into<String>) -> Result<T, Dom
     Err(DomainError::Refused(Refusal {
         code,
         message: message.into(),
+        rule: None,
+    }))
+}
+
+/// Refuses with a code the program's file names (see [`RefusalCode::Rule`]).
+pub fn refuse_by_rule<T>(code: &str, message: impl Into<String>) -> Result<T, DomainError> {
+    Err(DomainError::Refused(Refusal {
+        code: RefusalCode::Rule,
+        message: message.into(),
+        rule: Some(code.to_string()),
     }))
 }

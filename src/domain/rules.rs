@@ -661,6 +661,7 @@ impl Application<'_> {
             report: None,
             estimate: None,
             result: None,
+            item: Default::default(),
             version: 0,
         }
     }

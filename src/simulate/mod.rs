@@ -152,7 +152,7 @@ pub async fn run(sc: &Scenario, prog: Program) -> Result<(Service, Report), Simu
                 step: i,
                 action: step.action.clone(),
                 seminar: step.command.seminar().map(String::from),
-                code: r.code.as_str().into(),
+                code: r.code_str().into(),
                 message: r.message,
             }),
             Err(e) => return Err(fail(&format!("шаг {i}: {e}"))),

@@ -255,6 +255,7 @@ fn preparing_seminar(p: &Program, id: &str, partner: &str, city: &str, date: &st
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }
