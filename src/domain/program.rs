@@ -5,7 +5,7 @@ use super::calendar::Calendar;
 use super::deadline::{self, DeadlineError};
 use super::seminar::{Seminar, StageStatus};
 use super::validate::{validate, Problem};
-use super::workflow::Workflow;
+use super::workflow::{DeadlineRule, Workflow};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -53,11 +53,28 @@ impl Program {
         &self.wf.id
     }
 
-    /// The stage deadline for this seminar, before any coordinator-set due date.
+    /// The stage deadline for this seminar, before any coordinator-set due date. Deadlines
+    /// after the item count from its last day ([`Seminar::last_day`]; the flagship's is its
+    /// date), deadlines before it from its first.
     pub fn stage_deadline(&self, s: &Seminar, stage: &str) -> Result<NaiveDate, DomainError> {
+        let after = self.wf.stage(stage).is_some_and(|st| counts_after(&st.deadline));
+        let day = if after { s.last_day() } else { s.date };
         Ok(deadline::stage_deadline(
-            &self.wf, &self.cal, stage, s.date, &s.week,
+            &self.wf, &self.cal, stage, day, &s.week,
         )?)
+    }
+
+    /// The stage's cut-off date for this item (`cutoff`, counted from its last day), if any.
+    pub fn cutoff(&self, s: &Seminar, stage: &str) -> Result<Option<NaiveDate>, DomainError> {
+        let Some(rule) = self.wf.stage(stage).and_then(|st| st.cutoff.as_ref()) else {
+            return Ok(None);
+        };
+        Ok(Some(deadline::resolve(
+            rule,
+            &self.cal,
+            s.last_day(),
+            &s.week,
+        )?))
     }
 
     /// The designated deadline of the stage's current round: the coordinator's due date after a
@@ -108,6 +125,16 @@ impl Program {
             .and_then(|z| z.parse().ok())
             .unwrap_or(self.tz)
     }
+}
+
+/// Whether a deadline rule counts from after the item (its last day).
+fn counts_after(rule: &DeadlineRule) -> bool {
+    matches!(
+        rule,
+        DeadlineRule::WorkingDaysAfterSeminar(_)
+            | DeadlineRule::DaysAfterSeminar(_)
+            | DeadlineRule::MonthsAfterSeminar(_)
+    )
 }
 
 /// Why a command was refused. The codes are the scenario contract (SCENARIOS.md).

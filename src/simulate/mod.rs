@@ -450,6 +450,7 @@ fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
         EventKind::ChangeVenue => "смена места проведения".into(),
         EventKind::Withdraw => "семинар отозван".into(),
         EventKind::SeminarHeld => "день семинара прошёл".into(),
+        EventKind::ConsequenceBooked => "последствие".into(),
         // Followed by the penalty's code, points and name.
         EventKind::PenaltyBooked => "штраф".into(),
         EventKind::ApproveApplication

@@ -82,6 +82,18 @@ pub struct Consequence {
     pub from: Option<NaiveDate>,
 }
 
+impl Consequence {
+    /// A consequence booked at `at` with `effects`.
+    pub fn new(code: &str, effects: Vec<Effect>, at: DateTime<Utc>) -> Consequence {
+        Consequence {
+            code: code.to_string(),
+            effects,
+            at,
+            from: None,
+        }
+    }
+}
+
 /// Days `from..=to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
