@@ -14,3 +14,8 @@ pub mod brackets;
 pub mod details;
 pub mod promotion;
 pub mod report;
+
+#[cfg(test)]
+mod apply_tests;
+#[cfg(test)]
+mod test_support;
