@@ -19,3 +19,5 @@ pub mod report;
 mod apply_tests;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod report_tests;
