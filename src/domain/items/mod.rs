@@ -21,3 +21,5 @@ mod apply_tests;
 mod test_support;
 #[cfg(test)]
 mod report_tests;
+#[cfg(test)]
+mod promotion_tests;
