@@ -57,7 +57,10 @@ impl Program {
     /// after the item count from its last day ([`Seminar::last_day`]; the flagship's is its
     /// date), deadlines before it from its first.
     pub fn stage_deadline(&self, s: &Seminar, stage: &str) -> Result<NaiveDate, DomainError> {
-        let after = self.wf.stage(stage).is_some_and(|st| counts_after(&st.deadline));
+        let after = self
+            .wf
+            .stage(stage)
+            .is_some_and(|st| counts_after(&st.deadline));
         let day = if after { s.last_day() } else { s.date };
         Ok(deadline::stage_deadline(
             &self.wf, &self.cal, stage, day, &s.week,

@@ -40,7 +40,11 @@ pub enum DueKind {
     ApplicationLapse { code: String },
     /// Item programs: tell the coordinator (`review_due` with `code`) that an application or a
     /// report has waited too long.
-    Waiting { on: Waiting, code: String, round: u32 },
+    Waiting {
+        on: Waiting,
+        code: String,
+        round: u32,
+    },
     /// Item programs: at 00:00 of the event date, promo materials not approved cost the
     /// information support.
     PromoMissing,
@@ -517,7 +521,9 @@ fn fire_still_held(
     };
     if holds(&s, stage, round) && !s.has_penalty(code) {
         let deadline = match rule.measured_from {
-            MeasuredFrom::Cutoff => prog.cutoff(&s, stage)?.unwrap_or(prog.designated(&s, stage)?),
+            MeasuredFrom::Cutoff => prog
+                .cutoff(&s, stage)?
+                .unwrap_or(prog.designated(&s, stage)?),
             MeasuredFrom::Deadline => prog.designated(&s, stage)?,
         };
         let from = rule.late_days.map(|b| b.from).unwrap_or(1);

@@ -83,7 +83,10 @@ pub fn apply(
     let arrival = local_date(prog.tz, now);
     check_timing(wf, kind, app, arrival)?;
     if let Some(code) = kind.reward.get(&topic) {
-        return refuse_by_rule(code, format!("«{}» по этой теме не вознаграждается", kind.name));
+        return refuse_by_rule(
+            code,
+            format!("«{}» по этой теме не вознаграждается", kind.name),
+        );
     }
     let audience = audience(wf, app)?;
     if let (Some(req), false) = (&kind.requirements, kind.preapproval) {
@@ -150,7 +153,10 @@ fn check_shape(kind: &Kind, app: &ItemApplication) -> Result<(), DomainError> {
         if !kind.end_date {
             return refuse(
                 RefusalCode::InvalidInput,
-                format!("«{}» проходит в один день: дата окончания не нужна", kind.name),
+                format!(
+                    "«{}» проходит в один день: дата окончания не нужна",
+                    kind.name
+                ),
             );
         }
         if end < app.date {
@@ -263,7 +269,10 @@ fn check_article(req: &KindRequirements, a: ArticleFacts) -> Result<(), DomainEr
             req.chars_more_than.unwrap_or(0)
         ));
     }
-    if req.vendor_share_more_than_pct.is_some_and(|n| a.vendor_share_pct <= n) {
+    if req
+        .vendor_share_more_than_pct
+        .is_some_and(|n| a.vendor_share_pct <= n)
+    {
         unmet.push(format!(
             "более {} % текста о продуктах вендора",
             req.vendor_share_more_than_pct.unwrap_or(0)
@@ -471,9 +480,9 @@ pub fn reject(
     if s.state != SeminarState::Applied {
         return refuse(RefusalCode::InvalidState, "заявка уже рассмотрена");
     }
-    let reason = named.map(|r| r.name.clone()).unwrap_or_else(|| {
-        "заявка не была согласована до дня мероприятия".to_string()
-    });
+    let reason = named
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| "заявка не была согласована до дня мероприятия".to_string());
     s.state = SeminarState::Rejected;
     s.decided_at = Some(now);
     s.item.rejection = Some(code.to_string());

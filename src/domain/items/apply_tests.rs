@@ -49,7 +49,11 @@ fn materials_need_twenty_one_days() {
     assert!(enough.item.consequences.is_empty());
     a.materials = Some("print".into());
     let printed = try_apply(&prog, "c", &a, "2017-06-10T10:00").unwrap();
-    assert_eq!(codes(&printed), ["lead_time_too_short"], "printing needs no lead");
+    assert_eq!(
+        codes(&printed),
+        ["lead_time_too_short"],
+        "printing needs no lead"
+    );
 }
 
 #[test]
@@ -58,7 +62,10 @@ fn the_strict_reading_refuses_a_short_lead() {
     wf.lead_times[0].on_short = ShortLead::Refuse;
     let prog = program_of(wf);
     let a = app("seminar", "site", "Тула", "2017-06-15");
-    assert_eq!(refused(&prog, &a, "2017-06-02T10:00"), "lead_time_too_short");
+    assert_eq!(
+        refused(&prog, &a, "2017-06-02T10:00"),
+        "lead_time_too_short"
+    );
     assert!(try_apply(&prog, "b", &a, "2017-06-01T10:00").is_ok());
 }
 
@@ -72,7 +79,11 @@ fn example_05_f1_books_both_lead_consequences_at_arrival() {
         codes(&s),
         ["lead_time_too_short", "materials_lead_time_too_short"]
     );
-    assert!(s.item.consequences.iter().all(|c| c.at == msk("2017-05-29T10:00")));
+    assert!(s
+        .item
+        .consequences
+        .iter()
+        .all(|c| c.at == msk("2017-05-29T10:00")));
 }
 
 #[test]
@@ -88,7 +99,10 @@ fn applying_on_or_after_the_event_day_is_not_preapproved() {
 fn a_date_outside_the_program_window_is_refused() {
     let prog = events();
     let a = app("seminar", "site", "Тула", "2018-01-15");
-    assert_eq!(refused(&prog, &a, "2017-12-01T10:00"), "date_outside_program");
+    assert_eq!(
+        refused(&prog, &a, "2017-12-01T10:00"),
+        "date_outside_program"
+    );
 }
 
 #[test]
@@ -121,7 +135,10 @@ fn existing_clients_are_not_the_audience() {
     let prog = events();
     let mut a = app("seminar", "site", "Тула", "2017-06-20");
     a.audience = Some("existing_clients".into());
-    assert_eq!(refused(&prog, &a, "2017-05-01T10:00"), "audience_not_prospects");
+    assert_eq!(
+        refused(&prog, &a, "2017-05-01T10:00"),
+        "audience_not_prospects"
+    );
     a.audience = Some("technical".into());
     assert!(try_apply(&prog, "x", &a, "2017-05-01T10:00").is_ok());
     a.audience = None;
@@ -152,10 +169,22 @@ fn an_article_is_claimed_after_publication_against_its_requirements() {
     assert_eq!(s.state, SeminarState::Held);
     assert!(!s.stages.contains_key("promo"));
     for bad in [
-        ArticleFacts { chars: 2000, ..good },
-        ArticleFacts { vendor_share_pct: 70, ..good },
-        ArticleFacts { daily_views: 9999, ..good },
-        ArticleFacts { reprint: true, ..good },
+        ArticleFacts {
+            chars: 2000,
+            ..good
+        },
+        ArticleFacts {
+            vendor_share_pct: 70,
+            ..good
+        },
+        ArticleFacts {
+            daily_views: 9999,
+            ..good
+        },
+        ArticleFacts {
+            reprint: true,
+            ..good
+        },
     ] {
         a.article = Some(bad);
         assert_eq!(
@@ -170,15 +199,30 @@ fn an_article_is_claimed_after_publication_against_its_requirements() {
 fn kind_topic_and_city_rule_are_checked() {
     let prog = events();
     let at = "2017-05-01T10:00";
-    assert_eq!(refused(&prog, &app("party", "site", "Тула", "2017-06-20"), at), "invalid_input");
-    assert_eq!(refused(&prog, &app("exhibition", "mixed", "Тула", "2017-06-20"), at), "invalid_input");
-    assert_eq!(refused(&prog, &app("seminar", "site", " ", "2017-06-20"), at), "invalid_input");
-    assert_eq!(refused(&prog, &app("webinar", "site", "Тула", "2017-06-20"), at), "invalid_input");
+    assert_eq!(
+        refused(&prog, &app("party", "site", "Тула", "2017-06-20"), at),
+        "invalid_input"
+    );
+    assert_eq!(
+        refused(&prog, &app("exhibition", "mixed", "Тула", "2017-06-20"), at),
+        "invalid_input"
+    );
+    assert_eq!(
+        refused(&prog, &app("seminar", "site", " ", "2017-06-20"), at),
+        "invalid_input"
+    );
+    assert_eq!(
+        refused(&prog, &app("webinar", "site", "Тула", "2017-06-20"), at),
+        "invalid_input"
+    );
     let mut one_day = app("seminar", "site", "Тула", "2017-06-20");
     one_day.end_date = Some(d("2017-06-21"));
     assert_eq!(refused(&prog, &one_day, at), "invalid_input");
     let w = try_apply(&prog, "w", &app("webinar", "b24", "", "2017-06-20"), at).unwrap();
-    assert_eq!((w.item.kind.as_str(), w.item.topic.as_str()), ("webinar", "b24"));
+    assert_eq!(
+        (w.item.kind.as_str(), w.item.topic.as_str()),
+        ("webinar", "b24")
+    );
     let mut no_topic = app("exhibition", "site", "Тула", "2017-09-20");
     no_topic.topic = None;
     no_topic.end_date = Some(d("2017-09-22"));
@@ -191,7 +235,13 @@ fn kind_topic_and_city_rule_are_checked() {
 #[test]
 fn approval_fixes_the_agreed_amounts() {
     let prog = events();
-    let s = try_apply(&prog, "e1", &app("seminar", "site", "Тула", "2017-05-17"), "2017-04-20T10:00").unwrap();
+    let s = try_apply(
+        &prog,
+        "e1",
+        &app("seminar", "site", "Тула", "2017-05-17"),
+        "2017-04-20T10:00",
+    )
+    .unwrap();
     let terms = ApprovalTerms {
         agreed: super::details::Agreed {
             estimate: Some(Kopecks::from_rub(40_000)),
@@ -200,22 +250,61 @@ fn approval_fixes_the_agreed_amounts() {
         },
         info_support: None,
     };
-    let out = apply::approve(&prog, s.clone(), &terms, None, "coord", msk("2017-04-21T12:00")).unwrap();
+    let out = apply::approve(
+        &prog,
+        s.clone(),
+        &terms,
+        None,
+        "coord",
+        msk("2017-04-21T12:00"),
+    )
+    .unwrap();
     let a = &out.seminars[0];
     assert_eq!(a.state, SeminarState::Preparing);
     assert_eq!(a.item.agreed.estimate, Some(Kopecks::from_rub(40_000)));
-    assert_eq!(out.notifications[0].kind, NotificationKind::ApplicationApproved);
-    let again = apply::approve(&prog, a.clone(), &terms, None, "coord", msk("2017-04-21T12:00"));
+    assert_eq!(
+        out.notifications[0].kind,
+        NotificationKind::ApplicationApproved
+    );
+    let again = apply::approve(
+        &prog,
+        a.clone(),
+        &terms,
+        None,
+        "coord",
+        msk("2017-04-21T12:00"),
+    );
     assert!(matches!(again, Err(DomainError::Refused(r)) if r.code == RefusalCode::InvalidState));
 }
 
 #[test]
 fn rejection_takes_a_code_of_the_file() {
     let prog = events();
-    let s = try_apply(&prog, "e1", &app("seminar", "site", "Тула", "2017-05-17"), "2017-04-20T10:00").unwrap();
-    let bad = apply::reject(&prog, s.clone(), "i_dont_like_it", None, "coord", msk("2017-04-21T12:00"));
+    let s = try_apply(
+        &prog,
+        "e1",
+        &app("seminar", "site", "Тула", "2017-05-17"),
+        "2017-04-20T10:00",
+    )
+    .unwrap();
+    let bad = apply::reject(
+        &prog,
+        s.clone(),
+        "i_dont_like_it",
+        None,
+        "coord",
+        msk("2017-04-21T12:00"),
+    );
     assert!(matches!(bad, Err(DomainError::Refused(r)) if r.code == RefusalCode::InvalidInput));
-    let out = apply::reject(&prog, s, "competing_products", None, "coord", msk("2017-04-21T12:00")).unwrap();
+    let out = apply::reject(
+        &prog,
+        s,
+        "competing_products",
+        None,
+        "coord",
+        msk("2017-04-21T12:00"),
+    )
+    .unwrap();
     let r = &out.seminars[0];
     assert_eq!(r.state, SeminarState::Rejected);
     assert_eq!(r.item.rejection.as_deref(), Some("competing_products"));
@@ -226,20 +315,80 @@ fn rejection_takes_a_code_of_the_file() {
 fn a_pending_application_lapses_at_the_event_date_and_alerts_before() {
     let prog = events();
     // Monday 2017-05-22; 3 working days → Thursday 05-25 ends → alert 05-26T00:00.
-    let s = try_apply(&prog, "e1", &app("seminar", "site", "Тула", "2017-06-20"), "2017-05-22T10:00").unwrap();
+    let s = try_apply(
+        &prog,
+        "e1",
+        &app("seminar", "site", "Тула", "2017-06-20"),
+        "2017-05-22T10:00",
+    )
+    .unwrap();
     let due = plan(&prog, &s, msk("2017-05-22T10:00")).unwrap();
-    let alert = due.iter().find(|i| matches!(i.kind, DueKind::Waiting { .. })).expect("alert");
+    let alert = due
+        .iter()
+        .find(|i| matches!(i.kind, DueKind::Waiting { .. }))
+        .expect("alert");
     assert_eq!(alert.at, msk("2017-05-26T00:00"));
     let out = fire(&prog, &s, alert).unwrap();
     assert_eq!(out.notifications[0].kind, NotificationKind::ReviewDue);
     assert_eq!(out.notifications[0].data["code"], "application_pending");
-    let lapse = due.iter().find(|i| matches!(i.kind, DueKind::ApplicationLapse { .. })).expect("lapse");
+    let lapse = due
+        .iter()
+        .find(|i| matches!(i.kind, DueKind::ApplicationLapse { .. }))
+        .expect("lapse");
     assert_eq!(lapse.at, msk("2017-06-20T00:00"));
     let out = fire(&prog, &s, lapse).unwrap();
     assert_eq!(out.seminars[0].state, SeminarState::Rejected);
-    assert_eq!(out.seminars[0].item.rejection.as_deref(), Some("not_preapproved"));
+    assert_eq!(
+        out.seminars[0].item.rejection.as_deref(),
+        Some("not_preapproved")
+    );
     // Decided in time: neither fires.
-    let a = approved(&prog, "e2", &app("seminar", "site", "Тула", "2017-06-20"), "2017-05-22T10:00", "2017-05-23T10:00");
+    let a = approved(
+        &prog,
+        "e2",
+        &app("seminar", "site", "Тула", "2017-06-20"),
+        "2017-05-22T10:00",
+        "2017-05-23T10:00",
+    );
     assert!(fire(&prog, &a, lapse).unwrap().is_empty());
     assert!(fire(&prog, &a, alert).unwrap().is_empty());
+}
+
+#[test]
+fn the_command_layer_dispatches_item_commands_by_their_json() {
+    use crate::domain::rules::{decide, Command, View};
+    let prog = events();
+    let cmd: Command = serde_json::from_value(serde_json::json!({
+        "do": "apply_item", "seminar": "e1", "partner": "p1", "kind": "seminar",
+        "topic": "site", "city": "Тула", "date": "2017-05-17", "materials": "send"
+    }))
+    .unwrap();
+    let mut view = View::default();
+    view.partners.insert("p1".into(), partner("p1"));
+    let out = decide(&prog, &view, &cmd, "p1", msk("2017-04-20T10:00")).unwrap();
+    assert_eq!(out.events[0].kind, "apply");
+    let s = out.seminars[0].clone();
+    assert_eq!(s.item.materials, "send");
+    view.support_suspended.insert("p1".into());
+    let again = decide(&prog, &view, &cmd, "p1", msk("2017-04-20T10:00"));
+    assert!(matches!(again, Err(DomainError::Refused(r)) if r.code_str() == "support_suspended"));
+    view.seminars.push(s);
+    let approve: Command = serde_json::from_value(serde_json::json!({
+        "do": "approve_item", "seminar": "e1", "agreed": { "estimate": 40000 }
+    }))
+    .unwrap();
+    let out = decide(&prog, &view, &approve, "coord", msk("2017-04-21T10:00")).unwrap();
+    assert_eq!(
+        out.seminars[0].item.agreed.estimate,
+        Some(Kopecks::from_rub(40_000))
+    );
+    let reject: Command = serde_json::from_value(serde_json::json!({
+        "do": "reject_item", "seminar": "e1", "code": "vendor_brand_misuse"
+    }))
+    .unwrap();
+    let out = decide(&prog, &view, &reject, "coord", msk("2017-04-21T10:00")).unwrap();
+    assert_eq!(
+        out.seminars[0].item.rejection.as_deref(),
+        Some("vendor_brand_misuse")
+    );
 }

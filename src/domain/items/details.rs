@@ -46,7 +46,9 @@ impl ItemDetails {
 
     /// Whether a consequence with `effect` is booked.
     pub fn has_effect(&self, effect: Effect) -> bool {
-        self.consequences.iter().any(|c| c.effects.contains(&effect))
+        self.consequences
+            .iter()
+            .any(|c| c.effects.contains(&effect))
     }
 
     pub fn has_consequence(&self, code: &str) -> bool {

@@ -18,8 +18,8 @@ pub mod report;
 #[cfg(test)]
 mod apply_tests;
 #[cfg(test)]
-mod test_support;
+mod promotion_tests;
 #[cfg(test)]
 mod report_tests;
 #[cfg(test)]
-mod promotion_tests;
+mod test_support;

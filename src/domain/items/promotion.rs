@@ -172,7 +172,11 @@ pub fn days(p: &Promotion, items: &[Seminar], after: NaiveDate) -> BTreeSet<Naiv
         v.insert(w.from);
         v.insert(w.to + Duration::days(1));
         v.extend(repeat_from(p, s));
-        for b in p.blackouts.iter().filter(|b| b.to >= w.from && b.from <= w.to) {
+        for b in p
+            .blackouts
+            .iter()
+            .filter(|b| b.to >= w.from && b.from <= w.to)
+        {
             v.insert(b.from);
             v.insert(b.to + Duration::days(1));
         }
@@ -230,7 +234,11 @@ pub fn blackout_consequence(wf: &Workflow, s: &Seminar, now: DateTime<Utc>) -> O
         return None;
     }
     if first > w.to {
-        return Some(Consequence::new(&p.codes.blackout, vec![Effect::NoInfoSupport], now));
+        return Some(Consequence::new(
+            &p.codes.blackout,
+            vec![Effect::NoInfoSupport],
+            now,
+        ));
     }
     let mut c = Consequence::new(&p.codes.blackout, vec![Effect::PromotionDelayed], now);
     c.from = Some(first);

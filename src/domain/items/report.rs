@@ -54,7 +54,11 @@ pub fn plan_item(
         return Ok(v);
     }
     if s.state == SeminarState::Preparing && wf.promotion.is_some() {
-        v.push(("promo_missing".into(), start_of(prog.tz, s.date), DueKind::PromoMissing));
+        v.push((
+            "promo_missing".into(),
+            start_of(prog.tz, s.date),
+            DueKind::PromoMissing,
+        ));
     }
     if s.state.is_active() {
         plan_report_waiting(prog, s, &mut v)?;
@@ -80,13 +84,21 @@ fn plan_waiting(
             code: a.code.clone(),
             round,
         };
-        v.push((format!("waiting:{}:r{round}", a.code), end_of(prog.tz, day), kind));
+        v.push((
+            format!("waiting:{}:r{round}", a.code),
+            end_of(prog.tz, day),
+            kind,
+        ));
     }
     Ok(())
 }
 
 /// The N-th working day after `since`: the alert fires when it ends.
-pub fn waiting_day(cal: &Calendar, since: NaiveDate, working_days: u32) -> Result<NaiveDate, DomainError> {
+pub fn waiting_day(
+    cal: &Calendar,
+    since: NaiveDate,
+    working_days: u32,
+) -> Result<NaiveDate, DomainError> {
     Ok(cal.add_working_days(since, working_days as i32)?)
 }
 
@@ -160,7 +172,11 @@ pub fn fire_item(prog: &Program, s: Seminar, item: &DueItem) -> Result<Outcome, 
                 kind: NotificationKind::ReviewDue,
                 to: Recipient::Coordinator,
                 seminar: s.id.clone(),
-                stage: prog.wf.report_stage().filter(|_| *on == Waiting::Report).map(|st| st.id.clone()),
+                stage: prog
+                    .wf
+                    .report_stage()
+                    .filter(|_| *on == Waiting::Report)
+                    .map(|st| st.id.clone()),
                 at: item.at,
                 data: json!({ "code": code, "codes": [code], "partner": s.partner }),
             });
@@ -216,9 +232,8 @@ pub fn low_attendance_alert(
     at: DateTime<Utc>,
 ) -> Option<Notification> {
     let rule = prog.wf.partner_rules.low_attendance.as_ref()?;
-    let counted = |s: &Seminar| {
-        rule.kinds.contains(&s.item.kind) && s.report.is_some() && s.result.is_some()
-    };
+    let counted =
+        |s: &Seminar| rule.kinds.contains(&s.item.kind) && s.report.is_some() && s.result.is_some();
     let below = |s: &Seminar| s.report.as_ref().is_some_and(|r| r.attendees < rule.below);
     if !counted(accepted) || !below(accepted) {
         return None;

@@ -5,11 +5,11 @@
 
 use super::report::low_attendance_alert;
 use super::test_support::*;
+use crate::domain::money::Kopecks;
 use crate::domain::schedule::{fire, plan, DueItem, DueKind};
 use crate::domain::seminar::{
     NotificationKind, ReportFigures, Seminar, SeminarResult, SeminarState, StageStatus,
 };
-use crate::domain::money::Kopecks;
 use chrono::{DateTime, Utc};
 
 fn held(s: &Seminar) -> Seminar {
@@ -48,7 +48,13 @@ fn f1() -> Seminar {
 
 fn f2() -> Seminar {
     let prog = events();
-    approved(&prog, "f2", &app("seminar", "site", "Тула", "2017-06-29"), "2017-06-01T10:00", "2017-06-02T12:00")
+    approved(
+        &prog,
+        "f2",
+        &app("seminar", "site", "Тула", "2017-06-29"),
+        "2017-06-01T10:00",
+        "2017-06-02T12:00",
+    )
 }
 
 #[test]
@@ -65,11 +71,19 @@ fn f1_report_is_due_ten_working_days_after_with_reminders_and_a_zero_point_late_
     assert_eq!(late.at, msk("2017-06-24T00:00"));
     let out = fire(&prog, &s, late).unwrap();
     let p = &out.seminars[0].penalties[0];
-    assert_eq!((p.code.as_str(), p.points, p.exclusion), ("report_late", 0, false));
-    assert!(out.points.is_empty(), "a 0-point penalty books no ledger entry");
+    assert_eq!(
+        (p.code.as_str(), p.points, p.exclusion),
+        ("report_late", 0, false)
+    );
+    assert!(
+        out.points.is_empty(),
+        "a 0-point penalty books no ledger entry"
+    );
     assert_eq!(out.notifications[0].kind, NotificationKind::PenaltyApplied);
     // No promo stage clock: f1 lost its info support, and promo has no deadline anyway.
-    assert!(!due.iter().any(|i| matches!(&i.kind, DueKind::Reminder { stage, .. } if stage == "promo")));
+    assert!(!due
+        .iter()
+        .any(|i| matches!(&i.kind, DueKind::Reminder { stage, .. } if stage == "promo")));
 }
 
 #[test]
@@ -89,14 +103,29 @@ fn f2_misses_the_cut_off_and_is_excluded_but_not_barred() {
         .collect();
     cutoff.sort();
     assert_eq!(cutoff, [msk("2017-07-24T09:00"), msk("2017-07-27T09:00")]);
-    let out = fire(&prog, &s, &due.iter().find(|i| i.at == msk("2017-07-24T09:00")).unwrap().clone()).unwrap();
-    assert_eq!(out.notifications[0].kind, NotificationKind::DeadlineReminder);
+    let out = fire(
+        &prog,
+        &s,
+        &due.iter()
+            .find(|i| i.at == msk("2017-07-24T09:00"))
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    assert_eq!(
+        out.notifications[0].kind,
+        NotificationKind::DeadlineReminder
+    );
     assert_eq!(out.notifications[0].data["deadline"], "2017-07-27");
     let out = fire(&prog, &s, missing).unwrap();
     let x = &out.seminars[0];
     assert_eq!(x.state, SeminarState::Excluded);
     assert!(x.penalties[0].exclusion);
-    assert!(out.flags.is_empty(), "report_missing does not bar: {:?}", out.flags);
+    assert!(
+        out.flags.is_empty(),
+        "report_missing does not bar: {:?}",
+        out.flags
+    );
 }
 
 #[test]
@@ -114,7 +143,8 @@ fn a_returned_report_not_resubmitted_is_missing_at_the_cut_off() {
     let missing = still_held(&due, "report_missing");
     assert_eq!(missing.at, msk("2017-07-28T00:00"));
     assert!(
-        !due.iter().any(|i| matches!(&i.kind, DueKind::StillHeld { code, .. } if code == "report_late")),
+        !due.iter()
+            .any(|i| matches!(&i.kind, DueKind::StillHeld { code, .. } if code == "report_late")),
         "report_late watches the first round only"
     );
     let out = fire(&prog, &s, missing).unwrap();
@@ -129,9 +159,13 @@ fn an_exhibition_report_counts_from_its_last_day() {
     let s = approved(&prog, "f3", &a, "2017-08-15T10:00", "2017-08-16T10:00");
     assert_eq!(prog.stage_deadline(&s, "report").unwrap(), d("2017-10-06"));
     let due = due_of(&s, "2017-08-16T10:00");
-    let passed = due.iter().find(|i| i.kind == DueKind::SeminarDayPassed).unwrap();
+    let passed = due
+        .iter()
+        .find(|i| i.kind == DueKind::SeminarDayPassed)
+        .unwrap();
     assert_eq!(passed.at, msk("2017-09-23T00:00"));
-    assert!(!due.iter().any(|i| i.kind == DueKind::PromoMissing && fire(&prog, &s, i).map(|o| !o.is_empty()).unwrap_or(true)));
+    assert!(!due.iter().any(|i| i.kind == DueKind::PromoMissing
+        && fire(&prog, &s, i).map(|o| !o.is_empty()).unwrap_or(true)));
 }
 
 #[test]
@@ -155,7 +189,13 @@ fn a_report_waiting_ten_working_days_alerts_the_coordinator() {
 fn closed(id: &str, kind: &str, date: &str, attendees: u32) -> Seminar {
     let prog = events();
     let city = if kind == "webinar" { "" } else { "Тула" };
-    let mut s = approved(&prog, id, &app(kind, "site", city, date), "2017-03-01T10:00", "2017-03-02T10:00");
+    let mut s = approved(
+        &prog,
+        id,
+        &app(kind, "site", city, date),
+        "2017-03-01T10:00",
+        "2017-03-02T10:00",
+    );
     s.state = SeminarState::Closed;
     s.report = Some(ReportFigures {
         attendees,
@@ -186,7 +226,13 @@ fn the_third_low_attendance_seminar_in_a_row_alerts_once() {
     let n = low_attendance_alert(&prog, &c, &[a.clone(), b.clone(), w.clone()], at).expect("alert");
     assert_eq!(n.kind, NotificationKind::ReviewDue);
     assert_eq!(n.data["code"], "low_attendance_repeated");
-    assert!(low_attendance_alert(&prog, &b, std::slice::from_ref(&a), at).is_none(), "second only");
+    assert!(
+        low_attendance_alert(&prog, &b, std::slice::from_ref(&a), at).is_none(),
+        "second only"
+    );
     let full = closed("f", "seminar", "2017-04-15", 10);
-    assert!(low_attendance_alert(&prog, &c, &[a, full, b, w], at).is_none(), "10 breaks the streak");
+    assert!(
+        low_attendance_alert(&prog, &c, &[a, full, b, w], at).is_none(),
+        "10 breaks the streak"
+    );
 }

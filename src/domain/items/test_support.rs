@@ -82,10 +82,23 @@ pub fn refused(prog: &Program, a: &ItemApplication, at: &str) -> String {
 }
 
 /// Applied at `applied` and approved at `approved` (Moscow).
-pub fn approved(prog: &Program, id: &str, a: &ItemApplication, applied: &str, approved: &str) -> Seminar {
+pub fn approved(
+    prog: &Program,
+    id: &str,
+    a: &ItemApplication,
+    applied: &str,
+    approved: &str,
+) -> Seminar {
     let s = try_apply(prog, id, a, applied).expect("applied");
-    let out = apply::approve(prog, s, &ApprovalTerms::default(), None, "coord", msk(approved))
-        .expect("approved");
+    let out = apply::approve(
+        prog,
+        s,
+        &ApprovalTerms::default(),
+        None,
+        "coord",
+        msk(approved),
+    )
+    .expect("approved");
     out.seminars[0].clone()
 }
 
