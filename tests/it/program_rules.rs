@@ -383,6 +383,7 @@ fn view(seminars: Vec<Seminar>, partners: &[Partner]) -> View {
             .iter()
             .map(|p| (p.id.clone(), p.clone()))
             .collect::<BTreeMap<_, _>>(),
+        ..View::default()
     }
 }
 

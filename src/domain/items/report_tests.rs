@@ -23,9 +23,10 @@ fn due_of(s: &Seminar, after: &str) -> Vec<DueItem> {
 }
 
 fn reminders(items: &[DueItem]) -> Vec<DateTime<Utc>> {
+    let report = events().wf.report_stage().unwrap().id.clone();
     let mut v: Vec<_> = items
         .iter()
-        .filter(|i| matches!(&i.kind, DueKind::Reminder { stage, .. } if stage == "report"))
+        .filter(|i| matches!(&i.kind, DueKind::Reminder { stage, .. } if *stage == report))
         .map(|i| i.at)
         .collect();
     v.sort();
@@ -186,9 +187,8 @@ fn a_report_waiting_ten_working_days_alerts_the_coordinator() {
     assert!(fire(&prog, &accepted, alert).unwrap().is_empty());
 }
 
-fn closed(id: &str, kind: &str, date: &str, attendees: u32) -> Seminar {
+fn closed(id: &str, (kind, city): (&str, &str), date: &str, attendees: u32) -> Seminar {
     let prog = events();
-    let city = if kind == "webinar" { "" } else { "Тула" };
     let mut s = approved(
         &prog,
         id,
@@ -219,10 +219,10 @@ fn closed(id: &str, kind: &str, date: &str, attendees: u32) -> Seminar {
 fn the_third_low_attendance_seminar_in_a_row_alerts_once() {
     let prog = events();
     let at = msk("2017-06-01T12:00");
-    let a = closed("a", "seminar", "2017-04-10", 9);
-    let b = closed("b", "breakfast", "2017-04-20", 5);
-    let w = closed("w", "webinar", "2017-04-25", 3); // webinars do not count
-    let c = closed("c", "seminar", "2017-05-10", 8);
+    let a = closed("a", ("seminar", "Тула"), "2017-04-10", 9);
+    let b = closed("b", ("breakfast", "Тула"), "2017-04-20", 5);
+    let w = closed("w", ("webinar", ""), "2017-04-25", 3); // webinars do not count
+    let c = closed("c", ("seminar", "Тула"), "2017-05-10", 8);
     let n = low_attendance_alert(&prog, &c, &[a.clone(), b.clone(), w.clone()], at).expect("alert");
     assert_eq!(n.kind, NotificationKind::ReviewDue);
     assert_eq!(n.data["code"], "low_attendance_repeated");
@@ -230,7 +230,7 @@ fn the_third_low_attendance_seminar_in_a_row_alerts_once() {
         low_attendance_alert(&prog, &b, std::slice::from_ref(&a), at).is_none(),
         "second only"
     );
-    let full = closed("f", "seminar", "2017-04-15", 10);
+    let full = closed("f", ("seminar", "Тула"), "2017-04-15", 10);
     assert!(
         low_attendance_alert(&prog, &c, &[a, full, b, w], at).is_none(),
         "10 breaks the streak"
