@@ -410,7 +410,7 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
         | DueKind::CutoffReminder { .. } => {
             out = crate::domain::items::report::fire_item(prog, s, item)?
         }
-        // A promotion day acts on all of a partner's items: see `fire_promotion`.
+        // A promotion day acts on all of a partner's items: see `items::promotion::fire`.
         DueKind::PromotionDay { .. } => {}
     }
     Ok(out)
@@ -570,46 +570,3 @@ fn fire_alert(
     Ok(())
 }
 
-/// The promotion days of one partner's `items` in the program, strictly after `after`: one due
-/// item per day, subject [`Subject::Promotion`], rank [`PROMOTION_RANK`].
-pub fn plan_promotion(
-    prog: &Program,
-    partner: &str,
-    items: &[Seminar],
-    after: DateTime<Utc>,
-) -> Vec<DueItem> {
-    let Some(p) = &prog.wf.promotion else {
-        return vec![];
-    };
-    let today = local_date(prog.tz, after);
-    let subject = Subject::Promotion {
-        partner: partner.to_string(),
-        program: prog.id().to_string(),
-    };
-    let mut days: Vec<NaiveDate> = crate::domain::items::promotion::days(p, items, today)
-        .into_iter()
-        .collect();
-    // Today's recomputation too, when its 00:00 is still ahead (planned before midnight).
-    if start_of(prog.tz, today) > after {
-        days.insert(0, today);
-    }
-    days.into_iter()
-        .map(|date| DueItem {
-            key: format!("{}:day:{date}", subject.key()),
-            subject: subject.clone(),
-            at: start_of(prog.tz, date),
-            rank: PROMOTION_RANK,
-            kind: DueKind::PromotionDay { date },
-        })
-        .collect()
-}
-
-/// Fires a promotion day: recomputes the shown set of the partner's `items` on its date.
-pub fn fire_promotion(prog: &Program, items: &[Seminar], item: &DueItem) -> Outcome {
-    match &item.kind {
-        DueKind::PromotionDay { date } => {
-            crate::domain::items::promotion::recompute(prog, items, *date)
-        }
-        _ => Outcome::default(),
-    }
-}

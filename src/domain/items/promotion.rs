@@ -8,6 +8,7 @@
 use super::details::{Consequence, Span};
 use crate::domain::deadline::{local_date, start_of};
 use crate::domain::program::Program;
+use crate::domain::schedule::{DueItem, DueKind, Subject, PROMOTION_RANK};
 use crate::domain::seminar::{Outcome, Seminar, SeminarState, StageStatus};
 use crate::domain::workflow::{Effect, Promotion, PromotionOrder, Workflow};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
@@ -255,4 +256,48 @@ pub fn promo_missing(prog: &Program, s: &Seminar, at: DateTime<Utc>) -> Option<C
         && !promo_ready(p, s)
         && local_date(prog.tz, at) >= s.date;
     due.then(|| Consequence::new(&p.codes.missing, vec![Effect::NoInfoSupport], at))
+}
+
+/// The promotion days of one partner's `items` in the program, strictly after `after`: one due
+/// item per day, subject [`Subject::Promotion`], rank [`PROMOTION_RANK`].
+pub fn plan(
+    prog: &Program,
+    partner: &str,
+    items: &[Seminar],
+    after: DateTime<Utc>,
+) -> Vec<DueItem> {
+    let Some(p) = &prog.wf.promotion else {
+        return vec![];
+    };
+    let today = local_date(prog.tz, after);
+    let subject = Subject::Promotion {
+        partner: partner.to_string(),
+        program: prog.id().to_string(),
+    };
+    let mut days: Vec<NaiveDate> = days(p, items, today)
+        .into_iter()
+        .collect();
+    // Today's recomputation too, when its 00:00 is still ahead (planned before midnight).
+    if start_of(prog.tz, today) > after {
+        days.insert(0, today);
+    }
+    days.into_iter()
+        .map(|date| DueItem {
+            key: format!("{}:day:{date}", subject.key()),
+            subject: subject.clone(),
+            at: start_of(prog.tz, date),
+            rank: PROMOTION_RANK,
+            kind: DueKind::PromotionDay { date },
+        })
+        .collect()
+}
+
+/// Fires a promotion day: recomputes the shown set of the partner's `items` on its date.
+pub fn fire(prog: &Program, items: &[Seminar], item: &DueItem) -> Outcome {
+    match &item.kind {
+        DueKind::PromotionDay { date } => {
+            recompute(prog, items, *date)
+        }
+        _ => Outcome::default(),
+    }
 }

@@ -3,10 +3,10 @@
 
 use super::apply::{self, ApprovalTerms};
 use super::details::Span;
-use super::promotion::{pool, recompute};
+use super::promotion::{fire as fire_promotion, plan as plan_promotion, pool, recompute};
 use super::test_support::*;
 use crate::domain::program::Program;
-use crate::domain::schedule::{fire, fire_promotion, plan, plan_promotion, DueKind};
+use crate::domain::schedule::{fire, plan, DueKind};
 use crate::domain::seminar::{Seminar, SeminarState};
 use crate::domain::workflow::Effect;
 use chrono::NaiveDate;
