@@ -569,4 +569,3 @@ fn fire_alert(
     }
     Ok(())
 }
-

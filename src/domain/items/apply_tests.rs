@@ -84,6 +84,28 @@ fn example_05_f1_books_both_lead_consequences_at_arrival() {
         .consequences
         .iter()
         .all(|c| c.at == msk("2017-05-29T10:00")));
+    let out = apply::approve(
+        &prog,
+        s,
+        &ApprovalTerms::default(),
+        None,
+        "coord",
+        msk("2017-05-30T12:00"),
+    )
+    .unwrap();
+    let n = &out.notifications[0];
+    assert_eq!(
+        (n.kind, n.at),
+        (
+            NotificationKind::ApplicationApproved,
+            msk("2017-05-30T12:00")
+        )
+    );
+    assert_eq!(
+        n.data["codes"],
+        serde_json::json!(["lead_time_too_short", "materials_lead_time_too_short"])
+    );
+    assert!(!out.seminars[0].info_support);
 }
 
 #[test]

@@ -274,9 +274,7 @@ pub fn plan(
         partner: partner.to_string(),
         program: prog.id().to_string(),
     };
-    let mut days: Vec<NaiveDate> = days(p, items, today)
-        .into_iter()
-        .collect();
+    let mut days: Vec<NaiveDate> = days(p, items, today).into_iter().collect();
     // Today's recomputation too, when its 00:00 is still ahead (planned before midnight).
     if start_of(prog.tz, today) > after {
         days.insert(0, today);
@@ -295,9 +293,7 @@ pub fn plan(
 /// Fires a promotion day: recomputes the shown set of the partner's `items` on its date.
 pub fn fire(prog: &Program, items: &[Seminar], item: &DueItem) -> Outcome {
     match &item.kind {
-        DueKind::PromotionDay { date } => {
-            recompute(prog, items, *date)
-        }
+        DueKind::PromotionDay { date } => recompute(prog, items, *date),
         _ => Outcome::default(),
     }
 }

@@ -127,6 +127,14 @@ fn f2_misses_the_cut_off_and_is_excluded_but_not_barred() {
         "report_missing does not bar: {:?}",
         out.flags
     );
+    let kinds: Vec<_> = out.notifications.iter().map(|n| (n.kind, n.at)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (NotificationKind::PenaltyApplied, msk("2017-07-28T00:00")),
+            (NotificationKind::Excluded, msk("2017-07-28T00:00"))
+        ]
+    );
 }
 
 #[test]
