@@ -811,7 +811,8 @@ impl Submission<'_> {
             );
         };
         self.check(prog, &s, st, now)?;
-        let designated = prog.designated(&s, stage)?;
+        items::report::check_stage_of_item(&s, st)?;
+        let designated = items::report::measured_against(prog, &s, st)?;
         let late = days_late(prog.tz, designated, now);
         let p = stage_progress(prog, &mut s, stage)?;
         if !p.partner_holds() {
@@ -925,7 +926,10 @@ fn return_stage(
         check_due(prog, d)?;
     }
     let now = at.now;
-    let returned_deadline = prog.designated(&s, stage)?;
+    let returned_deadline = match prog.wf.stage(stage) {
+        Some(st) => items::report::measured_against(prog, &s, st)?,
+        None => prog.designated(&s, stage)?,
+    };
     let p = stage_progress(prog, &mut s, stage)?;
     if p.status != StageStatus::Submitted {
         return refuse(
@@ -1005,7 +1009,10 @@ fn book_return_bands(
     };
     book_band(prog, s, band, now, at.actor, out)?;
     // A re-submission would already be past its band: the very-late rule fires at the return.
-    let new_deadline = prog.designated(s, stage)?;
+    let new_deadline = match prog.wf.stage(stage) {
+        Some(st) => items::report::measured_against(prog, s, st)?,
+        None => prog.designated(s, stage)?,
+    };
     let would_be = days_late(prog.tz, new_deadline, now);
     let band = Band {
         stage,

@@ -9,7 +9,7 @@ use super::apply;
 use super::promotion;
 use crate::domain::calendar::Calendar;
 use crate::domain::deadline::{end_of, local_date, local_instant, start_of};
-use crate::domain::program::{DomainError, Program};
+use crate::domain::program::{refuse, DomainError, Program, RefusalCode};
 use crate::domain::schedule::{holds, DueItem, DueKind};
 use crate::domain::seminar::{
     Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState, StageStatus,
@@ -32,6 +32,51 @@ pub fn stage_runs(prog: &Program, s: &Seminar, st: &Stage) -> bool {
         None => true,
     };
     of_kind && st.deadline != DeadlineRule::None && !claim_is_report && condition
+}
+
+/// An item takes submissions only for the stages of its kind, and a conditional stage only
+/// while its condition holds (promo materials need information support).
+///
+/// # Errors
+/// `invalid_state` otherwise.
+pub fn check_stage_of_item(s: &Seminar, st: &Stage) -> Result<(), DomainError> {
+    if s.item.is_flagship() {
+        return Ok(());
+    }
+    if !s.stages.contains_key(&st.id) {
+        return refuse(
+            RefusalCode::InvalidState,
+            format!("у этого мероприятия нет этапа «{}»", st.name),
+        );
+    }
+    let condition = match st.only_if {
+        Some(StageCondition::InfoSupport) => promotion::has_info_support(s),
+        None => true,
+    };
+    if !condition {
+        return refuse(
+            RefusalCode::InvalidState,
+            format!(
+                "этап «{}» нужен только при информационной поддержке, а у мероприятия её нет",
+                st.name
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The date a submission of `st` is measured against: the designated deadline, or for a stage
+/// without one (`deadline = "none"`) a due date the coordinator set on return, else the item's
+/// last day; no rule watches such a stage.
+///
+/// # Errors
+/// When the calendar cannot resolve the deadline.
+pub fn measured_against(prog: &Program, s: &Seminar, st: &Stage) -> Result<NaiveDate, DomainError> {
+    if st.deadline == DeadlineRule::None {
+        let due = s.stages.get(&st.id).and_then(|p| p.due_override);
+        return Ok(due.unwrap_or(s.last_day()));
+    }
+    prog.designated(s, &st.id)
 }
 
 /// The due items of an item program beyond the flagship's: `(key, instant, kind)`.

@@ -244,3 +244,74 @@ fn the_third_low_attendance_seminar_in_a_row_alerts_once() {
         "10 breaks the streak"
     );
 }
+
+#[test]
+fn promo_is_submitted_without_a_deadline_and_only_with_info_support() {
+    use crate::domain::program::{DomainError, RefusalCode};
+    use crate::domain::rules::{decide, Command, View};
+    let prog = events();
+    let promo = prog.wf.promotion.as_ref().unwrap().stage.clone();
+    let submit = |id: &str| Command::Submit {
+        seminar: id.into(),
+        stage: promo.clone(),
+        report: None,
+        estimate: vec![],
+        files: vec!["banner.png".into()],
+        comment: None,
+    };
+    let s = approved(
+        &prog,
+        "m1",
+        &app("seminar", "site", "Тула", "2017-06-20"),
+        "2017-05-01T10:00",
+        "2017-05-02T10:00",
+    );
+    let view = View {
+        seminars: vec![s, f1()],
+        ..View::default()
+    };
+    let out = decide(&prog, &view, &submit("m1"), "p1", msk("2017-06-05T10:00")).unwrap();
+    let v = &out.seminars[0].stages[&promo].versions[0];
+    assert_eq!((v.days_late, v.deadline), (0, d("2017-06-20")));
+    assert!(out.penalties.is_empty());
+    let back = Command::Return {
+        seminar: "m1".into(),
+        stage: promo.clone(),
+        due: None,
+        comment: None,
+    };
+    let view = View {
+        seminars: out.seminars.clone(),
+        ..View::default()
+    };
+    let r = decide(&prog, &view, &back, "coord", msk("2017-06-06T10:00"));
+    assert!(r.is_ok(), "{r:?}");
+    // f1 lost its info support at apply: no promo stage to speak of.
+    let r = decide(
+        &prog,
+        &view_of(f1()),
+        &submit("f1"),
+        "p2",
+        msk("2017-06-01T10:00"),
+    );
+    assert!(matches!(r, Err(DomainError::Refused(r)) if r.code == RefusalCode::InvalidState));
+    // An exhibition has no promo stage at all.
+    let mut a = app("exhibition", "site", "Тула", "2017-09-20");
+    a.end_date = Some(d("2017-09-22"));
+    let e = approved(&prog, "f3", &a, "2017-08-15T10:00", "2017-08-16T10:00");
+    let r = decide(
+        &prog,
+        &view_of(e),
+        &submit("f3"),
+        "p2",
+        msk("2017-08-20T10:00"),
+    );
+    assert!(matches!(r, Err(DomainError::Refused(r)) if r.code == RefusalCode::InvalidState));
+}
+
+fn view_of(s: Seminar) -> crate::domain::rules::View {
+    crate::domain::rules::View {
+        seminars: vec![s],
+        ..Default::default()
+    }
+}
