@@ -100,6 +100,7 @@ pub fn preparing_seminar(
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }
@@ -363,6 +364,7 @@ fn season_end(
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     };
     book_automatic_penalty(prog, commit, &mut s, i, worked);

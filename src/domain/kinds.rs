@@ -134,6 +134,8 @@ pub enum EventKind {
     PenaltyBooked,
     Excluded,
     SeminarHeld,
+    /// A consequence of an item program (lost information support, delayed promotion …).
+    ConsequenceBooked,
     // Audit events of changes outside commands (accounts, partners, files): no seminar.
     UserCreated,
     UserDisabled,
@@ -153,7 +155,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 29] = [
+    pub const ALL: [EventKind; 30] = [
         EventKind::Apply,
         EventKind::ReviewApplications,
         EventKind::ApproveApplication,
@@ -170,6 +172,7 @@ impl EventKind {
         EventKind::PenaltyBooked,
         EventKind::Excluded,
         EventKind::SeminarHeld,
+        EventKind::ConsequenceBooked,
         EventKind::UserCreated,
         EventKind::UserDisabled,
         EventKind::UserEnabled,
@@ -204,6 +207,7 @@ impl EventKind {
             EventKind::PenaltyBooked => "penalty_booked",
             EventKind::Excluded => "excluded",
             EventKind::SeminarHeld => "seminar_held",
+            EventKind::ConsequenceBooked => "consequence_booked",
             EventKind::UserCreated => "user_created",
             EventKind::UserDisabled => "user_disabled",
             EventKind::UserEnabled => "user_enabled",
@@ -239,6 +243,7 @@ impl EventKind {
             EventKind::PenaltyBooked => "Начислен штраф",
             EventKind::Excluded => "Семинар исключён из программы",
             EventKind::SeminarHeld => "Семинар проведён",
+            EventKind::ConsequenceBooked => "Применено последствие",
             EventKind::UserCreated => "Создана учётная запись",
             EventKind::UserDisabled => "Учётная запись отключена",
             EventKind::UserEnabled => "Учётная запись снова включена",

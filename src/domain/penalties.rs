@@ -138,7 +138,9 @@ pub fn book(
             | Effect::VoidItemCost
             | Effect::NoPoints
             | Effect::NoCompensation
-            | Effect::NoMaterials => {}
+            | Effect::NoMaterials
+            | Effect::PromotionDelayed
+            | Effect::Reduced => {}
         }
     }
     let excludes = p.exclusion;

@@ -5,7 +5,7 @@ use super::calendar::Calendar;
 use super::deadline::{self, DeadlineError};
 use super::seminar::{Seminar, StageStatus};
 use super::validate::{validate, Problem};
-use super::workflow::Workflow;
+use super::workflow::{DeadlineRule, Workflow};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -53,11 +53,31 @@ impl Program {
         &self.wf.id
     }
 
-    /// The stage deadline for this seminar, before any coordinator-set due date.
+    /// The stage deadline for this seminar, before any coordinator-set due date. Deadlines
+    /// after the item count from its last day ([`Seminar::last_day`]; the flagship's is its
+    /// date), deadlines before it from its first.
     pub fn stage_deadline(&self, s: &Seminar, stage: &str) -> Result<NaiveDate, DomainError> {
+        let after = self
+            .wf
+            .stage(stage)
+            .is_some_and(|st| counts_after(&st.deadline));
+        let day = if after { s.last_day() } else { s.date };
         Ok(deadline::stage_deadline(
-            &self.wf, &self.cal, stage, s.date, &s.week,
+            &self.wf, &self.cal, stage, day, &s.week,
         )?)
+    }
+
+    /// The stage's cut-off date for this item (`cutoff`, counted from its last day), if any.
+    pub fn cutoff(&self, s: &Seminar, stage: &str) -> Result<Option<NaiveDate>, DomainError> {
+        let Some(rule) = self.wf.stage(stage).and_then(|st| st.cutoff.as_ref()) else {
+            return Ok(None);
+        };
+        Ok(Some(deadline::resolve(
+            rule,
+            &self.cal,
+            s.last_day(),
+            &s.week,
+        )?))
     }
 
     /// The designated deadline of the stage's current round: the coordinator's due date after a
@@ -110,6 +130,16 @@ impl Program {
     }
 }
 
+/// Whether a deadline rule counts from after the item (its last day).
+fn counts_after(rule: &DeadlineRule) -> bool {
+    matches!(
+        rule,
+        DeadlineRule::WorkingDaysAfterSeminar(_)
+            | DeadlineRule::DaysAfterSeminar(_)
+            | DeadlineRule::MonthsAfterSeminar(_)
+    )
+}
+
 /// Why a command was refused. The codes are the scenario contract (SCENARIOS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,6 +154,9 @@ pub enum RefusalCode {
     UnknownSeminar,
     /// Not in the scenario contract: a malformed request (unknown partner, stage or code, bad value).
     InvalidInput,
+    /// A refusal whose code the program's file names (`lead_time_too_short`, …): the code is
+    /// [`Refusal::rule`]; Rust knows no program's codes.
+    Rule,
 }
 
 impl RefusalCode {
@@ -138,6 +171,7 @@ impl RefusalCode {
             RefusalCode::InvalidState => "invalid_state",
             RefusalCode::UnknownSeminar => "unknown_seminar",
             RefusalCode::InvalidInput => "invalid_input",
+            RefusalCode::Rule => "rule",
         }
     }
 }
@@ -148,6 +182,15 @@ pub struct Refusal {
     pub code: RefusalCode,
     /// Russian, for the user.
     pub message: String,
+    /// With [`RefusalCode::Rule`]: the program's own code (from its workflow file).
+    pub rule: Option<String>,
+}
+
+impl Refusal {
+    /// The code a client sees: the program's own code, or the engine's.
+    pub fn code_str(&self) -> &str {
+        self.rule.as_deref().unwrap_or(self.code.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,5 +218,15 @@ pub fn refuse<T>(code: RefusalCode, message: impl Into<String>) -> Result<T, Dom
     Err(DomainError::Refused(Refusal {
         code,
         message: message.into(),
+        rule: None,
+    }))
+}
+
+/// Refuses with a code the program's file names (see [`RefusalCode::Rule`]).
+pub fn refuse_by_rule<T>(code: &str, message: impl Into<String>) -> Result<T, DomainError> {
+    Err(DomainError::Refused(Refusal {
+        code: RefusalCode::Rule,
+        message: message.into(),
+        rule: Some(code.to_string()),
     }))
 }

@@ -285,6 +285,7 @@ mod tests {
             report: None,
             estimate: None,
             result: None,
+            item: Default::default(),
             version: 0,
         }
     }

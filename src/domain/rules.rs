@@ -4,6 +4,10 @@
 
 use super::deadline::{days_late, local_date};
 use super::estimate::{self, EstimateLine};
+use super::items::{
+    self,
+    apply::{Applicant, ApprovalTerms, ItemApplication},
+};
 use super::money::Kopecks;
 use super::penalties::{
     apply_flags, automatic_penalty, book, expiry, manual_penalty, slot_of, Circumstances,
@@ -88,6 +92,26 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// A rolling program (`[events]`): announce an item of a kind (see `items::apply`).
+    ApplyItem {
+        seminar: String,
+        partner: String,
+        #[serde(flatten)]
+        item: ItemApplication,
+    },
+    /// A rolling program: approve an item with the agreed amounts.
+    ApproveItem {
+        seminar: String,
+        #[serde(default, flatten)]
+        terms: ApprovalTerms,
+    },
+    /// A rolling program: reject an item with a `[[rejections]]` code.
+    RejectItem {
+        seminar: String,
+        code: String,
+        #[serde(default)]
+        comment: Option<String>,
+    },
 }
 
 fn one() -> u32 {
@@ -113,6 +137,9 @@ impl Command {
             Command::Violation { .. } => EventKind::Violation,
             Command::Withdraw { .. } => EventKind::Withdraw,
             Command::AcceptReport { .. } => EventKind::AcceptReport,
+            Command::ApplyItem { .. } => EventKind::Apply,
+            Command::ApproveItem { .. } => EventKind::ApproveApplication,
+            Command::RejectItem { .. } => EventKind::RejectApplication,
         }
     }
 
@@ -129,7 +156,10 @@ impl Command {
             | Command::ChangeVenue { seminar, .. }
             | Command::Violation { seminar, .. }
             | Command::Withdraw { seminar }
-            | Command::AcceptReport { seminar, .. } => Some(seminar),
+            | Command::AcceptReport { seminar, .. }
+            | Command::ApplyItem { seminar, .. }
+            | Command::ApproveItem { seminar, .. }
+            | Command::RejectItem { seminar, .. } => Some(seminar),
         }
     }
 }
@@ -192,6 +222,17 @@ impl Command {
             },
             Command::ReviewApplications => Reads::DueGroups,
             Command::ApproveApplication { seminar } => Reads::Decision { seminar },
+            Command::ApplyItem {
+                seminar,
+                partner,
+                item,
+            } => Reads::Application {
+                seminar,
+                partner,
+                city: &item.city,
+            },
+            // The item and its partner; the item it repeats, when in the view (design C13).
+            Command::ApproveItem { seminar, .. } => Reads::Decision { seminar },
             other => other.seminar().map_or(Reads::Nothing, Reads::Seminar),
         }
     }
@@ -203,6 +244,8 @@ impl Command {
 pub struct View {
     pub seminars: Vec<Seminar>,
     pub partners: BTreeMap<String, Partner>,
+    /// Partners whose marketing support is suspended (item programs).
+    pub support_suspended: BTreeSet<String>,
 }
 
 impl View {
@@ -254,6 +297,9 @@ pub fn decide(
             expect_state(&s, &[SeminarState::Applied])?;
             review::reject(&mut s, actor, None, comment.clone(), now, &mut out);
             out.seminars.push(s);
+        }
+        Command::ApplyItem { .. } | Command::ApproveItem { .. } | Command::RejectItem { .. } => {
+            out = decide_item(prog, view, cmd, at)?
         }
         _ => decide_on_seminar(prog, view, cmd, at, &mut out)?,
     }
@@ -328,12 +374,67 @@ fn decide_on_seminar(
             out.seminars.push(s);
         }
         // Applications and their review are decided by `decide` itself.
-        Command::Apply { .. }
+        Command::ApplyItem { .. }
+        | Command::ApproveItem { .. }
+        | Command::RejectItem { .. }
+        | Command::Apply { .. }
         | Command::ReviewApplications
         | Command::ApproveApplication { .. }
         | Command::RejectApplication { .. } => {}
     }
     Ok(())
+}
+
+/// The commands of a rolling program's applications (`items::apply`).
+fn decide_item(
+    prog: &Program,
+    view: &View,
+    cmd: &Command,
+    at: Moment,
+) -> Result<Outcome, DomainError> {
+    match cmd {
+        Command::ApplyItem {
+            seminar,
+            partner,
+            item,
+        } => {
+            if view.seminars.iter().any(|s| &s.id == seminar) {
+                return refuse(
+                    RefusalCode::InvalidState,
+                    format!("мероприятие «{seminar}» уже существует"),
+                );
+            }
+            let Some(p) = view.partners.get(partner) else {
+                return refuse(
+                    RefusalCode::InvalidInput,
+                    format!("партнёр «{partner}» не найден"),
+                );
+            };
+            let who = Applicant {
+                partner: p,
+                support_suspended: view.support_suspended.contains(partner),
+            };
+            items::apply::apply(prog, seminar, who, item, at.now)
+        }
+        Command::ApproveItem { seminar, terms } => {
+            let s = view.seminar(seminar)?;
+            let earlier = s
+                .item
+                .repeat_of
+                .as_ref()
+                .and_then(|r| view.seminars.iter().find(|x| &x.id == r));
+            items::apply::approve(prog, s.clone(), terms, earlier, at.actor, at.now)
+        }
+        Command::RejectItem {
+            seminar,
+            code,
+            comment,
+        } => {
+            let s = view.seminar(seminar)?;
+            items::apply::reject(prog, s, code, comment.clone(), at.actor, at.now)
+        }
+        _ => Ok(Outcome::default()),
+    }
 }
 
 /// Who decides and when.
@@ -661,6 +762,7 @@ impl Application<'_> {
             report: None,
             estimate: None,
             result: None,
+            item: Default::default(),
             version: 0,
         }
     }
@@ -709,7 +811,8 @@ impl Submission<'_> {
             );
         };
         self.check(prog, &s, st, now)?;
-        let designated = prog.designated(&s, stage)?;
+        items::report::check_stage_of_item(&s, st)?;
+        let designated = items::report::measured_against(prog, &s, st)?;
         let late = days_late(prog.tz, designated, now);
         let p = stage_progress(prog, &mut s, stage)?;
         if !p.partner_holds() {
@@ -823,7 +926,10 @@ fn return_stage(
         check_due(prog, d)?;
     }
     let now = at.now;
-    let returned_deadline = prog.designated(&s, stage)?;
+    let returned_deadline = match prog.wf.stage(stage) {
+        Some(st) => items::report::measured_against(prog, &s, st)?,
+        None => prog.designated(&s, stage)?,
+    };
     let p = stage_progress(prog, &mut s, stage)?;
     if p.status != StageStatus::Submitted {
         return refuse(
@@ -903,7 +1009,10 @@ fn book_return_bands(
     };
     book_band(prog, s, band, now, at.actor, out)?;
     // A re-submission would already be past its band: the very-late rule fires at the return.
-    let new_deadline = prog.designated(s, stage)?;
+    let new_deadline = match prog.wf.stage(stage) {
+        Some(st) => items::report::measured_against(prog, s, st)?,
+        None => prog.designated(s, stage)?,
+    };
     let would_be = days_late(prog.tz, new_deadline, now);
     let band = Band {
         stage,

@@ -9,7 +9,7 @@ use super::seminar::{
     Event, EventKind, Notification, NotificationKind, Outcome, Recipient, Seminar, SeminarState,
     StageProgress, StageStatus,
 };
-use super::workflow::{Stage, StageOpens, Trigger};
+use super::workflow::{MeasuredFrom, Stage, StageOpens, Trigger, Waiting};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -35,6 +35,23 @@ pub enum DueKind {
     SeminarDayPassed,
     /// Remind the partner of duty `duty` of the workflow (not penalised).
     Duty { duty: String },
+    /// Item programs: an application still pending at 00:00 of its event date is rejected
+    /// with `code`.
+    ApplicationLapse { code: String },
+    /// Item programs: tell the coordinator (`review_due` with `code`) that an application or a
+    /// report has waited too long.
+    Waiting {
+        on: Waiting,
+        code: String,
+        round: u32,
+    },
+    /// Item programs: at 00:00 of the event date, promo materials not approved cost the
+    /// information support.
+    PromoMissing,
+    /// Remind the partner who still holds `stage` in `round` of the stage's cut-off.
+    CutoffReminder { stage: String, round: u32 },
+    /// Recompute the partner's promotion pool (subject [`Subject::Promotion`]).
+    PromotionDay { date: NaiveDate },
 }
 
 /// What a due item acts on. Items of one subject fire in order (instant, rank, key); the store
@@ -103,6 +120,8 @@ impl Subject {
 /// rank, lowest first — 0 item effects, 1 partner flags and sanctions, 5 promotion days,
 /// 9 evaluations (design §4.3).
 pub const ITEM_RANK: u8 = 0;
+/// The rank of promotion days (see [`ITEM_RANK`]).
+pub const PROMOTION_RANK: u8 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueItem {
@@ -147,6 +166,11 @@ pub fn plan(
         after,
         items: Vec::new(),
     };
+    if !s.item.is_flagship() {
+        for (key, at, kind) in crate::domain::items::report::plan_item(prog, s)? {
+            due.push(key, at, kind);
+        }
+    }
     let active = s.state.is_active();
     if !(active || s.state == SeminarState::Closed) {
         return Ok(due.items);
@@ -154,7 +178,7 @@ pub fn plan(
     if s.state == SeminarState::Preparing {
         due.push(
             "day_passed".into(),
-            end_of(prog.tz, s.date),
+            end_of(prog.tz, s.last_day()),
             DueKind::SeminarDayPassed,
         );
     }
@@ -224,6 +248,9 @@ fn plan_duties(prog: &Program, due: &mut Due) {
 /// holds it, coordinator alerts while a submission waits.
 fn plan_stage(prog: &Program, idx: usize, st: &Stage, due: &mut Due) -> Result<(), DomainError> {
     let s = due.s;
+    if !crate::domain::items::report::stage_runs(prog, s, st) {
+        return Ok(());
+    }
     // No progress yet (a stage added to the workflow later) means open: never submitted.
     let p = s.stages.get(&st.id).cloned().unwrap_or_default();
     let deadline = prog.designated(s, &st.id)?;
@@ -240,7 +267,8 @@ fn plan_stage(prog: &Program, idx: usize, st: &Stage, due: &mut Due) -> Result<(
             );
         }
         if st.submittable {
-            plan_still_held(prog, st, &p, deadline, due);
+            let cutoff = prog.cutoff(s, &st.id)?;
+            plan_still_held(prog, st, &p, (deadline, cutoff), due);
         }
     } else if p.status == StageStatus::Submitted {
         for a in prog.wf.alerts.iter().filter(|a| a.stage == st.id) {
@@ -267,7 +295,7 @@ fn plan_still_held(
     prog: &Program,
     st: &Stage,
     p: &StageProgress,
-    deadline: NaiveDate,
+    (deadline, cutoff): (NaiveDate, Option<NaiveDate>),
     due: &mut Due,
 ) {
     for rule in prog
@@ -278,7 +306,14 @@ fn plan_still_held(
             continue;
         }
         let Some(band) = rule.late_days else { continue };
-        let at = band_start(prog, deadline, band.from);
+        let from = match rule.measured_from {
+            MeasuredFrom::Deadline => deadline,
+            MeasuredFrom::Cutoff => match cutoff {
+                Some(c) => c,
+                None => continue,
+            },
+        };
+        let at = band_start(prog, from, band.from);
         due.push(
             format!("held:{}:r{}", rule.code, p.round),
             at,
@@ -369,12 +404,20 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
             round,
             notify,
         } => fire_alert(prog, &s, item, stage, *round, *notify, &mut out)?,
+        DueKind::ApplicationLapse { .. }
+        | DueKind::Waiting { .. }
+        | DueKind::PromoMissing
+        | DueKind::CutoffReminder { .. } => {
+            out = crate::domain::items::report::fire_item(prog, s, item)?
+        }
+        // A promotion day acts on all of a partner's items: see `items::promotion::fire`.
+        DueKind::PromotionDay { .. } => {}
     }
     Ok(out)
 }
 
 /// Whether the partner of an active seminar still holds `stage` in `round`.
-fn holds(s: &Seminar, stage: &str, round: u32) -> bool {
+pub(crate) fn holds(s: &Seminar, stage: &str, round: u32) -> bool {
     s.state.is_active()
         && s.stages
             .get(stage)
@@ -477,7 +520,12 @@ fn fire_still_held(
         return Ok(());
     };
     if holds(&s, stage, round) && !s.has_penalty(code) {
-        let deadline = prog.designated(&s, stage)?;
+        let deadline = match rule.measured_from {
+            MeasuredFrom::Cutoff => prog
+                .cutoff(&s, stage)?
+                .unwrap_or(prog.designated(&s, stage)?),
+            MeasuredFrom::Deadline => prog.designated(&s, stage)?,
+        };
         let from = rule.late_days.map(|b| b.from).unwrap_or(1);
         let c = Circumstances {
             stage: Some(stage.to_string()),

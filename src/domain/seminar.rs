@@ -2,6 +2,7 @@
 //! and the `Outcome` a command or a fired due item produces (saved atomically by the service).
 
 use super::estimate::{ApprovedEstimate, EstimateLine};
+pub use super::items::details::ItemDetails;
 pub use super::kinds::{EventKind, NotificationKind};
 use super::money::Kopecks;
 use super::workflow::{Effect, Round};
@@ -255,11 +256,21 @@ pub struct Seminar {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate: Option<ApprovedEstimate>,
     pub result: Option<SeminarResult>,
+    /// The item part of a by-kind program (kind, topic, consequences, promotion); empty and
+    /// not stored for a flagship seminar.
+    #[serde(default, skip_serializing_if = "ItemDetails::is_flagship")]
+    pub item: ItemDetails,
     /// Optimistic-concurrency version; 0 = not stored yet.
     pub version: i64,
 }
 
 impl Seminar {
+    /// The last day of the item: `end_date` of a multi-day item, else its date. Deadlines
+    /// after the item count from it.
+    pub fn last_day(&self) -> NaiveDate {
+        self.item.end_date.unwrap_or(self.date)
+    }
+
     pub fn has_penalty(&self, code: &str) -> bool {
         self.penalties.iter().any(|p| p.code == code)
     }

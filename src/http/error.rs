@@ -85,7 +85,8 @@ impl ApiError {
                 RefusalCode::InvalidState
                 | RefusalCode::CityWeekTaken
                 | RefusalCode::CityFull
-                | RefusalCode::PartnerCityDuplicate => StatusCode::CONFLICT,
+                | RefusalCode::PartnerCityDuplicate
+                | RefusalCode::Rule => StatusCode::CONFLICT,
                 RefusalCode::ApplicationWindowClosed
                 | RefusalCode::DateOutsideProgram
                 | RefusalCode::PartnerBarred => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,7 +105,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large".into(),
             ApiError::TooManyRequests => "too_many_requests".into(),
             ApiError::MethodNotAllowed => "method_not_allowed".into(),
-            ApiError::Refused(r) => r.code.as_str().into(),
+            ApiError::Refused(r) => r.code_str().into(),
             ApiError::Unprocessable(_) | ApiError::Invalid { .. } => "invalid_input".into(),
             ApiError::Internal(_) => "internal".into(),
         }

@@ -152,7 +152,7 @@ pub async fn run(sc: &Scenario, prog: Program) -> Result<(Service, Report), Simu
                 step: i,
                 action: step.action.clone(),
                 seminar: step.command.seminar().map(String::from),
-                code: r.code.as_str().into(),
+                code: r.code_str().into(),
                 message: r.message,
             }),
             Err(e) => return Err(fail(&format!("шаг {i}: {e}"))),
@@ -450,6 +450,7 @@ fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
         EventKind::ChangeVenue => "смена места проведения".into(),
         EventKind::Withdraw => "семинар отозван".into(),
         EventKind::SeminarHeld => "день семинара прошёл".into(),
+        EventKind::ConsequenceBooked => "последствие".into(),
         // Followed by the penalty's code, points and name.
         EventKind::PenaltyBooked => "штраф".into(),
         EventKind::ApproveApplication

@@ -255,6 +255,7 @@ fn preparing_seminar(p: &Program, id: &str, partner: &str, city: &str, date: &st
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }
@@ -382,6 +383,7 @@ fn view(seminars: Vec<Seminar>, partners: &[Partner]) -> View {
             .iter()
             .map(|p| (p.id.clone(), p.clone()))
             .collect::<BTreeMap<_, _>>(),
+        ..View::default()
     }
 }
 

@@ -73,6 +73,7 @@ fn preparing_seminar(
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }

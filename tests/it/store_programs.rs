@@ -60,6 +60,7 @@ fn preparing(prog: &Program, id: &str, partner: &str) -> Seminar {
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }

@@ -72,6 +72,7 @@ fn seminar(
         report: None,
         estimate: None,
         result: None,
+        item: Default::default(),
         version: 0,
     }
 }

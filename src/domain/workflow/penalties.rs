@@ -112,6 +112,11 @@ pub enum Effect {
     NoInfoSupport,
     /// The vendor sends no printed materials.
     NoMaterials,
+    /// Engine vocabulary (not for files): the item is shown on the vendor site later than its
+    /// window opens.
+    PromotionDelayed,
+    /// Engine vocabulary (not for files): points or compensation reduced at acceptance.
+    Reduced,
 }
 
 impl Effect {
@@ -126,6 +131,8 @@ impl Effect {
             Effect::BarPartner => "участие в следующих программах закрыто",
             Effect::NoInfoSupport => "без информационной поддержки",
             Effect::NoMaterials => "материалы не высылаются",
+            Effect::PromotionDelayed => "публикация на сайте вендора отложена",
+            Effect::Reduced => "баллы или компенсация уменьшены",
         }
     }
 
@@ -141,6 +148,8 @@ impl Effect {
             Effect::BarPartner => "партнёр не допускается к следующим программам",
             Effect::NoInfoSupport => "мероприятие не получает информационной поддержки вендора",
             Effect::NoMaterials => "вендор не высылает материалы",
+            Effect::PromotionDelayed => "анонс мероприятия появится на сайте вендора позже",
+            Effect::Reduced => "баллы или компенсация уменьшаются",
         }
     }
 }
