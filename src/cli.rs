@@ -296,20 +296,13 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
         return ExitCode::from(1);
     }
     let mut ok = true;
+    let mut loaded = vec![];
     for f in &files {
         match cat.load_file(f) {
-            Ok(p) => println!(
-                "{}: ок — «{}», этапов {}, правил штрафов {}{}",
-                f.display(),
-                p.wf.name,
-                p.wf.stages.len(),
-                p.wf.penalties.automatic.len() + p.wf.penalties.manual.len(),
-                if p.wf.is_runnable() {
-                    ""
-                } else {
-                    "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
-                }
-            ),
+            Ok(p) => {
+                println!("{}: ок — {}", f.display(), checked_summary(&p.wf));
+                loaded.push((f.clone(), p));
+            }
             Err(CatalogError::Invalid(problems)) => {
                 ok = false;
                 for p in problems {
@@ -322,10 +315,41 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
             }
         }
     }
+    for p in crate::catalog::cross_file_problems(&loaded) {
+        ok = false;
+        eprintln!("{p}");
+    }
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// What `workflow check` says of a valid program, and whether the engine runs it yet.
+fn checked_summary(wf: &crate::domain::Workflow) -> String {
+    match &wf.standing {
+        Some(s) => format!(
+            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}; \
+             формат проверен, но эта версия ещё не запускает программы уровня партнёра \
+             (сервер и simulate её пропускают)",
+            wf.name,
+            s.statuses.len(),
+            s.standing.levels.len(),
+            s.metrics.len(),
+            s.actions.len()
+        ),
+        None => format!(
+            "«{}», этапов {}, правил штрафов {}{}",
+            wf.name,
+            wf.stages.len(),
+            wf.penalties.automatic.len() + wf.penalties.manual.len(),
+            if wf.is_runnable() {
+                ""
+            } else {
+                "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
+            }
+        ),
     }
 }
 

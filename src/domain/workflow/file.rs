@@ -121,7 +121,7 @@ pub enum AlertOn {
     Report,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResultsFile {
     #[serde(default)]
@@ -172,9 +172,82 @@ pub fn parse_normalised(
     text: &str,
     id: &str,
 ) -> Result<Result<Workflow, Vec<Problem>>, serde_path_to_error::Error<toml::de::Error>> {
+    let peek: Peek = serde_path_to_error::deserialize(toml::Deserializer::new(text))?;
     let de = toml::Deserializer::new(text);
-    let file: WorkflowFile = serde_path_to_error::deserialize(de)?;
-    Ok(file.normalise(id))
+    if peek.subject != Subject::Partner {
+        let file: WorkflowFile = serde_path_to_error::deserialize(de)?;
+        return Ok(file.normalise(id));
+    }
+    if peek.seminars.is_some() || peek.events.is_some() || peek.stages.is_some() {
+        return Ok(Err(vec![Problem::new(
+            "subject",
+            "для subject = \"partner\" разделы [seminars], [events] и [[stages]] не используются: \
+             программа уровня партнёра описывается разделом [standing]",
+        )]));
+    }
+    let file: PartnerFile = serde_path_to_error::deserialize(de)?;
+    Ok(Ok(file.normalise(id)))
+}
+
+/// What decides how the rest of the file is read (other keys are ignored here).
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(default)]
+    subject: Subject,
+    #[serde(default)]
+    seminars: Option<toml::Value>,
+    #[serde(default)]
+    events: Option<toml::Value>,
+    #[serde(default)]
+    stages: Option<toml::Value>,
+}
+
+impl Workflow {
+    /// A partner program: the shared top-level keys, the standing part, no item sections.
+    pub fn partner_program(id: &str, top: PartnerTop, standing: StandingProgram) -> Workflow {
+        let mut found = Found::default();
+        let seminars = SeminarWindow {
+            from: NaiveDate::MIN,
+            to: NaiveDate::MIN,
+            weeks: vec![],
+        };
+        let applications = applications(None, &seminars, true, &mut found);
+        Workflow {
+            id: id.to_string(),
+            subject: Subject::Partner,
+            name: top.name,
+            vendor: top.vendor,
+            seminar_title: String::new(),
+            countries: top.countries,
+            deadline_zone: top.deadline_zone,
+            deadline_zone_names: top.deadline_zone_names,
+            calendar: top.calendar,
+            seminars,
+            events: None,
+            applications,
+            slots: Slots::default(),
+            withdrawal: Withdrawal::default(),
+            reminders: Reminders::default(),
+            stages: vec![],
+            penalties: Penalties::default(),
+            alerts: vec![],
+            waiting_alerts: vec![],
+            exclusion: Exclusion::default(),
+            results: results(ResultsFile::default(), &mut found),
+            ledgers: Ledgers::default(),
+            city_zones: BTreeMap::new(),
+            duties: vec![],
+            kinds: vec![],
+            topics: vec![],
+            lead_times: vec![],
+            audiences: None,
+            promotion: None,
+            rejections: vec![],
+            partner_rules: PartnerRules::default(),
+            estimate: None,
+            standing: Some(standing),
+        }
+    }
 }
 
 /// Problems found while normalising.
@@ -194,12 +267,6 @@ impl WorkflowFile {
     /// The problems, each with its field path.
     pub fn normalise(self, id: &str) -> Result<Workflow, Vec<Problem>> {
         let mut found = Found::default();
-        if self.subject == Subject::Partner {
-            found.add(
-                "subject",
-                "программы уровня партнёра (subject = \"partner\") этой версией не поддерживаются",
-            );
-        }
         let seminars = window(&self.seminars, &self.events, &mut found);
         let rolling = self.events.is_some() && self.seminars.is_none();
         if rolling && self.slots.is_some() {
@@ -247,6 +314,7 @@ impl WorkflowFile {
             rejections: self.rejections,
             partner_rules: self.partner_rules,
             estimate: self.estimate,
+            standing: None,
         })
     }
 }
