@@ -130,7 +130,10 @@ fn checking_the_shipped_workflows_without_arguments_passes() {
             line.contains(": ок") && line.contains("программа уровня партнёра"),
             "{partner} passes and is named a partner program:\n{stdout}"
         );
-        assert!(line.contains("ещё не запускает"), "{partner} does not run yet:\n{stdout}");
+        assert!(
+            line.contains("ещё не запускает"),
+            "{partner} does not run yet:\n{stdout}"
+        );
     }
     assert!(stderr.trim().is_empty(), "no problems on stderr:\n{stderr}");
 }
@@ -636,7 +639,10 @@ fn an_unknown_metric_type_is_rejected_on_its_line_and_nothing_else_is_said_of_it
         "status-metric-type",
         "metrics.quarterly_sales.type",
         52,
-        &["неизвестный тип метрики «sum_per_month»", "record_sum_per_quarter"],
+        &[
+            "неизвестный тип метрики «sum_per_month»",
+            "record_sum_per_quarter",
+        ],
     );
 }
 
@@ -676,7 +682,10 @@ fn an_unknown_recipient_is_rejected_on_its_line() {
         "status-recipients",
         "recipients.review_due[0]",
         87,
-        &["неизвестный получатель «manager»", "«partner» или «coordinator»"],
+        &[
+            "неизвестный получатель «manager»",
+            "«partner» или «coordinator»",
+        ],
     );
 }
 

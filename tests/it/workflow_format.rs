@@ -422,12 +422,18 @@ fn partner_programs_pass_the_check_but_are_not_loaded_into_the_service_or_simula
             .load_file(&root().join(format!("workflows/{id}.toml")))
             .expect("the partner file passes the check");
         assert!(checked.wf.standing.is_some() && !checked.wf.is_runnable());
-        assert!(!loaded.iter().any(|l| l == id), "{id} is loaded: {loaded:?}");
+        assert!(
+            !loaded.iter().any(|l| l == id),
+            "{id} is loaded: {loaded:?}"
+        );
         match cat.program(id) {
             Err(e @ CatalogError::NotRunnable(_)) => {
                 assert!(e.to_string().contains("уровня партнёра"), "{e}")
             }
-            other => panic!("{id}: expected NotRunnable, got {:?}", other.map(|p| p.wf.id)),
+            other => panic!(
+                "{id}: expected NotRunnable, got {:?}",
+                other.map(|p| p.wf.id)
+            ),
         }
     }
 }

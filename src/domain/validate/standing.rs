@@ -26,7 +26,13 @@ pub(super) const SECTIONS: &[fn(&mut Checks, &StandingProgram)] = &[
 ];
 
 /// Effects a sanction may have (the engine's vocabulary).
-const SANCTION_EFFECTS: &[&str] = &["no_positive_credits", "flag", "terminate", "suspend", "revoke"];
+const SANCTION_EFFECTS: &[&str] = &[
+    "no_positive_credits",
+    "flag",
+    "terminate",
+    "suspend",
+    "revoke",
+];
 
 /// `[standing]`: the mode's own fields.
 fn standing(c: &mut Checks, p: &StandingProgram) {
@@ -45,7 +51,10 @@ fn standing(c: &mut Checks, p: &StandingProgram) {
                 c.problem("statuses", "у лестницы статусов нет ни одного статуса");
             }
             if p.evaluation.is_none() {
-                c.problem("evaluation", "для mode = \"auto_ladder\" нужен раздел [evaluation]");
+                c.problem(
+                    "evaluation",
+                    "для mode = \"auto_ladder\" нужен раздел [evaluation]",
+                );
             }
         }
         StandingMode::DecidedLadder => {
@@ -60,7 +69,10 @@ fn standing(c: &mut Checks, p: &StandingProgram) {
                 c.problem("standing.code", "для mode = \"decided_ladder\" нужен code");
             }
             if p.decision.is_none() {
-                c.problem("decision", "для mode = \"decided_ladder\" нужен раздел [decision]");
+                c.problem(
+                    "decision",
+                    "для mode = \"decided_ladder\" нужен раздел [decision]",
+                );
             }
         }
     }
@@ -71,7 +83,10 @@ fn ledgers(c: &mut Checks, p: &StandingProgram) {
     for (i, l) in p.ledgers.iter().enumerate() {
         c.unique_code(format!("ledgers[{i}].id"), &l.id, &mut seen);
         if l.price_divisor == Some(0) {
-            c.problem(format!("ledgers[{i}].price_divisor"), "делитель цены не может быть 0");
+            c.problem(
+                format!("ledgers[{i}].price_divisor"),
+                "делитель цены не может быть 0",
+            );
         }
     }
     for (i, l) in p.bonus_ledgers.iter().enumerate() {
@@ -96,7 +111,11 @@ fn metrics(c: &mut Checks, p: &StandingProgram) {
             let known: Vec<&str> = MetricType::ALL.iter().map(|t| t.as_str()).collect();
             c.problem(
                 format!("{at}.type"),
-                format!("неизвестный тип метрики «{}»; допустимо: {}", m.kind, known.join(", ")),
+                format!(
+                    "неизвестный тип метрики «{}»; допустимо: {}",
+                    m.kind,
+                    known.join(", ")
+                ),
             );
             continue;
         };
@@ -158,7 +177,10 @@ fn metric_options(
     }
     if let Some(s) = &m.skip_before {
         if !p.statuses.iter().any(|x| &x.code == s) {
-            c.problem(format!("{at}.skip_before"), format!("статус «{s}» не объявлен"));
+            c.problem(
+                format!("{at}.skip_before"),
+                format!("статус «{s}» не объявлен"),
+            );
         }
     }
 }
@@ -281,10 +303,16 @@ fn evaluation(c: &mut Checks, p: &StandingProgram) {
     let Some(e) = &p.evaluation else { return };
     match e.mode {
         EvaluationMode::Daily if e.at.is_none() => {
-            c.problem("evaluation.at", "для mode = \"daily\" нужно время запуска at");
+            c.problem(
+                "evaluation.at",
+                "для mode = \"daily\" нужно время запуска at",
+            );
         }
         EvaluationMode::ReviewDates if e.review_dates.is_empty() => {
-            c.problem("evaluation.review_dates", "не указана ни одна дата пересмотра");
+            c.problem(
+                "evaluation.review_dates",
+                "не указана ни одна дата пересмотра",
+            );
         }
         _ => {}
     }
@@ -295,7 +323,10 @@ fn evaluation(c: &mut Checks, p: &StandingProgram) {
         match NaiveDate::parse_from_str(&format!("2000-{d}"), "%Y-%m-%d") {
             Ok(date) => {
                 if prev.is_some_and(|p| p >= date) {
-                    c.problem(at, format!("«{d}»: даты пересмотра идут по порядку, без повторов"));
+                    c.problem(
+                        at,
+                        format!("«{d}»: даты пересмотра идут по порядку, без повторов"),
+                    );
                 }
                 prev = Some(date);
             }
@@ -309,7 +340,10 @@ fn term(c: &mut Checks, p: &StandingProgram) {
     let months = p.term.as_ref().map(|t| t.months);
     if let Some(m) = months {
         if !(1..=120).contains(&m) {
-            c.problem("term.months", format!("{m}: срок действия — от 1 до 120 месяцев"));
+            c.problem(
+                "term.months",
+                format!("{m}: срок действия — от 1 до 120 месяцев"),
+            );
         }
     }
     if let Some(r) = &p.renewal {
@@ -327,7 +361,10 @@ fn term(c: &mut Checks, p: &StandingProgram) {
         }
     }
     if p.decision.as_ref().is_some_and(|d| d.working_days == 0) {
-        c.problem("decision.working_days", "срок решения — не меньше 1 рабочего дня");
+        c.problem(
+            "decision.working_days",
+            "срок решения — не меньше 1 рабочего дня",
+        );
     }
 }
 
@@ -340,7 +377,11 @@ fn actions(c: &mut Checks, p: &StandingProgram) {
             let known: Vec<&str> = OPS.iter().map(|o| o.name).collect();
             c.problem(
                 format!("actions[{i}].op"),
-                format!("неизвестная операция «{}»; допустимо: {}", a.op, known.join(", ")),
+                format!(
+                    "неизвестная операция «{}»; допустимо: {}",
+                    a.op,
+                    known.join(", ")
+                ),
             );
             continue;
         };
@@ -430,7 +471,12 @@ fn requirements(c: &mut Checks, p: &StandingProgram) {
         .iter()
         .enumerate()
         .map(|(i, m)| (format!("requirements.all[{i}]"), m))
-        .chain(r.at_grant.iter().enumerate().map(|(i, m)| (format!("requirements.at_grant[{i}]"), m)));
+        .chain(
+            r.at_grant
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (format!("requirements.at_grant[{i}]"), m)),
+        );
     for (at, m) in named {
         if !p.metrics.contains_key(m) {
             c.problem(at, format!("метрика «{m}» не объявлена в [metrics]"));
@@ -438,7 +484,10 @@ fn requirements(c: &mut Checks, p: &StandingProgram) {
     }
     for (level, list) in &r.levels {
         if !p.standing.levels.contains(level) {
-            c.problem(format!("requirements.levels.{level}"), format!("уровень «{level}» не объявлен"));
+            c.problem(
+                format!("requirements.levels.{level}"),
+                format!("уровень «{level}» не объявлен"),
+            );
         }
         for (i, m) in list.iter().enumerate() {
             if !p.metrics.contains_key(m) {
