@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct PointsEntry {
     pub ledger: String,
     pub product: String,
-    pub kind: String,
+    pub entry_kind: String,
     pub points: i64,
     pub booked: DateTime<Utc>,
     /// Local booking date (calendar-year windows).
@@ -26,7 +26,8 @@ pub struct PointsEntry {
 /// A dated record of a kind the program declares (a sale, a client, an event, a publication…).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    pub kind: String,
+    /// The record kind the program declares (`sale`, `client`…).
+    pub record: String,
     pub date: NaiveDate,
     pub at: DateTime<Utc>,
     /// Money in kopecks (negative for a refund); 0 when the record has no amount.
@@ -97,7 +98,7 @@ pub fn metric(
     match t {
         MetricType::LedgerBalance => ledger_balance(facts, def, at),
         MetricType::LedgerEver => entries(facts, def)
-            .filter(|e| Some(&e.kind) == def.entry_kind.as_ref() && e.booked <= at)
+            .filter(|e| Some(&e.entry_kind) == def.entry_kind.as_ref() && e.booked <= at)
             .count() as i64,
         MetricType::LedgerCalendarYear => best_year(today, |y| {
             entries(facts, def)
@@ -167,7 +168,7 @@ fn records<'a>(
     today: NaiveDate,
 ) -> impl Iterator<Item = &'a Record> + 'a {
     facts.records.iter().filter(move |r| {
-        Some(&r.kind) == def.record.as_ref()
+        Some(&r.record) == def.record.as_ref()
             && r.date <= today
             && def.filter.iter().all(|(k, v)| {
                 v.as_bool()

@@ -119,19 +119,8 @@ fn metrics(c: &mut Checks, p: &StandingProgram) {
             );
             continue;
         };
-        for field in t.required() {
-            let present = match *field {
-                "ledger" => m.ledger.is_some(),
-                "entry_kind" => m.entry_kind.is_some(),
-                "courses" => !m.courses.is_empty(),
-                "flag" => m.flag.is_some(),
-                "flags" => !m.flags.is_empty(),
-                "record" => m.record.is_some(),
-                "program" => m.program.is_some(),
-                "code" => m.code.is_some(),
-                _ => m.n.is_some_and(|n| n >= 1),
-            };
-            if !present {
+        for (field, given) in t.required() {
+            if !given(m) {
                 c.problem(
                     format!("{at}.{field}"),
                     format!("для метрики типа «{}» нужно поле «{field}»", t.as_str()),

@@ -112,20 +112,20 @@ impl MetricType {
         }
     }
 
-    /// The parameters the type needs (`courses` must be non-empty).
-    pub fn required(self) -> &'static [&'static str] {
+    /// The parameters the type needs, each with the test that it is given.
+    pub fn required(self) -> &'static [Param] {
         match self {
-            MetricType::LedgerBalance | MetricType::LedgerCalendarYear => &["ledger"],
-            MetricType::LedgerEver => &["ledger", "entry_kind"],
-            MetricType::StaffCount => &["courses"],
-            MetricType::Flag => &["flag"],
-            MetricType::FlagsAll => &["flags"],
+            MetricType::LedgerBalance | MetricType::LedgerCalendarYear => &[LEDGER],
+            MetricType::LedgerEver => &[LEDGER, ENTRY_KIND],
+            MetricType::StaffCount => &[COURSES],
+            MetricType::Flag => &[FLAG],
+            MetricType::FlagsAll => &[FLAGS],
             MetricType::RecordSumTotal
             | MetricType::RecordSumPerQuarter
             | MetricType::RecordCountCalendarYear
-            | MetricType::RecordInTerm => &["record"],
-            MetricType::StatusAtLeast => &["program", "code"],
-            MetricType::EveryNthRenewal => &["n", "flag"],
+            | MetricType::RecordInTerm => &[RECORD],
+            MetricType::StatusAtLeast => &[PROGRAM, CODE],
+            MetricType::EveryNthRenewal => &[N, FLAG],
         }
     }
 
@@ -137,6 +137,19 @@ impl MetricType {
         )
     }
 }
+
+/// A parameter of a metric type: its name in the file and whether a metric gives it.
+pub type Param = (&'static str, fn(&Metric) -> bool);
+
+const LEDGER: Param = ("ledger", |m| m.ledger.is_some());
+const ENTRY_KIND: Param = ("entry_kind", |m| m.entry_kind.is_some());
+const COURSES: Param = ("courses", |m| !m.courses.is_empty());
+const FLAG: Param = ("flag", |m| m.flag.is_some());
+const FLAGS: Param = ("flags", |m| !m.flags.is_empty());
+const RECORD: Param = ("record", |m| m.record.is_some());
+const PROGRAM: Param = ("program", |m| m.program.is_some());
+const CODE: Param = ("code", |m| m.code.is_some());
+const N: Param = ("n", |m| m.n.is_some_and(|n| n >= 1));
 
 /// The window of a calendar-year metric: the better of the last complete and the current year.
 pub const BEST_OF_LAST_AND_CURRENT: &str = "best_of_last_and_current";

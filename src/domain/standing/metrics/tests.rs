@@ -19,7 +19,7 @@ fn entry(points: i64, booked: DateTime<Utc>, months: Option<u32>) -> PointsEntry
     PointsEntry {
         ledger: "points".into(),
         product: "site".into(),
-        kind: "purchase".into(),
+        entry_kind: String::from("purchase"),
         points,
         booked,
         date: booked.date_naive(),
@@ -29,7 +29,7 @@ fn entry(points: i64, booked: DateTime<Utc>, months: Option<u32>) -> PointsEntry
 
 fn sale(date: NaiveDate, rub: i64) -> Record {
     Record {
-        kind: "sale".into(),
+        record: "sale".into(),
         date,
         at: Utc.from_utc_datetime(&date.and_hms_opt(12, 0, 0).unwrap()),
         amount: rub * 100,
@@ -68,7 +68,7 @@ fn ledger_balance_counts_entries_booked_and_not_yet_expired_at_the_instant() {
 fn ledger_ever_counts_entries_of_its_kind_even_expired() {
     let m = def("type = \"ledger_ever\"\nledger = \"points\"\nentry_kind = \"quality_project\"");
     let mut q = entry(5, at(2016, 1, 1), Some(12));
-    q.kind = "quality_project".into();
+    q.entry_kind = "quality_project".into();
     let facts = Facts {
         ledger: vec![q, entry(500, at(2017, 1, 1), Some(12))],
         ..Facts::default()
@@ -138,7 +138,7 @@ fn calendar_year_metrics_take_the_better_of_last_and_current_year() {
         "type = \"record_count_calendar_year\"\nrecord = \"event\"\nfilter = { approved = true }",
     );
     let event = |d: NaiveDate, approved: bool| Record {
-        kind: "event".into(),
+        record: "event".into(),
         marks: BTreeMap::from([("approved".to_string(), approved)]),
         ..sale(d, 0)
     };
@@ -170,7 +170,7 @@ fn calendar_year_metrics_take_the_better_of_last_and_current_year() {
 fn distinct_clients_count_once_in_the_year_first_recorded() {
     let m = def("type = \"record_count_calendar_year\"\nrecord = \"client\"\ndistinct = true");
     let client = |d: NaiveDate, c: &str| Record {
-        kind: "client".into(),
+        record: "client".into(),
         reference: Some(c.into()),
         ..sale(d, 0)
     };
