@@ -3,6 +3,7 @@
 //! it is evaluated on; `metrics` computes every metric type as a pure function. The ladder
 //! evaluation (C2), the decided ladder (C3) and the action ops (C4) build on these.
 
+pub mod ladder;
 pub mod metrics;
 
 use chrono::{DateTime, Utc};
