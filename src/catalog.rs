@@ -198,6 +198,33 @@ pub fn cross_file_problems(loaded: &[(PathBuf, Program)]) -> Vec<FileProblem> {
     out
 }
 
+/// What `workflow check` says of a valid program, and whether the engine runs it yet.
+pub fn checked_summary(wf: &Workflow) -> String {
+    match &wf.standing {
+        Some(s) => format!(
+            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}; \
+             формат проверен, но эта версия ещё не запускает программы уровня партнёра \
+             (сервер и simulate её пропускают)",
+            wf.name,
+            s.statuses.len(),
+            s.standing.levels.len(),
+            s.metrics.len(),
+            s.actions.len()
+        ),
+        None => format!(
+            "«{}», этапов {}, правил штрафов {}{}",
+            wf.name,
+            wf.stages.len(),
+            wf.penalties.automatic.len() + wf.penalties.manual.len(),
+            if wf.is_runnable() {
+                ""
+            } else {
+                "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
+            }
+        ),
+    }
+}
+
 /// Why workflow text is not a workflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {

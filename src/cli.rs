@@ -300,7 +300,11 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
     for f in &files {
         match cat.load_file(f) {
             Ok(p) => {
-                println!("{}: ок — {}", f.display(), checked_summary(&p.wf));
+                println!(
+                    "{}: ок — {}",
+                    f.display(),
+                    crate::catalog::checked_summary(&p.wf)
+                );
                 loaded.push((f.clone(), p));
             }
             Err(CatalogError::Invalid(problems)) => {
@@ -323,33 +327,6 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
-}
-
-/// What `workflow check` says of a valid program, and whether the engine runs it yet.
-fn checked_summary(wf: &crate::domain::Workflow) -> String {
-    match &wf.standing {
-        Some(s) => format!(
-            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}; \
-             формат проверен, но эта версия ещё не запускает программы уровня партнёра \
-             (сервер и simulate её пропускают)",
-            wf.name,
-            s.statuses.len(),
-            s.standing.levels.len(),
-            s.metrics.len(),
-            s.actions.len()
-        ),
-        None => format!(
-            "«{}», этапов {}, правил штрафов {}{}",
-            wf.name,
-            wf.stages.len(),
-            wf.penalties.automatic.len() + wf.penalties.manual.len(),
-            if wf.is_runnable() {
-                ""
-            } else {
-                "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
-            }
-        ),
     }
 }
 

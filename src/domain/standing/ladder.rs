@@ -11,7 +11,7 @@
 
 use super::metrics::{metric, Facts};
 use super::{Standing, StandingState};
-use crate::domain::workflow::{Demote, Promote, StandingProgram, Status};
+use crate::domain::workflow::{Demote, EvaluationMode, Promote, StandingProgram, Status};
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -139,6 +139,10 @@ pub fn evaluate(
     if s.state != StandingState::Active {
         return None;
     }
+    let is_review = next_review(&e.review_dates, at - chrono::Duration::seconds(1), tz) == Some(at);
+    if e.mode == EvaluationMode::ReviewDates && !is_review {
+        return None;
+    }
     let current = p
         .statuses
         .iter()
@@ -162,10 +166,14 @@ pub fn evaluate(
         return None;
     };
     let status = &p.statuses[target];
-    let until = if !status.term {
+    let floor = p.standing.floor.as_ref() == Some(&status.code);
+    let until = if e.demote == Demote::ReviewOnly {
+        // Held until the next review; the floor has no term (S§3.4).
+        (!floor)
+            .then(|| next_review(&e.review_dates, at, tz))
+            .flatten()
+    } else if !status.term {
         None
-    } else if e.demote == Demote::ReviewOnly {
-        next_review(&e.review_dates, at, tz)
     } else {
         let months = p.term.as_ref().map_or(12, |t| t.months);
         match (change, s.until) {

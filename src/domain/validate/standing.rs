@@ -322,6 +322,36 @@ fn evaluation(c: &mut Checks, p: &StandingProgram) {
             Err(_) => c.problem(at, format!("«{d}» — нет такой даты (нужно ММ-ДД)")),
         }
     }
+    review_gap(c, e);
+}
+
+/// `at_risk.days_before` must fall after the previous review: shorter than the shortest gap.
+fn review_gap(c: &mut Checks, e: &crate::domain::workflow::Evaluation) {
+    let Some(risk) = &e.at_risk else { return };
+    let days: Vec<NaiveDate> = e
+        .review_dates
+        .iter()
+        .filter_map(|d| NaiveDate::parse_from_str(&format!("2001-{d}"), "%Y-%m-%d").ok())
+        .collect();
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return;
+    };
+    let wrap = (*first + chrono::Months::new(12) - *last).num_days();
+    let gap = days
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_days())
+        .chain([wrap])
+        .min()
+        .unwrap_or(wrap);
+    if i64::from(risk.days_before) >= gap {
+        c.problem(
+            "evaluation.at_risk.days_before",
+            format!(
+                "{}: предупреждение должно приходить после предыдущего пересмотра (между пересмотрами {gap} дн.)",
+                risk.days_before
+            ),
+        );
+    }
 }
 
 /// `[term]`, `[renewal]`, `[decision]`: lengths inside their bounds.
@@ -348,6 +378,13 @@ fn term(c: &mut Checks, p: &StandingProgram) {
             None => c.problem("term", "для раздела [renewal] нужен раздел [term]"),
             _ => {}
         }
+    }
+    let warning = p.notices.expiry_warning_days_before.unwrap_or(0);
+    if let Some(m) = months.filter(|m| warning >= m * 28) {
+        c.problem(
+            "notices.expiry_warning_days_before",
+            format!("{warning} больше срока действия ({m} месяцев)"),
+        );
     }
     if p.decision.as_ref().is_some_and(|d| d.working_days == 0) {
         c.problem(

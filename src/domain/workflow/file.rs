@@ -202,57 +202,9 @@ struct Peek {
     stages: Option<toml::Value>,
 }
 
-impl Workflow {
-    /// A partner program: the shared top-level keys, the standing part, no item sections.
-    pub fn partner_program(id: &str, top: PartnerTop, standing: StandingProgram) -> Workflow {
-        let mut found = Found::default();
-        let seminars = SeminarWindow {
-            from: NaiveDate::MIN,
-            to: NaiveDate::MIN,
-            weeks: vec![],
-        };
-        let applications = applications(None, &seminars, true, &mut found);
-        Workflow {
-            id: id.to_string(),
-            subject: Subject::Partner,
-            name: top.name,
-            vendor: top.vendor,
-            seminar_title: String::new(),
-            countries: top.countries,
-            deadline_zone: top.deadline_zone,
-            deadline_zone_names: top.deadline_zone_names,
-            calendar: top.calendar,
-            seminars,
-            events: None,
-            applications,
-            slots: Slots::default(),
-            withdrawal: Withdrawal::default(),
-            reminders: Reminders::default(),
-            stages: vec![],
-            penalties: Penalties::default(),
-            alerts: vec![],
-            waiting_alerts: vec![],
-            exclusion: Exclusion::default(),
-            results: results(ResultsFile::default(), &mut found),
-            ledgers: Ledgers::default(),
-            city_zones: BTreeMap::new(),
-            duties: vec![],
-            kinds: vec![],
-            topics: vec![],
-            lead_times: vec![],
-            audiences: None,
-            promotion: None,
-            rejections: vec![],
-            partner_rules: PartnerRules::default(),
-            estimate: None,
-            standing: Some(standing),
-        }
-    }
-}
-
 /// Problems found while normalising.
 #[derive(Default)]
-struct Found(Vec<Problem>);
+pub(super) struct Found(Vec<Problem>);
 
 impl Found {
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
@@ -354,7 +306,7 @@ fn window(
 }
 
 /// `[applications]`: the mode follows the window unless given; each mode's own fields only.
-fn applications(
+pub(super) fn applications(
     file: Option<ApplicationsFile>,
     window: &SeminarWindow,
     rolling: bool,
@@ -502,7 +454,7 @@ fn alerts(entries: Vec<AlertFile>, found: &mut Found) -> (Vec<Alert>, Vec<Waitin
 
 /// `[results]`: the model is given, or flat when `organizer_points` is (the flagship); each model
 /// takes only its own fields.
-fn results(r: ResultsFile, found: &mut Found) -> Results {
+pub(super) fn results(r: ResultsFile, found: &mut Found) -> Results {
     let model = r.model.unwrap_or(if r.organizer_points.is_some() {
         ResultModel::Flat
     } else {

@@ -9,6 +9,7 @@
 //! check`, and `Workflow::is_runnable` keeps it out of the server and `simulate` until the
 //! standing engine lands (decisions.md 38 and the decision recorded with this step).
 
+use super::file::{applications, results, Found};
 use super::*;
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
@@ -515,4 +516,52 @@ pub struct PartnerTop {
     pub deadline_zone: String,
     pub deadline_zone_names: ZoneNames,
     pub calendar: String,
+}
+
+impl Workflow {
+    /// A partner program: the shared top-level keys, the standing part, no item sections.
+    pub fn partner_program(id: &str, top: PartnerTop, standing: StandingProgram) -> Workflow {
+        let mut found = Found::default();
+        let seminars = SeminarWindow {
+            from: NaiveDate::MIN,
+            to: NaiveDate::MIN,
+            weeks: vec![],
+        };
+        let applications = applications(None, &seminars, true, &mut found);
+        Workflow {
+            id: id.to_string(),
+            subject: Subject::Partner,
+            name: top.name,
+            vendor: top.vendor,
+            seminar_title: String::new(),
+            countries: top.countries,
+            deadline_zone: top.deadline_zone,
+            deadline_zone_names: top.deadline_zone_names,
+            calendar: top.calendar,
+            seminars,
+            events: None,
+            applications,
+            slots: Slots::default(),
+            withdrawal: Withdrawal::default(),
+            reminders: Reminders::default(),
+            stages: vec![],
+            penalties: Penalties::default(),
+            alerts: vec![],
+            waiting_alerts: vec![],
+            exclusion: Exclusion::default(),
+            results: results(ResultsFile::default(), &mut found),
+            ledgers: Ledgers::default(),
+            city_zones: BTreeMap::new(),
+            duties: vec![],
+            kinds: vec![],
+            topics: vec![],
+            lead_times: vec![],
+            audiences: None,
+            promotion: None,
+            rejections: vec![],
+            partner_rules: PartnerRules::default(),
+            estimate: None,
+            standing: Some(standing),
+        }
+    }
 }

@@ -203,3 +203,54 @@ fn gold_failing_at_its_term_end_falls_to_certified_and_is_kept_mid_term() {
     // A new term from the day of the change: through 2019-01-02 (C22).
     assert_eq!(c.until, Some(local(2019, 1, 3, 0)));
 }
+
+fn moysklad() -> StandingProgram {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/workflows/moysklad-partner-status.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("the shipped file");
+    let wf = crate::catalog::parse_workflow(&text, "moysklad-partner-status").expect("parses");
+    wf.standing.expect("a partner program")
+}
+
+#[test]
+fn a_review_date_ladder_moves_only_at_its_reviews_and_runs_to_the_next_one() {
+    use crate::domain::standing::metrics::{FlagSpan, Record};
+    let p = moysklad();
+    let sale = |d: NaiveDate, rub: i64| Record {
+        record: "sale".into(),
+        date: d,
+        at: local(d.year(), d.month(), d.day(), 12),
+        amount: rub * 100,
+        reference: None,
+        marks: BTreeMap::new(),
+    };
+    let mut facts = Facts {
+        records: vec![sale(day(2026, 2, 1), 60_000), sale(day(2026, 5, 1), 60_000)],
+        staff: vec![certified("a", "uc_basics", local(2026, 1, 20, 10))],
+        ..Facts::default()
+    };
+    facts.flags.insert(
+        "site_info".into(),
+        vec![FlagSpan {
+            since: local(2026, 1, 20, 10),
+            until: None,
+        }],
+    );
+    facts.reached.insert("ms_start".into(), day(2026, 1, 12));
+    let mut marketing = points(100, local(2026, 3, 1, 10));
+    marketing.ledger = "ms_marketing".into();
+    marketing.expires = None;
+    facts.ledger.push(marketing);
+    let s = active("ms_start", local(2026, 1, 12, 10), None);
+    // Criteria met since May, but no promotion between reviews.
+    assert_eq!(evaluate(&p, &facts, &s, local(2026, 6, 1, 0), tz()), None);
+    let c = evaluate(&p, &facts, &s, local(2026, 7, 1, 0), tz()).expect("the 07-01 review");
+    assert_eq!(
+        (c.change, c.code.as_str()),
+        (ChangeKind::Promoted, "ms_partner")
+    );
+    assert_eq!(c.until, Some(local(2027, 1, 1, 0)));
+    assert_eq!(c.snapshot["quarterly_sales"], 60_000 * 100);
+}
