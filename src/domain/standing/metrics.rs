@@ -122,7 +122,7 @@ pub fn metric(
         MetricType::StatusAtLeast => status_at_least(facts, def) as i64,
         MetricType::EveryNthRenewal => {
             let n = def.n.unwrap_or(1).max(1);
-            let due = (term.renewals + 1) % n == 0;
+            let due = term.renewals.saturating_add(1) % n == 0;
             (!due || flag_at(facts, def.flag.as_deref().unwrap_or_default(), at)) as i64
         }
     }

@@ -368,7 +368,7 @@ fn term(c: &mut Checks, p: &StandingProgram) {
     if let Some(r) = &p.renewal {
         match months {
             // The shortest month count in days: a request this early is always before the term.
-            Some(m) if r.request_days_before >= m * 28 => c.problem(
+            Some(m) if r.request_days_before >= m.saturating_mul(28) => c.problem(
                 "renewal.request_days_before",
                 format!(
                     "{} больше срока действия ({m} месяцев)",
@@ -380,7 +380,7 @@ fn term(c: &mut Checks, p: &StandingProgram) {
         }
     }
     let warning = p.notices.expiry_warning_days_before.unwrap_or(0);
-    if let Some(m) = months.filter(|m| warning >= m * 28) {
+    if let Some(m) = months.filter(|m| warning >= m.saturating_mul(28)) {
         c.problem(
             "notices.expiry_warning_days_before",
             format!("{warning} больше срока действия ({m} месяцев)"),
