@@ -3,7 +3,8 @@
 //!
 //! Every file in the folder is checked; only the programs the engine can run are loaded into
 //! the service (`programs`). A rolling program (`[events]`) passes `workflow check` but is not
-//! runnable yet: it is left out of the service and of `simulate`, with a log line saying so.
+//! runnable yet, nor is a partner program (`subject = "partner"`): each is left out of the
+//! service and of `simulate`, with a log line saying so.
 
 use crate::domain::calendar::Calendar;
 use crate::domain::validate::{lines, Problem};
@@ -49,7 +50,7 @@ pub enum CatalogError {
     Invalid(Vec<FileProblem>),
     #[error("программа «{0}» не найдена в {1}")]
     UnknownWorkflow(String, PathBuf),
-    #[error("программа «{0}» прошла проверку формата, но эта версия движка ещё не умеет её выполнять (период [events])")]
+    #[error("программа «{0}» прошла проверку формата, но эта версия движка ещё не умеет её выполнять (период [events] или программа уровня партнёра)")]
     NotRunnable(String),
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
@@ -156,11 +157,71 @@ impl Catalog {
                 tracing::info!(
                     program = %p.wf.id,
                     file = %path.display(),
-                    "program passes the format check but is not runnable yet (rolling [events] window); not loaded"
+                    "program passes the format check but is not runnable yet (rolling [events] window or partner program); not loaded"
                 );
             }
         }
         Ok(out)
+    }
+}
+
+/// Problems between the files checked together: a sanction code of the vendor's shared catalogue
+/// defined differently in two partner programs of the same vendor (reported at the later file).
+pub fn cross_file_problems(loaded: &[(PathBuf, Program)]) -> Vec<FileProblem> {
+    let mut out = vec![];
+    for (i, (path, p)) in loaded.iter().enumerate() {
+        let Some(s) = &p.wf.standing else { continue };
+        for (j, sanction) in s.sanctions.iter().enumerate() {
+            let earlier = loaded[..i].iter().find_map(|(other_path, o)| {
+                let os = o.wf.standing.as_ref()?;
+                let def = os.sanctions.iter().find(|x| x.code == sanction.code)?;
+                (o.wf.vendor == p.wf.vendor && def != sanction).then_some(other_path)
+            });
+            if let Some(other) = earlier {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                let at = format!("sanctions[{j}]");
+                out.push(FileProblem {
+                    file: path.clone(),
+                    line: lines::line_of(&text, &at),
+                    problem: Problem::new(
+                        at,
+                        format!(
+                            "определение «{}» расходится с {}: санкции поставщика одинаковы во всех его программах",
+                            sanction.code,
+                            other.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                        ),
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What `workflow check` says of a valid program, and whether the engine runs it yet.
+pub fn checked_summary(wf: &Workflow) -> String {
+    match &wf.standing {
+        Some(s) => format!(
+            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}; \
+             формат проверен, но эта версия ещё не запускает программы уровня партнёра \
+             (сервер и simulate её пропускают)",
+            wf.name,
+            s.statuses.len(),
+            s.standing.levels.len(),
+            s.metrics.len(),
+            s.actions.len()
+        ),
+        None => format!(
+            "«{}», этапов {}, правил штрафов {}{}",
+            wf.name,
+            wf.stages.len(),
+            wf.penalties.automatic.len() + wf.penalties.manual.len(),
+            if wf.is_runnable() {
+                ""
+            } else {
+                "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
+            }
+        ),
     }
 }
 

@@ -296,20 +296,17 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
         return ExitCode::from(1);
     }
     let mut ok = true;
+    let mut loaded = vec![];
     for f in &files {
         match cat.load_file(f) {
-            Ok(p) => println!(
-                "{}: ок — «{}», этапов {}, правил штрафов {}{}",
-                f.display(),
-                p.wf.name,
-                p.wf.stages.len(),
-                p.wf.penalties.automatic.len() + p.wf.penalties.manual.len(),
-                if p.wf.is_runnable() {
-                    ""
-                } else {
-                    "; формат проверен, но эта версия ещё не запускает программы с периодом [events] (сервер и simulate её пропускают)"
-                }
-            ),
+            Ok(p) => {
+                println!(
+                    "{}: ок — {}",
+                    f.display(),
+                    crate::catalog::checked_summary(&p.wf)
+                );
+                loaded.push((f.clone(), p));
+            }
             Err(CatalogError::Invalid(problems)) => {
                 ok = false;
                 for p in problems {
@@ -321,6 +318,10 @@ fn workflow_check(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
                 eprintln!("{e}");
             }
         }
+    }
+    for p in crate::catalog::cross_file_problems(&loaded) {
+        ok = false;
+        eprintln!("{p}");
     }
     if ok {
         ExitCode::SUCCESS

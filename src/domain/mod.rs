@@ -30,6 +30,7 @@ pub mod review;
 pub mod rules;
 pub mod schedule;
 pub mod seminar;
+pub mod standing;
 pub mod validate;
 pub mod workflow;
 

@@ -11,6 +11,7 @@
 mod by_kind;
 mod items;
 pub mod lines;
+mod standing;
 
 use super::calendar::{Calendar, CalendarError};
 use super::deadline;
@@ -92,6 +93,13 @@ pub fn validate(wf: &Workflow, calendars: &BTreeMap<String, Calendar>) -> Vec<Pr
         calendars,
         found: Vec::new(),
     };
+    if let Some(p) = &wf.standing {
+        program(&mut c);
+        for section in standing::SECTIONS {
+            section(&mut c, p);
+        }
+        return c.found;
+    }
     for section in SECTIONS
         .iter()
         .chain(items::SECTIONS)

@@ -357,3 +357,31 @@ fn mutated_scenario_files_are_refused_or_run_never_a_panic() {
         })
         .unwrap();
 }
+
+#[test]
+fn mutated_partner_program_files_are_refused_or_checked_never_a_panic() {
+    let cat = catalog();
+    let dir = tempfile::tempdir().unwrap();
+    for id in [
+        "bitrix-partner-status",
+        "bitrix-kkv-competence",
+        "moysklad-partner-status",
+    ] {
+        let text = std::fs::read_to_string(root().join(format!("workflows/{id}.toml"))).unwrap();
+        let mut runner = TestRunner::new(Config {
+            cases: 128,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&(any::<usize>(), toml_value()), |(i, v)| {
+                let path = dir.path().join(format!("{id}.toml"));
+                std::fs::write(&path, mutate(&text, i, &v)).unwrap();
+                if let Err(e) = cat.load_file(&path) {
+                    let _ = e.to_string();
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}

@@ -117,6 +117,24 @@ fn checking_the_shipped_workflows_without_arguments_passes() {
             .any(|l| l.contains("bitrix24-seminars") && l.contains("ещё не запускает")),
         "the flagship runs:\n{stdout}"
     );
+    for partner in [
+        "bitrix-partner-status.toml",
+        "bitrix-kkv-competence.toml",
+        "moysklad-partner-status.toml",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(partner))
+            .unwrap_or_default();
+        assert!(
+            line.contains(": ок") && line.contains("программа уровня партнёра"),
+            "{partner} passes and is named a partner program:\n{stdout}"
+        );
+        assert!(
+            line.contains("ещё не запускает"),
+            "{partner} does not run yet:\n{stdout}"
+        );
+    }
     assert!(stderr.trim().is_empty(), "no problems on stderr:\n{stderr}");
 }
 
@@ -594,13 +612,97 @@ fn slots_are_refused_in_a_program_with_a_rolling_window() {
 }
 
 #[test]
-fn a_partner_program_is_refused_until_the_engine_supports_one() {
+fn a_partner_program_with_item_sections_is_refused_at_its_subject() {
     assert_problem_at(
         "events-partner-subject",
         "subject",
         7,
-        &["subject = \"partner\""],
+        &["subject = \"partner\"", "[standing]"],
     );
+}
+
+#[test]
+fn a_status_threshold_falling_up_the_ladder_is_rejected_on_its_line() {
+    assert_problem_at(
+        "status-threshold",
+        "statuses[2].criteria[0].min",
+        108,
+        &["пороги должны расти", "«certified_partner» (100)"],
+    );
+}
+
+#[test]
+fn an_unknown_metric_type_is_rejected_on_its_line_and_nothing_else_is_said_of_it() {
+    let lines = rejected("status-metric-type");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_problem_at(
+        "status-metric-type",
+        "metrics.quarterly_sales.type",
+        52,
+        &[
+            "неизвестный тип метрики «sum_per_month»",
+            "record_sum_per_quarter",
+        ],
+    );
+}
+
+#[test]
+fn a_review_date_that_does_not_exist_is_rejected_on_its_line() {
+    assert_problem_at(
+        "status-review-dates",
+        "evaluation.review_dates[1]",
+        40,
+        &["«02-30» — нет такой даты"],
+    );
+}
+
+#[test]
+fn a_renewal_request_earlier_than_the_term_is_long_is_rejected_on_its_line() {
+    assert_problem_at(
+        "kkv-term",
+        "renewal.request_days_before",
+        69,
+        &["400 больше срока действия (12 месяцев)"],
+    );
+}
+
+#[test]
+fn an_action_missing_a_parameter_its_op_needs_is_rejected_on_its_line() {
+    assert_problem_at(
+        "kkv-action",
+        "actions[5].op",
+        28,
+        &["операция «record» требует поле «record»"],
+    );
+}
+
+#[test]
+fn an_unknown_recipient_is_rejected_on_its_line() {
+    assert_problem_at(
+        "status-recipients",
+        "recipients.review_due[0]",
+        87,
+        &[
+            "неизвестный получатель «manager»",
+            "«partner» или «coordinator»",
+        ],
+    );
+}
+
+#[test]
+fn a_shared_sanction_defined_differently_in_two_files_of_a_vendor_is_rejected() {
+    let fixture = fixture("kkv-shared-sanction");
+    // Alone, the file is consistent; beside the status program its catalogue differs.
+    assert_eq!(check(std::slice::from_ref(&fixture)).status.code(), Some(0));
+    let out = check(&[workflows_dir().join("bitrix-partner-status.toml"), fixture]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let hit = stderr.lines().any(|l| {
+        l.contains("kkv-shared-sanction.toml: sanctions[7]: ")
+            && l.contains("«account_blocked» расходится с bitrix-partner-status.toml")
+            && l.contains("(строка 48)")
+    });
+    assert!(hit, "{stderr}");
 }
 #[test]
 fn an_estimate_section_naming_an_unknown_stage_is_rejected_with_its_field_path() {

@@ -372,3 +372,90 @@ fn simulating_a_scenario_of_the_events_program_is_refused_with_a_clear_message()
         Ok(_) => panic!("the events program must not run yet"),
     }
 }
+
+const PARTNER_PROGRAMS: [&str; 3] = [
+    "bitrix-partner-status",
+    "bitrix-kkv-competence",
+    "moysklad-partner-status",
+];
+
+#[test]
+fn the_partner_files_normalise_into_standing_programs_with_the_rule_book_numbers() {
+    let s = workflow("bitrix-partner-status");
+    assert_eq!(s.subject, Subject::Partner);
+    assert!(s.stages.is_empty() && s.events.is_none());
+    let st = s.standing.as_ref().expect("standing part");
+    assert_eq!(st.standing.mode, StandingMode::AutoLadder);
+    assert_eq!(st.standing.floor.as_deref(), Some("business_partner"));
+    let gold = &st.statuses[2];
+    assert_eq!(gold.criteria[0].metric, "active_points");
+    assert_eq!(gold.criteria[0].min, Threshold::Count(500));
+    assert_eq!(
+        st.metrics["active_points"].metric_type(),
+        Some(MetricType::LedgerBalance)
+    );
+    assert_eq!(st.ledgers[0].valid_months, 12);
+    let m = workflow("moysklad-partner-status");
+    let ms = m.standing.as_ref().expect("standing part");
+    let e = ms.evaluation.as_ref().expect("[evaluation]");
+    assert_eq!(e.mode, EvaluationMode::ReviewDates);
+    assert_eq!(e.review_dates, ["01-01", "07-01"]);
+    assert_eq!(ms.statuses[2].includes.as_deref(), Some("ms_partner"));
+    let k = workflow("bitrix-kkv-competence");
+    let ks = k.standing.as_ref().expect("standing part");
+    assert_eq!(ks.standing.mode, StandingMode::DecidedLadder);
+    assert_eq!(ks.standing.levels, ["basic", "extended", "maximum"]);
+    assert_eq!(ks.renewal.as_ref().map(|r| r.request_days_before), Some(14));
+}
+
+#[test]
+fn partner_programs_pass_the_check_but_are_not_loaded_into_the_service_or_simulate() {
+    let cat = Catalog::open(root().join("workflows")).expect("catalog");
+    let loaded: Vec<String> = cat
+        .programs()
+        .expect("programs")
+        .into_iter()
+        .map(|p| p.wf.id)
+        .collect();
+    for id in PARTNER_PROGRAMS {
+        let checked = cat
+            .load_file(&root().join(format!("workflows/{id}.toml")))
+            .expect("the partner file passes the check");
+        assert!(checked.wf.standing.is_some() && !checked.wf.is_runnable());
+        assert!(
+            !loaded.iter().any(|l| l == id),
+            "{id} is loaded: {loaded:?}"
+        );
+        match cat.program(id) {
+            Err(e @ CatalogError::NotRunnable(_)) => {
+                assert!(e.to_string().contains("уровня партнёра"), "{e}")
+            }
+            other => panic!(
+                "{id}: expected NotRunnable, got {:?}",
+                other.map(|p| p.wf.id)
+            ),
+        }
+    }
+}
+
+#[test]
+fn simulate_refuses_to_run_a_partner_program() {
+    let scenario = std::env::temp_dir().join(format!("sf-partner-{}.toml", std::process::id()));
+    std::fs::write(
+        &scenario,
+        "workflow = \"bitrix-partner-status\"\nuntil = \"2017-04-20T00:00:00+03:00\"\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seminarflow"))
+        .arg("simulate")
+        .arg("--workflows")
+        .arg(root().join("workflows"))
+        .arg(&scenario)
+        .env_remove("SEMINARFLOW_WORKFLOWS")
+        .output()
+        .expect("the binary runs");
+    let _ = std::fs::remove_file(&scenario);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("уровня партнёра"), "{stderr}");
+}

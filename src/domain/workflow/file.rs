@@ -121,7 +121,7 @@ pub enum AlertOn {
     Report,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResultsFile {
     #[serde(default)]
@@ -172,14 +172,39 @@ pub fn parse_normalised(
     text: &str,
     id: &str,
 ) -> Result<Result<Workflow, Vec<Problem>>, serde_path_to_error::Error<toml::de::Error>> {
+    let peek: Peek = serde_path_to_error::deserialize(toml::Deserializer::new(text))?;
     let de = toml::Deserializer::new(text);
-    let file: WorkflowFile = serde_path_to_error::deserialize(de)?;
-    Ok(file.normalise(id))
+    if peek.subject != Subject::Partner {
+        let file: WorkflowFile = serde_path_to_error::deserialize(de)?;
+        return Ok(file.normalise(id));
+    }
+    if peek.seminars.is_some() || peek.events.is_some() || peek.stages.is_some() {
+        return Ok(Err(vec![Problem::new(
+            "subject",
+            "для subject = \"partner\" разделы [seminars], [events] и [[stages]] не используются: \
+             программа уровня партнёра описывается разделом [standing]",
+        )]));
+    }
+    let file: PartnerFile = serde_path_to_error::deserialize(de)?;
+    Ok(Ok(file.normalise(id)))
+}
+
+/// What decides how the rest of the file is read (other keys are ignored here).
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(default)]
+    subject: Subject,
+    #[serde(default)]
+    seminars: Option<toml::Value>,
+    #[serde(default)]
+    events: Option<toml::Value>,
+    #[serde(default)]
+    stages: Option<toml::Value>,
 }
 
 /// Problems found while normalising.
 #[derive(Default)]
-struct Found(Vec<Problem>);
+pub(super) struct Found(Vec<Problem>);
 
 impl Found {
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
@@ -194,12 +219,6 @@ impl WorkflowFile {
     /// The problems, each with its field path.
     pub fn normalise(self, id: &str) -> Result<Workflow, Vec<Problem>> {
         let mut found = Found::default();
-        if self.subject == Subject::Partner {
-            found.add(
-                "subject",
-                "программы уровня партнёра (subject = \"partner\") этой версией не поддерживаются",
-            );
-        }
         let seminars = window(&self.seminars, &self.events, &mut found);
         let rolling = self.events.is_some() && self.seminars.is_none();
         if rolling && self.slots.is_some() {
@@ -247,6 +266,7 @@ impl WorkflowFile {
             rejections: self.rejections,
             partner_rules: self.partner_rules,
             estimate: self.estimate,
+            standing: None,
         })
     }
 }
@@ -286,7 +306,7 @@ fn window(
 }
 
 /// `[applications]`: the mode follows the window unless given; each mode's own fields only.
-fn applications(
+pub(super) fn applications(
     file: Option<ApplicationsFile>,
     window: &SeminarWindow,
     rolling: bool,
@@ -434,7 +454,7 @@ fn alerts(entries: Vec<AlertFile>, found: &mut Found) -> (Vec<Alert>, Vec<Waitin
 
 /// `[results]`: the model is given, or flat when `organizer_points` is (the flagship); each model
 /// takes only its own fields.
-fn results(r: ResultsFile, found: &mut Found) -> Results {
+pub(super) fn results(r: ResultsFile, found: &mut Found) -> Results {
     let model = r.model.unwrap_or(if r.organizer_points.is_some() {
         ResultModel::Flat
     } else {

@@ -10,12 +10,16 @@
 mod by_kind;
 mod file;
 mod items;
+mod metric_defs;
 mod penalties;
+mod standing;
 
 pub use by_kind::*;
 pub use file::{parse_normalised, ApplicationsFile, ResultsFile, WorkflowFile};
 pub use items::*;
+pub use metric_defs::*;
 pub use penalties::*;
+pub use standing::*;
 
 use super::kinds::NotificationKind;
 use super::money::{Factor, Kopecks};
@@ -28,7 +32,7 @@ use std::collections::BTreeMap;
 pub struct Workflow {
     /// Set from the file stem when loaded; never read from the file.
     pub id: String,
-    /// Only item programs exist so far.
+    /// Items (seminars, events) or partners' standings (`standing` is then set).
     pub subject: Subject,
     pub name: String,
     pub vendor: String,
@@ -73,6 +77,10 @@ pub struct Workflow {
     pub partner_rules: PartnerRules,
     /// The structured estimate: which stage carries it and its cost categories.
     pub estimate: Option<EstimateForm>,
+    /// A partner program's standing sections (`subject = "partner"`); its item sections are
+    /// then empty. Left out of the serialised form of item programs (the flagship golden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standing: Option<StandingProgram>,
 }
 
 /// `[estimate]`: the stage whose submissions are estimate lines, and the categories a line may
@@ -440,8 +448,9 @@ impl Workflow {
 
     /// Whether the engine can run the program today: season programs only. A rolling program
     /// (`[events]`) passes `workflow check` but is not loaded into the service yet.
+    /// A partner program (`standing`) is checked but not runnable either (decisions.md 38).
     pub fn is_runnable(&self) -> bool {
-        self.events.is_none()
+        self.events.is_none() && self.standing.is_none()
     }
 
     /// The seminar week a date falls in.
