@@ -601,3 +601,80 @@ async fn the_store_searches_and_sorts_lists_on_postgres() {
     };
     store_search_and_order(seminarflow::storage::open(&pg.url).await.unwrap()).await;
 }
+
+/// Sixty events on seminar l1, each by its own actor, a minute apart (`admin:h001@test` the
+/// oldest).
+async fn long_history(app: &App) {
+    let t0: chrono::DateTime<chrono::Utc> = "2017-01-24T08:00:00Z".parse().unwrap();
+    let events: Vec<seminarflow::domain::Event> = (1..=60)
+        .map(|i| seminarflow::domain::Event {
+            at: t0 + chrono::Duration::minutes(i),
+            actor: format!("admin:h{i:03}@test"),
+            kind: "note".into(),
+            seminar: Some("l1".into()),
+            data: json!({}),
+        })
+        .collect();
+    app.state.service.store.apply(&[], &events).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_seminar_history_pages_newest_first_and_searches() {
+    let app = spawn().await;
+    let admin = season(&app).await;
+    long_history(&app).await;
+
+    // Page 1: the fifty newest (h060 … h011), with a pager to the older ones.
+    let html = admin.get("/seminars/l1").await.expect(200).text();
+    let hist = section(&html, "hist");
+    assert!(
+        hist.contains("h060@test") && hist.contains("h011@test"),
+        "{hist}"
+    );
+    assert!(!hist.contains("h010@test"), "{hist}");
+    assert!(
+        hist.find("h060@test").unwrap() < hist.find("h011@test").unwrap(),
+        "newest first: {hist}"
+    );
+    assert!(hist.contains("страница 1 из 2"), "{hist}");
+    assert!(
+        hist.contains("href=\"/seminars/l1?hpage=2#hist\""),
+        "{hist}"
+    );
+
+    // Page 2: the 51st event and older, the application itself the last.
+    let hist = section(
+        &admin.get("/seminars/l1?hpage=2").await.expect(200).text(),
+        "hist",
+    );
+    assert!(
+        hist.contains("h010@test") && hist.contains("h001@test"),
+        "{hist}"
+    );
+    assert!(!hist.contains("h011@test"), "{hist}");
+    assert!(hist.contains("страница 2 из 2"), "{hist}");
+
+    // A search narrows it (and its pager would keep it).
+    let hist = section(
+        &admin.get("/seminars/l1?hq=h04").await.expect(200).text(),
+        "hist",
+    );
+    assert!(hist.contains("Найдено: 10 событий"), "{hist}");
+    assert!(
+        hist.contains("h045@test") && !hist.contains("h050@test"),
+        "{hist}"
+    );
+    assert!(hist.contains("value=\"h04\""), "{hist}");
+    let hist = section(
+        &admin.get("/seminars/l1?hq=nobody").await.expect(200).text(),
+        "hist",
+    );
+    assert!(hist.contains("нет событий по этому запросу"), "{hist}");
+
+    // A bad page is a Russian 400 page.
+    for bad in ["hpage=0", "hpage=abc"] {
+        let r = admin.get(&format!("/seminars/l1?{bad}")).await;
+        assert_eq!(r.status.as_u16(), 400, "{bad}: {}", r.text());
+        assert!(r.text().contains("откройте"), "{bad}");
+    }
+}

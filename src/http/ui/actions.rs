@@ -31,7 +31,7 @@ async fn again(
 ) -> UiResult {
     let mut forms = Forms::new();
     forms.insert(key, form);
-    seminar_page(state, v, id, forms, status, None).await
+    seminar_page(state, v, id, forms, status, &Default::default()).await
 }
 
 /// A command's answer as a page: done → `done(value)` to redirect to; input to correct → the

@@ -1,7 +1,13 @@
-//! The audit history of a seminar, told in Russian: who did what and when.
+//! The audit history of a seminar, told in Russian: who did what and when; the seminar page
+//! shows it a page at a time, searched and counted in SQL.
 
 use super::format;
+use super::lists::{self, ListUrl};
+use super::page::UiError;
 use crate::domain::{Event, EventKind, Program};
+use crate::http::listing::{self, PageSpec};
+use crate::http::AppState;
+use crate::storage::EventQuery;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -119,4 +125,79 @@ pub fn event_ui(prog: &Program, e: &Event) -> EventUi {
         what: kind.map_or_else(|| e.kind.clone(), |k| k.label().to_string()),
         details,
     }
+}
+
+/// History events per page of the seminar page.
+const HISTORY_PER_PAGE: usize = 50;
+
+/// The seminar's history: a page of it, newest first, with people named, searched by `hq`.
+#[derive(Serialize)]
+pub struct HistoryUi {
+    items: Vec<EventUi>,
+    /// The number of the first event shown (the list counts down: the newest has the highest).
+    start: usize,
+    pager: Option<lists::Pager>,
+    /// The search as typed, and «Найдено: N событий» when searched.
+    q: String,
+    found: Option<String>,
+}
+
+/// One page of the seminar's history, read and counted in SQL (a long season has hundreds of
+/// events per seminar).
+pub async fn history_ui(
+    state: &AppState,
+    prog: &Program,
+    id: &str,
+    hq: Option<&str>,
+    hpage: Option<usize>,
+) -> Result<HistoryUi, UiError> {
+    let search = listing::search(hq).map_err(lists::bad_param)?;
+    let spec =
+        PageSpec::new(hpage, None, HISTORY_PER_PAGE, HISTORY_PER_PAGE).map_err(lists::bad_param)?;
+    let mut eq = EventQuery {
+        seminar: Some(id.to_string()),
+        search: search.clone(),
+        newest_first: true,
+        page: crate::storage::Page::default(),
+    };
+    let store = &state.service.store;
+    let total = store.count_events(&eq).await? as usize;
+    eq.page = spec.store_page();
+    let events: Vec<_> = store
+        .search_events(&eq)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
+    let url = ListUrl::new(format!("/seminars/{id}")).param("hq", search.as_deref());
+    Ok(HistoryUi {
+        start: total.saturating_sub(spec.store_page().offset as usize),
+        items: events
+            .iter()
+            .map(|e| EventUi {
+                actor: actor_named(&e.actor, &names),
+                ..event_ui(prog, e)
+            })
+            .collect(),
+        pager: lists::pager_at(&url, "hpage", "hist", spec, total),
+        found: search
+            .as_ref()
+            .map(|_| lists::found(total, "событие", "события", "событий")),
+        q: search.unwrap_or_default(),
+    })
+}
+
+/// The names of the people behind the actors of a history (a handful per seminar).
+async fn people_names<'a>(
+    state: &AppState,
+    actors: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::BTreeMap<String, String>, crate::storage::StoreError> {
+    let mut names = std::collections::BTreeMap::new();
+    for email in actor_emails(actors) {
+        if let Some(u) = state.service.store.user_by_email(&email).await? {
+            names.insert(email, u.name);
+        }
+    }
+    Ok(names)
 }

@@ -4,9 +4,11 @@
 
 use super::cards::{name_of, opened, partner_names, penalty_ui, state_tone, week_name, PenaltyUi};
 use super::format;
-use super::history::{event_ui, EventUi};
+use super::history::{history_ui, HistoryUi};
 use super::mail::{no_recipient_warning, undelivered, MailRowUi};
-use super::page::{render_status, FormState, Page, SummaryItem, UiError, UiResult, Viewer};
+use super::page::{
+    render_status, FormState, Page, PageQuery, SummaryItem, UiError, UiResult, Viewer,
+};
 use super::seminar_ended::{ended_panel, ended_state, EndedUi};
 use super::seminar_estimate::{
     estimate_form_ui, estimate_review, version_estimate_ui, EstimateFormUi, EstimateReviewUi,
@@ -20,7 +22,7 @@ use crate::http::api::seminars::visible_seminar;
 use crate::http::views::{seminar_view, SeminarView, StageView, VersionView};
 use crate::http::AppState;
 use crate::storage::SeminarQuery;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -179,7 +181,7 @@ struct SeminarPage {
     violation: Option<ViolationBox>,
     withdraw: Option<WithdrawBox>,
     venue_box: Option<VenueBox>,
-    history: Option<Vec<EventUi>>,
+    history: Option<HistoryUi>,
     /// Staff: mail about this seminar that reached nobody, and the warning when the partner has
     /// no active user.
     mail: Option<SeminarMail>,
@@ -392,20 +394,6 @@ fn stage_uis(
     stages
 }
 
-/// The names of the people behind the actors of a history (a handful per seminar).
-async fn people_names<'a>(
-    state: &AppState,
-    actors: impl Iterator<Item = &'a str>,
-) -> Result<std::collections::BTreeMap<String, String>, crate::storage::StoreError> {
-    let mut names = std::collections::BTreeMap::new();
-    for email in super::history::actor_emails(actors) {
-        if let Some(u) = state.service.store.user_by_email(&email).await? {
-            names.insert(email, u.name);
-        }
-    }
-    Ok(names)
-}
-
 /// The coordinator's decision box for an application: the engine's view of the slot, as the
 /// review queue shows it.
 async fn decide_box(
@@ -512,20 +500,6 @@ fn report_and_results(s: &Seminar, money: bool) -> (Option<ReportUi>, Option<Res
     (report, results)
 }
 
-/// The seminar's history, newest first, with people named.
-async fn history_ui(state: &AppState, prog: &Program, id: &str) -> Result<Vec<EventUi>, UiError> {
-    let events = state.service.store.events(Some(id)).await?;
-    let names = people_names(state, events.iter().map(|e| e.actor.as_str())).await?;
-    Ok(events
-        .iter()
-        .rev()
-        .map(|e| EventUi {
-            actor: super::history::actor_named(&e.actor, &names),
-            ..event_ui(prog, e)
-        })
-        .collect())
-}
-
 /// Renders the seminar page for `v`, with the given form states (errors after a failed post).
 pub async fn seminar_page(
     state: &AppState,
@@ -533,7 +507,7 @@ pub async fn seminar_page(
     id: &str,
     mut forms: Forms,
     status: StatusCode,
-    done: Option<&str>,
+    q: &DoneQuery,
 ) -> UiResult {
     let s = visible_seminar(state, &v.auth(), id).await?;
     let prog = program(state, &s.program)?;
@@ -567,7 +541,7 @@ pub async fn seminar_page(
     let can_venue = !staff && !v.is_limited() && s.state == SeminarState::Preparing;
     let venue_box = can_venue.then(|| venue_box(prog, &s, today, take("venue")));
     let history = if staff || !v.is_limited() {
-        Some(history_ui(state, prog, &s.id).await?)
+        Some(history_ui(state, prog, &s.id, q.hq.as_deref(), q.hpage).await?)
     } else {
         None
     };
@@ -599,7 +573,11 @@ pub async fn seminar_page(
     };
     let title = format!("Семинар: {}, {}", s.city, format::date(s.date));
     let nav = if staff { "/dashboard" } else { "/my" };
-    let mut meta = mail_flash(Page::new(title, nav, Some(v)), page.mail.as_ref(), done);
+    let mut meta = mail_flash(
+        Page::new(title, nav, Some(v)),
+        page.mail.as_ref(),
+        q.done.as_deref(),
+    );
     meta.summary = summary;
     Ok(render_status(state, status, meta, "seminar", page))
 }
@@ -665,24 +643,20 @@ async fn header(
     })
 }
 
-#[derive(Deserialize)]
+/// The seminar page's address: the message of a command just done, and the history's search
+/// and page.
+#[derive(Deserialize, Default)]
 pub struct DoneQuery {
     pub done: Option<String>,
+    pub hq: Option<String>,
+    pub hpage: Option<usize>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> UiResult {
-    seminar_page(
-        &state,
-        &v,
-        &id,
-        Forms::new(),
-        StatusCode::OK,
-        q.done.as_deref(),
-    )
-    .await
+    seminar_page(&state, &v, &id, Forms::new(), StatusCode::OK, &q).await
 }
