@@ -678,3 +678,152 @@ async fn the_seminar_history_pages_newest_first_and_searches() {
         assert!(r.text().contains("откройте"), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_search_narrows_the_review_queue_keeping_the_review_order() {
+    let app = spawn().await;
+    let admin = season(&app).await;
+    let path = format!("/programs/{PROGRAM}");
+
+    let all = section(&admin.get(&path).await.expect(200).text(), "queue");
+    for id in ["l1", "l2", "l3", "l4", "l5"] {
+        assert!(all.contains(&format!("/seminars/{id}\"")), "{id}: {all}");
+    }
+    let html = admin
+        .get(&format!("{path}?rq={}", encode("тула")))
+        .await
+        .expect(200)
+        .text();
+    let queue = section(&html, "queue");
+    assert!(
+        queue.contains("/seminars/l1\"") && queue.contains("/seminars/l5\""),
+        "{queue}"
+    );
+    for id in ["l2", "l3", "l4"] {
+        assert!(
+            !queue.contains(&format!("/seminars/{id}\"")),
+            "{id}: {queue}"
+        );
+    }
+    assert!(queue.contains("Найдено в очереди: 2 строки"), "{queue}");
+    assert!(queue.contains("value=\"тула\""), "{queue}");
+    // The seminar list below is not searched by it.
+    assert!(section(&html, "seminars").contains("/seminars/l2"));
+
+    // By partner name, any case; nothing found is said so.
+    let queue = section(
+        &admin
+            .get(&format!("{path}?rq={}", encode("мОРИОН")))
+            .await
+            .expect(200)
+            .text(),
+        "queue",
+    );
+    assert!(queue.contains("/seminars/l2\"") && !queue.contains("/seminars/l1\""));
+    let queue = section(
+        &admin
+            .get(&format!("{path}?rq={}", encode("Владивосток")))
+            .await
+            .expect(200)
+            .text(),
+        "queue",
+    );
+    assert!(
+        queue.contains("Заявок по запросу «Владивосток» нет"),
+        "{queue}"
+    );
+    // An empty search is the whole queue; a bad page is a Russian 400 page.
+    admin.get(&format!("{path}?rq=")).await.expect(200);
+    for bad in ["wpage=0", "wpage=x"] {
+        let r = admin.get(&format!("{path}?{bad}")).await;
+        assert_eq!(r.status.as_u16(), 400, "{bad}: {}", r.text());
+        assert!(r.text().contains("откройте"), "{bad}");
+    }
+}
+
+/// Six partners (`w1`…`w6`, each in its own city) with approved seminars whose five stages
+/// before the seminar day are all sent: thirty submissions wait for review.
+async fn thirty_waiting(app: &App) -> Client {
+    let admin = app.admin().await;
+    app.set_clock("2017-01-24T10:00:00+03:00").await;
+    let cities = ["Тула", "Омск", "Тверь", "Казань", "Пермь", "Самара"];
+    let mut mains = vec![];
+    for (i, city) in cities.iter().enumerate() {
+        let (pid, sid) = (format!("w{}", i + 1), format!("ws{}", i + 1));
+        app.partner(&pid, &format!("Партнёр {city}"), false, None)
+            .await;
+        let main = app
+            .user(
+                &admin,
+                "partner",
+                &format!("main@{pid}.example"),
+                Some(&pid),
+                Some("main"),
+            )
+            .await;
+        main.post(
+            &format!("/api/programs/{PROGRAM}/applications"),
+            json!({"seminar": sid, "city": city, "date": "2017-03-29"}),
+        )
+        .await
+        .expect(201);
+        admin
+            .post_empty(&format!("/api/seminars/{sid}/approve-application"))
+            .await
+            .expect(200);
+        mains.push((sid, main));
+    }
+    app.set_clock("2017-02-10T10:00:00+03:00").await;
+    for (sid, main) in &mains {
+        for stage in app::STAGES_BEFORE_SEMINAR {
+            let mut body = json!({"comment": "готово"});
+            if stage == "estimate" {
+                body["estimate"] = app::estimate_lines();
+            }
+            main.post(
+                &format!("/api/seminars/{sid}/stages/{stage}/versions"),
+                body,
+            )
+            .await
+            .expect(200);
+        }
+    }
+    admin
+}
+
+#[tokio::test]
+async fn the_waiting_submissions_page_and_search_on_the_dashboard() {
+    let app = spawn().await;
+    let admin = thirty_waiting(&app).await;
+    let path = format!("/programs/{PROGRAM}");
+    let rows = |html: &str| section(html, "queue").matches("Проверить</a>").count();
+
+    let html = admin.get(&path).await.expect(200).text();
+    assert_eq!(rows(&html), 25, "{}", section(&html, "queue"));
+    let queue = section(&html, "queue");
+    assert!(queue.contains("Материалы ждут проверки (30)"), "{queue}");
+    assert!(queue.contains("страница 1 из 2"), "{queue}");
+    assert!(
+        queue.contains(&format!("href=\"{path}?wpage=2#waiting\"")),
+        "{queue}"
+    );
+
+    let html = admin
+        .get(&format!("{path}?wpage=2"))
+        .await
+        .expect(200)
+        .text();
+    assert_eq!(rows(&html), 5, "{}", section(&html, "queue"));
+    assert!(section(&html, "queue").contains("страница 2 из 2"));
+
+    // A search by city narrows the waiting list to that seminar's five stages.
+    let html = admin
+        .get(&format!("{path}?rq={}", encode("казань")))
+        .await
+        .expect(200)
+        .text();
+    let queue = section(&html, "queue");
+    assert_eq!(rows(&html), 5, "{queue}");
+    assert!(queue.contains("/seminars/ws4#") && !queue.contains("/seminars/ws1#"));
+    assert!(!queue.contains("страница 1 из"), "{queue}");
+}

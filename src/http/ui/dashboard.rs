@@ -4,7 +4,8 @@
 //! every seminar — filtered by city, partner and coordinator.
 
 use super::cards::{penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
-use super::dashboard_sections::{self as sections, AppGroup, DeadlineItem, GridRow, Waiting};
+use super::dashboard_queue::{QueueList, QueueUi};
+use super::dashboard_sections::{self as sections, DeadlineItem, GridRow};
 use super::format;
 use super::lists::{self, ListUrl};
 use super::page::{
@@ -100,6 +101,10 @@ pub struct Filter {
     per_page: Option<usize>,
     /// Page of the city grid (from 1).
     grid: Option<usize>,
+    /// Search of the review queue (partner or city).
+    rq: Option<String>,
+    /// Page of the submissions waiting for review (from 1).
+    wpage: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -124,9 +129,8 @@ struct Dashboard {
     weeks: Vec<String>,
     grid: Vec<GridRow>,
     grid_pager: Option<Pager>,
-    groups: Vec<AppGroup>,
-    any_due_group: bool,
-    waiting: Vec<Waiting>,
+    #[serde(flatten)]
+    queue: QueueUi,
     upcoming: Vec<DeadlineItem>,
     overdue: Vec<DeadlineItem>,
     /// Said when more seminars need attention than the lists show.
@@ -247,6 +251,8 @@ impl Filters {
             ),
             ("page", page.to_string()),
             ("grid", grid_page.to_string()),
+            ("rq", text(&f.rq)),
+            ("wpage", f.wpage.map(|n| n.to_string()).unwrap_or_default()),
         ]
     }
 
@@ -469,13 +475,7 @@ impl SeminarList {
         rows: Vec<SeminarRow>,
         total: usize,
     ) -> SeminarListUi {
-        let mut url = ListUrl::new(path);
-        for (k, v) in params {
-            // Page 1 of either list is the address without it.
-            let first_page = matches!(*k, "grid" | "page") && v == "1";
-            let kept = !v.is_empty() && !first_page;
-            url = url.param(k, Some(v).filter(|_| kept));
-        }
+        let url = dashboard_url(path, params);
         SeminarListUi {
             seminars: rows,
             seminars_total: total,
@@ -496,6 +496,17 @@ impl SeminarList {
             list_sort: lists::sort_options(SEMINAR_COLUMNS, SEMINAR_SORT, self.order),
         }
     }
+}
+
+/// The dashboard's address with `params` (page 1 of any list is the address without it).
+fn dashboard_url(path: &str, params: &[(&'static str, String)]) -> ListUrl {
+    let mut url = ListUrl::new(path);
+    for (k, v) in params {
+        let first_page = matches!(*k, "grid" | "page" | "wpage") && v == "1";
+        let kept = !v.is_empty() && !first_page;
+        url = url.param(k, Some(v).filter(|_| kept));
+    }
+    url
 }
 
 /// One read for the names and coordinators of every partner shown: (names, coordinator by
@@ -601,6 +612,7 @@ pub async fn show(
     require_staff(&v)?;
     let prog = program(&state, &id)?;
     let list = SeminarList::read(&f)?;
+    let queue_list = QueueList::read(f.rq.as_deref(), f.wpage)?;
     let now = state.clock.now();
     let today = local_date(prog.tz, now);
     let filters = Filters::resolve(&state, &f, now).await?;
@@ -633,6 +645,7 @@ pub async fn show(
     let reachable = super::mail::partners_with_users(&state).await?;
     let groups =
         sections::application_groups(prog, queue.applications, &names, (today, &reachable), &kept);
+    let waiting = sections::waiting(prog, queue.submissions, &names, (today, &reachable), &kept);
     let this_week: Vec<Seminar> = this_week
         .into_iter()
         .filter(|s| kept(&s.partner, &s.city))
@@ -658,9 +671,7 @@ pub async fn show(
         weeks: week_names(prog),
         grid: sections::grid(rows, &names, filters.unfiltered_people(), &kept),
         grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
-        any_due_group: groups.iter().any(|g| g.due),
-        groups,
-        waiting: sections::waiting(prog, queue.submissions, &names, (today, &reachable), &kept),
+        queue: queue_list.ui(&dashboard_url(&path, &params), groups, waiting),
         upcoming,
         overdue,
         attention_more: attention_more(attention_total),

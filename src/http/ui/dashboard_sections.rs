@@ -43,6 +43,8 @@ pub struct QueuedApp {
     order: usize,
     href: String,
     seminar: String,
+    #[serde(skip)]
+    partner: String,
     partner_name: String,
     city: String,
     date: String,
@@ -63,6 +65,8 @@ pub struct AppGroup {
 #[derive(Serialize)]
 pub struct Waiting {
     href: String,
+    #[serde(skip)]
+    partner: String,
     partner_name: String,
     city: String,
     stage: String,
@@ -194,6 +198,7 @@ pub fn application_groups(
             order: 1,
             href: format!("/seminars/{}", a.seminar),
             partner_name: name_of(names, &a.partner),
+            partner: a.partner.clone(),
             city: a.city.clone(),
             date: format::date_long(a.date),
             approve: a.suggestion == "approve",
@@ -232,6 +237,7 @@ pub fn waiting(
             no_user: !reachable.contains(&w.partner),
             href: format!("/seminars/{}#stage-{}", w.seminar, w.stage),
             partner_name: name_of(names, &w.partner),
+            partner: w.partner,
             city: w.city,
             stage: w.stage_name,
             deadline: format::date(w.deadline),
@@ -245,6 +251,37 @@ pub fn waiting(
             return_cost: w.return_cost,
         })
         .collect()
+}
+
+/// Whether a queue row matches the queue's search (already lower case): part of the partner's id
+/// or name, or of the city, in any case.
+fn matches(search: &str, partner: &str, partner_name: &str, city: &str) -> bool {
+    [partner, partner_name, city]
+        .iter()
+        .any(|t| t.to_lowercase().contains(search))
+}
+
+impl AppGroup {
+    /// Keeps the applications matching `search`; each keeps its place in the review order.
+    pub fn narrow(&mut self, search: &str) {
+        self.items
+            .retain(|a| matches(search, &a.partner, &a.partner_name, &a.city));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl Waiting {
+    /// Whether this submission matches the queue's `search` (lower case).
+    pub fn matches(&self, search: &str) -> bool {
+        matches(search, &self.partner, &self.partner_name, &self.city)
+    }
 }
 
 /// Stages the partners hold with a deadline up to `horizon` (upcoming, with stages not yet

@@ -6,7 +6,7 @@
 //! - [`form`]: a failed form's errors, values and error summary.
 //! - [`account`]: login, logout, profile with password change and the calendar address.
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
-//!   its sections).
+//!   its sections, [`dashboard_queue`] searches and pages its review queue).
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it
 //!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
 //! - [`partner`]: my seminars, the application form.
@@ -27,6 +27,7 @@ pub mod admin_mail;
 pub mod admin_partners;
 pub mod cards;
 pub mod dashboard;
+pub mod dashboard_queue;
 pub mod dashboard_sections;
 pub mod form;
 pub mod format;
