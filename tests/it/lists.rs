@@ -827,3 +827,62 @@ async fn the_waiting_submissions_page_and_search_on_the_dashboard() {
     assert!(queue.contains("/seminars/ws4#") && !queue.contains("/seminars/ws1#"));
     assert!(!queue.contains("страница 1 из"), "{queue}");
 }
+
+#[tokio::test]
+async fn the_dashboards_recent_penalties_are_paged_with_or_without_filters() {
+    let app = spawn().await;
+    let (admin, _) = app::approved_seminar(&app).await;
+    for i in 1..=25 {
+        admin
+            .post(
+                "/api/seminars/s1/violations",
+                json!({"code": "mispositioning", "note": format!("баннер {i}"), "count": 1}),
+            )
+            .await
+            .expect(200);
+    }
+    let path = format!("/programs/{PROGRAM}");
+    let rows = |html: &str| {
+        section(html, "penalties")
+            .matches("data-label=\"Когда\"")
+            .count()
+    };
+    // Unfiltered (paged in SQL) and filtered by city (paged after the filter): the same pages.
+    for filter in ["", "city=%D0%A2%D1%83%D0%BB%D0%B0&"] {
+        let html = admin
+            .get(&format!("{path}?{filter}"))
+            .await
+            .expect(200)
+            .text();
+        let pen = section(&html, "penalties");
+        assert_eq!(rows(&html), 20, "{filter}: {pen}");
+        assert!(pen.contains("Штрафы за последние 30 дней (25)"), "{pen}");
+        assert!(
+            pen.contains("страница 1 из 2") && pen.contains("ppage=2"),
+            "{pen}"
+        );
+        assert!(
+            pen.contains("баннер 25") && !pen.contains("баннер 5<"),
+            "{pen}"
+        );
+        let html = admin
+            .get(&format!("{path}?{filter}ppage=2"))
+            .await
+            .expect(200)
+            .text();
+        let pen = section(&html, "penalties");
+        assert_eq!(rows(&html), 5, "{filter}: {pen}");
+        assert!(
+            pen.contains("баннер 1") && !pen.contains("баннер 25"),
+            "{pen}"
+        );
+    }
+    let html = admin
+        .get(&format!("{path}?city={}", encode("Омск")))
+        .await
+        .expect(200)
+        .text();
+    assert!(section(&html, "penalties").contains("штрафов не было"));
+    let r = admin.get(&format!("{path}?ppage=0")).await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text());
+}

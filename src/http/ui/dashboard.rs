@@ -3,7 +3,8 @@
 //! oldest deadline first), deadlines of the next 14 days, overdue items, recent penalties and
 //! every seminar — filtered by city, partner and coordinator.
 
-use super::cards::{penalty_ui, seminar_row, week_name, PenaltyUi, SeminarRow};
+use super::cards::{seminar_row, week_name, SeminarRow};
+use super::dashboard_penalties::{Recent, RecentUi};
 use super::dashboard_queue::{QueueList, QueueUi};
 use super::dashboard_sections::{self as sections, DeadlineItem, GridRow};
 use super::format;
@@ -20,9 +21,7 @@ use crate::http::api::seminars::SEMINAR_SORT;
 use crate::http::error::ApiError;
 use crate::http::listing::{self, PageSpec};
 use crate::http::AppState;
-use crate::storage::{
-    Order, Page as StorePage, PartnerQuery, PenaltyQuery, PenaltyRow, SeminarOrder, SeminarQuery,
-};
+use crate::storage::{Order, Page as StorePage, PartnerQuery, SeminarOrder, SeminarQuery};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::{Form, Json};
@@ -105,6 +104,8 @@ pub struct Filter {
     rq: Option<String>,
     /// Page of the submissions waiting for review (from 1).
     wpage: Option<usize>,
+    /// Page of the recent penalties (from 1).
+    ppage: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -135,7 +136,8 @@ struct Dashboard {
     overdue: Vec<DeadlineItem>,
     /// Said when more seminars need attention than the lists show.
     attention_more: Option<String>,
-    penalties: Vec<PenaltyUi>,
+    #[serde(flatten)]
+    penalties: RecentUi,
     #[serde(flatten)]
     list: SeminarListUi,
     /// The same lists as Excel files (the API's exports, with the dashboard's filters).
@@ -253,6 +255,7 @@ impl Filters {
             ("grid", grid_page.to_string()),
             ("rq", text(&f.rq)),
             ("wpage", f.wpage.map(|n| n.to_string()).unwrap_or_default()),
+            ("ppage", f.ppage.map(|n| n.to_string()).unwrap_or_default()),
         ]
     }
 
@@ -271,6 +274,18 @@ impl Filters {
             q.push_str(&format!("&partner={}", encode(p)));
         }
         q
+    }
+
+    /// The recent penalties' partner as SQL filters it (one partner named), and whether that
+    /// is all the filters (no city or coordinator, not several partners).
+    fn penalty_filter(&self) -> (Option<String>, bool) {
+        let one = match self.partner_ids.as_deref() {
+            None => Some(None),
+            Some([p]) => Some(Some(p.clone())),
+            Some(_) => None,
+        };
+        let exact = one.is_some() && self.city.is_none() && self.coordinator.is_none();
+        (one.flatten(), exact)
     }
 
     /// No partner or coordinator filter: the grid shows every partner's seminars.
@@ -346,47 +361,6 @@ async fn this_week(
     };
     let found = state.service.store.find_seminars(&q).await?;
     Ok(found.into_iter().map(|(_, s)| s).collect())
-}
-
-/// Penalties of the last 30 days, newest first, and their seminars.
-async fn recent_penalties(
-    state: &AppState,
-    id: &str,
-    filters: &Filters,
-    now: DateTime<Utc>,
-) -> Result<(Vec<PenaltyRow>, BTreeMap<String, Seminar>), UiError> {
-    let store = &state.service.store;
-    let rows = store
-        .find_penalties(&PenaltyQuery {
-            program: Some(id.to_string()),
-            since: Some(now - Duration::days(30)),
-            partner: filters
-                .partner_ids
-                .as_ref()
-                .filter(|v| v.len() == 1)
-                .map(|v| v[0].clone()),
-            page: StorePage::first(200),
-            ..PenaltyQuery::default()
-        })
-        .await?;
-    let mut ids: Vec<String> = rows.iter().map(|r| r.seminar.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok((rows, BTreeMap::new()));
-    }
-    let q = SeminarQuery {
-        ids: Some(ids),
-        ..SeminarQuery::default()
-    };
-    let seminars = store.find_seminars(&q).await?;
-    Ok((
-        rows,
-        seminars
-            .into_iter()
-            .map(|(_, s)| (s.id.clone(), s))
-            .collect(),
-    ))
 }
 
 /// One page of the seminar list (searched, by date or the chosen order), and the number of
@@ -502,7 +476,7 @@ impl SeminarList {
 fn dashboard_url(path: &str, params: &[(&'static str, String)]) -> ListUrl {
     let mut url = ListUrl::new(path);
     for (k, v) in params {
-        let first_page = matches!(*k, "grid" | "page" | "wpage") && v == "1";
+        let first_page = matches!(*k, "grid" | "page" | "wpage" | "ppage") && v == "1";
         let kept = !v.is_empty() && !first_page;
         url = url.param(k, Some(v).filter(|_| kept));
     }
@@ -536,23 +510,6 @@ async fn partner_directory(
         .filter_map(|p| p.coordinator.map(|c| (p.partner.id, c)))
         .collect();
     Ok((names, coordinators))
-}
-
-/// The recent penalties the filters let through, as the penalty list shows them.
-fn recent_ui(
-    prog: &Program,
-    rows: &[PenaltyRow],
-    seminars: &BTreeMap<String, Seminar>,
-    names: &BTreeMap<String, String>,
-    now: DateTime<Utc>,
-    kept: sections::Kept<'_>,
-) -> Vec<PenaltyUi> {
-    rows.iter()
-        .filter(|r| r.penalty.at <= now)
-        .filter_map(|r| Some((seminars.get(&r.seminar)?, &r.penalty)))
-        .filter(|(s, _)| kept(&s.partner, &s.city))
-        .map(|(s, p)| penalty_ui(prog, s, p, names))
-        .collect()
 }
 
 /// Said when more seminars need attention than the deadline lists show.
@@ -625,7 +582,7 @@ pub async fn show(
     let horizon = today + Duration::days(14);
     let (attention, attention_total) = attention(&state, &base, horizon).await?;
     let this_week = this_week(&state, &base, today).await?;
-    let (recent_rows, penalty_seminars) = recent_penalties(&state, &id, &filters, now).await?;
+    let recent = Recent::read(&state, &id, filters.penalty_filter(), f.ppage, now).await?;
     let (listed, seminars_total) = listed(&state, &base, &list).await?;
 
     let shown: Vec<String> = rows
@@ -636,7 +593,7 @@ pub async fn show(
         .chain(queue.submissions.iter().map(|w| &w.partner))
         .chain(attention.iter().map(|(_, s)| &s.partner))
         .chain(this_week.iter().map(|s| &s.partner))
-        .chain(penalty_seminars.values().chain(&listed).map(|s| &s.partner))
+        .chain(recent.seminars().chain(&listed).map(|s| &s.partner))
         .cloned()
         .collect();
     let (names, coordinator_of) = partner_directory(&state, shown, now).await?;
@@ -652,9 +609,9 @@ pub async fn show(
         .collect();
     let (upcoming, overdue) =
         sections::deadlines(prog, &attention, &this_week, &v.user, now, horizon, &names);
-    let penalties = recent_ui(prog, &recent_rows, &penalty_seminars, &names, now, &kept);
     let path = format!("/programs/{id}");
     let params = filters.params(&f, list.spec.page, grid_page);
+    let url = dashboard_url(&path, &params);
     let pager = |key, at, per, total| pager(&path, &params, key, at, per, total);
     let list_rows = listed
         .iter()
@@ -671,11 +628,11 @@ pub async fn show(
         weeks: week_names(prog),
         grid: sections::grid(rows, &names, filters.unfiltered_people(), &kept),
         grid_pager: pager("grid", grid_page, CITIES_PER_PAGE, cities_total),
-        queue: queue_list.ui(&dashboard_url(&path, &params), groups, waiting),
+        queue: queue_list.ui(&url, groups, waiting),
         upcoming,
         overdue,
         attention_more: attention_more(attention_total),
-        penalties,
+        penalties: recent.ui(prog, &names, now, &kept, &url),
         list: list.ui(&path, &params, list_rows, seminars_total),
         export_seminars: filters.export_seminars(&id),
         export_penalties: format!("/api/penalties.xlsx?program={}", super::page::encode(&id)),

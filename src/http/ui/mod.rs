@@ -6,7 +6,8 @@
 //! - [`form`]: a failed form's errors, values and error summary.
 //! - [`account`]: login, logout, profile with password change and the calendar address.
 //! - [`dashboard`]: the coordinator's dashboard of a program ([`dashboard_sections`] builds
-//!   its sections, [`dashboard_queue`] searches and pages its review queue).
+//!   its sections, [`dashboard_queue`] searches and pages its review queue,
+//!   [`dashboard_penalties`] pages its recent penalties).
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it
 //!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
 //! - [`partner`]: my seminars, the application form.
@@ -27,6 +28,7 @@ pub mod admin_mail;
 pub mod admin_partners;
 pub mod cards;
 pub mod dashboard;
+pub mod dashboard_penalties;
 pub mod dashboard_queue;
 pub mod dashboard_sections;
 pub mod form;

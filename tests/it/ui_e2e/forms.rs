@@ -9,6 +9,7 @@ use crate::support::app::{
     USER_PASSWORD,
 };
 use reqwest::Method;
+use seminarflow::http::ui::page::encode;
 use serde_json::json;
 
 /// The error summary of a page (its HTML), or a failure naming the page.
@@ -396,7 +397,7 @@ async fn in_the_browser_lists_search_sort_and_page_and_the_other_forms_show_thei
         b.login(&email, admin_password).await;
         b.goto(&format!("/programs/{program}")).await;
         b.fill("#sem-q", "ТУЛ").await;
-        b.click("form.list-search button[type=submit]").await;
+        b.click("#seminars form.list-search button[type=submit]").await;
         b.wait_for("#seminars [role=status]").await;
         let found = b
             .eval("return document.querySelector('#seminars [role=status]').innerText;")
@@ -423,6 +424,28 @@ async fn in_the_browser_lists_search_sort_and_page_and_the_other_forms_show_thei
         assert!(text.contains("страницы нумеруются с 1"), "{text}");
         b.shot_at("list-bad-address-wide", 1366).await;
         b.shot_at("list-bad-address-phone", 390).await;
+        // The review queue's search and the seminar history's, fitting a phone.
+        for (path, shot) in [
+            (
+                format!("/programs/{program}?rq={}#queue", encode("Альфа")),
+                "list-dashboard-queue",
+            ),
+            ("/seminars/s1?hq=admin#hist".to_string(), "list-seminar-history"),
+        ] {
+            b.goto(&path).await;
+            b.wait_for("main").await;
+            b.shot_at(&format!("{shot}-wide"), 1366).await;
+            b.set_width(390).await;
+            let sideways = b
+                .eval("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
+                .await;
+            assert_eq!(sideways, json!(false), "{path} scrolls sideways at 390 px");
+            b.shot_at(&format!("{shot}-phone"), 390).await;
+        }
+        let found = b
+            .eval("return document.querySelector('#hist [role=status]').innerText;")
+            .await;
+        assert!(found.as_str().unwrap().starts_with("Найдено:"), "{found}");
         b.goto("/account").await;
         b.logout().await;
 
