@@ -319,7 +319,7 @@ pub async fn load_demo(state: &AppState) -> Result<Vec<(String, String)>, Server
         tracing::warn!(
             "the demo season was loaded only in part (interrupted start); loading it again"
         );
-        service.wipe_demo("@demo.local").await?;
+        service.wipe_demo(DEMO_ACCOUNTS).await?;
     }
     let dir = state
         .config
@@ -347,7 +347,7 @@ async fn demo_accounts(
     partners: &[crate::simulate::scenario::ScenarioPartner],
 ) -> Result<Vec<(String, String)>, ServerError> {
     let mut accounts = vec![(
-        "coordinator@demo.local".to_string(),
+        format!("coordinator{DEMO_ACCOUNTS}"),
         "Анна Координатор".to_string(),
         Role::Coordinator,
         None,
@@ -363,7 +363,7 @@ async fn demo_accounts(
             Rights::Main
         };
         accounts.push((
-            format!("{}@demo.local", p.id),
+            format!("{}{DEMO_ACCOUNTS}", p.id),
             format!("Сотрудник «{}»", p.name),
             Role::Partner,
             Some(p.id.clone()),
@@ -371,10 +371,7 @@ async fn demo_accounts(
         ));
     }
     accounts.dedup_by(|a, b| a.0 == b.0);
-    let by = Audit {
-        actor: "system",
-        at: Utc::now(),
-    };
+    let by = Audit::now("system");
     let mut creds = vec![];
     let mut coordinator_id = None;
     for (email, name, role, partner, rights) in accounts {

@@ -222,6 +222,18 @@ pub fn refuse<T>(code: RefusalCode, message: impl Into<String>) -> Result<T, Dom
     }))
 }
 
+/// Refuses a partner barred for violations in past programs, when the program's
+/// `[applications] refuse_barred` says so (season and rolling applications alike).
+pub fn refuse_if_barred(wf: &super::workflow::Workflow, barred: bool) -> Result<(), DomainError> {
+    if wf.applications.refuse_barred && barred {
+        return refuse(
+            RefusalCode::PartnerBarred,
+            "партнёр не допускается к программе из-за нарушений в прошлых программах",
+        );
+    }
+    Ok(())
+}
+
 /// Refuses with a code the program's file names (see [`RefusalCode::Rule`]).
 pub fn refuse_by_rule<T>(code: &str, message: impl Into<String>) -> Result<T, DomainError> {
     Err(DomainError::Refused(Refusal {

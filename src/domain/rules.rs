@@ -202,10 +202,6 @@ pub const CITY_STATES: [SeminarState; 4] = [
     SeminarState::Closed,
 ];
 
-/// States in which a seminar holds its city × week slot (the one list is
-/// [`SeminarState::HOLDING_SLOT`]).
-pub const SLOT_STATES: [SeminarState; 3] = SeminarState::HOLDING_SLOT;
-
 impl Command {
     /// What deciding this command reads (see [`Reads`]).
     pub fn reads(&self) -> Reads<'_> {
@@ -717,12 +713,7 @@ impl Application<'_> {
                 ),
             );
         };
-        if wf.applications.refuse_barred && p.barred {
-            return refuse(
-                RefusalCode::PartnerBarred,
-                "партнёр не допускается к программе из-за нарушений в прошлых программах",
-            );
-        }
+        super::program::refuse_if_barred(wf, p.barred)?;
         let mine = view
             .seminars
             .iter()

@@ -124,9 +124,10 @@ impl Notifier {
         let mut people: People = BTreeMap::new();
         let mut covered: Vec<Covered> = Vec::new();
         for row in rows {
+            let log = DeliveryLog::parse(row.message_id.as_deref());
             let items = match self.prepare(&row.notification).await? {
                 Ok(p) => self
-                    .row_lines(&row, &p)
+                    .row_lines(&row, &log, &p)
                     .map(|i| (i, p.contact))
                     .map_err(Undeliverable::from),
                 Err(why) => Err(why),
@@ -138,7 +139,6 @@ impl Notifier {
                     continue;
                 }
             };
-            let log = DeliveryLog::parse(row.message_id.as_deref());
             let tokens = items.iter().map(|(to, _)| to.token.clone()).collect();
             for (to, item) in items {
                 people
@@ -156,6 +156,7 @@ impl Notifier {
     fn row_lines(
         &self,
         row: &OutboxRow,
+        log: &DeliveryLog,
         p: &super::Prepared,
     ) -> Result<Vec<(super::Addressee, DigestItem)>, ComposeError> {
         let n = &row.notification;
@@ -166,7 +167,6 @@ impl Notifier {
             base_url: &self.settings.base_url,
             contact: p.contact.as_ref(),
         };
-        let log = DeliveryLog::parse(row.message_id.as_deref());
         let mut items = Vec::new();
         for to in p.people.to.iter().filter(|a| !log.has(&a.token)) {
             let ctx = context::notification(n, &facts, to)?;

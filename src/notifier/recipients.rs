@@ -91,18 +91,28 @@ pub async fn contact_of(
     partner: &str,
     fallback: Option<&Contact>,
 ) -> Result<Option<Contact>, StoreError> {
-    if let Some(id) = store.partner_coordinator(partner).await? {
-        if let Some(u) = store.user(&id).await? {
-            if !u.disabled && u.is_staff() {
-                return Ok(Some(Contact {
-                    name: u.name,
-                    email: u.email,
-                    phone: u.phone,
-                }));
-            }
-        }
-    }
-    Ok(fallback.cloned())
+    Ok(match assigned_coordinator(store, partner).await? {
+        Some(u) => Some(Contact {
+            name: u.name,
+            email: u.email,
+            phone: u.phone,
+        }),
+        None => fallback.cloned(),
+    })
+}
+
+/// The coordinator assigned to partner `partner`, while that account is active staff.
+///
+/// # Errors
+/// Store failures.
+async fn assigned_coordinator(store: &DynStore, partner: &str) -> Result<Option<User>, StoreError> {
+    let Some(id) = store.partner_coordinator(partner).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .user(&id)
+        .await?
+        .filter(|u| !u.disabled && u.is_staff()))
 }
 
 /// Kinds that go out at once to partner users whatever their digest choice.
@@ -170,12 +180,8 @@ pub struct Resolution {
 /// # Errors
 /// Store failures.
 pub async fn coordinators_of(store: &DynStore, partner: &str) -> Result<Vec<User>, StoreError> {
-    if let Some(id) = store.partner_coordinator(partner).await? {
-        if let Some(u) = store.user(&id).await? {
-            if !u.disabled && u.is_staff() {
-                return Ok(vec![u]);
-            }
-        }
+    if let Some(u) = assigned_coordinator(store, partner).await? {
+        return Ok(vec![u]);
     }
     Ok(store
         .users_by_roles(&[Role::Coordinator.as_str()])

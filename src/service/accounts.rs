@@ -512,8 +512,8 @@ impl Service {
     ) -> Result<Option<(String, String)>, ServiceError> {
         // Whenever no admin can sign in: also after `user add` of a coordinator or partner user
         // before the first start (issue 13 item 17).
-        let users = self.store.users(None).await?;
-        if users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+        let admins = self.store.users_by_roles(&[Role::Admin.as_str()]).await?;
+        if admins.iter().any(|u| !u.disabled) {
             return Ok(None);
         }
         let password = random_password();

@@ -13,7 +13,15 @@ pub struct Audit<'a> {
     pub at: DateTime<Utc>,
 }
 
-impl Audit<'_> {
+impl<'a> Audit<'a> {
+    /// `actor` acting now, on the wall clock (accounts, files, start-up: not program time).
+    pub fn now(actor: &'a str) -> Audit<'a> {
+        Audit {
+            actor,
+            at: chrono::Utc::now(),
+        }
+    }
+
     /// The event of kind `kind` with `data`, not tied to a seminar.
     pub fn event(&self, kind: EventKind, data: serde_json::Value) -> Event {
         Event {

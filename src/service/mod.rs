@@ -17,7 +17,7 @@ pub use audit::Audit;
 
 use crate::domain::deadline::{local_date, start_of};
 use crate::domain::review;
-use crate::domain::rules::{Reads, View, CITY_STATES, SLOT_STATES};
+use crate::domain::rules::{Reads, View, CITY_STATES};
 use crate::domain::{decide, Command, DomainError, Outcome, Program, Refusal, SeminarState};
 use crate::scheduler::Scheduler;
 use crate::storage::{DynStore, SeminarQuery, StoreError};
@@ -291,7 +291,7 @@ impl Service {
         if let Some(p) = store.partner(&s.partner).await? {
             view.partners.insert(p.id.clone(), p);
         }
-        let q = in_program(program, vec![s.city.clone()], &SLOT_STATES);
+        let q = in_program(program, vec![s.city.clone()], &SeminarState::HOLDING_SLOT);
         let holders = store.find_seminars(&q).await?;
         view.seminars.push(s);
         view.seminars.extend(
@@ -341,7 +341,7 @@ impl Service {
         }
         if !cities.is_empty() {
             let holders = store
-                .find_seminars(&in_program(program, cities, &SLOT_STATES))
+                .find_seminars(&in_program(program, cities, &SeminarState::HOLDING_SLOT))
                 .await?;
             view.seminars.extend(holders.into_iter().map(|(_, s)| s));
         }

@@ -141,9 +141,21 @@ impl Service {
             .into_iter()
             .find(|r| r.id == id)
             .ok_or_else(|| ServiceError::NotFound("такого письма нет".into()))?;
+        self.retry_row(by, &row, wall_now).await
+    }
+
+    /// Puts failed `row` back to pending for `by` (staff, checked by the caller), with its
+    /// audit event.
+    async fn retry_row(
+        &self,
+        by: &User,
+        row: &OutboxRow,
+        wall_now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
         if row.status != "failed" {
             return Err(not_failed());
         }
+        let id = row.id;
         let actor = by.actor();
         let event = Audit {
             actor: &actor,
@@ -201,7 +213,7 @@ impl Service {
             };
             after = Some(last.id);
             for r in &rows {
-                match self.retry_delivery(by, r.id, wall_now).await {
+                match self.retry_row(by, r, wall_now).await {
                     Ok(()) => done += 1,
                     Err(ServiceError::Conflict(..)) => {}
                     Err(e) => return Err(e),

@@ -447,8 +447,6 @@ pub trait Store: Send + Sync {
     async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError>;
     /// A partner's points entries of every ledger, newest first.
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
-    /// A partner's bonus credits, newest first.
-    async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError>;
     /// A page of a partner's points entries, newest first, and how many there are in all.
     async fn points_page(
         &self,
@@ -495,11 +493,6 @@ pub trait Store: Send + Sync {
         };
         self.apply(&[change], &[]).await.map(drop)
     }
-    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
-        self.apply(&[Change::UpdateUser(user.clone())], &[])
-            .await
-            .map(drop)
-    }
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_ics_token(&self, token: &str) -> Result<Option<User>, StoreError>;
@@ -507,8 +500,6 @@ pub trait Store: Send + Sync {
     async fn users(&self, partner: Option<&str>) -> Result<Vec<User>, StoreError>;
     /// Users with one of these roles (`admin`, `coordinator`, `partner`), in e-mail order.
     async fn users_by_roles(&self, roles: &[&str]) -> Result<Vec<User>, StoreError>;
-    /// Whether any user exists (one probe).
-    async fn has_users(&self) -> Result<bool, StoreError>;
     async fn create_session(
         &self,
         token_hash: &str,
@@ -550,22 +541,6 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<User>, StoreError>;
     /// A user's API tokens, newest first (expired ones too, marked by their instant).
     async fn api_tokens(&self, user: &str) -> Result<Vec<ApiToken>, StoreError>;
-    /// Revokes `user`'s token `id`; false when the user has no such token.
-    async fn revoke_api_token(&self, user: &str, id: &str) -> Result<bool, StoreError> {
-        let change = Change::RevokeApiToken {
-            user: user.into(),
-            id: id.into(),
-        };
-        Ok(self.apply(&[change], &[]).await?[0] > 0)
-    }
-    /// Ends `user`'s browser sessions except `keep` (a session token hash).
-    async fn end_sessions(&self, user: &str, keep: Option<&str>) -> Result<u64, StoreError> {
-        let change = Change::EndSessions {
-            user: user.into(),
-            keep: keep.map(Into::into),
-        };
-        Ok(self.apply(&[change], &[]).await?[0])
-    }
     /// Deletes sessions expired at `now`; how many.
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
     /// A durable setting shared by every process (e.g. `clock`).
@@ -596,20 +571,7 @@ pub trait Store: Send + Sync {
     ) -> Result<std::collections::BTreeMap<String, String>, StoreError>;
 
     // --- Files.
-    async fn put_file(&self, meta: &FileMeta, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let change = Change::PutFile {
-            meta: meta.clone(),
-            at: now,
-        };
-        self.apply(&[change], &[]).await.map(drop)
-    }
     async fn file(&self, sha256: &str) -> Result<Option<FileMeta>, StoreError>;
-    /// Forgets file `sha256` unless some seminar's versions name it; true when forgotten (the
-    /// caller then deletes the bytes).
-    async fn forget_unreferenced_file(&self, sha256: &str) -> Result<bool, StoreError> {
-        let change = Change::ForgetFile(sha256.into());
-        Ok(self.apply(&[change], &[]).await?[0] > 0)
-    }
 
     // --- Outbox delivery (wall-clock instants).
     /// Claims up to `limit` pending rows whose next attempt is due, leasing them to `owner`.

@@ -7,7 +7,9 @@
 use super::details::{Agreed, Consequence, ItemDetails};
 use crate::domain::deadline::local_date;
 use crate::domain::money::Kopecks;
-use crate::domain::program::{refuse, refuse_by_rule, DomainError, Program, RefusalCode};
+use crate::domain::program::{
+    refuse, refuse_by_rule, refuse_if_barred, DomainError, Program, RefusalCode,
+};
 use crate::domain::rules::ru_date;
 use crate::domain::seminar::{
     Event, EventKind, Notification, NotificationKind, Outcome, Partner, Recipient, Seminar,
@@ -187,13 +189,7 @@ fn check_partner(wf: &Workflow, who: Applicant) -> Result<(), DomainError> {
             );
         }
     }
-    if wf.applications.refuse_barred && who.partner.barred {
-        return refuse(
-            RefusalCode::PartnerBarred,
-            "партнёр не допускается к программе из-за нарушений в прошлых программах",
-        );
-    }
-    Ok(())
+    refuse_if_barred(wf, who.partner.barred)
 }
 
 /// The `[events]` window, and the event date against the date the application arrived: an

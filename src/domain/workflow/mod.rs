@@ -424,7 +424,7 @@ fn default_true() -> bool {
     true
 }
 fn default_product() -> String {
-    "main".into()
+    crate::domain::seminar::MAIN_PRODUCT.into()
 }
 
 impl Workflow {

@@ -111,10 +111,7 @@ pub async fn collect_orphans(state: &AppState, older_than: std::time::Duration) 
         if !is_upload || !e.metadata().is_ok_and(|m| m.is_file() && old(&m)) {
             continue;
         }
-        let by = Audit {
-            actor: "system",
-            at: chrono::Utc::now(),
-        };
+        let by = Audit::now("system");
         let orphan = match state.service.store.file(&name).await {
             Ok(None) => true,
             Ok(Some(_)) => state.service.forget_file(by, &name).await.unwrap_or(false),

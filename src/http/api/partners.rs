@@ -183,10 +183,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<PartnerView>)> {
     auth.require_staff()?;
     let actor = auth.actor();
-    let by = crate::service::Audit {
-        actor: &actor,
-        at: Utc::now(),
-    };
+    let by = crate::service::Audit::now(&actor);
     let saved = state
         .service
         .register_partner(

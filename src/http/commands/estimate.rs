@@ -2,7 +2,7 @@
 //! description, amount}]`) or numbered form fields (`estimate_1_category`, …), each mistake
 //! named by its line and part.
 
-use super::input::{optional_text, parse_money};
+use super::input::optional_text;
 use super::{Field, LinePart, Mistakes};
 use crate::domain::estimate::EstimateLine;
 use crate::domain::workflow::EstimateForm;
@@ -142,7 +142,7 @@ fn line_amount(row: u16, field: Field, v: &Option<String>, m: &mut Mistakes) -> 
         m.add(field, format!("Строка {row}: укажите сумму в рублях."));
         return None;
     };
-    match parse_money(field, &text) {
+    match crate::http::ui::format::parse_money(&text) {
         Ok(k) if k > Kopecks::ZERO => Some(k),
         Ok(_) => {
             m.add(
@@ -152,12 +152,7 @@ fn line_amount(row: u16, field: Field, v: &Option<String>, m: &mut Mistakes) -> 
             None
         }
         Err(e) => {
-            let why = e
-                .message
-                .strip_prefix(&format!("{}: ", field.label()))
-                .unwrap_or(&e.message)
-                .to_string();
-            m.add(field, format!("Строка {row}: {why}"));
+            m.add(field, format!("Строка {row}: {e}."));
             None
         }
     }

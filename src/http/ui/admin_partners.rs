@@ -161,10 +161,7 @@ pub async fn add_partner(
         return partners_page(&state, &v, f, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     }
     let actor = v.user.actor();
-    let by = Audit {
-        actor: &actor,
-        at: chrono::Utc::now(),
-    };
+    let by = Audit::now(&actor);
     let coordinator = Some(get("coordinator")).filter(|c| !c.is_empty());
     let experienced = form.contains_key("experienced");
     match state
@@ -232,10 +229,7 @@ pub async fn assign(
         }
     }
     let actor = v.user.actor();
-    let by = Audit {
-        actor: &actor,
-        at: chrono::Utc::now(),
-    };
+    let by = Audit::now(&actor);
     state
         .service
         .assign_coordinator(by, &id, coordinator)

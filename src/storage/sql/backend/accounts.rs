@@ -59,13 +59,6 @@ impl This {
         rows.iter().map(Self::user_from_row).collect()
     }
 
-    pub(super) async fn has_users(&self) -> Result<bool, StoreError> {
-        Ok(sqlx::query("SELECT id FROM users LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
-    }
-
     pub(super) async fn create_session(
         &self,
         token_hash: &str,

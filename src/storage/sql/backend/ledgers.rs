@@ -109,7 +109,8 @@ impl This {
         &self,
         partner: &str,
     ) -> Result<Vec<PointsEntry>, StoreError> {
-        Ok(self.points_page(partner, Page::default()).await?.0)
+        self.ledger_rows("points_ledger", partner, &Page::default(), points_row)
+            .await
     }
 
     pub(super) async fn points_page(
@@ -117,34 +118,32 @@ impl This {
         partner: &str,
         page: Page,
     ) -> Result<(Vec<PointsEntry>, i64), StoreError> {
-        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM points_ledger WHERE partner = ");
-        qb.push_bind(partner.to_string())
-            .push(" ORDER BY booked_us DESC, key");
-        push_page(&mut qb, &page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        let entries = rows
-            .iter()
-            .map(|r| {
-                Ok(PointsEntry {
-                    key: r.try_get("key")?,
-                    partner: r.try_get("partner")?,
-                    seminar: r.try_get("seminar")?,
-                    points: r.try_get("points")?,
-                    reason: r.try_get("reason")?,
-                    booked_at: from_us(r.try_get("booked_us")?)?,
-                    expires_at: from_us(r.try_get("expires_us")?)?,
-                    ledger: r.try_get("ledger")?,
-                    product: r.try_get("product")?,
-                    program: r.try_get("program")?,
-                    kind: r.try_get("kind")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let entries = self
+            .ledger_rows("points_ledger", partner, &page, points_row)
+            .await?;
         let total = self.ledger_count("points_ledger", partner).await?;
         Ok((entries, total))
     }
 
-    async fn ledger_count(&self, table: &str, partner: &str) -> Result<i64, StoreError> {
+    /// A partner's rows of ledger `table` (a table name of ours, never input), newest first,
+    /// one page of them.
+    async fn ledger_rows<T>(
+        &self,
+        table: &'static str,
+        partner: &str,
+        page: &Page,
+        decode: fn(&<Db as sqlx::Database>::Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut qb =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE partner = "));
+        qb.push_bind(partner.to_string())
+            .push(" ORDER BY booked_us DESC, key");
+        push_page(&mut qb, page);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(decode).collect()
+    }
+
+    async fn ledger_count(&self, table: &'static str, partner: &str) -> Result<i64, StoreError> {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE partner = $1");
         Ok(sqlx::query_scalar(&sql)
             .bind(partner)
@@ -152,33 +151,14 @@ impl This {
             .await?)
     }
 
-    pub(super) async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
-        Ok(self.bonus_page(partner, Page::default()).await?.0)
-    }
-
     pub(super) async fn bonus_page(
         &self,
         partner: &str,
         page: Page,
     ) -> Result<(Vec<BonusEntry>, i64), StoreError> {
-        let mut qb = sqlx::QueryBuilder::<Db>::new("SELECT * FROM bonus_ledger WHERE partner = ");
-        qb.push_bind(partner.to_string())
-            .push(" ORDER BY booked_us DESC, key");
-        push_page(&mut qb, &page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        let entries = rows
-            .iter()
-            .map(|r| {
-                Ok(BonusEntry {
-                    key: r.try_get("key")?,
-                    partner: r.try_get("partner")?,
-                    seminar: r.try_get("seminar")?,
-                    amount: Kopecks(r.try_get("kopecks")?),
-                    booked_at: from_us(r.try_get("booked_us")?)?,
-                    expires_at: from_us(r.try_get("expires_us")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let entries = self
+            .ledger_rows("bonus_ledger", partner, &page, bonus_row)
+            .await?;
         let total = self.ledger_count("bonus_ledger", partner).await?;
         Ok((entries, total))
     }
@@ -188,4 +168,31 @@ impl This {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+fn points_row(r: &<Db as sqlx::Database>::Row) -> Result<PointsEntry, StoreError> {
+    Ok(PointsEntry {
+        key: r.try_get("key")?,
+        partner: r.try_get("partner")?,
+        seminar: r.try_get("seminar")?,
+        points: r.try_get("points")?,
+        reason: r.try_get("reason")?,
+        booked_at: from_us(r.try_get("booked_us")?)?,
+        expires_at: from_us(r.try_get("expires_us")?)?,
+        ledger: r.try_get("ledger")?,
+        product: r.try_get("product")?,
+        program: r.try_get("program")?,
+        kind: r.try_get("kind")?,
+    })
+}
+
+fn bonus_row(r: &<Db as sqlx::Database>::Row) -> Result<BonusEntry, StoreError> {
+    Ok(BonusEntry {
+        key: r.try_get("key")?,
+        partner: r.try_get("partner")?,
+        seminar: r.try_get("seminar")?,
+        amount: Kopecks(r.try_get("kopecks")?),
+        booked_at: from_us(r.try_get("booked_us")?)?,
+        expires_at: from_us(r.try_get("expires_us")?)?,
+    })
 }

@@ -307,10 +307,6 @@ impl Store for This {
         This::points_entries(self, partner).await
     }
 
-    async fn bonus_entries(&self, partner: &str) -> Result<Vec<BonusEntry>, StoreError> {
-        This::bonus_entries(self, partner).await
-    }
-
     async fn points_page(
         &self,
         partner: &str,
@@ -381,10 +377,6 @@ impl Store for This {
 
     async fn users_by_roles(&self, roles: &[&str]) -> Result<Vec<User>, StoreError> {
         This::users_by_roles(self, roles).await
-    }
-
-    async fn has_users(&self) -> Result<bool, StoreError> {
-        This::has_users(self).await
     }
 
     async fn create_session(
