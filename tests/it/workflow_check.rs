@@ -762,3 +762,39 @@ fn an_estimate_without_a_compensable_category_or_on_the_report_stage_is_rejected
         "{found:?}"
     );
 }
+
+/// The walk-through of docs/writing-a-program.md: its example file passes `workflow check`, and
+/// the two mistakes it shows are reported with the messages and lines the page quotes.
+#[test]
+fn the_documented_third_program_passes_and_its_documented_mistakes_fail_as_shown() {
+    let example = root().join("docs/examples/bitrix24-webinars-2018.toml");
+    let out = check(std::slice::from_ref(&example));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the example must pass\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("bitrix24-webinars-2018.toml: ок"), "{stdout}");
+
+    let text = std::fs::read_to_string(&example).expect("the example is readable");
+    let broken = text
+        .replace("{ from = 30, points = 30", "{ from = 31, points = 30")
+        .replace("topics = [\"b24\"]", "topics = [\"b24\", \"site\"]");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bad = dir.path().join("bad1.toml");
+    std::fs::write(&bad, broken).expect("the broken copy is written");
+    let out = check(std::slice::from_ref(&bad));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let page = std::fs::read_to_string(root().join("docs/writing-a-program.md"))
+        .expect("the page is readable");
+    for quoted in [
+        "kinds[0].topics[1]: тема «site» не объявлена в topics (строка",
+        "results.brackets[0].rows[1].from: строки таблицы должны идти подряд: после «до 29» ожидалось «от 30», указано 31 (строка",
+    ] {
+        assert!(stderr.contains(quoted), "missing «{quoted}» in\n{stderr}");
+        assert!(page.contains(quoted), "the page no longer quotes «{quoted}»");
+    }
+}
