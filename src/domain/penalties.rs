@@ -195,6 +195,8 @@ pub fn apply_flags(p: &mut Partner, flags: &[(String, PartnerFlag)]) {
             match f {
                 PartnerFlag::Barred => p.barred = true,
                 PartnerFlag::LateWithdrawal => p.late_withdrawal = true,
+                // Kept beside the partner (`Store::support_suspended`), not on it.
+                PartnerFlag::SupportSuspended | PartnerFlag::SupportResumed => {}
             }
         }
     }

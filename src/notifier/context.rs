@@ -226,6 +226,15 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
             }))
         },
         NotificationKind::Digest => return Err(ContextError::Digest(n.key.clone())),
+        NotificationKind::InfoSupportChanged
+        | NotificationKind::SupportSuspended
+        | NotificationKind::SupportResumed => Parts {
+            no_stage: true,
+            ..Parts::details(json!({
+                "codes": d.get("codes").cloned().unwrap_or_else(|| json!([])),
+                "note": str_field(d, "note"),
+            }))
+        },
     };
     let stage = match n.stage.as_deref() {
         Some(id) if !parts.no_stage => json!({ "id": id, "name": f.stage_name(id) }),

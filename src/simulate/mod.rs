@@ -468,6 +468,8 @@ fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
         | EventKind::FileStored
         | EventKind::FileForgotten
         | EventKind::CalendarLinkRenewed
+        | EventKind::SuspendSupport
+        | EventKind::ResumeSupport
         | EventKind::PasswordReset
         | EventKind::DeliveryRetried => return None,
     })

@@ -593,6 +593,7 @@ fn report_figures(
         estimate,
         co_organizers,
         vendor_talks_by,
+        item: Default::default(),
     })
 }
 
@@ -678,6 +679,7 @@ fn step_command(
         "accept_report" => Command::AcceptReport {
             seminar: f.string("seminar")?,
             comment: f.opt_string("comment")?,
+            settings: Default::default(),
         },
         other => {
             return Err(err(
