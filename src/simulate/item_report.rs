@@ -132,7 +132,9 @@ pub async fn partner_out(
     };
     let mut points_by_ledger: BTreeMap<String, i64> = BTreeMap::new();
     for e in store.points_entries(partner).await? {
-        if e.ledger == crate::domain::seminar::POINTS_LEDGER && e.booked_at <= until && e.expires_at > until
+        if e.ledger == crate::domain::seminar::POINTS_LEDGER
+            && e.booked_at <= until
+            && e.expires_at > until
         {
             *points_by_ledger.entry(e.product).or_default() += e.points;
         }
@@ -169,7 +171,11 @@ pub fn codes(n: &Notification) -> Option<Vec<String>> {
         .data
         .get("codes")
         .and_then(|c| c.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if !listed.is_empty() {
         return Some(listed);

@@ -236,7 +236,10 @@ async fn seminar_reports(
             break;
         };
         after = Some(*last);
-        seminars.extend(rows.into_iter().map(|(_, s)| SeminarReport::of(s, tz, prog)));
+        seminars.extend(
+            rows.into_iter()
+                .map(|(_, s)| SeminarReport::of(s, tz, prog)),
+        );
     }
     Ok(seminars)
 }
