@@ -13,6 +13,9 @@ use crate::domain::{Command, ReportFigures, Workflow};
 use std::collections::HashSet;
 use toml::Value;
 
+/// The scenario command that submits the report (SCENARIOS.md), whatever the stage is called.
+const REPORT: &str = "report";
+
 /// The command of an item program's step, or `None` when the flagship's reading applies.
 pub(super) fn item_step(
     f: &mut Fields,
@@ -39,7 +42,7 @@ pub(super) fn item_step(
                 comment: f.opt_string("comment")?,
             }
         }
-        "report" => report(f, wf)?,
+        REPORT => report(f, wf)?,
         "accept_report" => Command::AcceptReport {
             seminar: f.string("seminar")?,
             comment: f.opt_string("comment")?,
