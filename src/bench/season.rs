@@ -539,6 +539,7 @@ fn book_results(commit: &mut Commit, s: &mut Seminar, i: usize) {
         estimate: Some(costs),
         co_organizers: vec![],
         vendor_talks_by: None,
+        item: Default::default(),
     });
     s.result = Some(SeminarResult {
         points: 10,

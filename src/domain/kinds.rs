@@ -26,11 +26,18 @@ pub enum NotificationKind {
     DutyReminder,
     /// The daily digest collecting what waited for it.
     Digest,
+    /// Item programs, mail only: the vendor's information support of an item changed
+    /// (delayed or lost promotion, no leaflets).
+    InfoSupportChanged,
+    /// Item programs, mail only: the partner's marketing support is suspended.
+    SupportSuspended,
+    /// Item programs, mail only: the partner's marketing support is resumed.
+    SupportResumed,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 15] = [
         NotificationKind::ApplicationApproved,
         NotificationKind::ApplicationRejected,
         NotificationKind::DeadlineReminder,
@@ -43,6 +50,9 @@ impl NotificationKind {
         NotificationKind::ReviewDue,
         NotificationKind::DutyReminder,
         NotificationKind::Digest,
+        NotificationKind::InfoSupportChanged,
+        NotificationKind::SupportSuspended,
+        NotificationKind::SupportResumed,
     ];
 
     /// The stored name; the same as the serde name.
@@ -60,6 +70,9 @@ impl NotificationKind {
             NotificationKind::ReviewDue => "review_due",
             NotificationKind::DutyReminder => "duty_reminder",
             NotificationKind::Digest => "digest",
+            NotificationKind::InfoSupportChanged => "info_support_changed",
+            NotificationKind::SupportSuspended => "support_suspended",
+            NotificationKind::SupportResumed => "support_resumed",
         }
     }
 
@@ -78,6 +91,9 @@ impl NotificationKind {
             NotificationKind::ReviewDue => "материалы ждут проверки",
             NotificationKind::DutyReminder => "напоминание об обязанности",
             NotificationKind::Digest => "ежедневная сводка",
+            NotificationKind::InfoSupportChanged => "информационная поддержка изменена",
+            NotificationKind::SupportSuspended => "маркетинговая поддержка приостановлена",
+            NotificationKind::SupportResumed => "маркетинговая поддержка возобновлена",
         }
     }
 
@@ -86,7 +102,11 @@ impl NotificationKind {
     pub fn in_scenario_contract(self) -> bool {
         !matches!(
             self,
-            NotificationKind::DutyReminder | NotificationKind::Digest
+            NotificationKind::DutyReminder
+                | NotificationKind::Digest
+                | NotificationKind::InfoSupportChanged
+                | NotificationKind::SupportSuspended
+                | NotificationKind::SupportResumed
         )
     }
 }
@@ -152,10 +172,13 @@ pub enum EventKind {
     PasswordReset,
     /// Someone sent a permanently failed notification again (after fixing its recipients).
     DeliveryRetried,
+    /// Item programs: a partner's marketing support suspended or resumed (E§4.16).
+    SuspendSupport,
+    ResumeSupport,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 30] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::Apply,
         EventKind::ReviewApplications,
         EventKind::ApproveApplication,
@@ -186,6 +209,8 @@ impl EventKind {
         EventKind::CalendarLinkRenewed,
         EventKind::PasswordReset,
         EventKind::DeliveryRetried,
+        EventKind::SuspendSupport,
+        EventKind::ResumeSupport,
     ];
 
     /// The stored name; the same as the serde name.
@@ -221,6 +246,8 @@ impl EventKind {
             EventKind::CalendarLinkRenewed => "calendar_link_renewed",
             EventKind::PasswordReset => "password_reset",
             EventKind::DeliveryRetried => "delivery_retried",
+            EventKind::SuspendSupport => "suspend_support",
+            EventKind::ResumeSupport => "resume_support",
         }
     }
 
@@ -257,6 +284,8 @@ impl EventKind {
             EventKind::CalendarLinkRenewed => "Выдана новая ссылка на календарь",
             EventKind::PasswordReset => "Выдан временный пароль",
             EventKind::DeliveryRetried => "Письмо поставлено на повторную отправку",
+            EventKind::SuspendSupport => "Маркетинговая поддержка партнёра приостановлена",
+            EventKind::ResumeSupport => "Маркетинговая поддержка партнёра возобновлена",
         }
     }
 }

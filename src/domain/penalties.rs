@@ -166,7 +166,13 @@ fn exclude(prog: &Program, s: &mut Seminar, at: DateTime<Utc>, actor: &str, out:
         kind: NotificationKind::Excluded,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
-        stage: None,
+        // An item program names the stage whose penalty excluded (events-000 Part 2, 05 f2);
+        // the flagship's notice names none, as it always did.
+        stage: if s.item.is_flagship() {
+            None
+        } else {
+            s.penalties.last().and_then(|p| p.stage.clone())
+        },
         at,
         data: json!({ "reason": s.penalties.last().map(|p| p.code.clone()) }),
     });
@@ -195,6 +201,8 @@ pub fn apply_flags(p: &mut Partner, flags: &[(String, PartnerFlag)]) {
             match f {
                 PartnerFlag::Barred => p.barred = true,
                 PartnerFlag::LateWithdrawal => p.late_withdrawal = true,
+                // Kept beside the partner (`Store::support_suspended`), not on it.
+                PartnerFlag::SupportSuspended | PartnerFlag::SupportResumed => {}
             }
         }
     }

@@ -305,6 +305,7 @@ mod tests {
                 })
                 .collect(),
             vendor_talks_by: speaker.map(String::from),
+            item: Default::default(),
         }
     }
 

@@ -91,6 +91,22 @@ pub enum Command {
         /// The coordinator's comment, kept on the report's decision and sent to the partner.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
+        /// Item programs: points or compensation the coordinator sets (ranges, overrides).
+        #[serde(default, flatten)]
+        settings: items::accept::Settings,
+    },
+    /// Item programs: the coordinator (or the head of partner marketing) suspends a partner's
+    /// marketing support (E§4.16).
+    SuspendSupport {
+        partner: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Item programs: the partner's marketing support is resumed.
+    ResumeSupport {
+        partner: String,
+        #[serde(default)]
+        note: Option<String>,
     },
     /// A rolling program (`[events]`): announce an item of a kind (see `items::apply`).
     ApplyItem {
@@ -137,6 +153,8 @@ impl Command {
             Command::Violation { .. } => EventKind::Violation,
             Command::Withdraw { .. } => EventKind::Withdraw,
             Command::AcceptReport { .. } => EventKind::AcceptReport,
+            Command::SuspendSupport { .. } => EventKind::SuspendSupport,
+            Command::ResumeSupport { .. } => EventKind::ResumeSupport,
             Command::ApplyItem { .. } => EventKind::Apply,
             Command::ApproveItem { .. } => EventKind::ApproveApplication,
             Command::RejectItem { .. } => EventKind::RejectApplication,
@@ -160,6 +178,7 @@ impl Command {
             | Command::ApplyItem { seminar, .. }
             | Command::ApproveItem { seminar, .. }
             | Command::RejectItem { seminar, .. } => Some(seminar),
+            Command::SuspendSupport { .. } | Command::ResumeSupport { .. } => None,
         }
     }
 }
@@ -184,13 +203,15 @@ pub enum Reads<'a> {
     /// The applications whose review day has come, their partners, and the seminars holding
     /// slots in their cities.
     DueGroups,
+    /// One partner and whether its marketing support is suspended (item programs).
+    Partner(&'a str),
 }
 
 impl Reads<'_> {
     /// A decision about the program's slots (applications, their review): it takes the program
     /// lock and lets the clock catch up with the whole program first.
     pub fn is_program_wide(&self) -> bool {
-        !matches!(self, Reads::Seminar(_) | Reads::Nothing)
+        !matches!(self, Reads::Seminar(_) | Reads::Nothing | Reads::Partner(_))
     }
 }
 
@@ -229,6 +250,9 @@ impl Command {
             },
             // The item and its partner; the item it repeats, when in the view (design C13).
             Command::ApproveItem { seminar, .. } => Reads::Decision { seminar },
+            Command::SuspendSupport { partner, .. } | Command::ResumeSupport { partner, .. } => {
+                Reads::Partner(partner)
+            }
             other => other.seminar().map_or(Reads::Nothing, Reads::Seminar),
         }
     }
@@ -297,6 +321,12 @@ pub fn decide(
         Command::ApplyItem { .. } | Command::ApproveItem { .. } | Command::RejectItem { .. } => {
             out = decide_item(prog, view, cmd, at)?
         }
+        Command::SuspendSupport { partner, note } => {
+            items::support::suspend(view, partner, true, note.as_deref(), now, &mut out)?
+        }
+        Command::ResumeSupport { partner, note } => {
+            items::support::suspend(view, partner, false, note.as_deref(), now, &mut out)?
+        }
         _ => decide_on_seminar(prog, view, cmd, at, &mut out)?,
     }
     out.events.insert(0, command_event(cmd, actor, now)?);
@@ -364,9 +394,13 @@ fn decide_on_seminar(
             violation.decide(prog, view.seminar(seminar)?, at, out)?
         }
         Command::Withdraw { seminar } => withdraw(prog, view.seminar(seminar)?, at.now, out)?,
-        Command::AcceptReport { seminar, comment } => {
+        Command::AcceptReport {
+            seminar,
+            comment,
+            settings,
+        } => {
             let s = view.seminar(seminar)?;
-            let s = accept_report(prog, s, comment.clone(), at, out)?;
+            let s = accept_report(prog, s, comment.clone(), *settings, at, out)?;
             out.seminars.push(s);
         }
         // Applications and their review are decided by `decide` itself.
@@ -376,7 +410,9 @@ fn decide_on_seminar(
         | Command::Apply { .. }
         | Command::ReviewApplications
         | Command::ApproveApplication { .. }
-        | Command::RejectApplication { .. } => {}
+        | Command::RejectApplication { .. }
+        | Command::SuspendSupport { .. }
+        | Command::ResumeSupport { .. } => {}
     }
     Ok(())
 }
@@ -485,7 +521,7 @@ fn approve(
 ) -> Result<(), DomainError> {
     let (actor, now) = (at.actor, at.now);
     let s = if prog.wf.stage(stage).is_some_and(|st| st.report) {
-        accept_report(prog, s, comment.clone(), at, out)?
+        accept_report(prog, s, comment.clone(), Default::default(), at, out)?
     } else {
         approve_stage(prog, s, stage, comment.clone(), actor, now, out)?
     };
@@ -1103,6 +1139,7 @@ fn accept_report(
     prog: &Program,
     mut s: Seminar,
     comment: Option<String>,
+    settings: items::accept::Settings,
     at: Moment,
     out: &mut Outcome,
 ) -> Result<Seminar, DomainError> {
@@ -1129,10 +1166,15 @@ fn accept_report(
         .report
         .clone()
         .ok_or_else(|| DomainError::Program("отчёт без данных".into()))?;
-    let mut result = results::compute(&prog.wf, &s, &figures);
-    let shares = results::shares(&s, &figures, result.compensation);
-    explain_shares(&s, &shares, &mut result);
-    credit(prog, &s, &result, shares, now, out);
+    let result = if s.item.is_flagship() {
+        let mut result = results::compute(&prog.wf, &s, &figures);
+        let shares = results::shares(&s, &figures, result.compensation);
+        explain_shares(&s, &shares, &mut result);
+        credit(prog, &s, &result, shares, now, out);
+        result
+    } else {
+        items::accept::accept(prog, &mut s, &figures, settings, now, out)?
+    };
     out.notifications.push(Notification {
         key: format!("{}:report_accepted", s.id),
         kind: NotificationKind::ReportAccepted,

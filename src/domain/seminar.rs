@@ -202,6 +202,12 @@ pub struct ReportFigures {
     /// seminar's own partner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_talks_by: Option<String>,
+    /// Item programs: the fields of the kind's report (empty for the flagship).
+    #[serde(
+        default,
+        skip_serializing_if = "super::items::details::ItemReport::is_empty"
+    )]
+    pub item: super::items::details::ItemReport,
 }
 
 /// A co-organizing partner and the costs it documented.
@@ -318,6 +324,10 @@ impl Partner {
 pub enum PartnerFlag {
     Barred,
     LateWithdrawal,
+    /// Item programs: the partner's marketing support is suspended (E§4.16) …
+    SupportSuspended,
+    /// … or resumed.
+    SupportResumed,
 }
 
 /// Who receives a notification.

@@ -188,6 +188,20 @@ impl Parts {
     }
 }
 
+/// An item's consequences in Russian, one line each: what it costs (the effects' labels).
+/// Empty for a flagship seminar.
+fn consequence_lines(s: &Seminar) -> Vec<String> {
+    s.item
+        .consequences
+        .iter()
+        .map(|c| {
+            let what: Vec<&str> = c.effects.iter().map(|e| e.label()).collect();
+            what.join(", ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 /// The context of one notification e-mail to `to`.
 ///
 /// # Errors
@@ -196,7 +210,8 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
     let d = &n.data;
     let parts = match n.kind {
         NotificationKind::ApplicationApproved => {
-            Parts::details(json!({})).with_next(f.next_stage(None))
+            Parts::details(json!({ "consequences": consequence_lines(f.seminar) }))
+                .with_next(f.next_stage(None))
         }
         NotificationKind::ApplicationRejected => Parts::details(json!({
             "reason": str_field(d, "message"),
@@ -226,6 +241,15 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
             }))
         },
         NotificationKind::Digest => return Err(ContextError::Digest(n.key.clone())),
+        NotificationKind::InfoSupportChanged
+        | NotificationKind::SupportSuspended
+        | NotificationKind::SupportResumed => Parts {
+            no_stage: true,
+            ..Parts::details(json!({
+                "codes": d.get("codes").cloned().unwrap_or_else(|| json!([])),
+                "note": str_field(d, "note"),
+            }))
+        },
     };
     let stage = match n.stage.as_deref() {
         Some(id) if !parts.no_stage => json!({ "id": id, "name": f.stage_name(id) }),

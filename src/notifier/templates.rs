@@ -38,6 +38,9 @@ const KIND_FILES: &[(&str, &str)] = embedded!(
     "review_due",
     "duty_reminder",
     "digest",
+    "info_support_changed",
+    "support_suspended",
+    "support_resumed",
 );
 
 macro_rules! partials {

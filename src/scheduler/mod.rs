@@ -4,10 +4,11 @@
 //! a lease and `FOR UPDATE SKIP LOCKED`; a subject's items fire in order of (instant, rank,
 //! key), and an item of a higher rank waits for every lower-ranked item of its instant.
 //!
-//! This build fires item (seminar) subjects only: an item of a standing or promotion subject is
-//! left leased and logged, for a version that knows its programs (none plans them yet).
+//! This build fires item (seminar) subjects and promotion subjects (a partner's promotion days
+//! in an item program, [`crate::service::items::fire_promotion`]); an item of a standing
+//! subject is left leased and logged, for a version that knows its programs.
 
-use crate::domain::schedule::{fire, DueItem};
+use crate::domain::schedule::{fire, DueItem, Subject};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
 use crate::service::booking::{Booked, Booker};
 use crate::storage::{Commit, DynStore, SeminarQuery, StoreError};
@@ -233,6 +234,9 @@ impl Scheduler {
     }
 
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
+        if let Subject::Promotion { partner, program } = &item.subject {
+            return self.fire_promotion(item, partner, program).await;
+        }
         let Some(id) = item.seminar() else {
             // A subject this build cannot fire: leave the item leased (out of the way until
             // the lease ends) for a version that can.
@@ -266,6 +270,26 @@ impl Scheduler {
         let outcome = decide_fire(prog, &seminar, item);
         let prepared = self.booker.prepare(outcome, |_| item.at, fired, None);
         log_unplanned(&prepared.unplanned);
+        self.finish(item, prepared.commit).await
+    }
+
+    /// Fires a partner's promotion day: the pool recomputed, the next days planned.
+    async fn fire_promotion(
+        &self,
+        item: &DueItem,
+        partner: &str,
+        program: &str,
+    ) -> Result<Fired, StoreError> {
+        let Some(prog) = self.programs.get(program) else {
+            self.booker.release(&item.key).await?;
+            return Ok(Fired::Deferred);
+        };
+        let (outcome, plan) =
+            crate::service::items::fire_promotion(&self.store, prog, partner, item).await?;
+        let fired = vec![(item.key.clone(), item.at)];
+        let mut prepared = self.booker.prepare(outcome, |_| item.at, fired, None);
+        log_unplanned(&prepared.unplanned);
+        prepared.commit.plans.push(plan);
         self.finish(item, prepared.commit).await
     }
 

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod booking;
 pub mod files;
+pub mod items;
 pub mod outbox;
 pub mod partners;
 pub mod settings;
@@ -172,7 +173,10 @@ impl Service {
                 .get(&program)
                 .ok_or_else(|| ServiceError::UnknownProgram(program.clone()))?;
             let outcome = decide(prog, &view, cmd, actor, now)?;
-            let prepared = self.booker.prepare(outcome, |_| now, Vec::new(), lock);
+            let (outcome, promotion_plans) =
+                items::after_command(&self.store, &self.programs, outcome, now).await?;
+            let mut prepared = self.booker.prepare(outcome, |_| now, Vec::new(), lock);
+            prepared.commit.plans.extend(promotion_plans);
             if let Some((_, e)) = prepared.unplanned.into_iter().next() {
                 return Err(e.into());
             }
@@ -214,6 +218,10 @@ impl Service {
             }
             Reads::DueGroups => {
                 self.read_due_groups(&mut view, program, now).await?;
+                None
+            }
+            Reads::Partner(id) => {
+                self.read_partner(&mut view, id).await?;
                 None
             }
         };
@@ -259,6 +267,14 @@ impl Service {
         }
         if let Some(p) = store.partner(partner).await? {
             view.partners.insert(p.id.clone(), p);
+        }
+        if self
+            .programs
+            .get(program)
+            .is_some_and(|p| p.wf.events.is_some())
+            && store.support_suspended(partner).await?
+        {
+            view.support_suspended.insert(partner.to_string());
         }
         let q = in_program(program, vec![city.to_string()], &CITY_STATES);
         let known: Vec<String> = view.seminars.iter().map(|s| s.id.clone()).collect();

@@ -4,6 +4,8 @@
 //! - [`scenario`]: the scenario file format, parsed with errors that name the step and field.
 //! - this module: running a scenario, its JSON report and its readable timeline.
 
+pub mod item_report;
+mod items;
 pub mod scenario;
 
 use crate::catalog::Catalog;
@@ -49,6 +51,9 @@ pub struct SeminarReport {
     pub penalties: Vec<PenaltyReport>,
     pub points_awarded: i64,
     pub compensation: String,
+    /// Item programs only (events-000.md Part 2).
+    #[serde(flatten)]
+    pub item: Option<item_report::ItemOut>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -65,6 +70,9 @@ pub struct PartnerReport {
     pub points: i64,
     pub bonus: String,
     pub flags: Vec<String>,
+    /// Item programs only (events-000.md Part 2).
+    #[serde(flatten)]
+    pub item: Option<item_report::PartnerItemOut>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -85,6 +93,9 @@ pub struct NotificationReport {
     pub kind: NotificationKind,
     pub seminar: String,
     pub stage: Option<String>,
+    /// Item programs only: the rule-book codes the notice carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<String>>,
 }
 
 /// Formats an instant in the program's deadline zone, `2017-02-23T00:00:00+03:00`.
@@ -134,6 +145,16 @@ pub async fn run(sc: &Scenario, prog: Program) -> Result<(Service, Report), Simu
             .save_partner(by, &partner)
             .await
             .map_err(|e| fail(&e))?;
+        if p.support_suspended {
+            let cmd = crate::domain::Command::SuspendSupport {
+                partner: p.id.clone(),
+                note: None,
+            };
+            service
+                .execute(&program, &cmd, "scenario", by.at)
+                .await
+                .map_err(|e| fail(&e))?;
+        }
     }
     let mut refused = Vec::new();
     for (i, step) in sc.steps.iter().enumerate() {
@@ -181,11 +202,13 @@ async fn report(
     refused: Vec<RefusedStep>,
 ) -> Result<Report, ServiceError> {
     let store = &service.store;
+    let prog = service.program(program);
+    let items = prog.is_some_and(|p| p.wf.events.is_some());
     Ok(Report {
-        seminars: seminar_reports(store, tz, program).await?,
-        partners: partner_reports(store, sc).await?,
+        seminars: seminar_reports(store, tz, prog, program).await?,
+        partners: partner_reports(store, sc, prog).await?,
         refused,
-        notifications: contract_notifications(store, tz).await?,
+        notifications: contract_notifications(store, tz, items).await?,
     })
 }
 
@@ -193,6 +216,7 @@ async fn report(
 async fn seminar_reports(
     store: &DynStore,
     tz: Tz,
+    prog: Option<&Program>,
     program: &str,
 ) -> Result<Vec<SeminarReport>, ServiceError> {
     let mut seminars = Vec::new();
@@ -212,14 +236,18 @@ async fn seminar_reports(
             break;
         };
         after = Some(*last);
-        seminars.extend(rows.into_iter().map(|(_, s)| SeminarReport::of(s, tz)));
+        seminars.extend(
+            rows.into_iter()
+                .map(|(_, s)| SeminarReport::of(s, tz, prog)),
+        );
     }
     Ok(seminars)
 }
 
 impl SeminarReport {
-    fn of(s: Seminar, tz: Tz) -> SeminarReport {
+    fn of(s: Seminar, tz: Tz, prog: Option<&Program>) -> SeminarReport {
         SeminarReport {
+            item: item_report::item_out(prog, &s, tz),
             penalties: s
                 .penalties
                 .iter()
@@ -246,6 +274,7 @@ impl SeminarReport {
 async fn partner_reports(
     store: &DynStore,
     sc: &Scenario,
+    prog: Option<&Program>,
 ) -> Result<Vec<PartnerReport>, ServiceError> {
     let mut partners = Vec::new();
     for chunk in sc.partners.chunks(PAGE as usize) {
@@ -269,6 +298,7 @@ async fn partner_reports(
                 flags: rec.map_or_else(Vec::new, |r| {
                     r.partner.flags().into_iter().map(String::from).collect()
                 }),
+                item: item_report::partner_out(store, prog, &p.id, sc.until).await?,
             });
         }
     }
@@ -279,6 +309,7 @@ async fn partner_reports(
 async fn contract_notifications(
     store: &DynStore,
     tz: Tz,
+    items: bool,
 ) -> Result<Vec<NotificationReport>, ServiceError> {
     let mut notifications: Vec<(DateTime<Utc>, i64, NotificationReport)> = Vec::new();
     let mut after = None;
@@ -301,7 +332,11 @@ async fn contract_notifications(
                 continue;
             }
             let n = r.notification;
-            notifications.push((n.at, r.id, NotificationReport::of(n, tz)));
+            let codes = if items { item_report::codes(&n) } else { None };
+            let at = n.at;
+            let mut report = NotificationReport::of(n, tz);
+            report.codes = codes;
+            notifications.push((at, r.id, report));
         }
     }
     notifications.sort_by_key(|n| (n.0, n.1));
@@ -319,6 +354,7 @@ impl NotificationReport {
             kind: n.kind,
             seminar: n.seminar,
             stage: n.stage,
+            codes: None,
         }
     }
 }
@@ -468,6 +504,8 @@ fn timeline_label(kind: EventKind) -> Option<Cow<'static, str>> {
         | EventKind::FileStored
         | EventKind::FileForgotten
         | EventKind::CalendarLinkRenewed
+        | EventKind::SuspendSupport
+        | EventKind::ResumeSupport
         | EventKind::PasswordReset
         | EventKind::DeliveryRetried => return None,
     })

@@ -20,6 +20,8 @@ pub struct ScenarioPartner {
     pub name: String,
     pub experienced: bool,
     pub barred: bool,
+    /// Item programs: the partner's marketing support is suspended from the start.
+    pub support_suspended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +66,7 @@ impl fmt::Display for ScenarioError {
     }
 }
 
-fn err(step: Option<usize>, field: &str, message: impl Into<String>) -> ScenarioError {
+pub(super) fn err(step: Option<usize>, field: &str, message: impl Into<String>) -> ScenarioError {
     ScenarioError {
         step,
         field: field.into(),
@@ -73,12 +75,14 @@ fn err(step: Option<usize>, field: &str, message: impl Into<String>) -> Scenario
     }
 }
 
-type Table = toml::map::Map<String, Value>;
+pub(super) type Table = toml::map::Map<String, Value>;
 
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     t: &'a Table,
-    step: Option<usize>,
+    pub(super) step: Option<usize>,
     used: Vec<&'static str>,
+    /// Fields named by the workflow (report inputs), read by [`Fields::get_named`].
+    named: Vec<String>,
 }
 
 impl<'a> Fields<'a> {
@@ -87,15 +91,22 @@ impl<'a> Fields<'a> {
             t,
             step,
             used: vec![],
+            named: vec![],
         }
     }
 
-    fn get(&mut self, k: &'static str) -> Option<&'a Value> {
+    /// A field whose name comes from the workflow file.
+    pub(super) fn get_named(&mut self, k: &str) -> Option<&'a Value> {
+        self.named.push(k.to_string());
+        self.t.get(k)
+    }
+
+    pub(super) fn get(&mut self, k: &'static str) -> Option<&'a Value> {
         self.used.push(k);
         self.t.get(k)
     }
 
-    fn string(&mut self, k: &'static str) -> Result<String, ScenarioError> {
+    pub(super) fn string(&mut self, k: &'static str) -> Result<String, ScenarioError> {
         match self.get(k) {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
             Some(Value::String(_)) => Err(err(self.step, k, "пустая строка")),
@@ -104,7 +115,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn opt_string(&mut self, k: &'static str) -> Result<Option<String>, ScenarioError> {
+    pub(super) fn opt_string(&mut self, k: &'static str) -> Result<Option<String>, ScenarioError> {
         match self.get(k) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -113,7 +124,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Optional array of strings (e.g. `links`): links submitted with a version.
-    fn strings(&mut self, k: &'static str) -> Result<Vec<String>, ScenarioError> {
+    pub(super) fn strings(&mut self, k: &'static str) -> Result<Vec<String>, ScenarioError> {
         match self.get(k) {
             None => Ok(vec![]),
             Some(Value::Array(a)) => a
@@ -128,7 +139,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn boolean(&mut self, k: &'static str) -> Result<bool, ScenarioError> {
+    pub(super) fn boolean(&mut self, k: &'static str) -> Result<bool, ScenarioError> {
         match self.get(k) {
             None => Ok(false),
             Some(Value::Boolean(b)) => Ok(*b),
@@ -136,7 +147,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn instant(&mut self, k: &'static str) -> Result<DateTime<Utc>, ScenarioError> {
+    pub(super) fn instant(&mut self, k: &'static str) -> Result<DateTime<Utc>, ScenarioError> {
         let text = match self.get(k) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Datetime(d)) => d.to_string(),
@@ -154,7 +165,7 @@ impl<'a> Fields<'a> {
             .map_err(|_| err(self.step, k, format!("«{text}» — не момент времени RFC 3339 (нужны дата, время и смещение, например 2017-01-24T10:00:00+03:00)")))
     }
 
-    fn date_opt(&mut self, k: &'static str) -> Result<Option<NaiveDate>, ScenarioError> {
+    pub(super) fn date_opt(&mut self, k: &'static str) -> Result<Option<NaiveDate>, ScenarioError> {
         let text = match self.get(k) {
             None => return Ok(None),
             Some(Value::String(s)) => s.clone(),
@@ -166,12 +177,12 @@ impl<'a> Fields<'a> {
             .map_err(|_| err(self.step, k, format!("«{text}» — не дата ГГГГ-ММ-ДД")))
     }
 
-    fn date(&mut self, k: &'static str) -> Result<NaiveDate, ScenarioError> {
+    pub(super) fn date(&mut self, k: &'static str) -> Result<NaiveDate, ScenarioError> {
         self.date_opt(k)?
             .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
     }
 
-    fn count_opt(&mut self, k: &'static str) -> Result<Option<u32>, ScenarioError> {
+    pub(super) fn count_opt(&mut self, k: &'static str) -> Result<Option<u32>, ScenarioError> {
         match self.get(k) {
             None => Ok(None),
             Some(Value::Integer(n)) if *n >= 0 && *n <= u32::MAX as i64 => Ok(Some(*n as u32)),
@@ -182,12 +193,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn count(&mut self, k: &'static str) -> Result<u32, ScenarioError> {
+    pub(super) fn count(&mut self, k: &'static str) -> Result<u32, ScenarioError> {
         self.count_opt(k)?
             .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
     }
 
-    fn money_opt(&mut self, k: &'static str) -> Result<Option<Kopecks>, ScenarioError> {
+    pub(super) fn money_opt(&mut self, k: &'static str) -> Result<Option<Kopecks>, ScenarioError> {
         let text = match self.get(k) {
             None => return Ok(None),
             Some(Value::Integer(n)) => {
@@ -210,7 +221,7 @@ impl<'a> Fields<'a> {
             .map_err(|m| err(self.step, k, m.to_string()))
     }
 
-    fn money(&mut self, k: &'static str) -> Result<Kopecks, ScenarioError> {
+    pub(super) fn money(&mut self, k: &'static str) -> Result<Kopecks, ScenarioError> {
         self.money_opt(k)?
             .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
     }
@@ -218,7 +229,7 @@ impl<'a> Fields<'a> {
     /// Fields present but not part of the format are mistakes (a typo would otherwise be ignored).
     fn finish(self) -> Result<(), ScenarioError> {
         for k in self.t.keys() {
-            if !self.used.contains(&k.as_str()) {
+            if !self.used.contains(&k.as_str()) && !self.named.contains(k) {
                 return Err(err(self.step, k, "неизвестное поле"));
             }
         }
@@ -331,6 +342,7 @@ fn parse_partner(
         let name = f.opt_string("name")?.unwrap_or_else(|| id.clone());
         let experienced = f.boolean("experienced").map_err(in_partner)?;
         let barred = f.boolean("barred").map_err(in_partner)?;
+        let support_suspended = f.boolean("support_suspended").map_err(in_partner)?;
         f.finish().map_err(in_partner)?;
         if !ids.insert(id.clone()) {
             return Err(err(
@@ -344,6 +356,7 @@ fn parse_partner(
             name,
             experienced,
             barred,
+            support_suspended,
         })
     }
 }
@@ -593,6 +606,7 @@ fn report_figures(
         estimate,
         co_organizers,
         vendor_talks_by,
+        item: Default::default(),
     })
 }
 
@@ -644,6 +658,11 @@ fn step_command(
     i: usize,
 ) -> Result<Command, ScenarioError> {
     let step = Some(i);
+    if wf.events.is_some() {
+        if let Some(cmd) = super::items::item_step(f, action, wf, partners)? {
+            return Ok(cmd);
+        }
+    }
     Ok(match action {
         "apply" => apply_step(f, partners)?,
         "review_applications" => Command::ReviewApplications,
@@ -678,6 +697,7 @@ fn step_command(
         "accept_report" => Command::AcceptReport {
             seminar: f.string("seminar")?,
             comment: f.opt_string("comment")?,
+            settings: Default::default(),
         },
         other => {
             return Err(err(

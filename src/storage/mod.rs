@@ -363,6 +363,8 @@ pub trait Store: Send + Sync {
             .map(drop)
     }
     async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError>;
+    /// Whether the partner's marketing support is suspended (item programs, E§4.16).
+    async fn support_suspended(&self, id: &str) -> Result<bool, StoreError>;
     /// All partners in id order. A whole-table read for reports (`simulate`) and tests: pages and
     /// commands use [`Store::find_partners`] or [`Store::partners_by_ids`].
     async fn partners(&self) -> Result<Vec<Partner>, StoreError>;

@@ -122,6 +122,11 @@ fn kinds_are_spelled_only_by_their_enums() {
                 "reject_application",
                 "change_venue",
                 "accept_report",
+                // Item programs: scenario commands and the partner's stored flag, also the
+                // names of their mail-only notices.
+                "suspend_support",
+                "resume_support",
+                "support_suspended",
             ]
             .contains(n)
         })

@@ -77,8 +77,32 @@ async fn run_one(name: &str) -> Vec<String> {
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let got = serde_json::to_value(&report).unwrap();
     let mut diffs = vec![];
+    let mut expected = expected;
+    let present = expected
+        .as_object_mut()
+        .and_then(|o| o.remove("notifications_present"));
     matches(&expected, &got, name, &mut diffs);
+    present_among(present.as_ref(), &got["notifications"], name, &mut diffs);
     diffs
+}
+
+/// SCENARIOS.md: every notification `notifications_present` lists is among the output's.
+fn present_among(present: Option<&Value>, got: &Value, name: &str, diffs: &mut Vec<String>) {
+    let (Some(Value::Array(want)), Value::Array(have)) = (present, got) else {
+        return;
+    };
+    for (i, w) in want.iter().enumerate() {
+        let found = have.iter().any(|h| {
+            let mut d = vec![];
+            matches(w, h, "", &mut d);
+            d.is_empty()
+        });
+        if !found {
+            diffs.push(format!(
+                "{name}.notifications_present[{i}]: not among the output: {w}"
+            ));
+        }
+    }
 }
 
 #[tokio::test]
@@ -114,6 +138,23 @@ async fn co_organizers_share_the_compensation_by_documented_costs_and_the_speake
 {
     let diffs = run_one("48-co-organizers").await;
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[tokio::test]
+async fn the_public_events_examples_produce_their_expected_reports() {
+    for name in ["04-events-on-time", "05-events-late-and-exhibition"] {
+        let diffs = run_one(name).await;
+        assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    }
+}
+
+#[test]
+fn a_listed_notification_missing_from_the_output_is_reported() {
+    let want = serde_json::json!([{ "kind": "excluded", "seminar": "f2", "stage": "report" }]);
+    let have = serde_json::json!([{ "kind": "excluded", "seminar": "f2", "stage": null }]);
+    let mut diffs = vec![];
+    present_among(Some(&want), &have, "x", &mut diffs);
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
 }
 
 #[test]

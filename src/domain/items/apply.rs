@@ -42,6 +42,11 @@ pub struct ItemApplication {
     pub repeat_of: Option<String>,
     /// The published article, for kinds with `requirements`.
     pub article: Option<ArticleFacts>,
+    /// The estimate applied for (RUB; the area plus fee for exhibitions): agreed as it is
+    /// unless the approval names another.
+    pub estimate: Option<Kopecks>,
+    /// The leaflet cost applied for (`materials = "print"`).
+    pub materials_cost: Option<Kopecks>,
 }
 
 /// An article's facts checked against `[kinds.requirements]`.
@@ -102,6 +107,11 @@ pub fn apply(
         materials: app.materials.clone().unwrap_or_else(|| "none".into()),
         info_support_requested: wants_info_support(kind, app.info_support),
         repeat_of: app.repeat_of.clone(),
+        agreed: Agreed {
+            estimate: app.estimate,
+            materials_cost: app.materials_cost,
+            compensation: None,
+        },
         ..ItemDetails::default()
     };
     item.consequences = lead_consequences(wf, &item, app.date - arrival, now)?;
@@ -334,6 +344,8 @@ pub fn lead_consequences(
             effects: lt.effects.clone(),
             at: now,
             from: None,
+            points: None,
+            factor: None,
         });
     }
     Ok(v)
@@ -412,7 +424,13 @@ pub fn approve(
     let mut out = Outcome::default();
     s.state = SeminarState::Preparing;
     s.decided_at = Some(now);
-    s.item.agreed = terms.agreed.clone();
+    // What the approval leaves out stays as applied for (E Part 2 `approve_application`).
+    let asked = std::mem::take(&mut s.item.agreed);
+    s.item.agreed = Agreed {
+        estimate: terms.agreed.estimate.or(asked.estimate),
+        materials_cost: terms.agreed.materials_cost.or(asked.materials_cost),
+        compensation: terms.agreed.compensation.or(asked.compensation),
+    };
     if let Some(on) = terms.info_support {
         let kind = prog.wf.kinds.iter().find(|k| k.id == s.item.kind);
         s.item.info_support_requested = kind.is_some_and(|k| wants_info_support(k, Some(on)));

@@ -18,7 +18,8 @@ use crate::domain::workflow::{
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A report field a reduction reads: a count (companies, vendors) or a flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum Input {
     Count(u32),
     Flag(bool),
@@ -174,7 +175,7 @@ fn basis<'a>(bk: &'a ByKind, kind: &Kind, f: &ItemFacts) -> Result<Basis<'a>, Pr
 }
 
 /// The reductions of the item's kind whose input fired, in file order, with their units.
-fn fired<'a>(bk: &'a ByKind, f: &ItemFacts) -> Vec<(&'a Reduction, u32)> {
+pub(crate) fn fired<'a>(bk: &'a ByKind, f: &ItemFacts) -> Vec<(&'a Reduction, u32)> {
     bk.reductions
         .iter()
         .filter(|r| r.kinds.contains(&f.kind))

@@ -36,6 +36,43 @@ pub struct ItemDetails {
     pub held_back_since: Option<NaiveDate>,
     /// The `[[rejections]]` code (or the lapse code) of a rejected application.
     pub rejection: Option<String>,
+    /// What acceptance priced: the bracket row, the two parts of the compensation, the product
+    /// ledger the points went to and the day they are credited by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award: Option<ItemAward>,
+}
+
+/// An accepted item's price beyond `SeminarResult` (points and compensation).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemAward {
+    /// The bracket row's label (`31-50`), for bracket-priced kinds.
+    pub bracket: Option<String>,
+    pub costs: Kopecks,
+    pub materials: Kopecks,
+    /// The product ledger (`[ledgers] products`) the points count for.
+    pub ledger: String,
+    pub credit_due: Option<NaiveDate>,
+}
+
+/// What an item's report brings beyond the flagship figures: the fields the reductions read
+/// (`[results] reductions[].input`), the documented leaflet cost, the product ledger of a
+/// mixed-topic item, and the evidence acceptance requires (`report_requires`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemReport {
+    /// Report fields by name: counts and flags.
+    pub inputs: std::collections::BTreeMap<String, super::brackets::Input>,
+    pub materials_costs: Option<Kopecks>,
+    pub ledger: Option<String>,
+    /// Evidence given (`photos`, `announcement_link` …).
+    pub evidence: Vec<String>,
+}
+
+impl ItemReport {
+    pub fn is_empty(&self) -> bool {
+        *self == ItemReport::default()
+    }
 }
 
 impl ItemDetails {
@@ -82,6 +119,12 @@ pub struct Consequence {
     /// A delayed promotion: the first day the item is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<NaiveDate>,
+    /// Points (≤ 0) a reduction took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
+    /// The money factor a reduction put on the costs part (`0.70`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
 }
 
 impl Consequence {
@@ -92,6 +135,8 @@ impl Consequence {
             effects,
             at,
             from: None,
+            points: None,
+            factor: None,
         }
     }
 }

@@ -8,12 +8,14 @@
 //! - [`promotion`]: the shown-events pool on the vendor site (B4).
 //! - [`acceptance`]: the report fields a kind requires, and the day the award is credited by.
 
+pub mod accept;
 pub mod acceptance;
 pub mod apply;
 pub mod brackets;
 pub mod details;
 pub mod promotion;
 pub mod report;
+pub mod support;
 
 #[cfg(test)]
 mod apply_tests;

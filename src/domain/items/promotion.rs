@@ -56,8 +56,12 @@ fn repeat_from(p: &Promotion, s: &Seminar) -> Option<NaiveDate> {
 /// Whether `s` wants a place in the pool on `day`, every condition but the pool limit met.
 pub fn qualifies(p: &Promotion, s: &Seminar, day: NaiveDate) -> bool {
     let w = window(p, s);
+    // `held` with its day still ahead of `day`: the clock fired the item's day passing
+    // before this (earlier) promotion day, as a batch of the scheduler may.
+    let before_the_event = s.state == SeminarState::Preparing
+        || (s.state == SeminarState::Held && day <= s.last_day());
     p.kinds.contains(&s.item.kind)
-        && s.state == SeminarState::Preparing
+        && before_the_event
         && w.from <= day
         && day <= w.to
         && has_info_support(s)

@@ -213,6 +213,7 @@ fn closed(id: &str, (kind, city): (&str, &str), date: &str, attendees: u32) -> S
         estimate: None,
         co_organizers: vec![],
         vendor_talks_by: None,
+        item: Default::default(),
     });
     s.result = Some(SeminarResult {
         points: 0,

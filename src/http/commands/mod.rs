@@ -387,6 +387,7 @@ pub async fn accept_report(
     let cmd = Command::AcceptReport {
         seminar: id.into(),
         comment: input::optional_text(comment),
+        settings: Default::default(),
     };
     run_command(state, auth, &s.program, cmd).await?;
     Ok(())

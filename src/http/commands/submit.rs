@@ -284,5 +284,6 @@ async fn report_figures(
         estimate: None,
         co_organizers,
         vendor_talks_by: optional_text(r.vendor_talks_by.clone()),
+        item: Default::default(),
     }))
 }

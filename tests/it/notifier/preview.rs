@@ -157,6 +157,12 @@ fn simulate_writes_one_valid_email_per_notification_late_season() {
 }
 
 #[test]
+fn simulate_writes_one_valid_email_per_notification_of_the_events_examples() {
+    check_season("tests/scenarios/04-events-on-time.toml");
+    check_season("tests/scenarios/05-events-late-and-exhibition.toml");
+}
+
+#[test]
 fn conversion_data_is_reminded_once_a_day_though_a_stage_and_a_duty_both_speak_of_it() {
     // Scenario 42: conversion data is a reminder-only stage (reminders 06-26 and 06-29 09:00)
     // and a partner duty (3 months after the seminar, 06-29 10:00). One reminder per thing per day.

@@ -234,6 +234,12 @@ async fn book_ledgers(tx: &mut Tx<'_>, outcome: &Outcome) -> Result<(), StoreErr
             crate::domain::PartnerFlag::LateWithdrawal => {
                 "UPDATE partners SET late_withdrawal = TRUE WHERE id = $1"
             }
+            crate::domain::PartnerFlag::SupportSuspended => {
+                "UPDATE partners SET support_suspended = TRUE WHERE id = $1"
+            }
+            crate::domain::PartnerFlag::SupportResumed => {
+                "UPDATE partners SET support_suspended = FALSE WHERE id = $1"
+            }
         };
         sqlx::query(sql).bind(partner).execute(&mut **tx).await?;
     }

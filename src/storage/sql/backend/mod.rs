@@ -174,6 +174,10 @@ impl Store for This {
         This::partners(self).await
     }
 
+    async fn support_suspended(&self, id: &str) -> Result<bool, StoreError> {
+        This::support_suspended(self, id).await
+    }
+
     async fn seminar(&self, id: &str) -> Result<Option<Seminar>, StoreError> {
         This::seminar(self, id).await
     }

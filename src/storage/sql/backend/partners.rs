@@ -3,6 +3,18 @@
 use super::*;
 
 impl This {
+    /// Whether `id`'s marketing support is suspended (item programs; false for no partner).
+    pub(super) async fn support_suspended(&self, id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT support_suspended FROM partners WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<bool, _>("support_suspended")?,
+            None => false,
+        })
+    }
+
     pub(super) async fn partner(&self, id: &str) -> Result<Option<Partner>, StoreError> {
         let row = sqlx::query("SELECT * FROM partners WHERE id = $1")
             .bind(id)
