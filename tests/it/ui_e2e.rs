@@ -11,6 +11,7 @@ mod admin;
 mod browser;
 mod calendar_feed;
 mod estimate;
+mod events;
 mod exports;
 mod forms;
 mod pages;

@@ -40,6 +40,9 @@ pub struct ItemApplication {
     /// Absent: `[audiences] default`.
     pub audience: Option<String>,
     pub repeat_of: Option<String>,
+    /// Other partners organizing the item too (partner ids), as announced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub co_organizers: Vec<String>,
     /// The published article, for kinds with `requirements`.
     pub article: Option<ArticleFacts>,
 }
@@ -102,6 +105,7 @@ pub fn apply(
         materials: app.materials.clone().unwrap_or_else(|| "none".into()),
         info_support_requested: wants_info_support(kind, app.info_support),
         repeat_of: app.repeat_of.clone(),
+        co_organizers: app.co_organizers.clone(),
         ..ItemDetails::default()
     };
     item.consequences = lead_consequences(wf, &item, app.date - arrival, now)?;

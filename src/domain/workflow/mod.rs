@@ -446,11 +446,10 @@ impl Workflow {
         self.estimate.as_ref().filter(|e| e.stage == stage)
     }
 
-    /// Whether the engine can run the program today: season programs only. A rolling program
-    /// (`[events]`) passes `workflow check` but is not loaded into the service yet.
-    /// A partner program (`standing`) is checked but not runnable either (decisions.md 38).
+    /// Whether the engine can run the program today: season and item (`[events]`) programs.
+    /// A partner program (`standing`) is checked but not runnable yet (decisions.md 38).
     pub fn is_runnable(&self) -> bool {
-        self.events.is_none() && self.standing.is_none()
+        self.standing.is_none()
     }
 
     /// The seminar week a date falls in.

@@ -1,6 +1,8 @@
 //! The JSON API, one module per resource. Routes are listed here and in `openapi.rs`.
 
 pub mod admin;
+pub mod event_view;
+pub mod events;
 pub mod export;
 pub mod files;
 pub mod partners;
@@ -49,6 +51,12 @@ pub fn routes() -> Router<AppState> {
             post(programs::review_applications),
         )
         .route("/api/programs/{id}/applications", post(programs::apply))
+        .route("/api/programs/{id}/events", post(events::announce))
+        .route("/api/seminars/{id}/event", get(events::get_one))
+        .route("/api/seminars/{id}/approve-event", post(events::approve))
+        .route("/api/seminars/{id}/reject-event", post(events::reject))
+        .route("/api/queue", get(events::queue))
+        .route("/api/calendar", get(events::calendar))
         .route("/api/seminars", get(seminars::list))
         .route("/api/seminars.xlsx", get(export::seminars_xlsx))
         .route("/api/penalties.xlsx", get(export::penalties_xlsx))
