@@ -172,9 +172,9 @@ pub async fn announce(
         date: get("date"),
         end_date: get("end_date"),
         city: get("city"),
-        online: form.get("online").is_some(),
+        online: form.contains_key("online"),
         materials: get("materials"),
-        info_support: Some(form.get("info_support").is_some()),
+        info_support: Some(form.contains_key("info_support")),
         audience: None,
         co_organizers: get("co_organizers").into_iter().collect(),
     };
