@@ -85,9 +85,11 @@ impl ApiError {
                 RefusalCode::InvalidState
                 | RefusalCode::CityWeekTaken
                 | RefusalCode::CityFull
-                | RefusalCode::PartnerCityDuplicate
-                | RefusalCode::Rule => StatusCode::CONFLICT,
-                RefusalCode::ApplicationWindowClosed
+                | RefusalCode::PartnerCityDuplicate => StatusCode::CONFLICT,
+                // A program's own refusal codes (lead time, audience, suspended support …) are
+                // about the request's values: 422 with the file's code (decisions.md).
+                RefusalCode::Rule
+                | RefusalCode::ApplicationWindowClosed
                 | RefusalCode::DateOutsideProgram
                 | RefusalCode::PartnerBarred => StatusCode::UNPROCESSABLE_ENTITY,
             },

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `/api/openapi.json`, and
 //! a self-contained page to browse it at `/api/docs` (no CDN: it works offline).
 
-use super::api::{admin, export, partners, programs, seminars, session, users};
+use super::api::{admin, events, export, partners, programs, seminars, session, users};
 use super::metrics;
 use super::AppState;
 use axum::response::Html;
@@ -68,6 +68,7 @@ impl Modify for Security {
         seminars::accept_report, seminars::events, seminars::download, seminars::penalties,
         export::seminars_xlsx, export::penalties_xlsx, export::ledger_xlsx, export::review_queue_xlsx,
         admin::get_clock, admin::set_clock, admin::outbox, admin::retry_one, admin::retry_failed, admin::audit,
+        events::announce, events::get_one, events::approve, events::reject, events::queue, events::calendar,
         metrics::healthz, metrics::metrics,
     )
 )]

@@ -84,6 +84,22 @@ fn opt_bool(f: &mut Fields, k: &'static str) -> Result<Option<bool>, ScenarioErr
     }
 }
 
+/// `co_organizers = ["p2", …]` of an `apply`: partners of the scenario.
+fn co_organizer_ids(
+    f: &mut Fields,
+    partners: &HashSet<String>,
+) -> Result<Vec<String>, ScenarioError> {
+    let ids = f.strings("co_organizers")?;
+    if let Some(unknown) = ids.iter().find(|p| !partners.contains(*p)) {
+        return Err(err(
+            f.step,
+            "co_organizers",
+            format!("партнёр «{unknown}» не описан в [[partners]]"),
+        ));
+    }
+    Ok(ids)
+}
+
 /// `apply`: the event's kind, topic, dates, support asked for and amounts applied for.
 fn apply(f: &mut Fields, partners: &HashSet<String>) -> Result<Command, ScenarioError> {
     let partner = partner(f, partners)?;
@@ -102,6 +118,7 @@ fn apply(f: &mut Fields, partners: &HashSet<String>) -> Result<Command, Scenario
         article,
         estimate: f.money_opt("estimate")?,
         materials_cost: f.money_opt("materials_cost")?,
+        co_organizers: co_organizer_ids(f, partners)?,
     };
     Ok(Command::ApplyItem {
         seminar,

@@ -965,6 +965,20 @@ fn matrix(file: &str) -> Vec<Row> {
         }, [401, 403, 403, 200, 403, 404]),
         row(M::POST, "/api/seminars/{id}/accept-report", "/api/seminars/sa/accept-report", None, [401, 409, 409, 403, 403, 403]),
         row(M::POST, "/api/programs/{id}/review", &format!("/api/programs/{p}/review"), None, [401, 200, 200, 403, 403, 403]),
+        // Events programs: the queue is the coordinators'; a calendar shows a partner its own.
+        row(M::GET, "/api/queue", "/api/queue", None, [401, 200, 200, 403, 403, 403]),
+        row(M::GET, "/api/calendar", "/api/calendar", None, [401, 200, 200, 200, 200, 200]),
+        row(M::GET, "/api/seminars/{id}/event", "/api/seminars/sa/event", None, [401, 200, 200, 200, 200, 404]),
+        row_by(M::POST, "/api/programs/{id}/events", |w| {
+            let body = match w {
+                Who::Admin | Who::Coord | Who::B => json!({"partner": "pa", "kind": "webinar", "topic": "site", "date": "2017-03-20", "online": true}),
+                _ => json!({"kind": "webinar", "topic": "site", "date": "2017-03-20", "online": true}),
+            };
+            ("/api/programs/bitrix-partner-events-2017/events".into(), Some(body))
+        }, [401, 201, 201, 201, 403, 403]),
+        // A flagship seminar is no event application: approved already, no rejection codes.
+        row(M::POST, "/api/seminars/{id}/approve-event", "/api/seminars/sa/approve-event", None, [401, 409, 409, 403, 403, 403]),
+        row(M::POST, "/api/seminars/{id}/reject-event", "/api/seminars/sa/reject-event", Some(json!({"code": "competing_products"})), [401, 422, 422, 403, 403, 403]),
         row(M::POST, "/api/admin/clock", "/api/admin/clock", Some(json!({"now": "2017-02-10T10:00:00+03:00"})), [401, 200, 403, 403, 403, 403]),
         // Signing out ends each session; signing in is public (both go last).
         row(M::POST, "/api/logout", "/api/logout", None, [401, 204, 204, 204, 204, 204]),

@@ -16,6 +16,7 @@ mod first_run;
 mod fuzz;
 mod hostile;
 mod http_api;
+mod http_events;
 mod lists;
 mod metrics;
 mod notifier;

@@ -11,6 +11,7 @@ mod admin;
 mod browser;
 mod calendar_feed;
 mod estimate;
+mod events;
 mod exports;
 mod forms;
 mod pages;
@@ -250,6 +251,8 @@ async fn in_the_browser_a_late_rework_after_a_return_with_a_due_date_costs_the_p
 
         // The coordinator approves it from the review queue.
         b.login("anna@vendor.test", USER_PASSWORD).await;
+        // Two programs are loaded: the coordinator's home lists both; the flagship's dashboard.
+        b.goto(&format!("/programs/{PROGRAM}")).await;
         let dash = b.text().await;
         assert!(
             dash.contains("Тульские решения")
@@ -388,6 +391,7 @@ async fn in_the_browser_every_page_of_the_demo_season_reads_well() {
             &password_of(creds, "coordinator@demo.local"),
         )
         .await;
+        b.goto(&format!("/programs/{PROGRAM}")).await;
         assert!(b.text().await.contains("Очередь на рассмотрение"));
         b.shot("page-coordinator-dashboard").await;
         for (id, name) in [

@@ -40,6 +40,9 @@ pub struct ItemApplication {
     /// Absent: `[audiences] default`.
     pub audience: Option<String>,
     pub repeat_of: Option<String>,
+    /// Other partners organizing the item too (partner ids), as announced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub co_organizers: Vec<String>,
     /// The published article, for kinds with `requirements`.
     pub article: Option<ArticleFacts>,
     /// The estimate applied for (RUB; the area plus fee for exhibitions): agreed as it is
@@ -112,6 +115,7 @@ pub fn apply(
             materials_cost: app.materials_cost,
             compensation: None,
         },
+        co_organizers: app.co_organizers.clone(),
         ..ItemDetails::default()
     };
     item.consequences = lead_consequences(wf, &item, app.date - arrival, now)?;

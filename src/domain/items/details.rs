@@ -28,6 +28,9 @@ pub struct ItemDetails {
     pub agreed: Agreed,
     /// The item repeats the program of this earlier item (the repeat gap applies).
     pub repeat_of: Option<String>,
+    /// Other partners organizing the item too (partner ids), as announced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub co_organizers: Vec<String>,
     /// Consequences booked on the item (lost support, no materials …), first cause first.
     pub consequences: Vec<Consequence>,
     /// The days the item is shown on the vendor site (set by the promotion recomputation).

@@ -1,6 +1,8 @@
 //! The JSON API, one module per resource. Routes are listed here and in `openapi.rs`.
 
 pub mod admin;
+pub mod event_view;
+pub mod events;
 pub mod export;
 pub mod files;
 pub mod partners;
@@ -94,4 +96,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/outbox/retry-failed", post(admin::retry_failed))
         .route("/api/admin/outbox/{id}/retry", post(admin::retry_one))
         .route("/api/audit", get(admin::audit))
+        .merge(event_routes())
+}
+
+/// The events programs' routes (`events`): announce, decide, the event, queue and calendar.
+fn event_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/programs/{id}/events", post(events::announce))
+        .route("/api/seminars/{id}/event", get(events::get_one))
+        .route("/api/seminars/{id}/approve-event", post(events::approve))
+        .route("/api/seminars/{id}/reject-event", post(events::reject))
+        .route("/api/queue", get(events::queue))
+        .route("/api/calendar", get(events::calendar))
 }

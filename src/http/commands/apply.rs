@@ -24,13 +24,13 @@ pub struct ApplyRequest {
 const MAX_CITY: usize = 100;
 
 /// A new seminar id: `s-` and ten characters of a random id.
-fn new_seminar_id() -> String {
+pub(super) fn new_seminar_id() -> String {
     format!("s-{}", &crate::accounts::new_id()[..10])
 }
 
 /// Whose application this is: a partner user's own company only (full rights); staff for any
 /// partner they name.
-fn applying_partner(
+pub(super) fn applying_partner(
     auth: &Auth,
     asked: Option<String>,
     m: &mut Mistakes,

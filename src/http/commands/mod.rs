@@ -10,6 +10,7 @@
 
 mod apply;
 mod estimate;
+mod event;
 mod input;
 mod submit;
 
@@ -17,6 +18,7 @@ pub use apply::{apply, ApplyRequest};
 pub use estimate::{
     estimate_lines_from_fields, EstimateLineInput, MAX_LINES as MAX_ESTIMATE_LINES,
 };
+pub use event::{announce, decide_event, EventDecision, EventRequest};
 pub use input::{capitalize, loose};
 pub use submit::{authorize_submit, submit_version, CoOrganizerInput, ReportInput, SubmitRequest};
 
@@ -60,6 +62,20 @@ pub enum Field {
     Seminar,
     City,
     Date,
+    /// An event's kind (item programs).
+    Kind,
+    /// An event's topic.
+    Topic,
+    /// The last day of a multi-day event.
+    EndDate,
+    /// How leaflets reach the event (`none`, `send`, `print`).
+    Materials,
+    /// Other partners organizing the event.
+    Partners,
+    /// The `[[rejections]]` code of a refused event application.
+    Rejection,
+    /// An amount agreed at approval (estimate, leaflets, compensation).
+    Agreed,
 }
 
 impl Field {
@@ -90,6 +106,13 @@ impl Field {
             Field::Seminar => "seminar",
             Field::City => "city",
             Field::Date => "date",
+            Field::Kind => "kind",
+            Field::Topic => "topic",
+            Field::EndDate => "end_date",
+            Field::Materials => "materials",
+            Field::Partners => "co_organizers",
+            Field::Rejection => "code",
+            Field::Agreed => "estimate",
         }
     }
 
@@ -146,6 +169,13 @@ impl Field {
             Field::Seminar => "Номер семинара",
             Field::City => "Город",
             Field::Date => "Дата семинара",
+            Field::Kind => "Вид мероприятия",
+            Field::Topic => "Тема",
+            Field::EndDate => "Дата окончания",
+            Field::Materials => "Материалы",
+            Field::Partners => "Соорганизаторы",
+            Field::Rejection => "Причина отказа",
+            Field::Agreed => "Согласованная сумма",
         }
     }
 }
@@ -317,6 +347,23 @@ pub async fn decide_application(
         m.add(Field::Decision, "Выберите: утвердить или отклонить заявку.");
         return m.check();
     };
+    if !s.item.is_flagship() {
+        // An event of an item program: approved with no agreed amounts, rejected only with a
+        // code of the file (which the item decision asks for).
+        let d = match decision {
+            Decision::Approve => EventDecision::Approve {
+                estimate: None,
+                materials_cost: None,
+                compensation: None,
+                info_support: None,
+            },
+            Decision::Reject { comment } => EventDecision::Reject {
+                code: None,
+                comment,
+            },
+        };
+        return decide_event(state, auth, id, d).await;
+    }
     let seminar = id.to_string();
     let cmd = match decision {
         Decision::Approve => Command::ApproveApplication { seminar },

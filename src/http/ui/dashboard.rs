@@ -62,13 +62,21 @@ pub async fn index(State(state): State<AppState>, v: Viewer) -> UiResult {
     let items = programs
         .iter()
         .map(|p| ProgramItem {
-            href: format!("/programs/{}", p.id()),
+            // An events program has no city × week grid: its work is the queue across
+            // programs and the calendar.
+            href: match &p.wf.events {
+                Some(_) => "/events/queue".to_string(),
+                None => format!("/programs/{}", p.id()),
+            },
             name: p.wf.name.clone(),
-            seminars: format!(
-                "{} – {}",
-                format::date(p.wf.seminars.from),
-                format::date(p.wf.seminars.to)
-            ),
+            seminars: match &p.wf.events {
+                Some(e) => format!("{} – {}", format::date(e.from), format::date(e.to)),
+                None => format!(
+                    "{} – {}",
+                    format::date(p.wf.seminars.from),
+                    format::date(p.wf.seminars.to)
+                ),
+            },
             applications: format!(
                 "{} – {}",
                 format::date(p.wf.applications.from),

@@ -11,6 +11,7 @@
 //! - [`seminar`] and [`actions`]: the seminar page and the forms posted from it
 //!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
 //! - [`partner`]: my seminars, the application form.
+//! - [`events`]: events programs — announce, event page, queue across programs, calendar, history.
 //! - [`ledger`]: my penalties, the points and bonus ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
@@ -31,6 +32,7 @@ pub mod dashboard;
 pub mod dashboard_penalties;
 pub mod dashboard_queue;
 pub mod dashboard_sections;
+pub mod events;
 pub mod form;
 pub mod format;
 pub mod history;
@@ -101,6 +103,16 @@ pub fn routes() -> Router<AppState> {
             post(actions::return_stage),
         )
         .route("/my", get(partner::my))
+        .route("/my/events", get(events::my))
+        .route(
+            "/my/events/new",
+            get(events::new_form).post(events::announce),
+        )
+        .route("/events/queue", get(events::queue))
+        .route("/events/calendar", get(events::calendar))
+        .route("/events/{id}", get(events::show))
+        .route("/events/{id}/decide", post(events::decide))
+        .route("/partners/{id}/events", get(events::partner_history))
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
         .route("/my/penalties", get(ledger::penalties))
         .route("/my/ledger", get(ledger::ledger))

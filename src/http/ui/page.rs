@@ -46,6 +46,10 @@ const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "admin_partners",
     "admin_clock",
     "admin_outbox",
+    "event_new",
+    "event",
+    "events_queue",
+    "events_list",
 );
 
 pub const CSS: &str = include_str!(concat!(
@@ -325,7 +329,8 @@ fn role_text(v: &Viewer) -> String {
     }
 }
 
-fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static str)> {
+/// The menu; `events`: an events program is loaded (its pages are listed).
+fn nav(v: Option<&Viewer>, manual_clock: bool, events: bool) -> Vec<(&'static str, &'static str)> {
     match v {
         None => vec![
             ("/organizers", "Организаторы семинаров"),
@@ -338,6 +343,10 @@ fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static st
                 ("/admin/partners", "Партнёры"),
                 ("/admin/outbox", "Почта"),
             ];
+            if events {
+                n.insert(1, ("/events/queue", "Очередь"));
+                n.insert(2, ("/events/calendar", "Календарь мероприятий"));
+            }
             if manual_clock && v.user.role == Role::Admin {
                 n.push(("/admin/clock", "Часы"));
             }
@@ -347,8 +356,14 @@ fn nav(v: Option<&Viewer>, manual_clock: bool) -> Vec<(&'static str, &'static st
         }
         Some(v) => {
             let mut n = vec![("/my", "Мои семинары")];
+            if events {
+                n.push(("/my/events", "Мои мероприятия"));
+            }
             if !v.is_limited() {
                 n.push(("/my/apply", "Подать заявку"));
+                if events {
+                    n.push(("/my/events/new", "Новое мероприятие"));
+                }
             }
             n.push(("/my/penalties", "Штрафы"));
             n.push((
@@ -395,14 +410,18 @@ pub fn render_status(
             email: v.user.email.clone(),
             role: role_text(v),
         }),
-        nav: nav(page.viewer, state.clock.is_manual())
-            .into_iter()
-            .map(|(href, label)| NavItem {
-                href,
-                label,
-                current: href == page.current,
-            })
-            .collect(),
+        nav: nav(
+            page.viewer,
+            state.clock.is_manual(),
+            state.service.programs().any(|p| p.wf.events.is_some()),
+        )
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: href == page.current,
+        })
+        .collect(),
         csrf: page.viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
         clock: clock_text(state, now),
         clock_manual: state.clock.is_manual(),
@@ -455,6 +474,9 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
             "Заявка отклонена, но письмо партнёру не отправлено: у партнёра нет ни одного активного пользователя. Сообщите о решении сами или добавьте партнёру пользователя."
         }
         "reviewed" => "Заявки распределены по предложению системы.",
+        "announced" => "Мероприятие анонсировано: координатор рассмотрит заявку.",
+        "event_approved" => "Заявка на мероприятие утверждена, партнёр получит письмо.",
+        "event_rejected" => "Заявка на мероприятие отклонена, партнёр получит письмо.",
         "submitted" => "Материалы отправлены координатору на проверку.",
         "approved" => "Этап согласован.",
         "report_done" => "Отчёт принят: баллы и компенсация начислены.",

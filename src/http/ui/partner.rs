@@ -210,7 +210,12 @@ pub async fn my(
     ))
 }
 
+/// A season program's application window is open (events programs take announcements all
+/// year on their own form, `/my/events/new`).
 fn application_window_open(p: &Program, now: chrono::DateTime<chrono::Utc>) -> bool {
+    if p.wf.events.is_some() {
+        return false;
+    }
     let today = local_date(p.tz, now);
     p.wf.applications.from <= today && today <= p.wf.applications.to
 }
@@ -448,7 +453,13 @@ fn pick_program<'a>(state: &'a AppState, id: Option<&str>) -> Result<&'a Program
         .service
         .programs()
         .find(|p| application_window_open(p, now))
-        .or_else(|| state.service.programs().min_by_key(|p| distance(p)))
+        .or_else(|| {
+            state
+                .service
+                .programs()
+                .filter(|p| p.wf.events.is_none())
+                .min_by_key(|p| distance(p))
+        })
         .ok_or_else(|| UiError::Api(ApiError::not_found("программ пока нет")))
 }
 

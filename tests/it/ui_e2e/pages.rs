@@ -37,7 +37,15 @@ async fn every_page_renders_for_the_demo_season_for_its_role() {
         .unwrap()
         .unwrap()
         .id;
-    let dash = page_ok(&coordinator.get("/dashboard").await);
+    // Two programs are loaded (the flagship and the events program): the dashboard lists both
+    // side by side, and the flagship's own dashboard is one click away.
+    let list = page_ok(&coordinator.get("/dashboard").await);
+    assert!(
+        list.contains("Маркетинговая поддержка партнёров")
+            && list.contains(&format!("/programs/{PROGRAM}")),
+        "{list}"
+    );
+    let dash = page_ok(&coordinator.get(&format!("/programs/{PROGRAM}")).await);
     for text in [
         "Очередь на рассмотрение",
         "Материалы ждут проверки",

@@ -4,6 +4,7 @@
 
 use super::browser::with_browser;
 use super::{demo_app, password_of};
+use crate::support::app::PROGRAM;
 
 /// For every `table.stack` on the page: cells that stick out of the viewport, and cells whose
 /// column heading is not shown next to them.
@@ -42,7 +43,7 @@ async fn on_a_phone_the_lists_stack_their_rows_as_labelled_cards() {
             &password_of(creds, "coordinator@demo.local"),
         )
         .await;
-        b.goto("/dashboard").await;
+        b.goto(&format!("/programs/{PROGRAM}")).await;
         b.wait_for("#grid-h").await;
         b.set_width(390).await;
         let r = b.eval(CHECK).await;

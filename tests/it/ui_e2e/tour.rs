@@ -15,7 +15,8 @@ struct Visitor {
     pages: &'static [(&'static str, &'static str)],
 }
 
-/// (slug, path) per role. `{program}` is replaced by the program's id.
+/// (slug, path) per role. `{program}` is replaced by the program's id, `{event}` by the id of
+/// the event partner p01 announces in the events program.
 const TOUR: &[Visitor] = &[
     Visitor {
         label: "public",
@@ -37,6 +38,10 @@ const TOUR: &[Visitor] = &[
             ("users", "/admin/users"),
             ("partners", "/admin/partners"),
             ("outbox", "/admin/outbox"),
+            ("events-queue", "/events/queue"),
+            ("events-calendar", "/events/calendar"),
+            ("event", "/events/{event}"),
+            ("partner-events", "/partners/p01/events"),
         ],
     },
     Visitor {
@@ -63,6 +68,9 @@ const TOUR: &[Visitor] = &[
             ("seminar", "/seminars/s01"),
             ("team", "/my/team"),
             ("account", "/account"),
+            ("events", "/my/events"),
+            ("event-new", "/my/events/new"),
+            ("event", "/events/{event}"),
         ],
     },
     Visitor {
@@ -87,8 +95,24 @@ return {
 };
 "#;
 
-fn path_of(page: &str) -> String {
-    page.replace("{program}", PROGRAM)
+fn path_of(page: &str, event: &str) -> String {
+    page.replace("{program}", PROGRAM).replace("{event}", event)
+}
+
+/// Partner p01 announces a webinar in the events program (the demo has none); its id.
+async fn seed_event(app: &crate::support::app::App, creds: &[(String, String)]) -> String {
+    let p = app
+        .login("p01@demo.local", &password_of(creds, "p01@demo.local"))
+        .await;
+    let r = p
+        .post(
+            "/api/programs/bitrix-partner-events-2017/events",
+            serde_json::json!({"kind": "webinar", "topic": "site", "date": "2017-05-10", "online": true}),
+        )
+        .await
+        .expect(201)
+        .json();
+    r["id"].as_str().expect("the event's id").to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,6 +132,8 @@ async fn every_page_renders_for_its_roles_at_desktop_and_phone_width() {
     )
     .await;
     creds.push(("admin@vendor.test".into(), USER_PASSWORD.into()));
+    let event = seed_event(&app, &creds).await;
+    let event = &event;
     let app = &app;
     let creds = &creds;
     with_browser(&app.base.clone(), async |b| {
@@ -117,7 +143,7 @@ async fn every_page_renders_for_its_roles_at_desktop_and_phone_width() {
                 b.login(email, &password_of(creds, email)).await;
             }
             for (slug, page) in v.pages {
-                let path = path_of(page);
+                let path = path_of(page, event);
                 b.goto(&path).await;
                 b.wait_for("main").await;
                 let name = format!("tour-{}-{slug}", v.label);
@@ -181,7 +207,7 @@ fn the_tour_visits_every_page_route() {
     );
     let visited: Vec<String> = TOUR
         .iter()
-        .flat_map(|v| v.pages.iter().map(|(_, p)| path_of(p)))
+        .flat_map(|v| v.pages.iter().map(|(_, p)| path_of(p, "e1")))
         .collect();
     let missing: Vec<&String> = routes
         .iter()

@@ -1,0 +1,322 @@
+//! The events program (`workflows/bitrix-partner-events-2017.toml`) over HTTP, side by side with
+//! the flagship: a partner announces events, the coordinator approves or rejects them with the
+//! file's codes, promo and report go through the stage routes, the event's JSON shows the
+//! promotion window and the bracket row, and the queue and calendar list both programs.
+
+use crate::support::app::{self, App, Client, PROGRAM};
+use serde_json::{json, Value};
+
+const EVENTS: &str = "bitrix-partner-events-2017";
+
+fn announce_path() -> String {
+    format!("/api/programs/{EVENTS}/events")
+}
+
+/// Partner `pe` with its main user; the clock at 2017-05-02 10:00 Moscow.
+async fn setup(app: &App) -> (Client, Client) {
+    let admin = app.admin().await;
+    app.partner("pe", "Эпсилон", false, None).await;
+    let p = app
+        .user(
+            &admin,
+            "partner",
+            "olga@pe.example",
+            Some("pe"),
+            Some("main"),
+        )
+        .await;
+    app.set_clock("2017-05-02T10:00:00+03:00").await;
+    (admin, p)
+}
+
+fn message(r: &app::Resp) -> String {
+    r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn has_cyrillic(s: &str) -> bool {
+    s.chars()
+        .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)))
+}
+
+#[tokio::test]
+async fn both_programs_are_listed_and_the_events_program_takes_announcements() {
+    let app = app::spawn().await;
+    let (_admin, p) = setup(&app).await;
+    let programs = p.get("/api/programs").await.expect(200).json();
+    let ids: Vec<&str> = programs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert!(ids.contains(&PROGRAM) && ids.contains(&EVENTS), "{ids:?}");
+    // The flagship takes no announcements.
+    p.post(
+        &format!("/api/programs/{PROGRAM}/events"),
+        json!({"kind": "seminar", "date": "2017-06-01", "city": "Тула"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+}
+
+#[tokio::test]
+async fn refusals_are_422_with_the_files_codes_and_russian_messages() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    let cases = [
+        (
+            json!({"kind": "seminar", "topic": "site", "date": "2018-02-01", "city": "Тула"}),
+            "date_outside_program",
+        ),
+        (
+            json!({"kind": "talk", "topic": "marketplace", "date": "2017-06-01", "end_date": "2017-06-01", "city": "Тула"}),
+            "kind_not_rewarded",
+        ),
+        (
+            json!({"kind": "seminar", "topic": "site", "date": "2017-06-01", "city": "Тула", "audience": "developers"}),
+            "audience_not_prospects",
+        ),
+        (
+            json!({"kind": "seminar", "topic": "site", "date": "2017-05-01", "city": "Тула"}),
+            "not_preapproved",
+        ),
+        (
+            json!({"kind": "webinar", "topic": "site", "date": "2017-06-01", "city": "Тула"}),
+            "invalid_input",
+        ),
+        (
+            json!({"kind": "banquet", "date": "2017-06-01", "city": "Тула"}),
+            "invalid_input",
+        ),
+        (json!({"kind": "seminar", "city": "Тула"}), "invalid_input"),
+    ];
+    for (body, code) in cases {
+        let r = p
+            .post(&announce_path(), body.clone())
+            .await
+            .expect_error(422, code);
+        let msg = message(&r);
+        assert!(has_cyrillic(&msg), "{body} → {msg}");
+    }
+    let r = p
+        .post(
+            &announce_path(),
+            json!({"kind": "banquet", "date": "2017-06-01"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.json()["error"]["field"], "kind", "{}", r.text());
+    // A rejection needs a code of the file.
+    let e = p
+        .post(
+            &announce_path(),
+            json!({"kind": "webinar", "topic": "b24", "date": "2017-06-20", "online": true}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let id = e["id"].as_str().unwrap().to_string();
+    assert_eq!(e["online"], true);
+    let r = admin
+        .post(
+            &format!("/api/seminars/{id}/reject-event"),
+            json!({"code": "bad_mood"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.json()["error"]["field"], "code", "{}", r.text());
+    assert!(message(&r).contains("competing_products"), "{}", r.text());
+    // A partner cannot decide.
+    p.post(
+        &format!("/api/seminars/{id}/reject-event"),
+        json!({"code": "competing_products"}),
+    )
+    .await
+    .expect(403);
+    let rejected = admin
+        .post(
+            &format!("/api/seminars/{id}/reject-event"),
+            json!({"code": "competing_products", "comment": "Сравнение с другой CMS"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["rejection"], "competing_products");
+    assert_eq!(rejected["rejection_name"], "Конкурирующие продукты");
+}
+
+async fn announce_seminar(p: &Client) -> String {
+    let e = p
+        .post(
+            &announce_path(),
+            json!({"kind": "seminar", "topic": "site", "date": "2017-06-01", "city": "Тула",
+                   "materials": "none", "co_organizers": ["pz"]}),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(e["kind"], "seminar");
+    assert_eq!(e["kind_name"], "Семинар");
+    assert_eq!(e["state"], "applied");
+    assert_eq!(e["co_organizers"], json!(["pz"]));
+    assert_eq!(
+        e["promotion_window"],
+        json!({"from": "2017-05-18", "to": "2017-06-01"})
+    );
+    assert_eq!(e["shown_now"], false);
+    assert_eq!(e["shown_label"], "не показывается");
+    assert!(e["award"].is_null(), "{e}");
+    e["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_events_season_runs_over_http_announce_approve_promo_report_award() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    let id = announce_seminar(&p).await;
+    // The queue lists it beside the flagship's work, the calendar too.
+    let q = admin.get("/api/queue").await.expect(200).json();
+    let row = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["seminar"] == id.as_str())
+        .unwrap_or_else(|| panic!("{q}"));
+    assert_eq!(row["what"], "application");
+    assert_eq!(row["program"], EVENTS);
+    p.get("/api/queue").await.expect(403);
+    let cal = p
+        .get("/api/calendar?from=2017-05-01&to=2017-06-30")
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        cal.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == id.as_str()),
+        "{cal}"
+    );
+
+    let approved = admin
+        .post(
+            &format!("/api/seminars/{id}/approve-event"),
+            json!({"estimate": "30000"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(approved["state"], "preparing");
+    assert_eq!(approved["agreed_estimate"], "30000.00");
+    assert_eq!(approved["info_support"], true);
+
+    // Promo materials: submitted and approved through the stage routes.
+    p.post(
+        &format!("/api/seminars/{id}/stages/promo/versions"),
+        json!({"links": ["https://pe.example/seminar-tula"], "comment": "Анонс и баннер"}),
+    )
+    .await
+    .expect(200);
+    let q = admin.get("/api/queue").await.expect(200).json();
+    assert!(
+        q.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["seminar"] == id.as_str() && r["what"] == "promo"),
+        "{q}"
+    );
+    admin
+        .post_empty(&format!("/api/seminars/{id}/stages/promo/approve"))
+        .await
+        .expect(200);
+
+    // The day after the event the report is due; 35 listeners → row 31-50.
+    app.set_clock("2017-06-02T10:00:00+03:00").await;
+    let r = p
+        .post(
+            &format!("/api/seminars/{id}/stages/report/versions"),
+            json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000", "third_party_companies": 0},
+                   "links": ["https://pe.example/seminar-tula"]}),
+        )
+        .await;
+    let r = r.expect(200).json();
+    assert_eq!(r["seminar"]["report"]["attendees"], 35, "{r}");
+    let e = p
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    let award = &e["award"];
+    assert_eq!(award["booked"], false, "{e}");
+    assert_eq!(award["points"], 60, "{e}");
+    assert_eq!(award["bracket"]["label"], "31-50", "{e}");
+    assert_eq!(award["bracket"]["cap"], "20000.00", "{e}");
+    assert_eq!(award["costs_part"], "15000.00", "{e}");
+    assert_eq!(award["compensation"], "15000.00", "{e}");
+    assert_eq!(award["ledger"], "site", "{e}");
+    let q = admin.get("/api/queue").await.expect(200).json();
+    assert!(
+        q.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["seminar"] == id.as_str() && r["what"] == "report"),
+        "{q}"
+    );
+    // Another partner sees nothing of it.
+    app.partner("px", "Икс", false, None).await;
+    let x = app
+        .user(&admin, "partner", "x@px.example", Some("px"), Some("main"))
+        .await;
+    x.get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(404);
+    let cal = x
+        .get("/api/calendar?from=2017-05-01&to=2017-06-30")
+        .await
+        .expect(200)
+        .json();
+    assert!(cal.as_array().unwrap().is_empty(), "{cal}");
+}
+
+/// Acceptance by kind (bracket points and money on the product ledger) is the events engine's
+/// (branch h-events-engine): once merged, accepting books the row's points to `site`.
+#[tokio::test]
+#[ignore = "needs the events engine's acceptance by kind (h-events-engine)"]
+async fn an_accepted_events_report_books_points_per_product() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    let id = announce_seminar(&p).await;
+    admin
+        .post(
+            &format!("/api/seminars/{id}/approve-event"),
+            json!({"estimate": "30000"}),
+        )
+        .await
+        .expect(200);
+    app.set_clock("2017-06-02T10:00:00+03:00").await;
+    p.post(
+        &format!("/api/seminars/{id}/stages/report/versions"),
+        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000"}}),
+    )
+    .await
+    .expect(200);
+    admin
+        .post_empty(&format!("/api/seminars/{id}/accept-report"))
+        .await
+        .expect(200);
+    let e = p
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(e["award"]["booked"], true, "{e}");
+    assert_eq!(e["award"]["points"], 60, "{e}");
+    let ledger: Value = p.get("/api/partners/pe/ledger").await.expect(200).json();
+    let text = ledger.to_string();
+    assert!(text.contains("\"site\""), "{text}");
+    assert!(text.contains("60"), "{text}");
+}
