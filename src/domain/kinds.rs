@@ -26,11 +26,27 @@ pub enum NotificationKind {
     DutyReminder,
     /// The daily digest collecting what waited for it.
     Digest,
+    // Partner programs (design §4.5): about a partner, not a seminar.
+    AdmissionApproved,
+    AdmissionRefused,
+    StatusChanged,
+    StatusConfirmed,
+    StatusExpiryWarning,
+    StatusAtRisk,
+    NfrIssued,
+    NfrRenewed,
+    NfrRevoked,
+    PointsRequestDecided,
+    ProjectPublished,
+    ProjectReturned,
+    PartnershipTerminated,
+    ViolationRecorded,
+    SanctionApplied,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 27] = [
         NotificationKind::ApplicationApproved,
         NotificationKind::ApplicationRejected,
         NotificationKind::DeadlineReminder,
@@ -43,6 +59,21 @@ impl NotificationKind {
         NotificationKind::ReviewDue,
         NotificationKind::DutyReminder,
         NotificationKind::Digest,
+        NotificationKind::AdmissionApproved,
+        NotificationKind::AdmissionRefused,
+        NotificationKind::StatusChanged,
+        NotificationKind::StatusConfirmed,
+        NotificationKind::StatusExpiryWarning,
+        NotificationKind::StatusAtRisk,
+        NotificationKind::NfrIssued,
+        NotificationKind::NfrRenewed,
+        NotificationKind::NfrRevoked,
+        NotificationKind::PointsRequestDecided,
+        NotificationKind::ProjectPublished,
+        NotificationKind::ProjectReturned,
+        NotificationKind::PartnershipTerminated,
+        NotificationKind::ViolationRecorded,
+        NotificationKind::SanctionApplied,
     ];
 
     /// The stored name; the same as the serde name.
@@ -60,6 +91,21 @@ impl NotificationKind {
             NotificationKind::ReviewDue => "review_due",
             NotificationKind::DutyReminder => "duty_reminder",
             NotificationKind::Digest => "digest",
+            NotificationKind::AdmissionApproved => "admission_approved",
+            NotificationKind::AdmissionRefused => "admission_refused",
+            NotificationKind::StatusChanged => "status_changed",
+            NotificationKind::StatusConfirmed => "status_confirmed",
+            NotificationKind::StatusExpiryWarning => "status_expiry_warning",
+            NotificationKind::StatusAtRisk => "status_at_risk",
+            NotificationKind::NfrIssued => "nfr_issued",
+            NotificationKind::NfrRenewed => "nfr_renewed",
+            NotificationKind::NfrRevoked => "nfr_revoked",
+            NotificationKind::PointsRequestDecided => "points_request_decided",
+            NotificationKind::ProjectPublished => "project_published",
+            NotificationKind::ProjectReturned => "project_returned",
+            NotificationKind::PartnershipTerminated => "partnership_terminated",
+            NotificationKind::ViolationRecorded => "violation_recorded",
+            NotificationKind::SanctionApplied => "sanction_applied",
         }
     }
 
@@ -78,6 +124,21 @@ impl NotificationKind {
             NotificationKind::ReviewDue => "материалы ждут проверки",
             NotificationKind::DutyReminder => "напоминание об обязанности",
             NotificationKind::Digest => "ежедневная сводка",
+            NotificationKind::AdmissionApproved => "анкета партнёра одобрена",
+            NotificationKind::AdmissionRefused => "анкета партнёра отклонена",
+            NotificationKind::StatusChanged => "партнёрский статус изменён",
+            NotificationKind::StatusConfirmed => "партнёрский статус подтверждён",
+            NotificationKind::StatusExpiryWarning => "статус скоро истекает",
+            NotificationKind::StatusAtRisk => "статус под угрозой на пересмотре",
+            NotificationKind::NfrIssued => "NFR-лицензии выданы",
+            NotificationKind::NfrRenewed => "NFR-лицензии продлены",
+            NotificationKind::NfrRevoked => "NFR-лицензии отозваны",
+            NotificationKind::PointsRequestDecided => "решение по запросу баллов",
+            NotificationKind::ProjectPublished => "проект опубликован",
+            NotificationKind::ProjectReturned => "проект возвращён модератором",
+            NotificationKind::PartnershipTerminated => "партнёрство прекращено",
+            NotificationKind::ViolationRecorded => "зафиксировано нарушение",
+            NotificationKind::SanctionApplied => "применена санкция",
         }
     }
 
