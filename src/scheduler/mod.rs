@@ -7,6 +7,8 @@
 //! This build fires item (seminar) subjects only: an item of a standing or promotion subject is
 //! left leased and logged, for a version that knows its programs (none plans them yet).
 
+mod standing;
+
 use crate::domain::schedule::{fire, DueItem};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
 use crate::service::booking::{Booked, Booker};
@@ -233,6 +235,9 @@ impl Scheduler {
     }
 
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
+        if let crate::domain::schedule::Subject::Standing { partner, program } = &item.subject {
+            return self.fire_standing(item, partner, program).await;
+        }
         let Some(id) = item.seminar() else {
             // A subject this build cannot fire: leave the item leased (out of the way until
             // the lease ends) for a version that can.

@@ -12,6 +12,7 @@ pub mod files;
 pub mod outbox;
 pub mod partners;
 pub mod settings;
+pub mod standing;
 
 pub use audit::Audit;
 
