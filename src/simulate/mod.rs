@@ -4,6 +4,8 @@
 //! - [`scenario`]: the scenario file format, parsed with errors that name the step and field.
 //! - this module: running a scenario, its JSON report and its readable timeline.
 
+pub mod partner;
+pub mod partner_report;
 pub mod scenario;
 
 use crate::catalog::Catalog;
