@@ -18,8 +18,9 @@ impl Scheduler {
     ) -> Result<Fired, StoreError> {
         let fired = vec![(item.key.clone(), item.at)];
         let Some(prog) = self.programs.get(program) else {
-            // A program not loaded in this process: leave it to one that has it.
-            self.booker.release(&item.key).await?;
+            // A program not loaded in this process: the item stays leased (out of the way
+            // until the lease ends) for a process that has it.
+            tracing::warn!(key = %item.key, %program, "standing item of a program not loaded; skipped");
             return Ok(Fired::Deferred);
         };
         let Some(p) = prog.wf.standing.as_ref() else {

@@ -128,6 +128,40 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
         .ok_or_else(|| malformed(None, "until", "обязательное поле"))?;
     let partners = parse_partners(&doc)?;
     let known: Vec<&str> = partners.iter().map(|(p, _)| p.id.as_str()).collect();
+    let (steps, item_steps) = parse_steps(&doc, &actions, &known, !with.is_empty())?;
+    if steps.windows(2).any(|w| w[1].at < w[0].at) {
+        return Err(malformed(None, "steps", "шаги должны идти по времени"));
+    }
+    let mut programs = vec![prog];
+    let items = match with.first() {
+        None => None,
+        Some(id) => {
+            let (sc, p) = item_part(cat, &doc, id, item_steps)?;
+            programs.push(p);
+            Some(sc)
+        }
+    };
+    Ok((
+        PartnerScenario {
+            workflow,
+            until,
+            partners,
+            steps,
+            items,
+        },
+        programs,
+    ))
+}
+
+type Steps = (Vec<PartnerStep>, Vec<toml::Value>);
+
+/// The steps: partner steps with their fields, and (with an item program) the raw item steps.
+fn parse_steps(
+    doc: &toml::Table,
+    actions: &[String],
+    known: &[&str],
+    with: bool,
+) -> Result<Steps, SimulateError> {
     let raw_steps = doc
         .get("steps")
         .and_then(toml::Value::as_array)
@@ -147,7 +181,7 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
             .unwrap_or_default()
             .to_string();
         if !actions.contains(&action) {
-            if with.is_empty() {
+            if !with {
                 return Err(malformed(
                     Some(i),
                     "do",
@@ -186,28 +220,7 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
             partner: Some((partner.to_string(), fields)),
         });
     }
-    if steps.windows(2).any(|w| w[1].at < w[0].at) {
-        return Err(malformed(None, "steps", "шаги должны идти по времени"));
-    }
-    let mut programs = vec![prog];
-    let items = match with.first() {
-        None => None,
-        Some(id) => {
-            let (sc, p) = item_part(cat, &doc, id, item_steps)?;
-            programs.push(p);
-            Some(sc)
-        }
-    };
-    Ok((
-        PartnerScenario {
-            workflow,
-            until,
-            partners,
-            steps,
-            items,
-        },
-        programs,
-    ))
+    Ok((steps, item_steps))
 }
 
 fn parse_partners(doc: &toml::Table) -> Result<Vec<(Partner, Opening)>, SimulateError> {
