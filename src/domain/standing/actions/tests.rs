@@ -57,7 +57,7 @@ fn run(
 }
 
 fn code(r: Result<Effects, Refusal>) -> String {
-    r.err().expect("refused").code_str().to_string()
+    r.expect_err("refused").code_str().to_string()
 }
 
 #[test]
