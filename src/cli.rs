@@ -384,6 +384,20 @@ fn simulate_cmd(
         }
     };
     rt.block_on(async {
+        if simulate::partner::is_partner_scenario(&cat, &text) {
+            // Partner programs (S§5): the JSON report (the timeline prints it too).
+            return match simulate::partner::run_text(&cat, &text).await {
+                Ok((_, report)) => {
+                    let _ = json;
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&report).unwrap_or_default()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(path, e),
+            };
+        }
         let (sc, prog) = match simulate::load(&cat, &text) {
             Ok(v) => v,
             Err(e) => return fail(path, e),

@@ -33,11 +33,27 @@ pub enum NotificationKind {
     SupportSuspended,
     /// Item programs, mail only: the partner's marketing support is resumed.
     SupportResumed,
+    // Partner programs (design §4.5): about a partner, not a seminar.
+    AdmissionApproved,
+    AdmissionRefused,
+    StatusChanged,
+    StatusConfirmed,
+    StatusExpiryWarning,
+    StatusAtRisk,
+    NfrIssued,
+    NfrRenewed,
+    NfrRevoked,
+    PointsRequestDecided,
+    ProjectPublished,
+    ProjectReturned,
+    PartnershipTerminated,
+    ViolationRecorded,
+    SanctionApplied,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [NotificationKind; 15] = [
+    pub const ALL: [NotificationKind; 30] = [
         NotificationKind::ApplicationApproved,
         NotificationKind::ApplicationRejected,
         NotificationKind::DeadlineReminder,
@@ -53,6 +69,21 @@ impl NotificationKind {
         NotificationKind::InfoSupportChanged,
         NotificationKind::SupportSuspended,
         NotificationKind::SupportResumed,
+        NotificationKind::AdmissionApproved,
+        NotificationKind::AdmissionRefused,
+        NotificationKind::StatusChanged,
+        NotificationKind::StatusConfirmed,
+        NotificationKind::StatusExpiryWarning,
+        NotificationKind::StatusAtRisk,
+        NotificationKind::NfrIssued,
+        NotificationKind::NfrRenewed,
+        NotificationKind::NfrRevoked,
+        NotificationKind::PointsRequestDecided,
+        NotificationKind::ProjectPublished,
+        NotificationKind::ProjectReturned,
+        NotificationKind::PartnershipTerminated,
+        NotificationKind::ViolationRecorded,
+        NotificationKind::SanctionApplied,
     ];
 
     /// The stored name; the same as the serde name.
@@ -73,6 +104,21 @@ impl NotificationKind {
             NotificationKind::InfoSupportChanged => "info_support_changed",
             NotificationKind::SupportSuspended => "support_suspended",
             NotificationKind::SupportResumed => "support_resumed",
+            NotificationKind::AdmissionApproved => "admission_approved",
+            NotificationKind::AdmissionRefused => "admission_refused",
+            NotificationKind::StatusChanged => "status_changed",
+            NotificationKind::StatusConfirmed => "status_confirmed",
+            NotificationKind::StatusExpiryWarning => "status_expiry_warning",
+            NotificationKind::StatusAtRisk => "status_at_risk",
+            NotificationKind::NfrIssued => "nfr_issued",
+            NotificationKind::NfrRenewed => "nfr_renewed",
+            NotificationKind::NfrRevoked => "nfr_revoked",
+            NotificationKind::PointsRequestDecided => "points_request_decided",
+            NotificationKind::ProjectPublished => "project_published",
+            NotificationKind::ProjectReturned => "project_returned",
+            NotificationKind::PartnershipTerminated => "partnership_terminated",
+            NotificationKind::ViolationRecorded => "violation_recorded",
+            NotificationKind::SanctionApplied => "sanction_applied",
         }
     }
 
@@ -94,6 +140,21 @@ impl NotificationKind {
             NotificationKind::InfoSupportChanged => "информационная поддержка изменена",
             NotificationKind::SupportSuspended => "маркетинговая поддержка приостановлена",
             NotificationKind::SupportResumed => "маркетинговая поддержка возобновлена",
+            NotificationKind::AdmissionApproved => "анкета партнёра одобрена",
+            NotificationKind::AdmissionRefused => "анкета партнёра отклонена",
+            NotificationKind::StatusChanged => "партнёрский статус изменён",
+            NotificationKind::StatusConfirmed => "партнёрский статус подтверждён",
+            NotificationKind::StatusExpiryWarning => "статус скоро истекает",
+            NotificationKind::StatusAtRisk => "статус под угрозой на пересмотре",
+            NotificationKind::NfrIssued => "NFR-лицензии выданы",
+            NotificationKind::NfrRenewed => "NFR-лицензии продлены",
+            NotificationKind::NfrRevoked => "NFR-лицензии отозваны",
+            NotificationKind::PointsRequestDecided => "решение по запросу баллов",
+            NotificationKind::ProjectPublished => "проект опубликован",
+            NotificationKind::ProjectReturned => "проект возвращён модератором",
+            NotificationKind::PartnershipTerminated => "партнёрство прекращено",
+            NotificationKind::ViolationRecorded => "зафиксировано нарушение",
+            NotificationKind::SanctionApplied => "применена санкция",
         }
     }
 

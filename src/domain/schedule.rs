@@ -52,6 +52,20 @@ pub enum DueKind {
     CutoffReminder { stage: String, round: u32 },
     /// Recompute the partner's promotion pool (subject [`Subject::Promotion`]).
     PromotionDay { date: NaiveDate },
+    /// Standings: run the auto ladder (an input changed, a term ends; design §4.3).
+    Evaluate,
+    /// Standings: a review date of a review-date ladder.
+    Review,
+    /// Standings: warn if the term ending at `until` would not be confirmed.
+    ExpiryWarning { until: DateTime<Utc> },
+    /// Standings: `review_due` to the coordinator if the vendor has not decided yet.
+    VendorReview {
+        review: String,
+        reference: String,
+        due: NaiveDate,
+    },
+    /// Standings: a noticed termination takes effect.
+    TerminationEffective,
 }
 
 /// What a due item acts on. Items of one subject fire in order (instant, rank, key); the store
@@ -412,6 +426,12 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
         }
         // A promotion day acts on all of a partner's items: see `items::promotion::fire`.
         DueKind::PromotionDay { .. } => {}
+        // Standing items act on a partner's standing: see `standing::clock::fire`.
+        DueKind::Evaluate
+        | DueKind::Review
+        | DueKind::ExpiryWarning { .. }
+        | DueKind::VendorReview { .. }
+        | DueKind::TerminationEffective => {}
     }
     Ok(out)
 }

@@ -250,6 +250,11 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
                 "note": str_field(d, "note"),
             }))
         },
+        // Partner programs: the templates read the notice's own fields (design §4.5).
+        _ => Parts {
+            no_stage: true,
+            ..Parts::details(d.clone())
+        },
     };
     let stage = match n.stage.as_deref() {
         Some(id) if !parts.no_stage => json!({ "id": id, "name": f.stage_name(id) }),

@@ -41,6 +41,21 @@ const KIND_FILES: &[(&str, &str)] = embedded!(
     "info_support_changed",
     "support_suspended",
     "support_resumed",
+    "admission_approved",
+    "admission_refused",
+    "status_changed",
+    "status_confirmed",
+    "status_expiry_warning",
+    "status_at_risk",
+    "nfr_issued",
+    "nfr_renewed",
+    "nfr_revoked",
+    "points_request_decided",
+    "project_published",
+    "project_returned",
+    "partnership_terminated",
+    "violation_recorded",
+    "sanction_applied",
 );
 
 macro_rules! partials {

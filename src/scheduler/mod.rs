@@ -8,6 +8,8 @@
 //! in an item program, [`crate::service::items::fire_promotion`]); an item of a standing
 //! subject is left leased and logged, for a version that knows its programs.
 
+mod standing;
+
 use crate::domain::schedule::{fire, DueItem, Subject};
 use crate::domain::{DomainError, Outcome, Program, Seminar};
 use crate::service::booking::{Booked, Booker};
@@ -236,6 +238,9 @@ impl Scheduler {
     async fn fire_one(&self, item: &DueItem) -> Result<Fired, StoreError> {
         if let Subject::Promotion { partner, program } = &item.subject {
             return self.fire_promotion(item, partner, program).await;
+        }
+        if let Subject::Standing { partner, program } = &item.subject {
+            return self.fire_standing(item, partner, program).await;
         }
         let Some(id) = item.seminar() else {
             // A subject this build cannot fire: leave the item leased (out of the way until

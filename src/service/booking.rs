@@ -61,6 +61,8 @@ impl Booker {
             ..Commit::default()
         };
         commit.index(&self.programs);
+        // Points booked feed the partner programs that count their ledger (design §4.3).
+        commit.add_due = super::standing::evaluations_for(&self.programs, &commit.outcome.points);
         Prepared { commit, unplanned }
     }
 

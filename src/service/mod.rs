@@ -13,6 +13,7 @@ pub mod items;
 pub mod outbox;
 pub mod partners;
 pub mod settings;
+pub mod standing;
 
 pub use audit::Audit;
 

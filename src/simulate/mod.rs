@@ -6,6 +6,8 @@
 
 pub mod item_report;
 mod items;
+pub mod partner;
+pub mod partner_report;
 pub mod scenario;
 
 use crate::catalog::Catalog;

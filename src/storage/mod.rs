@@ -8,6 +8,7 @@
 
 pub mod bulk;
 mod sql;
+pub mod standing;
 
 use crate::accounts::User;
 use crate::domain::program::Attention;
@@ -23,6 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use sql::{PgStore, SqliteStore};
+pub use standing::{CertificateRow, RecordRow, StaffRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -77,6 +79,17 @@ pub struct Commit {
     /// The list columns of each changed seminar ([`Program::attention`]), computed by the writer
     /// that knows the program.
     pub attention: BTreeMap<String, Attention>,
+    /// Partner standings written at the version they were read (0: new).
+    pub standings: Vec<crate::domain::standing::Standing>,
+    /// Staff rows inserted or replaced (attach, role change, detach).
+    pub staff: Vec<StaffRow>,
+    /// Certificates earned (a repeat is ignored).
+    pub certificates: Vec<CertificateRow>,
+    /// Partner records inserted, or replaced by key.
+    pub records: Vec<RecordRow>,
+    /// Due items added without replacing their subject's plan (a key already present is kept):
+    /// the evaluation a points booking triggers in another program (design §4.3).
+    pub add_due: Vec<DueItem>,
 }
 
 impl Commit {
@@ -449,6 +462,25 @@ pub trait Store: Send + Sync {
     async fn bonus_balance(&self, partner: &str, at: DateTime<Utc>) -> Result<Kopecks, StoreError>;
     /// A partner's points entries of every ledger, newest first.
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError>;
+    /// A partner's standing in a partner program.
+    async fn standing(
+        &self,
+        partner: &str,
+        program: &str,
+    ) -> Result<Option<crate::domain::standing::Standing>, StoreError>;
+    /// Every standing of one partner, by program.
+    async fn standings_of(
+        &self,
+        partner: &str,
+    ) -> Result<Vec<crate::domain::standing::Standing>, StoreError>;
+    /// One partner's staff (attached or not), by id.
+    async fn staff_of(&self, partner: &str) -> Result<Vec<StaffRow>, StoreError>;
+    /// One partner's certificates, by employee and course.
+    async fn certificates_of(&self, partner: &str) -> Result<Vec<CertificateRow>, StoreError>;
+    /// One partner's records in one program, oldest first.
+    async fn records_of(&self, partner: &str, program: &str) -> Result<Vec<RecordRow>, StoreError>;
+    /// One partner's entries of one ledger, oldest first (what the metrics read).
+    async fn ledger_of(&self, partner: &str, ledger: &str) -> Result<Vec<PointsEntry>, StoreError>;
     /// A page of a partner's points entries, newest first, and how many there are in all.
     async fn points_page(
         &self,

@@ -29,7 +29,7 @@ fn normalize(v: &Value) -> Value {
 }
 
 /// Compares `got` against `expected`, looking only at the keys `expected` has in objects.
-fn matches(expected: &Value, got: &Value, path: &str, diffs: &mut Vec<String>) {
+pub(crate) fn matches(expected: &Value, got: &Value, path: &str, diffs: &mut Vec<String>) {
     match (expected, got) {
         (Value::Object(e), Value::Object(g)) => {
             for (k, ev) in e {

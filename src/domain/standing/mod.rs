@@ -3,11 +3,15 @@
 //! it is evaluated on; `metrics` computes every metric type as a pure function. The ladder
 //! evaluation (C2), the decided ladder (C3) and the action ops (C4) build on these.
 
+pub mod actions;
+pub mod clock;
 pub mod ladder;
 pub mod metrics;
+pub mod ops;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a partner stands in one program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +27,52 @@ pub struct Standing {
     /// Renewals granted so far (for `every_nth_renewal`).
     pub renewals: u32,
     pub nfr: u32,
+    /// Every change of the standing, oldest first (S§5.1 `history`).
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    /// Vendor reviews the partner waits for (admission, points requests, projects), each with
+    /// the working day it is due by (S§1.7).
+    #[serde(default)]
+    pub pending: Vec<PendingReview>,
+    /// Sanctions in force: code → the instant it ends (`None`: until lifted).
+    #[serde(default)]
+    pub sanctions: BTreeMap<String, Option<DateTime<Utc>>>,
+    /// A termination noticed for a later instant (S§1.7 leaving the program).
+    #[serde(default)]
+    pub terminates_at: Option<DateTime<Utc>>,
     pub version: i64,
+}
+
+/// One change of a standing as the history shows it (S§5.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// The status or level after the change (`None` when the change leaves none).
+    pub code: Option<String>,
+    pub from: Option<String>,
+    /// `granted`, `promoted`, `confirmed`, `lost`, `demoted`, `terminated`, … (data-free words
+    /// of the contract).
+    pub change: String,
+    /// The metric values the change was decided on.
+    #[serde(default)]
+    pub snapshot: BTreeMap<String, i64>,
+    /// Criterion codes that failed.
+    #[serde(default)]
+    pub unmet: Vec<String>,
+}
+
+/// A vendor review the partner waits for: `review_due` goes to the coordinator at 00:00 after
+/// `due` if it is still pending then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReview {
+    /// The review kind of the file's `vendor_deadlines` (`admission`, `points_request`, …).
+    pub review: String,
+    /// What is reviewed (a request or project id; the partner for an admission).
+    pub reference: String,
+    pub since: DateTime<Utc>,
+    pub due: NaiveDate,
+    /// Whether the deadline runs (an incomplete project has none, S§1.7).
+    pub timed: bool,
 }
 
 /// The lifecycle of a standing (shared by every partner program).
@@ -54,6 +103,10 @@ impl Standing {
             until: None,
             renewals: 0,
             nfr: 0,
+            history: vec![],
+            pending: vec![],
+            sanctions: BTreeMap::new(),
+            terminates_at: None,
             version: 0,
         }
     }

@@ -27,6 +27,10 @@ impl This {
         if !c.plans.is_empty() {
             replace_plans(&mut tx, &c.plans).await?;
         }
+        super::standings::write_partner_parts(&mut tx, c).await?;
+        if !c.add_due.is_empty() {
+            super::standings::add_due(&mut tx, &c.add_due).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -170,7 +170,7 @@ impl This {
     }
 }
 
-fn points_row(r: &<Db as sqlx::Database>::Row) -> Result<PointsEntry, StoreError> {
+pub(super) fn points_row(r: &<Db as sqlx::Database>::Row) -> Result<PointsEntry, StoreError> {
     Ok(PointsEntry {
         key: r.try_get("key")?,
         partner: r.try_get("partner")?,

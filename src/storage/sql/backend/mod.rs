@@ -12,6 +12,7 @@ mod ledgers;
 mod outbox;
 mod partners;
 mod seminars;
+mod standings;
 
 use super::super::{
     checked_json, event_where, json, outbox_where, parse, partner_where, penalty_order,
@@ -309,6 +310,44 @@ impl Store for This {
 
     async fn points_entries(&self, partner: &str) -> Result<Vec<PointsEntry>, StoreError> {
         This::points_entries(self, partner).await
+    }
+
+    async fn standing(
+        &self,
+        partner: &str,
+        program: &str,
+    ) -> Result<Option<crate::domain::standing::Standing>, StoreError> {
+        This::standing(self, partner, program).await
+    }
+
+    async fn standings_of(
+        &self,
+        partner: &str,
+    ) -> Result<Vec<crate::domain::standing::Standing>, StoreError> {
+        This::standings_of(self, partner).await
+    }
+
+    async fn staff_of(&self, partner: &str) -> Result<Vec<crate::storage::StaffRow>, StoreError> {
+        This::staff_of(self, partner).await
+    }
+
+    async fn certificates_of(
+        &self,
+        partner: &str,
+    ) -> Result<Vec<crate::storage::CertificateRow>, StoreError> {
+        This::certificates_of(self, partner).await
+    }
+
+    async fn records_of(
+        &self,
+        partner: &str,
+        program: &str,
+    ) -> Result<Vec<crate::storage::RecordRow>, StoreError> {
+        This::records_of(self, partner, program).await
+    }
+
+    async fn ledger_of(&self, partner: &str, ledger: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        This::ledger_of(self, partner, ledger).await
     }
 
     async fn points_page(

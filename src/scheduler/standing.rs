@@ -1,0 +1,56 @@
+//! Firing the due items of a partner's standing (design §4.3): the auto ladder's evaluations,
+//! term warnings, vendor-review alerts and noticed terminations. The item is marked fired in
+//! the commit that books its effects, so it fires exactly once.
+
+use super::{Fired, Scheduler};
+use crate::domain::schedule::DueItem;
+use crate::domain::standing::clock;
+use crate::service::booking::Booked;
+use crate::service::standing::{address, read_partner};
+use crate::storage::{Commit, StoreError};
+
+impl Scheduler {
+    pub(super) async fn fire_standing(
+        &self,
+        item: &DueItem,
+        partner: &str,
+        program: &str,
+    ) -> Result<Fired, StoreError> {
+        let fired = vec![(item.key.clone(), item.at)];
+        let Some(prog) = self.programs.get(program) else {
+            // A program not loaded in this process: the item stays leased (out of the way
+            // until the lease ends) for a process that has it.
+            tracing::warn!(key = %item.key, %program, "standing item of a program not loaded; skipped");
+            return Ok(Fired::Deferred);
+        };
+        let Some(p) = prog.wf.standing.as_ref() else {
+            tracing::error!(key = %item.key, %program, "standing item of an item program; retired");
+            return self
+                .finish(
+                    item,
+                    Commit {
+                        fired,
+                        ..Commit::default()
+                    },
+                )
+                .await;
+        };
+        let rows = read_partner(&self.store, prog, partner).await?;
+        let out = clock::fire(p, program, &rows.standing, &rows.facts, item, prog.tz);
+        let mut commit = Commit {
+            fired,
+            add_due: out.due,
+            ..Commit::default()
+        };
+        commit.outcome.notifications = address(p, prog, partner, item.at, &out.notices);
+        commit.standings.extend(out.standing);
+        match self.booker.book(&commit).await? {
+            Booked::Written => Ok(Fired::Done),
+            Booked::Conflict(why) => {
+                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
+                self.booker.release(&item.key).await?;
+                Ok(Fired::Deferred)
+            }
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! `simulate` for partner programs (S§5.1, S§5.2): a scenario whose `workflow` is a partner
+//! program, optionally played `with` an item program (the flagship season) on the same
+//! partners and clock, so the seminar points feed the status (S§4). Partner steps go to the
+//! partner program's actions; the other steps are parsed by the item scenario parser
+//! (`scenario::parse`) from the same file and run as always.
+
+use super::scenario::{self, Scenario, ScenarioError};
+use super::{RefusedStep, SimulateError};
+use crate::catalog::Catalog;
+use crate::domain::standing::actions::Fields;
+use crate::domain::standing::{HistoryEntry, Standing, StandingState};
+use crate::domain::{Partner, Program};
+use crate::service::{Service, ServiceError};
+use crate::storage::SqliteStore;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// A partner's state before the first step (`[partners.opening]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Opening {
+    pub admitted_at: Option<DateTime<Utc>>,
+    pub status: Option<String>,
+    pub status_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartnerStep {
+    pub index: usize,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    /// The partner program's step: its partner and fields; `None` for an item step.
+    pub partner: Option<(String, Fields)>,
+}
+
+/// A parsed partner scenario.
+#[derive(Debug, Clone)]
+pub struct PartnerScenario {
+    pub workflow: String,
+    pub until: DateTime<Utc>,
+    pub partners: Vec<(Partner, Opening)>,
+    pub steps: Vec<PartnerStep>,
+    /// The item part (`with`): its scenario, whose steps are the item steps in order.
+    pub items: Option<Scenario>,
+}
+
+fn malformed(step: Option<usize>, field: &str, message: impl Into<String>) -> SimulateError {
+    SimulateError::Malformed(ScenarioError {
+        step,
+        field: field.into(),
+        message: message.into(),
+        line: None,
+    })
+}
+
+/// Whether `text` names a partner program as its `workflow` (then [`run_text`] runs it).
+pub fn is_partner_scenario(cat: &Catalog, text: &str) -> bool {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return false;
+    };
+    let Some(id) = doc.get("workflow").and_then(toml::Value::as_str) else {
+        return false;
+    };
+    let path = cat.dir.join(format!("{id}.toml"));
+    cat.load_file(&path).is_ok_and(|p| p.wf.standing.is_some())
+}
+
+fn instant(
+    v: Option<&toml::Value>,
+    step: Option<usize>,
+    field: &str,
+) -> Result<Option<DateTime<Utc>>, SimulateError> {
+    match v {
+        None => Ok(None),
+        Some(v) => v
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .or_else(|| {
+                v.as_datetime()
+                    .and_then(|d| DateTime::parse_from_rfc3339(&d.to_string()).ok())
+            })
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .ok_or_else(|| malformed(step, field, "нужен момент времени RFC 3339")),
+    }
+}
+
+fn to_json(v: &toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::Datetime(d) => serde_json::Value::from(d.to_string()),
+        other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Parses a partner scenario; the item part by the item parser.
+///
+/// # Errors
+/// `Malformed` naming the step and field.
+pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>), SimulateError> {
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| malformed(None, "", e.message().to_string()))?;
+    let workflow = doc
+        .get("workflow")
+        .and_then(toml::Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let prog = cat
+        .load_file(&cat.dir.join(format!("{workflow}.toml")))
+        .map_err(|e| malformed(None, "workflow", e.to_string()))?;
+    let actions: Vec<String> = prog.wf.standing.as_ref().map_or(vec![], |p| {
+        p.actions.iter().map(|a| a.name.clone()).collect()
+    });
+    let with: Vec<String> = doc
+        .get("with")
+        .and_then(toml::Value::as_array)
+        .map_or(vec![], |a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        });
+    if with.len() > 1 {
+        return Err(malformed(
+            None,
+            "with",
+            "эта версия играет вместе не больше одной программы",
+        ));
+    }
+    let until = instant(doc.get("until"), None, "until")?
+        .ok_or_else(|| malformed(None, "until", "обязательное поле"))?;
+    let partners = parse_partners(&doc)?;
+    let known: Vec<&str> = partners.iter().map(|(p, _)| p.id.as_str()).collect();
+    let (steps, item_steps) = parse_steps(&doc, &actions, &known, !with.is_empty())?;
+    if steps.windows(2).any(|w| w[1].at < w[0].at) {
+        return Err(malformed(None, "steps", "шаги должны идти по времени"));
+    }
+    let mut programs = vec![prog];
+    let items = match with.first() {
+        None => None,
+        Some(id) => {
+            let (sc, p) = item_part(cat, &doc, id, item_steps)?;
+            programs.push(p);
+            Some(sc)
+        }
+    };
+    Ok((
+        PartnerScenario {
+            workflow,
+            until,
+            partners,
+            steps,
+            items,
+        },
+        programs,
+    ))
+}
+
+type Steps = (Vec<PartnerStep>, Vec<toml::Value>);
+
+/// The steps: partner steps with their fields, and (with an item program) the raw item steps.
+fn parse_steps(
+    doc: &toml::Table,
+    actions: &[String],
+    known: &[&str],
+    with: bool,
+) -> Result<Steps, SimulateError> {
+    let raw_steps = doc
+        .get("steps")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut steps = vec![];
+    let mut item_steps = vec![];
+    for (i, s) in raw_steps.iter().enumerate() {
+        let t = s
+            .as_table()
+            .ok_or_else(|| malformed(Some(i), "", "шаг должен быть таблицей"))?;
+        let at = instant(t.get("at"), Some(i), "at")?
+            .ok_or_else(|| malformed(Some(i), "at", "обязательное поле"))?;
+        let action = t
+            .get("do")
+            .and_then(toml::Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if !actions.contains(&action) {
+            if !with {
+                return Err(malformed(
+                    Some(i),
+                    "do",
+                    format!("неизвестное действие «{action}»"),
+                ));
+            }
+            item_steps.push(s.clone());
+            steps.push(PartnerStep {
+                index: i,
+                at,
+                action,
+                partner: None,
+            });
+            continue;
+        }
+        let partner = t
+            .get("partner")
+            .and_then(toml::Value::as_str)
+            .unwrap_or_default();
+        if !known.contains(&partner) {
+            return Err(malformed(
+                Some(i),
+                "partner",
+                format!("партнёр «{partner}» не объявлен в [[partners]]"),
+            ));
+        }
+        let fields: Fields = t
+            .iter()
+            .filter(|(k, _)| !["at", "do", "partner"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), to_json(v)))
+            .collect();
+        steps.push(PartnerStep {
+            index: i,
+            at,
+            action,
+            partner: Some((partner.to_string(), fields)),
+        });
+    }
+    Ok((steps, item_steps))
+}
+
+fn parse_partners(doc: &toml::Table) -> Result<Vec<(Partner, Opening)>, SimulateError> {
+    let mut out = vec![];
+    for (i, p) in doc
+        .get("partners")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let field = |k: &str| format!("partners[{i}].{k}");
+        let t = p
+            .as_table()
+            .ok_or_else(|| malformed(None, &field(""), "нужна таблица"))?;
+        let id = t
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| malformed(None, &field("id"), "обязательное поле"))?;
+        let flag = |k: &str| t.get(k).and_then(toml::Value::as_bool).unwrap_or(false);
+        let partner = Partner {
+            id: id.to_string(),
+            name: t
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .unwrap_or(id)
+                .to_string(),
+            experienced: flag("experienced"),
+            barred: flag("barred"),
+            late_withdrawal: false,
+        };
+        let o = t.get("opening").and_then(toml::Value::as_table);
+        let opening = match o {
+            None => Opening::default(),
+            Some(o) => Opening {
+                admitted_at: instant(o.get("admitted_at"), None, &field("opening.admitted_at"))?,
+                status: o
+                    .get("status")
+                    .and_then(toml::Value::as_str)
+                    .map(String::from),
+                status_since: instant(o.get("status_since"), None, &field("opening.status_since"))?,
+            },
+        };
+        out.push((partner, opening));
+    }
+    Ok(out)
+}
+
+/// The item program's part of the file, parsed as an item scenario of its own.
+fn item_part(
+    cat: &Catalog,
+    doc: &toml::Table,
+    id: &str,
+    steps: Vec<toml::Value>,
+) -> Result<(Scenario, Program), SimulateError> {
+    let mut t = toml::Table::new();
+    t.insert("workflow".into(), toml::Value::from(id));
+    if let Some(u) = doc.get("until") {
+        t.insert("until".into(), u.clone());
+    }
+    let partners: Vec<toml::Value> = doc
+        .get("partners")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let mut p = p.as_table().cloned().unwrap_or_default();
+            p.retain(|k, _| ["id", "name", "experienced", "barred"].contains(&k));
+            toml::Value::Table(p)
+        })
+        .collect();
+    t.insert("partners".into(), toml::Value::Array(partners));
+    t.insert("steps".into(), toml::Value::Array(steps));
+    let text = toml::to_string(&t).map_err(|e| malformed(None, "with", e.to_string()))?;
+    let (sc, _) = scenario::parse(&text, |id| cat.program(id).map(|p| p.wf))
+        .map_err(SimulateError::Malformed)?;
+    let prog = cat
+        .program(id)
+        .map_err(|e| malformed(None, "with", e.to_string()))?;
+    Ok((sc, prog))
+}
+
+/// The standing a partner opens with: admitted (the floor, or `status`) at `admitted_at`.
+fn opening_standing(prog: &Program, partner: &str, o: &Opening) -> Option<Standing> {
+    let p = prog.wf.standing.as_ref()?;
+    let at = o.status_since.or(o.admitted_at)?;
+    let code = o.status.clone().or_else(|| p.standing.floor.clone())?;
+    let mut s = Standing::new(partner, &prog.wf.id);
+    s.state = StandingState::Active;
+    s.code = Some(code.clone());
+    s.since = Some(at);
+    let termed = p.statuses.iter().any(|x| x.code == code && x.term);
+    if termed {
+        let months = p.term.as_ref().map_or(12, |t| t.months);
+        s.until = Some(crate::service::standing::expiry(prog, at, months));
+    }
+    s.history.push(HistoryEntry {
+        at,
+        code: Some(code),
+        change: "granted".into(),
+        ..HistoryEntry::default()
+    });
+    Some(s)
+}
+
+/// Runs a partner scenario; refusals as the item runner records them (with `partner`).
+///
+/// # Errors
+/// `Failed` on a store or program failure.
+pub async fn run(
+    sc: &PartnerScenario,
+    programs: Vec<Program>,
+) -> Result<(Service, Vec<(RefusedStep, Option<String>)>), SimulateError> {
+    let fail = |e: &dyn std::fmt::Display| SimulateError::Failed(e.to_string());
+    let store = SqliteStore::connect("sqlite::memory:")
+        .await
+        .map_err(|e| fail(&e))?;
+    let main = programs[0].clone();
+    let item_program = programs.get(1).map(|p| p.wf.id.clone());
+    let service = Service::new(Arc::new(store), programs);
+    let first = sc.steps.first().map_or(sc.until, |s| s.at);
+    for (p, o) in &sc.partners {
+        let by = crate::service::Audit {
+            actor: "scenario",
+            at: first,
+        };
+        service.save_partner(by, p).await.map_err(|e| fail(&e))?;
+        if let Some(s) = opening_standing(&main, &p.id, o) {
+            service
+                .open_standing(&main, s, first)
+                .await
+                .map_err(|e| fail(&e))?;
+        }
+    }
+    let mut refused = vec![];
+    let mut item_steps = sc
+        .items
+        .as_ref()
+        .map(|s| s.steps.iter())
+        .into_iter()
+        .flatten();
+    for step in &sc.steps {
+        service
+            .scheduler
+            .tick(step.at)
+            .await
+            .map_err(|e| fail(&e))?;
+        let (result, partner, seminar) = match &step.partner {
+            Some((partner, fields)) => (
+                service
+                    .execute_partner(&sc.workflow, partner, &step.action, fields, step.at)
+                    .await
+                    .map(|_| ()),
+                Some(partner.clone()),
+                None,
+            ),
+            None => {
+                let Some(it) = item_steps.next() else {
+                    continue;
+                };
+                let program = item_program.clone().unwrap_or_default();
+                let r = service
+                    .execute(&program, &it.command, "coordinator", step.at)
+                    .await
+                    .map(|_| ());
+                (r, None, it.command.seminar().map(String::from))
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(ServiceError::Refused(r)) => refused.push((
+                RefusedStep {
+                    step: step.index,
+                    action: step.action.clone(),
+                    seminar,
+                    code: r.code_str().into(),
+                    message: r.message,
+                },
+                partner,
+            )),
+            Err(e) => return Err(fail(&format!("шаг {}: {e}", step.index))),
+        }
+    }
+    service
+        .scheduler
+        .tick(sc.until)
+        .await
+        .map_err(|e| fail(&e))?;
+    Ok((service, refused))
+}
+
+/// Parses and runs a partner scenario and returns its JSON report.
+///
+/// # Errors
+/// `Malformed` (exit 2) or `Failed`.
+pub async fn run_text(
+    cat: &Catalog,
+    text: &str,
+) -> Result<(Service, serde_json::Value), SimulateError> {
+    let (sc, programs) = parse(cat, text)?;
+    let (service, refused) = run(&sc, programs).await?;
+    let report = super::partner_report::report(&service, &sc, refused)
+        .await
+        .map_err(|e| SimulateError::Failed(e.to_string()))?;
+    Ok((service, report))
+}
