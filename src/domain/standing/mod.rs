@@ -3,8 +3,11 @@
 //! it is evaluated on; `metrics` computes every metric type as a pure function. The ladder
 //! evaluation (C2), the decided ladder (C3) and the action ops (C4) build on these.
 
+pub mod decided;
 pub mod ladder;
 pub mod metrics;
+pub mod obligations;
+pub mod outcome;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,18 @@ pub struct Standing {
     pub renewals: u32,
     pub nfr: u32,
     pub version: i64,
+    /// Decided ladder: the application or renewal waiting for the vendor.
+    #[serde(default)]
+    pub pending: Option<decided::Pending>,
+    /// Decided ladder: a renewal decided before `until`, taking effect at `until`.
+    #[serde(default)]
+    pub scheduled: Option<decided::Scheduled>,
+    /// Periodic obligations open now, each with its next due date.
+    #[serde(default)]
+    pub obligations: Vec<obligations::OpenObligation>,
+    /// Obligations found undone after their due date (with when they were done, if later).
+    #[serde(default)]
+    pub overdue: Vec<obligations::Overdue>,
 }
 
 /// The lifecycle of a standing (shared by every partner program).
@@ -55,6 +70,10 @@ impl Standing {
             renewals: 0,
             nfr: 0,
             version: 0,
+            pending: None,
+            scheduled: None,
+            obligations: vec![],
+            overdue: vec![],
         }
     }
 
