@@ -22,7 +22,7 @@
 //! named `<code>_application` and `<code>_renewal`.
 
 use super::ladder::ChangeKind;
-use super::metrics::{metric, Facts, FlagSpan, TermWindow};
+use super::metrics::Facts;
 use super::obligations;
 use super::outcome::{Audience, Change, LedgerEffect, Outcome, Planned, Rules, StandingDue};
 use super::{Standing, StandingState};
@@ -32,8 +32,12 @@ use crate::domain::program::{refuse, refuse_by_rule, DomainError, RefusalCode};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+mod bonus;
 mod clock;
+mod requirements;
+pub use bonus::{bonus_on_purchase, bonus_spend};
 pub use clock::{fire, plan_term};
+pub use requirements::unmet_requirements;
 
 /// The `level` of a decision that confirms no level (refusal, or renewal not confirmed).
 pub const NONE_LEVEL: &str = "none";
@@ -345,67 +349,6 @@ pub fn standing_renewal_request(
     Ok(o)
 }
 
-/// The hard requirements (`[requirements]`, S§2.4) that fail for `level` at `now`: those of a
-/// grant (`at_grant`) or of a renewal (`all`), plus the level's own. A requirement holds when
-/// its metric is at least 1 over the current term up to `now`; the pending request's flags
-/// count as flags set when it was sent.
-pub fn unmet_requirements(
-    r: Rules<'_>,
-    s: &Standing,
-    facts: &Facts,
-    level: &str,
-    renewal: bool,
-    now: DateTime<Utc>,
-) -> Vec<String> {
-    let Some(req) = r.p.requirements.as_ref() else {
-        return vec![];
-    };
-    let base = if renewal { &req.all } else { &req.at_grant };
-    let mut names: Vec<&String> = base.iter().collect();
-    for n in req.levels.get(level).into_iter().flatten() {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    let mut facts = facts.clone();
-    if let Some(p) = &s.pending {
-        for f in &p.flags {
-            facts.flags.entry(f.clone()).or_default().push(FlagSpan {
-                since: p.requested_at,
-                until: None,
-            });
-        }
-    }
-    let term = TermWindow {
-        since: term_start(r, s),
-        until: Some(now),
-        renewals: s.renewals,
-    };
-    let today = local_date(r.tz, now);
-    names
-        .into_iter()
-        .filter(|n| {
-            r.p.metrics
-                .get(*n)
-                .is_none_or(|def| metric(&facts, def, now, today, term) < 1)
-        })
-        .cloned()
-        .collect()
-}
-
-/// The start of the current term: the grant for the first term, else the old `until`.
-fn term_start(r: Rules<'_>, s: &Standing) -> Option<DateTime<Utc>> {
-    if s.renewals == 0 {
-        return s.since;
-    }
-    let back = s.until.and_then(|u| {
-        let d = local_date(r.tz, u);
-        d.checked_sub_months(Months::new(renewal_months(r)))
-            .map(|d| start_of(r.tz, d))
-    });
-    back.max(s.since)
-}
-
 /// `standing_decide`: the vendor's decision on the pending application or renewal. `level` is
 /// a level of the ladder or [`NONE_LEVEL`]. A positive decision breaking a hard requirement is
 /// refused with `[requirements] refuse_code` listing the codes, unless `override_`; the
@@ -596,78 +539,6 @@ fn decided_renewal(
         o = o.then(opened);
     }
     Ok(o)
-}
-
-/// Where a bonus booked by a purchase goes (S§2.7): credited while the competence is in
-/// force, held while the first application is pending (on ledgers that hold), else not
-/// credited (`None`).
-pub fn bonus_on_purchase(
-    r: Rules<'_>,
-    s: &Standing,
-    ledger: &str,
-    amount: Kopecks,
-) -> Option<LedgerEffect> {
-    let def = r.p.bonus_ledgers.iter().find(|b| b.id == ledger)?;
-    let first_pending = s.state == StandingState::Applied;
-    if in_force(s) {
-        Some(LedgerEffect::Credit {
-            ledger: ledger.into(),
-            amount,
-        })
-    } else if first_pending && def.hold_while_first_application {
-        Some(LedgerEffect::Hold {
-            ledger: ledger.into(),
-            amount,
-        })
-    } else {
-        None
-    }
-}
-
-/// `bonus_spend` on a program bonus ledger: refused with the ledger's `refuse_excluded` for a
-/// product outside `spend_only`, `refuse_inactive` when the competence is not in force, and
-/// [`INSUFFICIENT_BONUS`] above `balance` (checked in that order).
-pub fn bonus_spend(
-    r: Rules<'_>,
-    s: &Standing,
-    ledger: &str,
-    product: &str,
-    amount: Kopecks,
-    balance: Kopecks,
-) -> Result<LedgerEffect, DomainError> {
-    let Some(def) = r.p.bonus_ledgers.iter().find(|b| b.id == ledger) else {
-        return refuse(
-            RefusalCode::InvalidInput,
-            format!("нет бонусного счёта «{ledger}»"),
-        );
-    };
-    if amount.0 <= 0 {
-        return refuse(
-            RefusalCode::InvalidInput,
-            "сумма оплаты бонусами должна быть больше нуля",
-        );
-    }
-    if !def.spend_only.is_empty() && !def.spend_only.iter().any(|p| p == product) {
-        let msg = format!("бонусами нельзя оплатить «{product}»");
-        return match &def.refuse_excluded {
-            Some(c) => refuse_by_rule(c, msg),
-            None => refuse(RefusalCode::InvalidInput, msg),
-        };
-    }
-    if !in_force(s) {
-        let msg = "бонусы применяются только при действующей компетенции";
-        return match &def.refuse_inactive {
-            Some(c) => refuse_by_rule(c, msg),
-            None => refuse(RefusalCode::InvalidState, msg),
-        };
-    }
-    if amount.0 > balance.0 {
-        return refuse_by_rule(INSUFFICIENT_BONUS, "недостаточно бонусов на счёте");
-    }
-    Ok(LedgerEffect::Spend {
-        ledger: ledger.into(),
-        amount,
-    })
 }
 
 /// A competence held before the simulated clock starts (`[partners.opening] kkv_level`,

@@ -271,3 +271,6 @@ pub fn fire(r: Rules<'_>, s: &Standing, due: &StandingDue, now: DateTime<Utc>) -
     }
     o
 }
+
+#[cfg(test)]
+mod tests;
