@@ -27,7 +27,6 @@ use super::obligations;
 use super::outcome::{Audience, Change, LedgerEffect, Outcome, Planned, Rules, StandingDue};
 use super::{Standing, StandingState};
 use crate::domain::deadline::{end_of, local_date, start_of};
-use crate::domain::money::Kopecks;
 use crate::domain::program::{refuse, refuse_by_rule, DomainError, RefusalCode};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -266,7 +265,7 @@ pub fn standing_documents(
     s: &Standing,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DomainError> {
-    if !s.pending.as_ref().is_some_and(|p| p.complete_at.is_none()) {
+    if s.pending.as_ref().is_none_or(|p| p.complete_at.is_some()) {
         return refuse(
             RefusalCode::InvalidState,
             "нет заявки, ожидающей документов",

@@ -8,6 +8,7 @@ mod support;
 use super::super::obligations::{obligation_done, obligation_end, obligation_start};
 use super::*;
 use crate::domain::kinds::NotificationKind;
+use crate::domain::money::Kopecks;
 use support::{history, Driver, Env, PROGRAM};
 
 const DELIVERY: &str = "kkv_delivery";

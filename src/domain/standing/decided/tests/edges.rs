@@ -27,7 +27,7 @@ fn granted<'a>(env: &'a Env, level: &str, at: DateTime<Utc>, flags: &[&str]) -> 
     d.world("p")
         .facts
         .records
-        .push(env.record(DELIVERY, later, 100_000_00));
+        .push(env.record(DELIVERY, later, 10_000_000));
     d.world("p")
         .facts
         .records
