@@ -288,12 +288,7 @@ fn run_ladder(
     next.version = s.version;
     let (old, new) = (nfr(p, &c.from), nfr(p, &c.code));
     next.nfr = new;
-    let change = match c.change {
-        ChangeKind::Promoted => "promoted",
-        ChangeKind::Confirmed => "confirmed",
-        ChangeKind::Lost => "lost",
-        ChangeKind::Demoted => "demoted",
-    };
+    let change = c.change.as_str();
     let loss = matches!(c.change, ChangeKind::Lost | ChangeKind::Demoted);
     next.history.push(HistoryEntry {
         at,

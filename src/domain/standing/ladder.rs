@@ -23,6 +23,19 @@ pub enum ChangeKind {
     Confirmed,
     Lost,
     Demoted,
+    // The decided ladder (`decided`, S§5.1 competence history).
+    Applied,
+    PackageComplete,
+    DocumentsRequested,
+    Granted,
+    Refused,
+    Upgraded,
+    RenewalRequested,
+    Renewed,
+    Downgraded,
+    Expired,
+    BonusesCancelled,
+    Cancelled,
 }
 
 /// One change of the standing with the metric values it was decided on.

@@ -5,9 +5,12 @@
 
 pub mod actions;
 pub mod clock;
+pub mod decided;
 pub mod ladder;
 pub mod metrics;
+pub mod obligations;
 pub mod ops;
+pub mod outcome;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +44,18 @@ pub struct Standing {
     #[serde(default)]
     pub terminates_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// Decided ladder: the application or renewal waiting for the vendor.
+    #[serde(default)]
+    pub decision: Option<decided::Pending>,
+    /// Decided ladder: a renewal decided before `until`, taking effect at `until`.
+    #[serde(default)]
+    pub scheduled: Option<decided::Scheduled>,
+    /// Periodic obligations open now, each with its next due date.
+    #[serde(default)]
+    pub obligations: Vec<obligations::OpenObligation>,
+    /// Obligations found undone after their due date (with when they were done, if later).
+    #[serde(default)]
+    pub overdue: Vec<obligations::Overdue>,
 }
 
 /// One change of a standing as the history shows it (S§5.1).
@@ -108,6 +123,10 @@ impl Standing {
             sanctions: BTreeMap::new(),
             terminates_at: None,
             version: 0,
+            decision: None,
+            scheduled: None,
+            obligations: vec![],
+            overdue: vec![],
         }
     }
 
