@@ -5,6 +5,10 @@
 
 pub mod ladder;
 pub mod metrics;
+pub mod outcome;
+pub mod records;
+pub mod review;
+pub mod sanctions;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
