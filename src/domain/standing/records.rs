@@ -104,14 +104,16 @@ pub fn record(
             format!("«{dup}» уже учтён ({kind})"),
         );
     }
-    let mut out = Outcome::default();
-    out.records = refs
-        .into_iter()
-        .map(|reference| Record {
-            reference,
-            ..base.clone()
-        })
-        .collect();
+    let mut out = Outcome {
+        records: refs
+            .into_iter()
+            .map(|reference| Record {
+                reference,
+                ..base.clone()
+            })
+            .collect(),
+        ..Outcome::default()
+    };
     watchers_after(p, facts, &mut out, kind, now, tz);
     Ok(out)
 }

@@ -341,4 +341,6 @@ fn quarter_start(d: NaiveDate) -> NaiveDate {
 }
 
 #[cfg(test)]
+mod example_08;
+#[cfg(test)]
 mod tests;
