@@ -373,6 +373,54 @@ impl FromStr for EventKind {
     }
 }
 
+/// The notices the pure standing code (`domain::standing::{review, sanctions, records}`) raises
+/// (design §4.5). Each is named as the [`NotificationKind`] the service sends for it; until the
+/// service's enum has a variant, `NotificationKind::from_str(n.as_str())` says it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StandingNotice {
+    StatusChanged,
+    StatusConfirmed,
+    StatusAtRisk,
+    SingleClientWarning,
+    ViolationRecorded,
+    SanctionApplied,
+    Disconnected,
+    PartnershipTerminated,
+}
+
+impl StandingNotice {
+    pub const ALL: [StandingNotice; 8] = [
+        StandingNotice::StatusChanged,
+        StandingNotice::StatusConfirmed,
+        StandingNotice::StatusAtRisk,
+        StandingNotice::SingleClientWarning,
+        StandingNotice::ViolationRecorded,
+        StandingNotice::SanctionApplied,
+        StandingNotice::Disconnected,
+        StandingNotice::PartnershipTerminated,
+    ];
+
+    /// The notification kind's name (templates, JSON, `[recipients]` keys of a program file).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StandingNotice::StatusChanged => "status_changed",
+            StandingNotice::StatusConfirmed => "status_confirmed",
+            StandingNotice::StatusAtRisk => "status_at_risk",
+            StandingNotice::SingleClientWarning => "single_client_warning",
+            StandingNotice::ViolationRecorded => "violation_recorded",
+            StandingNotice::SanctionApplied => "sanction_applied",
+            StandingNotice::Disconnected => "disconnected",
+            StandingNotice::PartnershipTerminated => "partnership_terminated",
+        }
+    }
+
+    /// The notice a program file names (`notice = "…"`, `kind = "…"`), if the engine has it.
+    pub fn named(s: &str) -> Option<StandingNotice> {
+        StandingNotice::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,16 @@ pub enum ChangeKind {
     Expired,
     BonusesCancelled,
     Cancelled,
+    // Onboarding, sanctions and termination (`review`, `sanctions`; `Granted` above also
+    // serves the floor granted at once, S§3.2).
+    /// The standing ended (termination, disconnection: S§1.5, S§3.5).
+    Terminated,
+    /// A sanction froze the standing (`effect = "suspend"`, S§2.8).
+    Suspended,
+    /// The suspension ended inside the term.
+    Reinstated,
+    /// A sanction took the standing for good (`effect = "revoke"`).
+    Revoked,
 }
 
 /// One change of the standing with the metric values it was decided on.
@@ -112,7 +122,7 @@ pub fn highest_met(p: &StandingProgram, values: &BTreeMap<String, i64>) -> usize
 }
 
 /// 00:00 local after the local date `d`.
-fn midnight_after(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+pub fn midnight_after(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let next = d.succ_opt().unwrap_or(d);
     tz.from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
         .earliest()

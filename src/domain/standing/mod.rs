@@ -11,6 +11,10 @@ pub mod metrics;
 pub mod obligations;
 pub mod ops;
 pub mod outcome;
+pub mod records;
+pub mod review;
+pub mod review_outcome;
+pub mod sanctions;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

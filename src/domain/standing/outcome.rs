@@ -284,6 +284,10 @@ impl ChangeKind {
             ChangeKind::Expired => "expired",
             ChangeKind::BonusesCancelled => "bonuses_cancelled",
             ChangeKind::Cancelled => "cancelled",
+            ChangeKind::Terminated => "terminated",
+            ChangeKind::Suspended => "suspended",
+            ChangeKind::Reinstated => "reinstated",
+            ChangeKind::Revoked => "revoked",
         }
     }
 }
