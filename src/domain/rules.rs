@@ -82,6 +82,10 @@ pub enum Command {
         cost: Option<Kopecks>,
         #[serde(default)]
         note: Option<String>,
+        /// Item programs: the points (≤ 0) and compensation reduction (%) the coordinator sets
+        /// with a parametrised violation (`requirements_breach`, E§4.9).
+        #[serde(default, flatten)]
+        params: crate::domain::items::breach::BreachParams,
     },
     Withdraw {
         seminar: String,
@@ -308,6 +312,9 @@ pub fn decide(
             };
             application.decide(prog, view, now, &mut out)?
         }
+        Command::ReviewApplications if prog.wf.events.is_some() => {
+            out = review_items(prog, view, at)?
+        }
         Command::ReviewApplications => review::review_due_groups(prog, view, actor, now, &mut out)?,
         Command::ApproveApplication { seminar } => {
             approve_application(prog, view, seminar, at, &mut out)?
@@ -384,12 +391,14 @@ fn decide_on_seminar(
             count,
             cost,
             note,
+            params,
         } => {
             let violation = Violation {
                 code,
                 count: *count,
                 cost: *cost,
                 note,
+                params: *params,
             };
             violation.decide(prog, view.seminar(seminar)?, at, out)?
         }
@@ -415,6 +424,37 @@ fn decide_on_seminar(
         | Command::ResumeSupport { .. } => {}
     }
     Ok(())
+}
+
+/// `review_applications` in a rolling program (E Part 2): approves every pending application
+/// with the amounts applied for, oldest first; there are no slots or review groups.
+fn review_items(prog: &Program, view: &View, at: Moment) -> Result<Outcome, DomainError> {
+    let mut pending: Vec<&Seminar> = view
+        .seminars
+        .iter()
+        .filter(|s| s.state == SeminarState::Applied)
+        .collect();
+    pending.sort_by(|a, b| (a.applied_at, &a.id).cmp(&(b.applied_at, &b.id)));
+    let mut out = Outcome::default();
+    for s in pending {
+        let earlier = s
+            .item
+            .repeat_of
+            .as_ref()
+            .and_then(|r| view.seminars.iter().find(|x| &x.id == r));
+        let terms = items::apply::ApprovalTerms::default();
+        let o = items::apply::approve(prog, s.clone(), &terms, earlier, at.actor, at.now)?;
+        out.seminars.extend(o.seminars);
+        out.penalties.extend(o.penalties);
+        out.points.extend(o.points);
+        out.bonus.extend(o.bonus);
+        out.flags.extend(o.flags);
+        out.notifications.extend(o.notifications);
+        out.events.extend(o.events);
+        out.slots_taken.extend(o.slots_taken);
+        out.slots_freed.extend(o.slots_freed);
+    }
+    Ok(out)
 }
 
 /// The commands of a rolling program's applications (`items::apply`).
@@ -579,6 +619,7 @@ struct Violation<'a> {
     count: u32,
     cost: Option<Kopecks>,
     note: &'a Option<String>,
+    params: crate::domain::items::breach::BreachParams,
 }
 
 impl Violation<'_> {
@@ -609,6 +650,7 @@ impl Violation<'_> {
                 "количество нарушений должно быть не меньше 1",
             );
         }
+        crate::domain::items::breach::record(v, &mut s, self.params)?;
         let p = manual_penalty(&s, v, at.now, self.count, self.note.clone());
         if v.effects.contains(&Effect::VoidItemCost) {
             if let Some(c) = self.cost {

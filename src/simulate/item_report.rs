@@ -27,6 +27,15 @@ pub struct ItemOut {
     pub rejection: Option<String>,
     pub compensation_parts: PartsOut,
     pub credit_due: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<ShareOut>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ShareOut {
+    pub partner: String,
+    pub points: i64,
+    pub compensation: String,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -106,6 +115,18 @@ pub fn item_out(prog: Option<&Program>, s: &Seminar, tz: Tz) -> Option<ItemOut> 
             materials: award.map(|a| a.materials).unwrap_or_default().to_string(),
         },
         credit_due: award.and_then(|a| a.credit_due).map(|d| d.to_string()),
+        shares: award
+            .map(|a| {
+                a.shares
+                    .iter()
+                    .map(|s| ShareOut {
+                        partner: s.partner.clone(),
+                        points: s.points,
+                        compensation: s.compensation.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

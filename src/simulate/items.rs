@@ -9,6 +9,7 @@ use crate::domain::items::accept::Settings;
 use crate::domain::items::apply::{ApprovalTerms, ArticleFacts, ItemApplication};
 use crate::domain::items::brackets::Input;
 use crate::domain::items::details::{Agreed, ItemReport};
+use crate::domain::workflow::CityRule;
 use crate::domain::{Command, ReportFigures, Workflow};
 use std::collections::HashSet;
 use toml::Value;
@@ -24,7 +25,7 @@ pub(super) fn item_step(
     partners: &HashSet<String>,
 ) -> Result<Option<Command>, ScenarioError> {
     Ok(Some(match action {
-        "apply" => apply(f, partners)?,
+        "apply" => apply(f, wf, partners)?,
         "approve_application" => approve(f)?,
         "reject_application" => {
             let seminar = f.string("seminar")?;
@@ -101,12 +102,18 @@ fn co_organizer_ids(
 }
 
 /// `apply`: the event's kind, topic, dates, support asked for and amounts applied for.
-fn apply(f: &mut Fields, partners: &HashSet<String>) -> Result<Command, ScenarioError> {
+fn apply(
+    f: &mut Fields,
+    wf: &Workflow,
+    partners: &HashSet<String>,
+) -> Result<Command, ScenarioError> {
     let partner = partner(f, partners)?;
     let seminar = f.string("seminar")?;
+    let kind = f.opt_string("kind")?.unwrap_or_else(|| "seminar".into());
+    fits_kind(f, wf, &kind)?;
     let article = article(f)?;
     let item = ItemApplication {
-        kind: f.opt_string("kind")?.unwrap_or_else(|| "seminar".into()),
+        kind,
         topic: f.opt_string("topic")?,
         city: f.opt_string("city")?.unwrap_or_default(),
         date: f.date("date")?,
@@ -125,6 +132,73 @@ fn apply(f: &mut Fields, partners: &HashSet<String>) -> Result<Command, Scenario
         partner,
         item,
     })
+}
+
+/// E Part 2 "Input": a field that does not apply to the event's kind is a malformed scenario.
+/// What applies is the kind's declaration in the workflow file: `city = "none"` takes no city,
+/// only kinds with `end_date = true` take an end date, only kinds with `requirements` take the
+/// claim's facts. An unknown kind is left to the engine's refusal.
+fn fits_kind(f: &mut Fields, wf: &Workflow, kind: &str) -> Result<(), ScenarioError> {
+    let Some(k) = wf.kinds.iter().find(|k| k.id == kind) else {
+        return Ok(());
+    };
+    let step = f.step;
+    let not_for = |field: &'static str| {
+        err(
+            step,
+            field,
+            format!("поле не относится к мероприятию вида «{kind}»"),
+        )
+    };
+    if k.city == CityRule::None && f.get_named("city").is_some() {
+        return Err(not_for("city"));
+    }
+    if !k.end_date && f.get_named("end_date").is_some() {
+        return Err(not_for("end_date"));
+    }
+    if k.requirements.is_none() {
+        for field in [
+            "chars",
+            "vendor_share",
+            "circulation",
+            "daily_views",
+            "reprint",
+        ] {
+            if f.get_named(field).is_some() {
+                return Err(not_for(field));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `costs_by_partner = { p1 = 10000, … }` of a report: each organizer's documented costs.
+fn costs_by_partner(
+    f: &mut Fields,
+) -> Result<std::collections::BTreeMap<String, crate::domain::Kopecks>, ScenarioError> {
+    const K: &str = "costs_by_partner";
+    let mut out = std::collections::BTreeMap::new();
+    let Some(v) = f.get(K) else {
+        return Ok(out);
+    };
+    let Value::Table(t) = v else {
+        return Err(err(f.step, K, "ожидается таблица { партнёр = сумма }"));
+    };
+    for (p, v) in t {
+        let amount = match v {
+            Value::Integer(n) => crate::domain::Kopecks::try_from_rub(*n).ok(),
+            Value::String(s) => s.parse().ok(),
+            Value::Float(x) => format!("{x}").parse().ok(),
+            _ => None,
+        };
+        match amount {
+            Some(a) if a >= crate::domain::Kopecks::ZERO => {
+                out.insert(p.clone(), a);
+            }
+            _ => return Err(err(f.step, K, format!("{p}: ожидается сумма в рублях"))),
+        }
+    }
+    Ok(out)
 }
 
 /// An article's facts, when any is given.
@@ -208,7 +282,8 @@ fn report(f: &mut Fields, wf: &Workflow) -> Result<Command, ScenarioError> {
             Some(_) => return Err(err(f.step, name, "ожидается true или false")),
         }
     }
-    let _ = f.strings("speakers")?;
+    item.speakers = f.strings("speakers")?;
+    item.costs_by_partner = costs_by_partner(f)?;
     let figures = ReportFigures {
         attendees: f.count("attendees")?,
         registrations: f.count_opt("registrations")?.unwrap_or(0),

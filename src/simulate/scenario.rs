@@ -193,6 +193,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A whole number that may be negative (a violation's points).
+    pub(super) fn int_opt(&mut self, k: &'static str) -> Result<Option<i64>, ScenarioError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Integer(n)) => Ok(Some(*n)),
+            Some(_) => Err(err(self.step, k, "ожидается целое число")),
+        }
+    }
+
     pub(super) fn count(&mut self, k: &'static str) -> Result<u32, ScenarioError> {
         self.count_opt(k)?
             .ok_or_else(|| err(self.step, k, "обязательное поле отсутствует"))
@@ -788,5 +797,9 @@ fn violation_step(f: &mut Fields, wf: &Workflow) -> Result<Command, ScenarioErro
         count,
         cost: f.money_opt("cost")?,
         note: f.opt_string("note")?,
+        params: crate::domain::items::breach::BreachParams {
+            points: f.int_opt("points")?,
+            compensation_percent: f.count_opt("compensation_percent")?,
+        },
     })
 }

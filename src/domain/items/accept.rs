@@ -5,6 +5,7 @@
 use super::acceptance::{credit_due, missing_report_fields};
 use super::brackets::{self, price, Award, Input, ItemFacts, PriceError};
 use super::details::{Consequence, ItemAward};
+use super::shares::Share;
 use crate::domain::money::{Factor, Kopecks};
 use crate::domain::penalties::expiry;
 use crate::domain::program::{refuse, refuse_by_rule, DomainError, Program, RefusalCode};
@@ -64,6 +65,13 @@ pub fn accept(
         s.item.consequences.push(c);
     }
     let ledger = ledger_of(prog, s, r);
+    let shares = super::shares::split(
+        &s.partner,
+        &s.item.co_organizers,
+        &r.item,
+        award.points,
+        award.compensation,
+    );
     s.item.award = Some(ItemAward {
         bracket: award.bracket.clone(),
         costs: award.parts.costs,
@@ -76,8 +84,19 @@ pub fn accept(
             wf.results.credit_within_working_days,
         )
         .ok(),
+        shares: shares.clone(),
     });
-    credit(prog, s, &award, &ledger, now, out);
+    if shares.is_empty() {
+        let whole = Share {
+            partner: s.partner.clone(),
+            points: award.points,
+            compensation: award.compensation,
+        };
+        credit(prog, s, &whole, "", &ledger, now, out);
+    }
+    for sh in &shares {
+        credit(prog, s, sh, &format!(":{}", sh.partner), &ledger, now, out);
+    }
     Ok(SeminarResult {
         points: award.points,
         compensation: award.compensation,
@@ -113,7 +132,8 @@ fn facts(s: &Seminar, r: &ReportFigures, set: Settings) -> ItemFacts {
         effects,
         points: set.points,
         compensation: set.compensation,
-        ..ItemFacts::default()
+        violation_points: s.item.breach_points,
+        violation_factor: super::breach::factor(&s.item.breach_percents),
     }
 }
 
@@ -179,19 +199,21 @@ pub fn ledger_of(prog: &Program, s: &Seminar, r: &ReportFigures) -> String {
     }
 }
 
-/// Books the points to `ledger` and the compensation, as the flagship does.
+/// Books one organizer's points to `ledger` and its compensation, as the flagship does; `key`
+/// tells a co-organizer's entries apart (empty for the whole award).
 fn credit(
     prog: &Program,
     s: &Seminar,
-    award: &Award,
+    award: &Share,
+    key: &str,
     ledger: &str,
     now: DateTime<Utc>,
     out: &mut Outcome,
 ) {
     if award.points != 0 {
         out.points.push(PointsEntry {
-            key: format!("points:{}:organizer", s.id),
-            partner: s.partner.clone(),
+            key: format!("points:{}:organizer{key}", s.id),
+            partner: award.partner.clone(),
             seminar: s.id.clone(),
             points: award.points,
             reason: "organizer".into(),
@@ -204,8 +226,8 @@ fn credit(
     }
     if award.compensation.0 > 0 {
         out.bonus.push(BonusEntry {
-            key: format!("bonus:{}:compensation", s.id),
-            partner: s.partner.clone(),
+            key: format!("bonus:{}:compensation{key}", s.id),
+            partner: award.partner.clone(),
             seminar: s.id.clone(),
             amount: award.compensation,
             booked_at: now,

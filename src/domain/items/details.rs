@@ -43,6 +43,16 @@ pub struct ItemDetails {
     /// ledger the points went to and the day they are credited by.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub award: Option<ItemAward>,
+    /// Points (≤ 0) the coordinator set with parametrised violations (`requirements_breach`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub breach_points: i64,
+    /// Compensation reductions in % set with such violations, in recording order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breach_percents: Vec<u32>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// An accepted item's price beyond `SeminarResult` (points and compensation).
@@ -56,6 +66,9 @@ pub struct ItemAward {
     /// The product ledger (`[ledgers] products`) the points count for.
     pub ledger: String,
     pub credit_due: Option<NaiveDate>,
+    /// Co-organized items: each organizer's part (E§4.14).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<super::shares::Share>,
 }
 
 /// What an item's report brings beyond the flagship figures: the fields the reductions read
@@ -70,6 +83,12 @@ pub struct ItemReport {
     pub ledger: Option<String>,
     /// Evidence given (`photos`, `announcement_link` …).
     pub evidence: Vec<String>,
+    /// Co-organized items: each organizer's documented costs (E§4.14).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub costs_by_partner: std::collections::BTreeMap<String, Kopecks>,
+    /// Co-organized items: the partners who gave the vendor-product talks, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub speakers: Vec<String>,
 }
 
 impl ItemReport {

@@ -12,9 +12,11 @@ pub mod accept;
 pub mod acceptance;
 pub mod apply;
 pub mod brackets;
+pub mod breach;
 pub mod details;
 pub mod promotion;
 pub mod report;
+pub mod shares;
 pub mod support;
 
 #[cfg(test)]

@@ -552,6 +552,7 @@ pub async fn record_violation(
         count: count.unwrap_or(1),
         cost,
         note,
+        params: Default::default(),
     };
     run_command(state, auth, &s.program, cmd).await?;
     Ok(())
