@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `/api/openapi.json`, and
 //! a self-contained page to browse it at `/api/docs` (no CDN: it works offline).
 
-use super::api::{admin, events, export, partners, programs, seminars, session, users};
+use super::api::{admin, events, export, partners, programs, seminars, session, support, users};
 use super::metrics;
 use super::AppState;
 use axum::response::Html;
@@ -61,7 +61,7 @@ impl Modify for Security {
         session::login, session::logout, session::me, session::change_password, session::create_token,
         session::list_tokens, session::revoke_token,
         users::create_user, users::list_users, users::disable_user, users::enable_user, users::reset_password,
-        partners::list, partners::create, partners::get_one, partners::ledger,
+        partners::list, partners::create, partners::get_one, partners::ledger, support::suspend, support::resume,
         programs::list, programs::get_one, programs::slots, programs::review_queue, programs::review_applications, programs::apply,
         seminars::list, seminars::get_one, seminars::approve_application, seminars::reject_application, seminars::submit,
         seminars::return_stage, seminars::approve_stage, seminars::change_venue, seminars::violation, seminars::withdraw,

@@ -50,6 +50,7 @@
 pub mod context;
 mod digest;
 pub mod mailer;
+mod partner_level;
 pub mod preview;
 pub mod recipients;
 pub mod russian;
@@ -60,7 +61,7 @@ pub use templates::{Rendered, TemplateError, Templates};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{Notification, NotificationKind, Program, Seminar};
+use crate::domain::{Notification, NotificationKind, Program, Recipient, Seminar};
 use crate::service::Service;
 use crate::storage::{OutboxRow, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -603,6 +604,9 @@ impl Notifier {
         &self,
         n: &Notification,
     ) -> Result<Result<Prepared, Undeliverable>, NotifierError> {
+        if let (true, Recipient::Partner(partner)) = (n.seminar.is_empty(), &n.to) {
+            return self.prepare_partner_level(n, partner).await;
+        }
         let store = &self.service.store;
         let seminar = match store.seminar(&n.seminar).await {
             Ok(s) => s,

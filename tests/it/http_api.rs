@@ -979,6 +979,8 @@ fn matrix(file: &str) -> Vec<Row> {
         // A flagship seminar is no event application: approved already, no rejection codes.
         row(M::POST, "/api/seminars/{id}/approve-event", "/api/seminars/sa/approve-event", None, [401, 409, 409, 403, 403, 403]),
         row(M::POST, "/api/seminars/{id}/reject-event", "/api/seminars/sa/reject-event", Some(json!({"code": "competing_products"})), [401, 422, 422, 403, 403, 403]),
+        row(M::POST, "/api/partners/{id}/suspend-support", "/api/partners/pa/suspend-support", None, [401, 200, 409, 403, 403, 403]),
+        row(M::POST, "/api/partners/{id}/resume-support", "/api/partners/pa/resume-support", None, [401, 200, 409, 403, 403, 403]),
         row(M::POST, "/api/admin/clock", "/api/admin/clock", Some(json!({"now": "2017-02-10T10:00:00+03:00"})), [401, 200, 403, 403, 403, 403]),
         // Signing out ends each session; signing in is public (both go last).
         row(M::POST, "/api/logout", "/api/logout", None, [401, 204, 204, 204, 204, 204]),

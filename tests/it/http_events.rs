@@ -282,11 +282,92 @@ async fn an_events_season_runs_over_http_announce_approve_promo_report_award() {
     assert!(cal.as_array().unwrap().is_empty(), "{cal}");
 }
 
-/// Acceptance by kind (bracket points and money on the product ledger) is the events engine's
-/// (branch h-events-engine): once merged, accepting books the row's points to `site`.
+/// Acceptance by kind: the evidence the kind requires is checked, the row's points go to the
+/// topic's product ledger, and the event's JSON shows the booked award (bracket, parts, credit day).
 #[tokio::test]
-#[ignore = "needs the events engine's acceptance by kind (h-events-engine)"]
 async fn an_accepted_events_report_books_points_per_product() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    let id = announce_seminar(&p).await;
+    admin
+        .post(
+            &format!("/api/seminars/{id}/approve-event"),
+            json!({"estimate": "30000"}),
+        )
+        .await
+        .expect(200);
+    app.set_clock("2017-06-02T10:00:00+03:00").await;
+    // Without the evidence the kind requires, acceptance is refused naming what is missing.
+    p.post(
+        &format!("/api/seminars/{id}/stages/report/versions"),
+        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000"}}),
+    )
+    .await
+    .expect(200);
+    let r = admin
+        .post_empty(&format!("/api/seminars/{id}/accept-report"))
+        .await;
+    assert!(r.status.as_u16() >= 400, "{}", r.text());
+    assert!(
+        message(&r).contains("photos") || message(&r).contains("фото"),
+        "{}",
+        r.text()
+    );
+    admin
+        .post(
+            &format!("/api/seminars/{id}/stages/report/return"),
+            json!({"comment": "Нужны фотографии и ссылка на анонс"}),
+        )
+        .await
+        .expect(200);
+    p.post(
+        &format!("/api/seminars/{id}/stages/report/versions"),
+        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000",
+                          "evidence": ["photos", "announcement_link"],
+                          "inputs": {"third_party_companies": 3, "paid": false}}}),
+    )
+    .await
+    .expect(200);
+    let e = p
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    // Preview: 3 third parties → all three count, −30 % on money after the cap.
+    assert_eq!(e["award"]["booked"], false, "{e}");
+    assert_eq!(
+        e["award"]["reductions"],
+        json!(["third_party_companies"]),
+        "{e}"
+    );
+    assert_eq!(e["award"]["compensation"], "10500.00", "{e}");
+    admin
+        .post_empty(&format!("/api/seminars/{id}/accept-report"))
+        .await
+        .expect(200);
+    let e = p
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    let award = &e["award"];
+    assert_eq!(award["booked"], true, "{e}");
+    assert_eq!(award["points"], 60, "{e}");
+    assert_eq!(award["bracket"]["label"], "31-50", "{e}");
+    assert_eq!(award["costs_part"], "10500.00", "{e}");
+    assert_eq!(award["compensation"], "10500.00", "{e}");
+    assert_eq!(award["reductions"], json!(["third_party_companies"]), "{e}");
+    assert_eq!(award["ledger"], "site", "{e}");
+    assert!(award["credit_due"].is_string(), "{e}");
+    let ledger: Value = p.get("/api/partners/pe/ledger").await.expect(200).json();
+    let text = ledger.to_string();
+    assert!(text.contains("\"site\""), "{text}");
+    assert!(text.contains("60"), "{text}");
+}
+
+/// A paid event reported over HTTP (`inputs.paid`) is accepted with its points and no money.
+#[tokio::test]
+async fn a_paid_event_reported_over_http_earns_points_without_compensation() {
     let app = app::spawn().await;
     let (admin, p) = setup(&app).await;
     let id = announce_seminar(&p).await;
@@ -300,7 +381,8 @@ async fn an_accepted_events_report_books_points_per_product() {
     app.set_clock("2017-06-02T10:00:00+03:00").await;
     p.post(
         &format!("/api/seminars/{id}/stages/report/versions"),
-        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000"}}),
+        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000",
+                          "evidence": ["photos", "announcement_link"], "inputs": {"paid": true}}}),
     )
     .await
     .expect(200);
@@ -308,15 +390,51 @@ async fn an_accepted_events_report_books_points_per_product() {
         .post_empty(&format!("/api/seminars/{id}/accept-report"))
         .await
         .expect(200);
-    let e = p
+    let e = admin
         .get(&format!("/api/seminars/{id}/event"))
         .await
         .expect(200)
         .json();
     assert_eq!(e["award"]["booked"], true, "{e}");
     assert_eq!(e["award"]["points"], 60, "{e}");
-    let ledger: Value = p.get("/api/partners/pe/ledger").await.expect(200).json();
-    let text = ledger.to_string();
-    assert!(text.contains("\"site\""), "{text}");
-    assert!(text.contains("60"), "{text}");
+    assert_eq!(e["award"]["compensation"], "0.00", "{e}");
+    assert_eq!(e["award"]["reductions"], json!(["paid_event"]), "{e}");
+}
+
+/// A coordinator suspends a partner's support over the API: its new events are refused with the
+/// file's code; after resuming they are taken again. A partner may not do either.
+#[tokio::test]
+async fn a_coordinator_suspends_and_resumes_a_partners_support() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    p.post("/api/partners/pe/suspend-support", json!({}))
+        .await
+        .expect(403);
+    let v = admin
+        .post(
+            "/api/partners/pe/suspend-support",
+            json!({"note": "Долг по отчётам"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["support_suspended"], true, "{v}");
+    assert_eq!(v["label"], "поддержка приостановлена", "{v}");
+    let body = json!({"kind": "seminar", "topic": "site", "date": "2017-06-01", "city": "Тула"});
+    let r = p.post(&announce_path(), body.clone()).await.expect(422);
+    assert!(has_cyrillic(&message(&r)), "{}", r.text());
+    admin
+        .post(
+            "/api/partners/pe/suspend-support",
+            json!({"program": PROGRAM}),
+        )
+        .await
+        .expect(422);
+    let v = admin
+        .post_empty("/api/partners/pe/resume-support")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["support_suspended"], false, "{v}");
+    p.post(&announce_path(), body).await.expect(201);
 }

@@ -50,6 +50,8 @@ pub struct AwardView {
     pub ledger: String,
     /// Why the award cannot be computed (a kind or topic the file does not price).
     pub note: Option<String>,
+    /// The day the points are credited by (booked awards only).
+    pub credit_due: Option<NaiveDate>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -108,11 +110,10 @@ pub fn ledger_of(prog: &Program, s: &Seminar) -> String {
 /// What the pricing reads of the item and its report.
 fn facts(s: &Seminar) -> Option<ItemFacts> {
     let r = s.report.as_ref()?;
-    let mut inputs = BTreeMap::new();
-    inputs.insert(
-        "third_party_companies".to_string(),
-        Input::Count(r.third_party_companies),
-    );
+    let mut inputs: BTreeMap<String, Input> = r.item.inputs.clone();
+    inputs
+        .entry("third_party_companies".to_string())
+        .or_insert(Input::Count(r.third_party_companies));
     Some(ItemFacts {
         kind: s.item.kind.clone(),
         topic: s.item.topic.clone(),
@@ -121,6 +122,7 @@ fn facts(s: &Seminar) -> Option<ItemFacts> {
         documented: r.costs,
         voided: s.voided,
         materials_agreed: s.item.agreed.materials_cost,
+        materials_documented: r.item.materials_costs.unwrap_or_default(),
         inputs,
         effects: s
             .item
@@ -152,7 +154,50 @@ fn bracket_row<'p>(prog: &'p Program, s: &Seminar, label: &str) -> Option<&'p Br
         .find(|r| r.label == label)
 }
 
+fn row_view(r: &BracketRow) -> BracketRowView {
+    BracketRowView {
+        label: r.label.clone(),
+        points: r.points,
+        share: r.share.map(|x| x.to_string()),
+        cap: r.cap.map(|x| x.to_string()),
+    }
+}
+
+/// The award acceptance booked: the bracket row, the two parts, the reductions booked as
+/// consequences (codes of the file's reductions), the ledger and the credit day.
+fn booked_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
+    let a = s.item.award.as_ref()?;
+    let r = s.result.as_ref()?;
+    let rub = |k: crate::domain::Kopecks| money.then(|| k.to_string());
+    let codes = &prog.wf.results.by_kind.reductions;
+    Some(AwardView {
+        booked: true,
+        points: r.points,
+        compensation: rub(r.compensation),
+        costs_part: rub(a.costs),
+        materials_part: rub(a.materials),
+        bracket: a
+            .bracket
+            .as_deref()
+            .and_then(|l| bracket_row(prog, s, l))
+            .map(row_view),
+        reductions: s
+            .item
+            .consequences
+            .iter()
+            .filter(|c| codes.iter().any(|r| r.code == c.code))
+            .map(|c| c.code.clone())
+            .collect(),
+        ledger: a.ledger.clone(),
+        note: None,
+        credit_due: a.credit_due,
+    })
+}
+
 fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
+    if let Some(v) = booked_view(prog, s, money) {
+        return Some(v);
+    }
     let f = facts(s)?;
     let rub = |k: crate::domain::Kopecks| money.then(|| k.to_string());
     let (award, note) = match price(&prog.wf.results.by_kind, &prog.wf.kinds, &f) {
@@ -163,12 +208,7 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         .bracket
         .as_deref()
         .and_then(|l| bracket_row(prog, s, l))
-        .map(|r| BracketRowView {
-            label: r.label.clone(),
-            points: r.points,
-            share: r.share.map(|x| x.to_string()),
-            cap: r.cap.map(|x| x.to_string()),
-        });
+        .map(row_view);
     let (booked, points, compensation) = match &s.result {
         Some(r) => (true, r.points, r.compensation),
         None => (false, award.points, award.compensation),
@@ -181,8 +221,13 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         materials_part: rub(award.parts.materials),
         bracket,
         reductions: award.reductions,
-        ledger: ledger_of(prog, s),
+        ledger: s
+            .report
+            .as_ref()
+            .and_then(|r| r.item.ledger.clone())
+            .unwrap_or_else(|| ledger_of(prog, s)),
         note,
+        credit_due: None,
     })
 }
 

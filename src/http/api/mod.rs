@@ -9,6 +9,7 @@ pub mod partners;
 pub mod programs;
 pub mod seminars;
 pub mod session;
+pub mod support;
 pub mod users;
 
 use super::AppState;
@@ -39,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/partners", get(partners::list).post(partners::create))
         .route("/api/partners/{id}", get(partners::get_one))
         .route("/api/partners/{id}/ledger", get(partners::ledger))
+        .route("/api/partners/{id}/suspend-support", post(support::suspend))
+        .route("/api/partners/{id}/resume-support", post(support::resume))
         .route("/api/programs", get(programs::list))
         .route("/api/programs/{id}", get(programs::get_one))
         .route("/api/programs/{id}/slots", get(programs::slots))

@@ -229,6 +229,9 @@ pub struct LedgerEntryView {
     pub booked_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub active: bool,
+    /// Points entries: the vendor product they count for (`main`; item programs `site`, `b24`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -284,6 +287,7 @@ pub async fn ledger(
             amount: None,
             booked_at: e.booked_at,
             expires_at: e.expires_at,
+            product: Some(e.product),
         })
         .collect();
     let money = auth.user.sees_money();
@@ -299,6 +303,7 @@ pub async fn ledger(
                 amount: Some(e.amount.to_string()),
                 booked_at: e.booked_at,
                 expires_at: e.expires_at,
+                product: None,
             })
             .collect();
         (Some(rows), Some(total))

@@ -4,8 +4,8 @@
 use super::files::{save_upload, UploadedFile};
 use crate::http::auth::Auth;
 use crate::http::commands::{
-    self, loose, CoOrganizerInput, CommandResult, Decision, EstimateLineInput, ReportInput,
-    ReturnRequest, SubmitRequest, ViolationRequest,
+    self, loose, CoOrganizerInput, CommandResult, Decision, EstimateLineInput, ItemReportInput,
+    ReportInput, ReturnRequest, SubmitRequest, ViolationRequest,
 };
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::listing::{self, Columns, PageSpec};
@@ -271,6 +271,22 @@ pub struct ReportBody {
     /// The partner who gave the vendor-product talks, when a co-organizer did: it gets the points.
     #[serde(default)]
     pub vendor_talks_by: Option<String>,
+    /// Item programs: evidence given, as the kind's `report_requires` names it
+    /// (`["photos", "announcement_link"]`).
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Item programs: the fields the program's reductions read, counts or flags
+    /// (`{"paid": false, "other_vendors": 1}`); a field not given never reduces.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub inputs: BTreeMap<String, crate::domain::items::brackets::Input>,
+    /// Item programs: documented cost of template leaflets, RUB.
+    #[serde(default, deserialize_with = "loose")]
+    #[schema(value_type = Option<String>)]
+    pub materials_costs: Option<String>,
+    /// Item programs: the product ledger of a mixed-topic event (`site`, `b24`).
+    #[serde(default)]
+    pub ledger: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -300,6 +316,12 @@ impl From<ReportBody> for ReportInput {
                 })
                 .collect(),
             vendor_talks_by: r.vendor_talks_by,
+            item: ItemReportInput {
+                evidence: r.evidence,
+                inputs: r.inputs,
+                materials_costs: r.materials_costs,
+                ledger: r.ledger,
+            },
         }
     }
 }

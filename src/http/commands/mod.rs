@@ -20,7 +20,9 @@ pub use estimate::{
 };
 pub use event::{announce, decide_event, EventDecision, EventRequest};
 pub use input::{capitalize, loose};
-pub use submit::{authorize_submit, submit_version, CoOrganizerInput, ReportInput, SubmitRequest};
+pub use submit::{
+    authorize_submit, submit_version, CoOrganizerInput, ItemReportInput, ReportInput, SubmitRequest,
+};
 
 use crate::accounts::Rights;
 use crate::domain::{Command, Outcome, Seminar};
@@ -76,6 +78,8 @@ pub enum Field {
     Rejection,
     /// An amount agreed at approval (estimate, leaflets, compensation).
     Agreed,
+    /// The documented cost of template leaflets in an item's report.
+    MaterialsCosts,
 }
 
 impl Field {
@@ -113,6 +117,7 @@ impl Field {
             Field::Partners => "co_organizers",
             Field::Rejection => "code",
             Field::Agreed => "estimate",
+            Field::MaterialsCosts => "report.materials_costs",
         }
     }
 
@@ -176,6 +181,7 @@ impl Field {
             Field::Partners => "Соорганизаторы",
             Field::Rejection => "Причина отказа",
             Field::Agreed => "Согласованная сумма",
+            Field::MaterialsCosts => "Расходы на листовки",
         }
     }
 }

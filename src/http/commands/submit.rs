@@ -4,6 +4,8 @@
 use super::estimate::{estimate_lines, EstimateLineInput};
 use super::input::{optional_text, parse_link, parse_money, parse_number};
 use super::{run_command, visible_seminar, CommandError, CommandResult, Field, Invalid, Mistakes};
+use crate::domain::items::brackets::Input;
+use crate::domain::items::details::ItemReport;
 use crate::domain::{CoOrganizer, Command, ReportFigures, Seminar};
 use crate::http::api::files::{discard_if_unreferenced, UploadedFile};
 use crate::http::auth::Auth;
@@ -23,6 +25,30 @@ pub struct ReportInput {
     pub estimate: Option<String>,
     pub co_organizers: Vec<CoOrganizerInput>,
     pub vendor_talks_by: Option<String>,
+    /// Item programs: the evidence given and the fields the reductions read.
+    pub item: ItemReportInput,
+}
+
+/// What an item program's report brings beyond the flagship's figures (decision 51).
+#[derive(Debug, Clone, Default)]
+pub struct ItemReportInput {
+    /// Evidence given (`photos`, `announcement_link` …), as the kind's `report_requires` names it.
+    pub evidence: Vec<String>,
+    /// Report fields the reductions read (`paid`, `other_vendors` …): counts and flags.
+    pub inputs: std::collections::BTreeMap<String, Input>,
+    /// Documented cost of template leaflets, RUB.
+    pub materials_costs: Option<String>,
+    /// The product ledger of a mixed-topic item (`site`, `b24`).
+    pub ledger: Option<String>,
+}
+
+impl ItemReportInput {
+    fn is_empty(&self) -> bool {
+        self.evidence.is_empty()
+            && self.inputs.is_empty()
+            && self.materials_costs.is_none()
+            && self.ledger.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -44,6 +70,7 @@ impl ReportInput {
         .iter()
         .any(|v| v.as_deref().is_some_and(|t| !t.trim().is_empty()))
             || !self.co_organizers.is_empty()
+            || !self.item.is_empty()
     }
 }
 
@@ -271,6 +298,7 @@ async fn report_figures(
             });
         }
     }
+    let item = item_report(&r.item, m);
     let (Some(attendees), Some(registrations), Some(third), Some(costs)) =
         (attendees, registrations, third, costs)
     else {
@@ -284,6 +312,27 @@ async fn report_figures(
         estimate: None,
         co_organizers,
         vendor_talks_by: optional_text(r.vendor_talks_by.clone()),
-        item: Default::default(),
+        item,
     }))
+}
+
+/// The item part of the report: evidence names and input names trimmed, the leaflet cost parsed.
+fn item_report(r: &ItemReportInput, m: &mut Mistakes) -> ItemReport {
+    let mut evidence: Vec<String> = r
+        .evidence
+        .iter()
+        .filter_map(|e| optional_text(Some(e.clone())))
+        .collect();
+    evidence.dedup();
+    ItemReport {
+        inputs: r
+            .inputs
+            .iter()
+            .filter_map(|(k, v)| optional_text(Some(k.clone())).map(|k| (k, *v)))
+            .collect(),
+        materials_costs: optional_text(r.materials_costs.clone())
+            .and_then(|t| m.take(parse_money(Field::MaterialsCosts, &t))),
+        ledger: optional_text(r.ledger.clone()),
+        evidence,
+    }
 }

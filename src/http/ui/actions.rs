@@ -8,11 +8,12 @@ use super::page::{
     check_csrf, safe_back, see_other, with_done, FormData, FormState, UiError, UiResult, Viewer,
 };
 use super::seminar::{seminar_page, Forms};
+use crate::domain::items::brackets::Input;
 use crate::http::api::files::save_upload;
 pub use crate::http::commands::capitalize;
 use crate::http::commands::{
-    self, CommandError, CommandResult, Decision, Field, ReportInput, ReturnRequest, SubmitRequest,
-    ViolationRequest,
+    self, CommandError, CommandResult, Decision, Field, ItemReportInput, ReportInput,
+    ReturnRequest, SubmitRequest, ViolationRequest,
 };
 use crate::http::error::{ApiError, ErrorReport};
 use crate::http::AppState;
@@ -270,6 +271,33 @@ fn incomplete(e: axum::extract::multipart::MultipartError) -> UiError {
     )))
 }
 
+/// An item report's evidence (`evidence_<name>` checkboxes) and the inputs the reductions read
+/// (`input_<name>`: a checkbox is a flag, a number a count).
+fn item_fields(fields: &FormData) -> ItemReportInput {
+    let mut item = ItemReportInput {
+        materials_costs: text(fields, "materials_costs"),
+        ledger: text(fields, "ledger").filter(|l| !l.is_empty()),
+        ..ItemReportInput::default()
+    };
+    for (k, v) in fields {
+        if let Some(name) = k.strip_prefix("evidence_") {
+            if v == "on" {
+                item.evidence.push(name.to_string());
+            }
+        } else if let Some(name) = k.strip_prefix("input_") {
+            let value = match v.trim() {
+                "on" | "true" => Some(Input::Flag(true)),
+                "off" | "false" => Some(Input::Flag(false)),
+                t => t.parse().ok().map(Input::Count),
+            };
+            if let Some(value) = value {
+                item.inputs.insert(name.to_string(), value);
+            }
+        }
+    }
+    item
+}
+
 /// The upload form as a submission: files are stored as they stream in (a file that cannot be
 /// stored becomes the `file` field's error, and the rest of the form is still read).
 async fn read_form(
@@ -305,6 +333,7 @@ async fn read_form(
         registrations: text(&fields, "registrations"),
         costs: text(&fields, "costs"),
         third_party_companies: text(&fields, "third_party_companies"),
+        item: item_fields(&fields),
         // Co-organizers are reported through the API for now.
         ..ReportInput::default()
     };

@@ -204,6 +204,8 @@ struct EventPage {
     has_promo: bool,
     promo_open: bool,
     report_open: bool,
+    /// The evidence the kind's report requires (`report_requires`), one checkbox each.
+    evidence: Vec<String>,
     rejections: Vec<Choice>,
     form: FormState,
 }
@@ -243,6 +245,13 @@ async fn event_page(
         promo_open: promo.as_deref().is_some_and(stage_open) && event.info_support,
         report_open: report.as_deref().is_some_and(stage_open)
             && s.state == crate::domain::SeminarState::Held,
+        evidence: prog
+            .wf
+            .kinds
+            .iter()
+            .find(|k| k.id == s.item.kind)
+            .map(|k| k.report_requires.clone())
+            .unwrap_or_default(),
         rejections: choices(
             prog.wf
                 .rejections
@@ -330,17 +339,48 @@ pub async fn decide(
 #[derive(Serialize)]
 struct QueuePage {
     rows: Vec<QueueRow>,
+    /// The program filter: every loaded program, the chosen one marked.
+    programs: Vec<ProgramFilter>,
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct ProgramFilter {
+    id: String,
+    name: String,
+    current: bool,
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    done: Option<String>,
+    program: Option<String>,
 }
 
 /// `/events/queue`: applications and submissions waiting, every program side by side.
 pub async fn queue(
     State(state): State<AppState>,
     v: Viewer,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<QueueQuery>,
 ) -> UiResult {
     require_staff(&v)?;
-    let rows = queue_rows(&state, None).await?;
-    let data = QueuePage { rows };
+    let program = q.program.filter(|p| !p.is_empty());
+    let rows = queue_rows(&state, program.clone()).await?;
+    let mut programs: Vec<ProgramFilter> = state
+        .service
+        .programs()
+        .map(|p| ProgramFilter {
+            id: p.wf.id.clone(),
+            name: p.wf.name.clone(),
+            current: program.as_deref() == Some(p.wf.id.as_str()),
+        })
+        .collect();
+    programs.sort_by(|a, b| a.id.cmp(&b.id));
+    let data = QueuePage {
+        rows,
+        all: program.is_none(),
+        programs,
+    };
     let page =
         Page::new("Очередь заявок и отчётов", "/events/queue", Some(&v)).flash(q.done.as_deref());
     Ok(render(&state, page, "events_queue", data))
@@ -352,6 +392,8 @@ struct ListPage {
     events: Vec<EventDetail>,
     empty: String,
     new_link: bool,
+    /// The partner's support and the form to suspend or resume it (a partner's history only).
+    support: Option<super::support::SupportBox>,
 }
 
 /// `/events/calendar`: upcoming events of every item program (a partner sees its own).
@@ -364,6 +406,7 @@ pub async fn calendar(State(state): State<AppState>, v: Viewer) -> UiResult {
         events,
         empty: "В ближайшие 90 дней мероприятий нет.".into(),
         new_link: false,
+        support: None,
     };
     let page = Page::new("Календарь мероприятий", "/events/calendar", Some(&v));
     Ok(render(&state, page, "events_list", data))
@@ -402,6 +445,7 @@ pub async fn my(State(state): State<AppState>, v: Viewer) -> UiResult {
         events,
         empty: "Мероприятий пока нет.".into(),
         new_link: !v.is_limited(),
+        support: None,
     };
     let page = Page::new("Мои мероприятия", "/my/events", Some(&v));
     Ok(render(&state, page, "events_list", data))
@@ -412,6 +456,7 @@ pub async fn partner_history(
     State(state): State<AppState>,
     v: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<super::support::Done>,
 ) -> UiResult {
     require_staff(&v)?;
     let events = history(&state, &v, &id).await?;
@@ -420,6 +465,7 @@ pub async fn partner_history(
         events,
         empty: "У партнёра нет мероприятий.".into(),
         new_link: false,
+        support: Some(super::support::support_box(&state, &id, q.done.as_deref()).await?),
     };
     let page = Page::new(data.title.clone(), "/events/queue", Some(&v));
     Ok(render(&state, page, "events_list", data))

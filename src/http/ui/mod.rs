@@ -46,6 +46,7 @@ pub mod public;
 pub mod seminar;
 pub mod seminar_ended;
 pub mod seminar_estimate;
+pub mod support;
 
 use super::AppState;
 use axum::http::header;
@@ -113,6 +114,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}", get(events::show))
         .route("/events/{id}/decide", post(events::decide))
         .route("/partners/{id}/events", get(events::partner_history))
+        .route("/partners/{id}/support", post(support::set))
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
         .route("/my/penalties", get(ledger::penalties))
         .route("/my/ledger", get(ledger::ledger))

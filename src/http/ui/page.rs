@@ -82,6 +82,23 @@ fn value_helper(
     Ok(())
 }
 
+/// `{{ru_date d}}`: an ISO date (`2017-06-01`) as the pages show dates (`01.06.2017`); any
+/// other text as it is.
+fn ru_date_helper(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let raw = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+    let text = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(crate::text::date)
+        .unwrap_or_else(|_| raw.to_string());
+    out.write(&handlebars::html_escape(&text))?;
+    Ok(())
+}
+
 /// The registry, built once. A broken template is a programming error caught by the tests.
 pub fn templates() -> &'static Handlebars<'static> {
     static REG: OnceLock<Handlebars<'static>> = OnceLock::new();
@@ -89,6 +106,7 @@ pub fn templates() -> &'static Handlebars<'static> {
         let mut h = Handlebars::new();
         h.set_strict_mode(true);
         h.register_helper("v", Box::new(value_helper));
+        h.register_helper("ru_date", Box::new(ru_date_helper));
         for (name, text) in TEMPLATES {
             let r = if *name == "layout" || name.starts_with('_') {
                 h.register_partial(name, *text)

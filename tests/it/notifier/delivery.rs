@@ -631,3 +631,59 @@ async fn an_outbox_row_of_an_unknown_kind_is_skipped_as_undecodable_and_the_rest
         .collect();
     assert_eq!(keys, vec!["x2".to_string()]);
 }
+
+/// Support suspended and resumed are about the partner, not a seminar: the partner's users get
+/// them through the real notifier path (no longer undeliverable for want of a seminar).
+#[tokio::test]
+async fn support_suspended_and_resumed_reach_the_partners_users() {
+    use seminarflow::domain::Command;
+    let svc = world::service("sqlite::memory:").await;
+    world::people(&svc, false).await;
+    let events = "bitrix-partner-events-2017";
+    let at = t("2017-05-02T07:00:00Z");
+    for cmd in [
+        Command::SuspendSupport {
+            partner: "p1".into(),
+            note: Some("Долг по отчётам".into()),
+        },
+        Command::ResumeSupport {
+            partner: "p1".into(),
+            note: None,
+        },
+    ] {
+        svc.execute(events, &cmd, "coordinator:olga@example.ru", at)
+            .await
+            .unwrap();
+    }
+    let mail = MemoryMailer::new();
+    let n = world::notifier(&svc, Arc::new(mail.clone()), "a");
+    let rep = n.deliver_once(at).await.unwrap();
+    assert_eq!(rep.failed, 0, "{rep:?}");
+    let sent = mail.sent();
+    for kind in ["support_suspended", "support_resumed"] {
+        let got = to_whom(&sent, kind);
+        assert!(got.contains("anna@example.ru"), "{kind}: {got:?}");
+        assert!(!got.contains("igor@example.ru"), "{kind}: {got:?}");
+    }
+    let suspended = sent
+        .iter()
+        .find(|e| e.kind.as_str() == "support_suspended" && e.to_email == "anna@example.ru")
+        .unwrap();
+    assert!(
+        suspended.text.contains("приостановлена"),
+        "{}",
+        suspended.text
+    );
+    assert!(
+        suspended.text.contains("Долг по отчётам"),
+        "{}",
+        suspended.text
+    );
+    for r in outbox(&svc).await {
+        assert_ne!(
+            r.status, "failed",
+            "{}: {:?}",
+            r.notification.key, r.last_error
+        );
+    }
+}

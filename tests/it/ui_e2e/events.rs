@@ -87,12 +87,16 @@ async fn a_partner_announces_and_reports_an_event_the_coordinator_approves_it_fr
         b.fill("#attendees", "35").await;
         b.fill("#registrations", "50").await;
         b.fill("#costs", "30000").await;
+        b.click("input[data-evidence='photos']").await;
+        b.click("input[data-evidence='announcement_link']").await;
         b.submit_and_expect("#report-form button[type=submit]", "отправлены").await;
         b.goto(&format!("/events/{id}")).await;
         b.wait_for("#bracket-row").await;
         let text = b.text().await;
         assert!(text.contains("31-50"), "{text}");
         assert!(text.contains("60 баллов"), "{text}");
+        // Dates read as the rest of the UI writes them.
+        assert!(text.contains("01.06.2017"), "{text}");
         b.shot_at("events-event-1366", 1366).await;
         b.set_width(390).await;
         let r = b
