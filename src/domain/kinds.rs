@@ -49,11 +49,28 @@ pub enum NotificationKind {
     PartnershipTerminated,
     ViolationRecorded,
     SanctionApplied,
+    // The decided ladder (KKV, design §4.5): `<[standing] code>_<change>` and the file's notices.
+    KkvDocumentsRequested,
+    KkvGranted,
+    KkvUpgraded,
+    KkvRenewed,
+    KkvRefused,
+    KkvDowngraded,
+    KkvCancelled,
+    KkvExpired,
+    KkvRenewalReminder,
+    KkvRenewalMissing,
+    KkvBonusCancellationWarning,
+    KkvBonusesCancelled,
+    KkvReportReminder,
+    KkvReportOverdue,
+    KkvPipelineReviewOverdue,
+    KkvRequirementLapsed,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [NotificationKind; 30] = [
+    pub const ALL: [NotificationKind; 46] = [
         NotificationKind::ApplicationApproved,
         NotificationKind::ApplicationRejected,
         NotificationKind::DeadlineReminder,
@@ -84,6 +101,22 @@ impl NotificationKind {
         NotificationKind::PartnershipTerminated,
         NotificationKind::ViolationRecorded,
         NotificationKind::SanctionApplied,
+        NotificationKind::KkvDocumentsRequested,
+        NotificationKind::KkvGranted,
+        NotificationKind::KkvUpgraded,
+        NotificationKind::KkvRenewed,
+        NotificationKind::KkvRefused,
+        NotificationKind::KkvDowngraded,
+        NotificationKind::KkvCancelled,
+        NotificationKind::KkvExpired,
+        NotificationKind::KkvRenewalReminder,
+        NotificationKind::KkvRenewalMissing,
+        NotificationKind::KkvBonusCancellationWarning,
+        NotificationKind::KkvBonusesCancelled,
+        NotificationKind::KkvReportReminder,
+        NotificationKind::KkvReportOverdue,
+        NotificationKind::KkvPipelineReviewOverdue,
+        NotificationKind::KkvRequirementLapsed,
     ];
 
     /// The stored name; the same as the serde name.
@@ -119,6 +152,22 @@ impl NotificationKind {
             NotificationKind::PartnershipTerminated => "partnership_terminated",
             NotificationKind::ViolationRecorded => "violation_recorded",
             NotificationKind::SanctionApplied => "sanction_applied",
+            NotificationKind::KkvDocumentsRequested => "kkv_documents_requested",
+            NotificationKind::KkvGranted => "kkv_granted",
+            NotificationKind::KkvUpgraded => "kkv_upgraded",
+            NotificationKind::KkvRenewed => "kkv_renewed",
+            NotificationKind::KkvRefused => "kkv_refused",
+            NotificationKind::KkvDowngraded => "kkv_downgraded",
+            NotificationKind::KkvCancelled => "kkv_cancelled",
+            NotificationKind::KkvExpired => "kkv_expired",
+            NotificationKind::KkvRenewalReminder => "kkv_renewal_reminder",
+            NotificationKind::KkvRenewalMissing => "kkv_renewal_missing",
+            NotificationKind::KkvBonusCancellationWarning => "kkv_bonus_cancellation_warning",
+            NotificationKind::KkvBonusesCancelled => "kkv_bonuses_cancelled",
+            NotificationKind::KkvReportReminder => "kkv_report_reminder",
+            NotificationKind::KkvReportOverdue => "kkv_report_overdue",
+            NotificationKind::KkvPipelineReviewOverdue => "kkv_pipeline_review_overdue",
+            NotificationKind::KkvRequirementLapsed => "kkv_requirement_lapsed",
         }
     }
 
@@ -155,6 +204,22 @@ impl NotificationKind {
             NotificationKind::PartnershipTerminated => "партнёрство прекращено",
             NotificationKind::ViolationRecorded => "зафиксировано нарушение",
             NotificationKind::SanctionApplied => "применена санкция",
+            NotificationKind::KkvDocumentsRequested => "ККВ: запрошены дополнительные документы",
+            NotificationKind::KkvGranted => "компетенция ККВ присвоена",
+            NotificationKind::KkvUpgraded => "уровень ККВ повышен",
+            NotificationKind::KkvRenewed => "компетенция ККВ продлена",
+            NotificationKind::KkvRefused => "отказ в компетенции ККВ",
+            NotificationKind::KkvDowngraded => "уровень ККВ понижен",
+            NotificationKind::KkvCancelled => "компетенция ККВ аннулирована",
+            NotificationKind::KkvExpired => "срок компетенции ККВ истёк",
+            NotificationKind::KkvRenewalReminder => "напоминание о продлении ККВ",
+            NotificationKind::KkvRenewalMissing => "запрос на продление ККВ не получен",
+            NotificationKind::KkvBonusCancellationWarning => "бонусы ККВ скоро будут аннулированы",
+            NotificationKind::KkvBonusesCancelled => "бонусы ККВ аннулированы",
+            NotificationKind::KkvReportReminder => "напоминание об отчёте о ходе проекта",
+            NotificationKind::KkvReportOverdue => "отчёт о ходе проекта просрочен",
+            NotificationKind::KkvPipelineReviewOverdue => "ревью воронки продаж просрочено",
+            NotificationKind::KkvRequirementLapsed => "требование ККВ не выполняется",
         }
     }
 

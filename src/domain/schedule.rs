@@ -66,6 +66,11 @@ pub enum DueKind {
     },
     /// Standings: a noticed termination takes effect.
     TerminationEffective,
+    /// Standings of a decided ladder: a term, renewal, bonus or obligation item
+    /// (`standing::ops::decided::fire`).
+    Decided {
+        due: crate::domain::standing::outcome::StandingDue,
+    },
 }
 
 /// What a due item acts on. Items of one subject fire in order (instant, rank, key); the store
@@ -431,7 +436,8 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
         | DueKind::Review
         | DueKind::ExpiryWarning { .. }
         | DueKind::VendorReview { .. }
-        | DueKind::TerminationEffective => {}
+        | DueKind::TerminationEffective
+        | DueKind::Decided { .. } => {}
     }
     Ok(out)
 }

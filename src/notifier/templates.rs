@@ -56,6 +56,22 @@ const KIND_FILES: &[(&str, &str)] = embedded!(
     "partnership_terminated",
     "violation_recorded",
     "sanction_applied",
+    "kkv_documents_requested",
+    "kkv_granted",
+    "kkv_upgraded",
+    "kkv_renewed",
+    "kkv_refused",
+    "kkv_downgraded",
+    "kkv_cancelled",
+    "kkv_expired",
+    "kkv_renewal_reminder",
+    "kkv_renewal_missing",
+    "kkv_bonus_cancellation_warning",
+    "kkv_bonuses_cancelled",
+    "kkv_report_reminder",
+    "kkv_report_overdue",
+    "kkv_pipeline_review_overdue",
+    "kkv_requirement_lapsed",
 );
 
 macro_rules! partials {

@@ -3,10 +3,12 @@
 //! the commit that books its effects, so it fires exactly once.
 
 use super::{Fired, Scheduler};
-use crate::domain::schedule::DueItem;
-use crate::domain::standing::clock;
+use crate::domain::schedule::{DueItem, DueKind};
+use crate::domain::standing::{clock, ops};
+use crate::domain::workflow::StandingProgram;
+use crate::domain::Program;
 use crate::service::booking::Booked;
-use crate::service::standing::{address, read_partner};
+use crate::service::standing::{address, commit_of, read_partner, PartnerRows};
 use crate::storage::{Commit, StoreError};
 
 impl Scheduler {
@@ -36,6 +38,9 @@ impl Scheduler {
                 .await;
         };
         let rows = read_partner(&self.store, prog, partner).await?;
+        if matches!(item.kind, DueKind::Decided { .. }) {
+            return self.fire_decided(item, prog, p, &rows, fired).await;
+        }
         let out = clock::fire(p, program, &rows.standing, &rows.facts, item, prog.tz);
         let mut commit = Commit {
             fired,
@@ -44,6 +49,44 @@ impl Scheduler {
         };
         commit.outcome.notifications = address(p, prog, partner, item.at, &out.notices);
         commit.standings.extend(out.standing);
+        match self.booker.book(&commit).await? {
+            Booked::Written => Ok(Fired::Done),
+            Booked::Conflict(why) => {
+                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
+                self.booker.release(&item.key).await?;
+                Ok(Fired::Deferred)
+            }
+        }
+    }
+
+    /// A decided-ladder item (term, renewal, bonus, obligation): its effects booked as a
+    /// command's are, with the item marked fired in the same commit.
+    async fn fire_decided(
+        &self,
+        item: &DueItem,
+        prog: &Program,
+        p: &StandingProgram,
+        rows: &PartnerRows,
+        fired: Vec<(String, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<Fired, StoreError> {
+        let program = prog.wf.id.as_str();
+        let effects = match ops::decided::fire(
+            p,
+            &prog.cal,
+            prog.tz,
+            program,
+            &rows.standing,
+            &rows.records,
+            item,
+        ) {
+            Ok(e) => e,
+            Err(r) => {
+                tracing::error!(key = %item.key, %program, why = %r.message, "decided-ladder item failed; retired");
+                Default::default()
+            }
+        };
+        let mut commit = commit_of(prog, p, rows, effects, &self.programs, item.at);
+        commit.fired = fired;
         match self.booker.book(&commit).await? {
             Booked::Written => Ok(Fired::Done),
             Booked::Conflict(why) => {

@@ -64,7 +64,7 @@ pub async fn read_partner(
             detached: r.detached,
         })
         .collect();
-    let records = store
+    let records: Vec<ActionRecord> = store
         .records_of(partner, id)
         .await?
         .into_iter()
@@ -96,6 +96,7 @@ pub async fn read_partner(
     let facts = Facts {
         ledger,
         staff: staff.clone(),
+        records: records.iter().map(|r| as_record(prog, r)).collect(),
         ..Facts::default()
     };
     Ok(PartnerRows {
@@ -104,6 +105,23 @@ pub async fn read_partner(
         records,
         facts,
     })
+}
+
+/// A kept record as the metrics read it (money records only; a bonus movement is no record of
+/// the program's own).
+fn as_record(prog: &Program, r: &ActionRecord) -> metrics::Record {
+    metrics::Record {
+        record: r.kind.clone(),
+        date: r.at.with_timezone(&prog.tz).date_naive(),
+        at: r.at,
+        amount: r.kopecks.unwrap_or(0),
+        reference: Some(r.reference.clone()),
+        marks: r
+            .data
+            .iter()
+            .filter_map(|(k, v)| v.as_bool().map(|b| (k.clone(), b)))
+            .collect(),
+    }
 }
 
 /// The instant an entry booked at `at` stops counting: 00:00 after date(at) + `months` (S§0).
@@ -160,7 +178,7 @@ pub fn address(
 }
 
 /// The commit of `effects` on `rows` at `now`.
-fn commit_of(
+pub(crate) fn commit_of(
     prog: &Program,
     p: &StandingProgram,
     rows: &PartnerRows,
@@ -174,6 +192,7 @@ fn commit_of(
     let standing = e.standing.clone().unwrap_or_else(|| rows.standing.clone());
     c.plans = vec![];
     c.add_due = clock::plan(p, id, &standing, now, e.inputs_changed, prog.tz);
+    c.add_due.extend(e.due.iter().cloned());
     if e.standing.is_some() {
         c.standings.push(standing);
     }
@@ -293,6 +312,7 @@ impl Service {
                 standing: &rows.standing,
                 staff: &rows.staff,
                 records: &rows.records,
+                facts: &rows.facts,
                 now,
             };
             let effects = actions::decide(&ctx, do_name, fields)?;

@@ -114,3 +114,96 @@ async fn a_flagship_season_with_the_status_workflow_promotes_at_midnight_and_dem
     assert_eq!(h[2]["active_points"].as_i64(), Some(59));
     assert_eq!(p1["points"].as_i64(), Some(59));
 }
+
+/// Issue 11 item 4 (KKV, first half): the decided ladder's commands run through the service
+/// and its items through the store and the scheduler — the package's decision deadline planned
+/// by `kkv_documents` fires `review_due` to the coordinator once at 00:00 after the due day,
+/// and the grant books the standing, its history and the partner's notice.
+#[tokio::test]
+async fn kkv_commands_book_the_standing_and_the_scheduler_fires_their_items_once() {
+    use chrono::{FixedOffset, TimeZone, Utc};
+    use seminarflow::domain::Partner;
+    use seminarflow::service::{Audit, Service};
+    use seminarflow::storage::SqliteStore;
+    use std::sync::Arc;
+    let at = |m: u32, d: u32, h: u32| {
+        FixedOffset::east_opt(3 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let cat = catalog();
+    // Partner programs are loaded by file (not `Catalog::program`, which serves the server).
+    let prog = cat
+        .load_file(&root().join("workflows/bitrix-kkv-competence.toml"))
+        .unwrap();
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    let service = Service::new(Arc::new(store), vec![prog]);
+    let k1 = Partner {
+        id: "k1".into(),
+        name: "ИнтеграторПлюс".into(),
+        experienced: false,
+        barred: false,
+        late_withdrawal: false,
+    };
+    let by = Audit {
+        actor: "test",
+        at: at(2, 26, 9),
+    };
+    service.save_partner(by, &k1).await.unwrap();
+    let run = |act: &'static str, f: serde_json::Value, now| {
+        let service = &service;
+        async move {
+            let fields = serde_json::from_value(f).unwrap();
+            service
+                .execute_partner("bitrix-kkv-competence", "k1", act, &fields, now)
+                .await
+        }
+    };
+    run(
+        "kkv_apply",
+        serde_json::json!({"level": "basic", "complete": false}),
+        at(2, 26, 10),
+    )
+    .await
+    .unwrap();
+    run("kkv_documents", serde_json::json!({}), at(3, 2, 11))
+        .await
+        .unwrap();
+    service.scheduler.tick(at(3, 13, 9)).await.unwrap();
+    service.scheduler.tick(at(3, 13, 9)).await.unwrap();
+    let review_due: Vec<_> = service
+        .store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.notification)
+        .filter(|n| n.kind.as_str() == "review_due")
+        .collect();
+    assert_eq!(review_due.len(), 1, "{review_due:?}");
+    assert_eq!(review_due[0].at, at(3, 13, 0));
+    assert_eq!(review_due[0].data["due"], "2026-03-12");
+    let told = run(
+        "kkv_decide",
+        serde_json::json!({"level": "basic", "override": true}),
+        at(3, 13, 10),
+    )
+    .await
+    .unwrap();
+    assert!(
+        told.iter().any(|n| n.kind.as_str() == "kkv_granted"
+            && n.data["until"] == "2027-03-14T00:00:00+03:00"),
+        "{told:?}"
+    );
+    let s = service
+        .store
+        .standing("k1", "bitrix-kkv-competence")
+        .await
+        .unwrap()
+        .unwrap();
+    let changes: Vec<&str> = s.history.iter().map(|h| h.change.as_str()).collect();
+    assert_eq!(changes, ["applied", "package_complete", "granted"]);
+    assert_eq!(s.code.as_deref(), Some("basic"));
+}

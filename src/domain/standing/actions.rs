@@ -6,12 +6,13 @@
 //! Refusals use the generic codes of the scenario contract (S§5.1), listed in [`codes`]; a code a
 //! file names (`refuse_over`) is taken from the file.
 
-use super::metrics::StaffMember;
+use super::metrics::{Facts, StaffMember};
 use super::ops;
 use super::{Standing, StandingState};
 use crate::domain::calendar::Calendar;
 use crate::domain::kinds::NotificationKind;
 use crate::domain::program::{Refusal, RefusalCode};
+use crate::domain::schedule::DueItem;
 use crate::domain::workflow::{Action, StandingProgram};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -64,6 +65,8 @@ pub struct Ctx<'a> {
     pub standing: &'a Standing,
     pub staff: &'a [StaffMember],
     pub records: &'a [ActionRecord],
+    /// What the metrics and requirements read (records, flags, other standings).
+    pub facts: &'a Facts,
     pub now: DateTime<Utc>,
 }
 
@@ -101,6 +104,8 @@ pub struct Effects {
     pub notices: Vec<Notice>,
     /// The ladder's inputs changed: evaluate at the next run.
     pub inputs_changed: bool,
+    /// Due items the op plans itself (the decided ladder's term and obligation items).
+    pub due: Vec<DueItem>,
 }
 
 /// A refusal with a contract code.
@@ -177,8 +182,10 @@ pub fn decide(ctx: &Ctx, do_name: &str, fields: &Fields) -> Result<Effects, Refu
     if s.state == StandingState::Terminated {
         return Err(refuse(codes::TERMINATED, "партнёрство прекращено"));
     }
+    // The decided ladder has no admission of its own: its requirements read the partnership.
+    let decided = ops::decided::OPS.contains(&action.op.as_str());
     let admitted = !matches!(s.state, StandingState::NotAdmitted | StandingState::Applied);
-    if !admitted && !BEFORE_ADMISSION.contains(&action.op.as_str()) {
+    if !admitted && !decided && !BEFORE_ADMISSION.contains(&action.op.as_str()) {
         return Err(refuse(
             codes::NOT_ADMITTED,
             "партнёр ещё не принят в программу",
@@ -204,6 +211,7 @@ pub fn decide(ctx: &Ctx, do_name: &str, fields: &Fields) -> Result<Effects, Refu
         "sanction" => ops::partner::sanction(ctx, fields),
         "lift_sanction" => ops::partner::lift_sanction(ctx, fields),
         "terminate" => ops::partner::terminate(ctx, action, fields),
+        op if ops::decided::OPS.contains(&op) => ops::decided::run(ctx, action, fields),
         other => Err(bad_field(
             "do",
             &format!("операция «{other}» этой версией не выполняется"),

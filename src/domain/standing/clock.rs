@@ -100,6 +100,10 @@ pub fn plan(
     inputs_changed: bool,
     tz: Tz,
 ) -> Vec<DueItem> {
+    // A decided ladder plans its own items (`ops::decided`): no evaluations, no reviews.
+    if p.standing.mode == crate::domain::workflow::StandingMode::DecidedLadder {
+        return vec![];
+    }
     let partner = s.partner.as_str();
     let mut out = vec![];
     if s.state == StandingState::Active {
@@ -297,6 +301,7 @@ fn run_ladder(
         change: change.into(),
         snapshot: c.snapshot.clone(),
         unmet: c.unmet.clone(),
+        ..HistoryEntry::default()
     });
     let mut notices = vec![];
     let status = Value::from(c.code.as_str());

@@ -78,6 +78,12 @@ pub struct HistoryEntry {
     /// Criterion codes that failed.
     #[serde(default)]
     pub unmet: Vec<String>,
+    /// The vendor's decision date (decided ladder: `package_complete`, `renewal_requested`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+    /// Money the change moved (decided ladder: `bonuses_cancelled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<crate::domain::money::Kopecks>,
 }
 
 /// A vendor review the partner waits for: `review_due` goes to the coordinator at 00:00 after

@@ -51,6 +51,7 @@ fn run(
         standing: s,
         staff,
         records,
+        facts: &Default::default(),
         now: at(2017, 1, 16, 10),
     };
     decide(&ctx, act, &fields)

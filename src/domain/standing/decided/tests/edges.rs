@@ -209,7 +209,9 @@ fn an_on_time_request_undecided_at_until_keeps_the_competence_in_force() {
     assert_eq!(s.state, StandingState::RenewalPending);
     assert!(in_force(&s));
     assert!(
-        !d.notices.iter().any(|n| n.contains("kkv_expired")),
+        !d.notices
+            .iter()
+            .any(|n| n.contains(NotificationKind::KkvExpired.as_str())),
         "{:#?}",
         d.notices
     );
