@@ -193,8 +193,9 @@ async fn kkv_commands_book_the_standing_and_the_scheduler_fires_their_items_once
     .await
     .unwrap();
     assert!(
-        told.iter().any(|n| n.kind.as_str() == "kkv_granted"
-            && n.data["until"] == "2027-03-14T00:00:00+03:00"),
+        told.iter()
+            .any(|n| n.kind.as_str() == "kkv_granted"
+                && n.data["until"] == "2027-03-14T00:00:00+03:00"),
         "{told:?}"
     );
     let s = service
