@@ -52,9 +52,8 @@ pub async fn report(
         let prog = service.program(&items.workflow);
         let ip = prog.map_or(tz, |p| p.tz);
         for s in service.store.seminars(Some(&items.workflow)).await? {
-            seminars.push(
-                serde_json::to_value(SeminarReport::of(s, ip, prog)).unwrap_or(Value::Null),
-            );
+            seminars
+                .push(serde_json::to_value(SeminarReport::of(s, ip, prog)).unwrap_or(Value::Null));
         }
     }
     let mut partners = vec![];

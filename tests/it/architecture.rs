@@ -33,9 +33,7 @@ fn code() -> Vec<(String, Vec<(usize, String)>)> {
     // `#[cfg(test)]`) may name the fixtures' stage ids; they are not logic.
     files.retain(|f| {
         let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
-        !name.is_some_and(|n| {
-            n.ends_with("_tests.rs") || n == "tests.rs" || n == "test_support.rs"
-        })
+        !name.is_some_and(|n| n.ends_with("_tests.rs") || n == "tests.rs" || n == "test_support.rs")
     });
     files
         .iter()

@@ -776,7 +776,10 @@ fn the_documented_third_program_passes_and_its_documented_mistakes_fail_as_shown
         "the example must pass\nstdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("bitrix24-webinars-2018.toml: ок"), "{stdout}");
+    assert!(
+        stdout.contains("bitrix24-webinars-2018.toml: ок"),
+        "{stdout}"
+    );
 
     let text = std::fs::read_to_string(&example).expect("the example is readable");
     let broken = text

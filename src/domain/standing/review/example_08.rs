@@ -7,8 +7,8 @@ use super::*;
 use crate::domain::seminar::Recipient;
 use crate::domain::standing::ladder::Change;
 use crate::domain::standing::metrics::{metric, FlagSpan, StaffMember};
-use crate::domain::standing::review_outcome::Notice;
 use crate::domain::standing::records;
+use crate::domain::standing::review_outcome::Notice;
 use crate::domain::workflow::{MetricType, Workflow};
 use serde_json::{json, Value};
 
