@@ -132,10 +132,18 @@ async fn run_folder(folder: &str, known: &[(&str, &str)]) {
     assert!(names.len() >= 3, "the scenarios of {folder} are there");
     let mut failures = vec![];
     for n in &names {
-        if known.iter().any(|(k, _)| k == n) {
+        let diffs = run_in(folder, n).await;
+        if let Some((_, why)) = known.iter().find(|(k, _)| k == n) {
+            // Still run: a known difference that disappears must leave the list.
+            if diffs.is_empty() {
+                failures.push(format!(
+                    "{n}: now agrees; remove it from the known differences"
+                ));
+            } else {
+                eprintln!("known difference, not settled: {n}: {why}");
+            }
             continue;
         }
-        let diffs = run_in(folder, n).await;
         if !diffs.is_empty() {
             failures.push(format!("{n}:\n  {}", diffs.join("\n  ")));
         }
