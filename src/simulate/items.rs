@@ -230,9 +230,9 @@ fn approve(f: &mut Fields) -> Result<Command, ScenarioError> {
             compensation: f.money_opt("compensation")?,
         },
         info_support: opt_bool(f, "info_support")?,
+        // The reason the coordinator gives for refusing support.
+        code: f.opt_string("code")?,
     };
-    // The reason the coordinator gives for refusing support: kept in the journal only.
-    let _ = f.opt_string("code")?;
     Ok(Command::ApproveItem { seminar, terms })
 }
 

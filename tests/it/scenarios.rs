@@ -171,9 +171,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ("28-articles-requirements-and-points", "E§4.12: an accepted article claim earns its points; the engine leaves the claim held (accept refused)"),
     ("29-exhibitions-range-and-reductions", "E§4.17: points outside the range refuse with points_out_of_range; the engine says invalid_input (no file code yet)"),
     ("33-no-agreed-estimate-barter-agreed-amount", "E§4.9: no_agreed_estimate and barter_undocumented are booked as consequences at acceptance; the engine books none"),
-    ("38-audience-refusals-and-technical-audience", "E§4.5 item 3: approval with info_support = false and code books the code's consequence; simulate drops the code"),
     ("39-refusals-state-and-report-incomplete", "E§4.17: missing photos or link refuse acceptance with report_incomplete; the engine says invalid_state"),
-    ("41-application-pending-lapse-and-rejection", "Part 2 Output: info_support is false for a promoted kind never shown; the engine keeps the request (true) on a lapsed item"),
     ("43-blackout-and-repeat-of-a-program", "E§4.5 L264: approval inside the blackout books info_support_blackout; the engine books none"),
     ("46-other-activity-range-and-agreed-compensation", "E§4.17: points outside 10-30 refuse with points_out_of_range; the engine says invalid_input"),
 ];

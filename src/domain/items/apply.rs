@@ -16,7 +16,7 @@ use crate::domain::seminar::{
     SeminarState, StageProgress,
 };
 use crate::domain::workflow::{
-    CityRule, InfoSupport, Kind, KindRequirements, LeadRequirement, ShortLead, Workflow,
+    CityRule, Effect, InfoSupport, Kind, KindRequirements, LeadRequirement, ShortLead, Workflow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -407,6 +407,9 @@ pub struct ApprovalTerms {
     pub agreed: Agreed,
     /// Overrides the partner's request for information support.
     pub info_support: Option<bool>,
+    /// The reason the coordinator gives for refusing support (`info_support = false`), e.g.
+    /// `technical_audience` (events-000 §4.5 item 3): booked as a consequence of the item.
+    pub code: Option<String>,
 }
 
 /// Approves pending item `s` with the agreed amounts. The repeat gap is checked here against
@@ -435,11 +438,22 @@ pub fn approve(
         materials_cost: terms.agreed.materials_cost.or(asked.materials_cost),
         compensation: terms.agreed.compensation.or(asked.compensation),
     };
+    let had_support = s.item.info_support_requested;
     if let Some(on) = terms.info_support {
         let kind = prog.wf.kinds.iter().find(|k| k.id == s.item.kind);
         s.item.info_support_requested = kind.is_some_and(|k| wants_info_support(k, Some(on)));
     }
     let before = s.item.consequences.len();
+    if let (Some(code), true, Some(false)) = (&terms.code, had_support, terms.info_support) {
+        s.item.consequences.push(Consequence {
+            code: code.clone(),
+            effects: vec![Effect::NoInfoSupport],
+            at: now,
+            from: None,
+            points: None,
+            factor: None,
+        });
+    }
     // First cause only (design C9): a later cause is not booked once support is lost.
     if let Some(c) = super::promotion::repeat_consequence(&prog.wf, &s, earlier, now) {
         s.item.consequences.push(c);
@@ -504,6 +518,9 @@ pub fn reject(
     s.state = SeminarState::Rejected;
     s.decided_at = Some(now);
     s.item.rejection = Some(code.to_string());
+    // A rejected (or lapsed) event is never promoted (events-000 Part 2: `info_support` is
+    // false for an event never shown).
+    s.info_support = false;
     let mut out = Outcome::default();
     out.events.push(Event {
         at: now,

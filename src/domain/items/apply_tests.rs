@@ -271,6 +271,7 @@ fn approval_fixes_the_agreed_amounts() {
             compensation: None,
         },
         info_support: None,
+        code: None,
     };
     let out = apply::approve(
         &prog,

@@ -186,6 +186,7 @@ pub async fn decide_event(
             let terms = ApprovalTerms {
                 agreed,
                 info_support,
+                code: None,
             };
             Command::ApproveItem { seminar, terms }
         }
