@@ -531,7 +531,7 @@ fn a_gap_between_bracket_rows_is_rejected() {
     assert_problem_at(
         "events-bracket-gap",
         "results.brackets[0].rows[3].from",
-        223,
+        225,
         &["после «до 30» ожидалось «от 31», указано 32"],
     );
 }
@@ -541,7 +541,7 @@ fn a_closed_last_bracket_row_is_rejected() {
     assert_problem_at(
         "events-bracket-closed",
         "results.brackets[0].rows[6].to",
-        226,
+        228,
         &["последняя строка таблицы должна быть открытой"],
     );
 }
@@ -551,7 +551,7 @@ fn a_range_default_outside_the_range_is_rejected() {
     assert_problem_at(
         "events-range-default",
         "results.range.article.default",
-        250,
+        252,
         &["80 вне диапазона 10…30"],
     );
 }
@@ -561,7 +561,7 @@ fn fixed_points_for_a_refused_topic_are_rejected() {
     assert_problem_at(
         "events-fixed-refused-topic",
         "results.fixed.talk.marketplace",
-        253,
+        255,
         &["не вознаграждается"],
     );
 }
@@ -581,7 +581,7 @@ fn a_reduction_adding_points_is_rejected() {
     assert_problem_at(
         "events-reduction-bonus",
         "results.reductions[0].points",
-        205,
+        207,
         &["не может добавлять баллы"],
     );
 }
@@ -591,7 +591,7 @@ fn a_low_attendance_rule_naming_an_unknown_kind_is_rejected() {
     assert_problem_at(
         "events-low-attendance-kind",
         "partner_rules.low_attendance.kinds[1]",
-        274,
+        276,
         &["«lunch»"],
     );
 }

@@ -33,8 +33,9 @@ const THIRD_PARTY: &str = "third_party_companies";
 /// points (to the item's product ledger) and the compensation.
 ///
 /// # Errors
-/// The evidence the kind requires is missing (`invalid_state`), the program's refusal of the
-/// (kind, topic), points outside a range (`invalid_input`).
+/// The evidence the kind requires is missing (the file's `report_incomplete`, else
+/// `invalid_state`), the program's refusal of the (kind, topic), points outside a range (the
+/// file's `points_out_of_range`, else `invalid_input`).
 pub fn accept(
     prog: &Program,
     s: &mut Seminar,
@@ -49,16 +50,20 @@ pub fn accept(
         let given: Vec<&str> = r.item.evidence.iter().map(String::as_str).collect();
         let missing = missing_report_fields(kind, &given);
         if !missing.is_empty() {
-            return refuse(
-                RefusalCode::InvalidState,
-                format!("в отчёте не хватает: {}", missing.join(", ")),
-            );
+            let msg = format!("в отчёте не хватает: {}", missing.join(", "));
+            return match &bk.report_incomplete {
+                Some(code) => refuse_by_rule(code, msg),
+                None => refuse(RefusalCode::InvalidState, msg),
+            };
         }
     }
     let facts = facts(s, r, set);
     let award = price(bk, &wf.kinds, &facts).or_else(|e| match e {
         PriceError::NotRewarded { ref code, .. } => refuse_by_rule(code, e.to_string()),
-        PriceError::PointsOutOfRange { .. } => refuse(RefusalCode::InvalidInput, e.to_string()),
+        PriceError::PointsOutOfRange { .. } => match &bk.points_out_of_range {
+            Some(code) => refuse_by_rule(code, e.to_string()),
+            None => refuse(RefusalCode::InvalidInput, e.to_string()),
+        },
         other => Err(DomainError::Program(other.to_string())),
     })?;
     for c in reductions(bk, &facts, &award, now) {

@@ -25,6 +25,14 @@ pub struct ByKind {
     pub points_floor: i64,
     /// Code booked when compensation is claimed without an agreed estimate.
     pub estimate_missing: Option<String>,
+    /// Code refusing acceptance when evidence the kind requires is missing (else
+    /// `invalid_state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_incomplete: Option<String>,
+    /// Code refusing acceptance when the coordinator's points lie outside the kind's range
+    /// (else `invalid_input`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_out_of_range: Option<String>,
     /// Topic → what the coordinator may set by hand at acceptance (`points`, `compensation`).
     pub overrides: BTreeMap<String, Vec<OverrideField>>,
     /// Applied at acceptance in this order.

@@ -151,6 +151,10 @@ pub struct ResultsFile {
     #[serde(default)]
     pub estimate_missing: Option<String>,
     #[serde(default)]
+    pub report_incomplete: Option<String>,
+    #[serde(default)]
+    pub points_out_of_range: Option<String>,
+    #[serde(default)]
     pub overrides: Option<BTreeMap<String, Vec<OverrideField>>>,
     #[serde(default)]
     pub reductions: Option<Vec<Reduction>>,
@@ -478,6 +482,8 @@ pub(super) fn results(r: ResultsFile, found: &mut Found) -> Results {
         by_kind: ByKind {
             points_floor: r.points_floor.unwrap_or(0),
             estimate_missing: r.estimate_missing,
+            report_incomplete: r.report_incomplete,
+            points_out_of_range: r.points_out_of_range,
             overrides: r.overrides.unwrap_or_default(),
             reductions: r.reductions.unwrap_or_default(),
             brackets: r.brackets.unwrap_or_default(),
@@ -501,6 +507,8 @@ fn model_fields(r: &ResultsFile, model: ResultModel, found: &mut Found) {
     let by_kind_fields = [
         ("points_floor", r.points_floor.is_some()),
         ("estimate_missing", r.estimate_missing.is_some()),
+        ("report_incomplete", r.report_incomplete.is_some()),
+        ("points_out_of_range", r.points_out_of_range.is_some()),
         ("overrides", r.overrides.is_some()),
         ("reductions", r.reductions.is_some()),
         ("brackets", r.brackets.is_some()),
