@@ -7,9 +7,12 @@
 
 use super::details::{Consequence, Span};
 use crate::domain::deadline::{local_date, start_of};
+use crate::domain::kinds::NotificationKind;
 use crate::domain::program::Program;
 use crate::domain::schedule::{DueItem, DueKind, Subject, PROMOTION_RANK};
-use crate::domain::seminar::{Outcome, Seminar, SeminarState, StageStatus};
+use crate::domain::seminar::{
+    Notification, Outcome, Recipient, Seminar, SeminarState, StageStatus,
+};
 use crate::domain::workflow::{Effect, Promotion, PromotionOrder, Workflow};
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use std::cmp::Ordering;
@@ -146,10 +149,27 @@ pub fn recompute(prog: &Program, items: &[Seminar], day: NaiveDate) -> Outcome {
         n.info_support = has_info_support(&n);
         if n != *s {
             super::apply::consequence_events(&n, &booked, "scheduler", &mut out);
+            for c in &booked {
+                out.notifications.push(support_changed(&n, c));
+            }
             out.seminars.push(n);
         }
     }
     out
+}
+
+/// Tells the partner that `c` changed the vendor's information support of `s` (mail only).
+fn support_changed(s: &Seminar, c: &Consequence) -> Notification {
+    let note: Vec<&str> = c.effects.iter().map(|e| e.consequence()).collect();
+    Notification {
+        key: format!("{}:info_support_changed:{}", s.id, c.code),
+        kind: NotificationKind::InfoSupportChanged,
+        to: Recipient::Partner(s.partner.clone()),
+        seminar: s.id.clone(),
+        stage: None,
+        at: c.at,
+        data: serde_json::json!({ "codes": [c.code], "note": note.join("; ") }),
+    }
 }
 
 /// A delayed item whose event date has passed without one shown day never had the vendor's
