@@ -472,6 +472,31 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Adds every effect of `o` but its seminars to `self` and returns those seminars (the
+    /// caller decides how they replace its own).
+    pub fn absorb(&mut self, o: Outcome) -> Vec<Seminar> {
+        let Outcome {
+            seminars,
+            penalties,
+            points,
+            bonus,
+            flags,
+            notifications,
+            events,
+            slots_taken,
+            slots_freed,
+        } = o;
+        self.penalties.extend(penalties);
+        self.points.extend(points);
+        self.bonus.extend(bonus);
+        self.flags.extend(flags);
+        self.notifications.extend(notifications);
+        self.events.extend(events);
+        self.slots_taken.extend(slots_taken);
+        self.slots_freed.extend(slots_freed);
+        seminars
+    }
+
     pub fn is_empty(&self) -> bool {
         self.seminars.is_empty() && self.notifications.is_empty() && self.events.is_empty()
     }

@@ -219,13 +219,13 @@ impl Scheduler {
                 batch.deferred.push(item);
                 continue;
             };
-            let mut outcome = decide_fire(prog, seminar, item);
+            let outcome = decide_fire(prog, seminar, item);
             batch.fired.push((item.key.clone(), item.at));
-            for s in std::mem::take(&mut outcome.seminars) {
+            // The batch keeps seminars by id in `state`; every other effect is added.
+            for s in batch.outcome.absorb(outcome) {
                 batch.plan_at.insert(s.id.clone(), item.at);
                 state.insert(s.id.clone(), s);
             }
-            merge(&mut batch.outcome, outcome);
         }
         for id in batch.plan_at.keys() {
             if let Some(s) = state.remove(id) {
@@ -313,29 +313,6 @@ impl Scheduler {
             Err(e) => Err(e),
         }
     }
-}
-
-/// Adds `o` (without its seminars, which the batch keeps by id) to the batch's outcome.
-fn merge(into: &mut Outcome, o: Outcome) {
-    let Outcome {
-        seminars: _,
-        penalties,
-        points,
-        bonus,
-        flags,
-        notifications,
-        events,
-        slots_taken,
-        slots_freed,
-    } = o;
-    into.penalties.extend(penalties);
-    into.points.extend(points);
-    into.bonus.extend(bonus);
-    into.flags.extend(flags);
-    into.notifications.extend(notifications);
-    into.events.extend(events);
-    into.slots_taken.extend(slots_taken);
-    into.slots_freed.extend(slots_freed);
 }
 
 /// A seminar whose new plan cannot be made keeps none: logged, the clock goes on.

@@ -109,31 +109,12 @@ pub fn plan_of(prog: &Program, partner: &str, items: &[Seminar], after: DateTime
 
 /// Adds `o` to `into`; a seminar of `o` replaces the one of the same id.
 pub fn merge(into: &mut Outcome, o: Outcome) {
-    let Outcome {
-        seminars,
-        penalties,
-        points,
-        bonus,
-        flags,
-        notifications,
-        events,
-        slots_taken,
-        slots_freed,
-    } = o;
-    for s in seminars {
+    for s in into.absorb(o) {
         match into.seminars.iter_mut().find(|x| x.id == s.id) {
             Some(x) => *x = s,
             None => into.seminars.push(s),
         }
     }
-    into.penalties.extend(penalties);
-    into.points.extend(points);
-    into.bonus.extend(bonus);
-    into.flags.extend(flags);
-    into.notifications.extend(notifications);
-    into.events.extend(events);
-    into.slots_taken.extend(slots_taken);
-    into.slots_freed.extend(slots_freed);
 }
 
 /// Fires a promotion day of `partner` in `prog`: recomputes the pool on the item's date and

@@ -170,11 +170,6 @@ impl Outcome {
     }
 }
 
-/// The `change` name of the history and of `[recipients]` tables (S§5.1).
-pub fn change_name(c: ChangeKind) -> &'static str {
-    c.as_str()
-}
-
 /// Who gets `kind`: the program's `[recipients]`, else S§0 «Who is told» — gains and
 /// confirmations to the partner; losses, risks, warnings and endings to both.
 pub fn recipients(
@@ -185,7 +180,7 @@ pub fn recipients(
 ) -> Vec<Recipient> {
     let named = p.recipients.get(kind.as_str()).and_then(|r| match r {
         Recipients::All(v) => Some(v.clone()),
-        Recipients::ByChange(m) => change.and_then(|c| m.get(change_name(c)).cloned()),
+        Recipients::ByChange(m) => change.and_then(|c| m.get(c.as_str()).cloned()),
     });
     let coordinator_too = named.map_or_else(
         || match kind {

@@ -211,7 +211,7 @@ impl World {
 }
 
 fn history_entry(p: &StandingProgram, facts: &Facts, c: &Change) -> Value {
-    let mut h = json!({"at": shown(c.at), "code": c.code, "change": change_name(c.change)});
+    let mut h = json!({"at": shown(c.at), "code": c.code, "change": c.change.as_str()});
     if !c.from.is_empty() && c.from != c.code {
         h["from"] = json!(c.from);
     }
@@ -240,8 +240,6 @@ fn history_entry(p: &StandingProgram, facts: &Facts, c: &Change) -> Value {
     h
 }
 
-use crate::domain::standing::review_outcome::change_name;
-
 fn notice_json(partner: &str, at: DateTime<Utc>, n: &Notice) -> Value {
     let mut v = json!({"at": shown(at), "kind": n.kind.as_str()});
     match &n.to {
@@ -258,7 +256,7 @@ fn notice_json(partner: &str, at: DateTime<Utc>, n: &Notice) -> Value {
     };
     opt(&mut v, "status", n.status.clone().map(Value::from));
     opt(&mut v, "from", n.from.clone().map(Value::from));
-    opt(&mut v, "change", n.change.map(|c| json!(change_name(c))));
+    opt(&mut v, "change", n.change.map(|c| json!(c.as_str())));
     opt(&mut v, "until", n.until.map(|t| json!(shown(t))));
     opt(&mut v, "review_at", n.review_at.map(|t| json!(shown(t))));
     opt(&mut v, "client", n.client.clone().map(Value::from));
