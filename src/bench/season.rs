@@ -465,6 +465,7 @@ fn book_automatic_penalty(
         count: 1,
         note: None,
         key: format!("{id}:{}", r.code),
+        amount: None,
     };
     commit.outcome.points.push(PointsEntry {
         key: format!("{id}:{}:points", r.code),

@@ -52,6 +52,7 @@ pub fn automatic_penalty(
         note: c.note,
         // Automatic penalties fire at most once per seminar and code.
         key: format!("{seminar}:auto:{}", rule.code),
+        amount: None,
     }
 }
 
@@ -77,6 +78,7 @@ pub fn manual_penalty(
         count,
         note,
         key: format!("{}:manual:{}:{}", s.id, v.code, s.penalties.len()),
+        amount: None,
     }
 }
 
@@ -140,7 +142,8 @@ pub fn book(
             | Effect::NoCompensation
             | Effect::NoMaterials
             | Effect::PromotionDelayed
-            | Effect::Reduced => {}
+            | Effect::Reduced
+            | Effect::CostVoided => {}
         }
     }
     let excludes = p.exclusion;

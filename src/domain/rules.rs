@@ -651,10 +651,12 @@ impl Violation<'_> {
             );
         }
         crate::domain::items::breach::record(v, &mut s, self.params)?;
-        let p = manual_penalty(&s, v, at.now, self.count, self.note.clone());
+        let mut p = manual_penalty(&s, v, at.now, self.count, self.note.clone());
         if v.effects.contains(&Effect::VoidItemCost) {
             if let Some(c) = self.cost {
+                let before = s.voided;
                 s.voided = voided(&s, c, p.count)?;
+                p.amount = Some(s.voided.saturating_sub(before));
             }
         }
         book(prog, &mut s, p, at.actor, out)?;

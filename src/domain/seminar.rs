@@ -182,6 +182,9 @@ pub struct Penalty {
     pub note: Option<String>,
     /// Idempotency key: automatic penalties once per seminar and code.
     pub key: String,
+    /// Money the violation took out of the compensable costs (`void_item_cost` with `cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Kopecks>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

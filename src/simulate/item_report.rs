@@ -59,6 +59,8 @@ pub struct ConsequenceOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     pub at: String,
 }
@@ -136,6 +138,7 @@ fn consequence(c: &Consequence, tz: Tz) -> ConsequenceOut {
         effects: c.effects.clone(),
         points: c.points,
         factor: c.factor.clone(),
+        amount: c.amount.map(|a| a.to_string()),
         from: c.from.map(|d| d.to_string()),
         at: zoned(tz, c.at),
     }

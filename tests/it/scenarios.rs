@@ -165,13 +165,7 @@ async fn every_scenario_in_tests_scenarios_produces_its_expected_report() {
 /// Scenario and reason for each events scenario whose difference with the engine is not settled.
 /// Not yet settled (issue 10 item 3): each is an engine gap against the rule book, not a wrong
 /// scenario, unless said otherwise.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    ("24-marketplace-breakfast-webinar-brackets", "E§4.7 L364-369: rows without a share pay 0; the engine pays the agreed estimate for breakfast and marketplace"),
-    ("25-breakfast-agreed-compensation", "E§4.7 L369: breakfast pays only an individually agreed amount; the engine falls back to the estimate"),
-    ("28-articles-requirements-and-points", "E§4.12: an accepted article claim earns its points; the engine leaves the claim held (accept refused)"),
-    ("33-no-agreed-estimate-barter-agreed-amount", "E§4.9: no_agreed_estimate and barter_undocumented are booked as consequences at acceptance; the engine books none"),
-    ("43-blackout-and-repeat-of-a-program", "E§4.5 L264: approval inside the blackout books info_support_blackout; the engine books none"),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 #[tokio::test]
 async fn every_hand_computed_events_scenario_produces_its_expected_report() {

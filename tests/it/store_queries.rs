@@ -92,6 +92,7 @@ fn penalty(key: &str, code: &str, points: i64, at: DateTime<Utc>) -> Penalty {
         count: 1,
         note: None,
         key: key.into(),
+        amount: None,
     }
 }
 

@@ -66,9 +66,12 @@ pub fn accept(
         },
         other => Err(DomainError::Program(other.to_string())),
     })?;
-    for c in reductions(bk, &facts, &award, now) {
-        s.item.consequences.push(c);
-    }
+    let booked = [
+        violations(s, now),
+        reductions(bk, &facts, &award, now),
+        estimate_missing(&award, now),
+    ];
+    s.item.consequences.extend(booked.into_iter().flatten());
     let ledger = ledger_of(prog, s, r);
     let shares = super::shares::split(
         &s.partner,
@@ -110,8 +113,8 @@ pub fn accept(
     })
 }
 
-/// The pricing facts of `s` and its report.
-fn facts(s: &Seminar, r: &ReportFigures, set: Settings) -> ItemFacts {
+/// The pricing facts of `s` and its report (also the award preview of the event page).
+pub fn facts(s: &Seminar, r: &ReportFigures, set: Settings) -> ItemFacts {
     let mut inputs = r.item.inputs.clone();
     inputs
         .entry(THIRD_PARTY.into())
@@ -129,6 +132,7 @@ fn facts(s: &Seminar, r: &ReportFigures, set: Settings) -> ItemFacts {
         topic: s.item.topic.clone(),
         attendees: r.attendees,
         agreed: agreed.compensation.or(r.estimate).or(agreed.estimate),
+        agreed_individually: agreed.compensation,
         documented: r.costs,
         voided: s.voided,
         materials_agreed: agreed.materials_cost,
@@ -179,6 +183,51 @@ fn reductions(bk: &ByKind, f: &ItemFacts, award: &Award, now: DateTime<Utc>) -> 
             c.factor = factor.map(two_decimals);
             c
         })
+        .collect()
+}
+
+/// The manual violations recorded on `s`, booked as consequences at acceptance with their
+/// effect (E§4.17: «a manual code — at acceptance — its effect»). A voided cost shows as
+/// `cost_voided` with its amount; a parametrised violation as `reduced`, the first one carrying
+/// the points and money factor of all of them.
+fn violations(s: &Seminar, now: DateTime<Utc>) -> Vec<Consequence> {
+    let mut numbers = Some((
+        Some(s.item.breach_points).filter(|p| *p < 0),
+        super::breach::factor(&s.item.breach_percents).map(two_decimals),
+    ));
+    s.penalties
+        .iter()
+        .filter(|p| p.manual)
+        .map(|p| {
+            let mut effects: Vec<Effect> = p
+                .effects
+                .iter()
+                .map(|e| match e {
+                    Effect::VoidItemCost => Effect::CostVoided,
+                    other => *other,
+                })
+                .collect();
+            let mut c = Consequence::new(&p.code, vec![], now);
+            if effects.is_empty() {
+                effects.push(Effect::Reduced);
+                if let Some((points, factor)) = numbers.take() {
+                    (c.points, c.factor) = (points, factor);
+                }
+            }
+            c.effects = effects;
+            c.amount = p.amount;
+            c
+        })
+        .collect()
+}
+
+/// `no_agreed_estimate` (the file's `estimate_missing`), when compensation was claimed without
+/// an agreed estimate: the costs part is 0.
+fn estimate_missing(award: &Award, now: DateTime<Utc>) -> Vec<Consequence> {
+    award
+        .estimate_missing
+        .iter()
+        .map(|code| Consequence::new(code, vec![Effect::Reduced], now))
         .collect()
 }
 

@@ -12,8 +12,8 @@ use crate::domain::program::{
 };
 use crate::domain::rules::ru_date;
 use crate::domain::seminar::{
-    Event, EventKind, Notification, NotificationKind, Outcome, Partner, Recipient, Seminar,
-    SeminarState, StageProgress,
+    Event, EventKind, Notification, NotificationKind, Outcome, Partner, Recipient, ReportFigures,
+    Seminar, SeminarState, StageProgress, StageStatus, Version,
 };
 use crate::domain::workflow::{
     CityRule, Effect, InfoSupport, Kind, KindRequirements, LeadRequirement, ShortLead, Workflow,
@@ -343,14 +343,7 @@ pub fn lead_consequences(
                 ),
             );
         }
-        v.push(Consequence {
-            code: lt.code.clone(),
-            effects: lt.effects.clone(),
-            at: now,
-            from: None,
-            points: None,
-            factor: None,
-        });
+        v.push(Consequence::new(&lt.code, lt.effects.clone(), now));
     }
     Ok(v)
 }
@@ -369,8 +362,26 @@ fn new_item(
         .stages
         .iter()
         .filter(|st| kind.stages.as_ref().is_none_or(|ks| ks.contains(&st.id)))
-        .map(|st| (st.id.clone(), StageProgress::new()))
+        .map(|st| {
+            let claimed = st.report && kind.claim_is_report;
+            let progress = if claimed {
+                claim_as_report(app.date, now)
+            } else {
+                StageProgress::new()
+            };
+            (st.id.clone(), progress)
+        })
         .collect();
+    let report = kind.claim_is_report.then(|| ReportFigures {
+        attendees: 0,
+        registrations: 0,
+        costs: Kopecks::ZERO,
+        third_party_companies: 0,
+        estimate: None,
+        co_organizers: vec![],
+        vendor_talks_by: None,
+        item: Default::default(),
+    });
     let (state, decided_at) = if kind.preapproval {
         (SeminarState::Applied, None)
     } else {
@@ -392,12 +403,31 @@ fn new_item(
         stages,
         penalties: vec![],
         voided: Kopecks::ZERO,
-        report: None,
+        report,
         estimate: None,
         result: None,
         item,
         version: 0,
     }
+}
+
+/// The report stage of a kind whose claim is its report (articles, E§4.12): submitted with
+/// the claim, on time, waiting for the coordinator's acceptance.
+fn claim_as_report(date: NaiveDate, now: DateTime<Utc>) -> StageProgress {
+    let mut p = StageProgress::new();
+    p.versions.push(Version {
+        number: 1,
+        round: 0,
+        submitted_at: now,
+        deadline: date,
+        days_late: 0,
+        files: vec![],
+        comment: None,
+        estimate: vec![],
+        decision: None,
+    });
+    p.status = StageStatus::Submitted;
+    p
 }
 
 /// What the coordinator fixes when approving an application.
@@ -445,14 +475,9 @@ pub fn approve(
     }
     let before = s.item.consequences.len();
     if let (Some(code), true, Some(false)) = (&terms.code, had_support, terms.info_support) {
-        s.item.consequences.push(Consequence {
-            code: code.clone(),
-            effects: vec![Effect::NoInfoSupport],
-            at: now,
-            from: None,
-            points: None,
-            factor: None,
-        });
+        s.item
+            .consequences
+            .push(Consequence::new(code, vec![Effect::NoInfoSupport], now));
     }
     // First cause only (design C9): a later cause is not booked once support is lost.
     if let Some(c) = super::promotion::repeat_consequence(&prog.wf, &s, earlier, now) {

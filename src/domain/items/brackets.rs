@@ -35,6 +35,9 @@ pub struct ItemFacts {
     pub attendees: u32,
     /// Compensable costs agreed at approval (or the individually agreed amount).
     pub agreed: Option<Kopecks>,
+    /// The amount agreed individually at approval: the only base of `compensation = "agreed"`
+    /// (breakfasts, talks, other activity: with nothing agreed, nothing is paid).
+    pub agreed_individually: Option<Kopecks>,
     pub documented: Kopecks,
     /// Documented costs that do not count (barter without documents).
     pub voided: Kopecks,
@@ -295,7 +298,13 @@ fn costs_part(
     if !claimable {
         return (Kopecks::ZERO, factor);
     }
-    let Some(agreed) = f.agreed else {
+    if mode == CompensationMode::Agreed && f.agreed_individually.is_none() {
+        return (Kopecks::ZERO, factor);
+    }
+    let individually = f
+        .agreed_individually
+        .filter(|_| mode == CompensationMode::Agreed);
+    let Some(agreed) = individually.or(f.agreed) else {
         if f.documented.0 > 0 {
             award.estimate_missing = bk.estimate_missing.clone();
         }

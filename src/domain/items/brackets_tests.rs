@@ -189,6 +189,12 @@ fn talks_earn_fixed_points_and_agreed_money_and_marketplace_talks_are_refused() 
         "nothing agreed, nothing paid"
     );
     t = with_costs(t, 5_000, 4_000);
+    assert_eq!(
+        ok(&t).compensation,
+        Kopecks::ZERO,
+        "an estimate is not an individual agreement"
+    );
+    t.agreed_individually = Some(rub(5_000));
     assert_eq!(ok(&t).compensation, rub(4_000), "min(agreed, documented)");
     match run(&item("talk", "marketplace", 0)) {
         Err(PriceError::NotRewarded { code, .. }) => assert_eq!(code, "kind_not_rewarded"),
@@ -202,8 +208,21 @@ fn breakfast_money_is_only_what_was_agreed_individually() {
         ok(&item("breakfast", "site", 15)).compensation,
         Kopecks::ZERO
     );
-    let f = with_costs(item("breakfast", "site", 15), 8_000, 9_500);
+    let mut f = with_costs(item("breakfast", "site", 15), 8_000, 9_500);
+    assert_eq!(
+        ok(&f).compensation,
+        Kopecks::ZERO,
+        "an estimate alone pays nothing"
+    );
+    assert_eq!(
+        ok(&f).estimate_missing,
+        None,
+        "and is not a missing estimate"
+    );
+    f.agreed_individually = Some(rub(8_000));
     assert_eq!(ok(&f).compensation, rub(8_000));
+    f.agreed_individually = Some(rub(12_000));
+    assert_eq!(ok(&f).compensation, rub(9_500), "the documents bind");
 }
 
 #[test]

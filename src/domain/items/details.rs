@@ -147,6 +147,9 @@ pub struct Consequence {
     /// The money factor a reduction put on the costs part (`0.70`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
+    /// Money a consequence took out of the compensable costs (`cost_voided`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Kopecks>,
 }
 
 impl Consequence {
@@ -159,6 +162,7 @@ impl Consequence {
             from: None,
             points: None,
             factor: None,
+            amount: None,
         }
     }
 }

@@ -244,13 +244,22 @@ pub fn repeat_consequence(
 
 /// The blackout consequence of approving `s`: every window day blacked out → no information
 /// support; the window's first days blacked out → shown from the day after (`promotion_delayed`).
-/// A blackout over later window days only shortens the span (no consequence).
+/// An event dated inside a blackout gets no information support at all. A blackout over later
+/// window days only shortens the span (no consequence).
 pub fn blackout_consequence(wf: &Workflow, s: &Seminar, now: DateTime<Utc>) -> Option<Consequence> {
     let p = wf.promotion.as_ref()?;
     if !p.kinds.contains(&s.item.kind) || !s.item.info_support() {
         return None;
     }
     let w = window(p, s);
+    // An event dated inside a blackout gets no info support (E§4.5 Decision "blackouts").
+    if in_blackout(p, s.date) {
+        return Some(Consequence::new(
+            &p.codes.blackout,
+            vec![Effect::NoInfoSupport],
+            now,
+        ));
+    }
     let mut first = w.from;
     while first <= w.to && in_blackout(p, first) {
         first += Duration::days(1);

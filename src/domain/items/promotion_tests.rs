@@ -137,9 +137,10 @@ fn an_item_never_shown_by_its_date_loses_the_support() {
 }
 
 #[test]
-fn a_blackout_over_the_window_end_shortens_the_span() {
+fn an_event_dated_inside_a_blackout_gets_no_info_support_even_if_its_window_starts_before() {
     let prog = events();
-    // Window 03-06 … 03-20; blackout from 03-13.
+    // Window 03-06 … 03-20; blackout from 03-13: the event day itself is blacked out
+    // (E§4.5 Decision "blackouts": an event dated inside one gets `info_support_blackout`).
     let s = approved(
         &prog,
         "b1",
@@ -147,11 +148,13 @@ fn a_blackout_over_the_window_end_shortens_the_span() {
         "2017-02-01T10:00",
         "2017-02-02T10:00",
     );
-    assert!(s.item.consequences.is_empty());
+    assert_eq!(s.item.consequences.len(), 1);
+    assert_eq!(s.item.consequences[0].code, "info_support_blackout");
+    assert_eq!(s.item.consequences[0].effects, [Effect::NoInfoSupport]);
     let mut items = vec![submitted(s, "promo", "2017-02-10T10:00", true)];
     run(&prog, &mut items, "2017-02-10", "2017-03-31");
-    assert_eq!(items[0].item.promotion, span("2017-03-06", "2017-03-12"));
-    assert!(items[0].info_support);
+    assert_eq!(items[0].item.promotion, None);
+    assert!(!items[0].info_support);
 }
 
 #[test]

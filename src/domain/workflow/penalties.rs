@@ -117,6 +117,9 @@ pub enum Effect {
     PromotionDelayed,
     /// Engine vocabulary (not for files): points or compensation reduced at acceptance.
     Reduced,
+    /// Engine vocabulary (not for files): the consequence of a `void_item_cost` violation at
+    /// acceptance, with the amount taken out of the compensable costs.
+    CostVoided,
 }
 
 impl Effect {
@@ -133,6 +136,7 @@ impl Effect {
             Effect::NoMaterials => "материалы не высылаются",
             Effect::PromotionDelayed => "публикация на сайте вендора отложена",
             Effect::Reduced => "баллы или компенсация уменьшены",
+            Effect::CostVoided => "сумма исключена из компенсируемых затрат",
         }
     }
 
@@ -150,6 +154,7 @@ impl Effect {
             Effect::NoMaterials => "вендор не высылает материалы",
             Effect::PromotionDelayed => "анонс мероприятия появится на сайте вендора позже",
             Effect::Reduced => "баллы или компенсация уменьшаются",
+            Effect::CostVoided => "сумма исключается из компенсируемых затрат",
         }
     }
 }

@@ -5,12 +5,11 @@
 
 use crate::accounts::User;
 use crate::domain::deadline::local_date;
-use crate::domain::items::brackets::{price, Award, Input, ItemFacts};
+use crate::domain::items::brackets::{price, Award, ItemFacts};
 use crate::domain::workflow::BracketRow;
 use crate::domain::{Program, Seminar};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -107,32 +106,15 @@ pub fn ledger_of(prog: &Program, s: &Seminar) -> String {
     }
 }
 
-/// What the pricing reads of the item and its report.
+/// What the pricing reads of the item and its report: what acceptance would read, with no
+/// coordinator settings yet.
 fn facts(s: &Seminar) -> Option<ItemFacts> {
     let r = s.report.as_ref()?;
-    let mut inputs: BTreeMap<String, Input> = r.item.inputs.clone();
-    inputs
-        .entry("third_party_companies".to_string())
-        .or_insert(Input::Count(r.third_party_companies));
-    Some(ItemFacts {
-        kind: s.item.kind.clone(),
-        topic: s.item.topic.clone(),
-        attendees: r.attendees,
-        agreed: s.item.agreed.compensation.or(s.item.agreed.estimate),
-        documented: r.costs,
-        voided: s.voided,
-        materials_agreed: s.item.agreed.materials_cost,
-        materials_documented: r.item.materials_costs.unwrap_or_default(),
-        inputs,
-        effects: s
-            .item
-            .consequences
-            .iter()
-            .flat_map(|c| c.effects.iter().copied())
-            .chain(s.penalties.iter().flat_map(|p| p.effects.iter().copied()))
-            .collect(),
-        ..ItemFacts::default()
-    })
+    Some(crate::domain::items::accept::facts(
+        s,
+        r,
+        Default::default(),
+    ))
 }
 
 /// The bracket row labelled `label` in the table of the item's kind and topic.
