@@ -22,8 +22,14 @@ pub struct Facts<'a> {
 }
 
 impl Facts<'_> {
+    /// The item's page: `/seminars/{id}`, or `/events/{id}` for an item program's event.
     pub fn link(&self) -> String {
-        format!("{}/seminars/{}", self.base_url, self.seminar.id)
+        let page = if self.seminar.item.is_flagship() {
+            "seminars"
+        } else {
+            "events"
+        };
+        format!("{}/{page}/{}", self.base_url, self.seminar.id)
     }
 
     fn stage_name(&self, id: &str) -> String {
@@ -42,9 +48,16 @@ impl Facts<'_> {
     fn seminar_json(&self) -> Value {
         let s = self.seminar;
         let wf = &self.program.wf;
+        let n = &wf.item_noun;
+        let title = wf
+            .kinds
+            .iter()
+            .find(|k| k.id == s.item.kind)
+            .map_or(wf.seminar_title.as_str(), |k| k.name.as_str());
         json!({
             "id": s.id,
-            "title": wf.seminar_title,
+            "title": title,
+            "noun": { "nom": n.nom, "gen": n.gen, "dat": n.dat, "prep": n.prep, "Nom": russian::capitalized(&n.nom) },
             "city": s.city,
             "date": russian::date(s.date),
             "date_long": russian::date_long(s.date),
@@ -154,7 +167,10 @@ fn consequences(points: i64, effects: &[Effect], bars_partner: bool) -> Vec<Stri
 
 /// A rule's name and its consequences in one line, as reminders list risks.
 fn risk_json(wf: &Workflow, r: &AutomaticRule) -> Value {
-    let c = consequences(r.points, &r.effects, wf.exclusion.bars_partner).join(", ");
+    let mut c = consequences(r.points, &r.effects, wf.exclusion.bars_partner).join(", ");
+    if c.is_empty() {
+        c = "без списания баллов, но нарушение записывается в историю".into();
+    }
     json!({ "name": r.name, "consequences": c })
 }
 
@@ -188,12 +204,14 @@ impl Parts {
     }
 }
 
-/// An item's consequences in Russian, one line each: what it costs (the effects' labels).
+/// An item's consequences booked by `until` (the notice's instant, so a mail rendered later
+/// says the same), in Russian, one line each: what it costs (the effects' labels).
 /// Empty for a flagship seminar.
-fn consequence_lines(s: &Seminar) -> Vec<String> {
+fn consequence_lines(s: &Seminar, until: chrono::DateTime<chrono::Utc>) -> Vec<String> {
     s.item
         .consequences
         .iter()
+        .filter(|c| c.at <= until)
         .map(|c| {
             let what: Vec<&str> = c.effects.iter().map(|e| e.label()).collect();
             what.join(", ")
@@ -210,7 +228,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
     let d = &n.data;
     let parts = match n.kind {
         NotificationKind::ApplicationApproved => {
-            Parts::details(json!({ "consequences": consequence_lines(f.seminar) }))
+            Parts::details(json!({ "consequences": consequence_lines(f.seminar, n.at) }))
                 .with_next(f.next_stage(None))
         }
         NotificationKind::ApplicationRejected => Parts::details(json!({

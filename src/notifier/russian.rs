@@ -88,6 +88,15 @@ pub fn roubles(k: Kopecks) -> String {
     format!("{}\u{a0}руб.", text::amount(k))
 }
 
+/// The first letter upper-case: `мероприятие` → `Мероприятие`.
+pub fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,7 +108,7 @@ pub fn accept(
     Ok(SeminarResult {
         points: award.points,
         compensation: award.compensation,
-        reasons: reasons(&award),
+        reasons: reasons(bk, &award),
         money_reasons: vec![],
     })
 }
@@ -291,16 +291,22 @@ fn credit(
 }
 
 /// Why the numbers are what they are, in Russian.
-fn reasons(award: &Award) -> Vec<String> {
+fn reasons(bk: &ByKind, award: &Award) -> Vec<String> {
     let mut v = Vec::new();
     if let Some(b) = &award.bracket {
         v.push(format!("строка таблицы по числу слушателей: {b}"));
     }
     for code in &award.reductions {
-        v.push(format!("применено уменьшение «{code}»"));
+        let name = bk
+            .reductions
+            .iter()
+            .find(|r| &r.code == code)
+            .and_then(|r| r.name.as_deref())
+            .unwrap_or(code);
+        v.push(format!("применено уменьшение: {name}"));
     }
-    if let Some(code) = &award.estimate_missing {
-        v.push(format!("компенсация не начислена: {code}"));
+    if award.estimate_missing.is_some() {
+        v.push("расходы не компенсируются: смета не была согласована".to_string());
     }
     v
 }

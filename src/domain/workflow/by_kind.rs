@@ -131,6 +131,9 @@ pub struct CompensationRule {
 #[serde(deny_unknown_fields)]
 pub struct Reduction {
     pub code: String,
+    /// What the partner reads instead of the code (`Доклады о других продуктах`).
+    #[serde(default)]
+    pub name: Option<String>,
     pub input: String,
     #[serde(default)]
     pub negate: bool,

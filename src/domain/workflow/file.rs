@@ -24,6 +24,8 @@ pub struct WorkflowFile {
     pub deadline_zone: String,
     #[serde(default)]
     pub deadline_zone_names: ZoneNames,
+    #[serde(default)]
+    pub item_noun: ItemNoun,
     pub calendar: String,
     #[serde(default)]
     pub seminars: Option<SeminarWindow>,
@@ -246,6 +248,7 @@ impl WorkflowFile {
             countries: self.countries,
             deadline_zone: self.deadline_zone,
             deadline_zone_names: self.deadline_zone_names,
+            item_noun: self.item_noun,
             calendar: self.calendar,
             seminars,
             events: if rolling { self.events } else { None },

@@ -44,6 +44,8 @@ pub struct Workflow {
     pub deadline_zone: String,
     /// How people read the deadline zone's name (`[deadline_zone_names]`).
     pub deadline_zone_names: ZoneNames,
+    /// How mail and pages name one item of the program (`[item_noun]`).
+    pub item_noun: ItemNoun,
     /// Id of a calendar in `workflows/calendars/`.
     pub calendar: String,
     /// The window items take place in. A season program (`[seminars]`) has weeks; a rolling
@@ -122,6 +124,33 @@ pub struct ZoneNames {
     /// `по времени <zone> (UTC+N)`.
     #[serde(default)]
     pub phrase: Option<String>,
+}
+
+/// The word for one item of the program in the cases a sentence needs (`[item_noun]`):
+/// `семинар` by default, `мероприятие` for a program of several kinds. Texts that use it avoid
+/// gendered forms, so only the cases are given.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ItemNoun {
+    /// Nominative: `семинар`.
+    pub nom: String,
+    /// Genitive: `семинара`.
+    pub gen: String,
+    /// Dative: `семинару`.
+    pub dat: String,
+    /// Prepositional: `семинаре`.
+    pub prep: String,
+}
+
+impl Default for ItemNoun {
+    fn default() -> Self {
+        ItemNoun {
+            nom: "семинар".into(),
+            gen: "семинара".into(),
+            dat: "семинару".into(),
+            prep: "семинаре".into(),
+        }
+    }
 }
 
 /// A reminder of a partner duty, sent relative to the seminar date while the seminar is on.

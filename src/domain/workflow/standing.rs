@@ -537,6 +537,7 @@ impl Workflow {
             countries: top.countries,
             deadline_zone: top.deadline_zone,
             deadline_zone_names: top.deadline_zone_names,
+            item_noun: Default::default(),
             calendar: top.calendar,
             seminars,
             events: None,

@@ -15,13 +15,7 @@ fn invalid(field: Field, message: impl Into<String>) -> Invalid {
 }
 
 /// The first letter upper-case (a message shown as a sentence on a page).
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
+pub use crate::notifier::russian::capitalized as capitalize;
 
 /// Trimmed text, `None` when empty.
 pub fn optional_text(v: Option<String>) -> Option<String> {

@@ -160,7 +160,7 @@ async fn without_an_assigned_coordinator_the_programs_address_from_the_config_is
     );
     assert!(
         e.text.contains(
-            "Вопросы по семинару — координатору программы: Отдел партнёров, partners@example.ru, тел. +7 800 555-35-35."
+            "Вопросы — координатору программы: Отдел партнёров, partners@example.ru, тел. +7 800 555-35-35."
         ),
         "{}",
         e.text

@@ -235,3 +235,95 @@ fn a_delayed_promotion_is_told_to_the_partner_in_russian_by_mail() {
         Some("анонс мероприятия появится на сайте вендора позже")
     );
 }
+
+/// The plain-text part of every e-mail `simulate --mail-dir` writes for `scenario`, decoded.
+fn mail_texts(scenario: &str) -> Vec<(String, String)> {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seminarflow"))
+        .current_dir(support::root())
+        .env_remove("SEMINARFLOW_CONFIG")
+        .env("SEMINARFLOW_DATA_DIR", dir.path().join("no-data"))
+        .args(["simulate", scenario, "--mail-dir"])
+        .arg(dir.path().join("mail"))
+        .output()
+        .expect("seminarflow runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut texts = vec![];
+    for e in std::fs::read_dir(dir.path().join("mail")).unwrap() {
+        let path = e.unwrap().path();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let (_, body) = parse(&raw);
+        let plain = body
+            .split("Content-Type: text/plain; charset=utf-8")
+            .nth(1)
+            .and_then(|p| {
+                p.split("\r\n\r\n")
+                    .nth(1)
+                    .or_else(|| p.split("\n\n").nth(1))
+            })
+            .and_then(|p| p.split("--").next())
+            .expect("a text part");
+        let b64: String = plain.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        texts.push((name, String::from_utf8(bytes).unwrap()));
+    }
+    texts.sort();
+    texts
+}
+
+#[test]
+fn the_events_programs_mail_speaks_of_events_in_its_own_words() {
+    for scenario in [
+        "tests/scenarios/04-events-on-time.toml",
+        "tests/scenarios/05-events-late-and-exhibition.toml",
+    ] {
+        let texts = mail_texts(scenario);
+        assert!(texts.len() > 10, "{scenario}: {}", texts.len());
+        for (name, text) in &texts {
+            // The file's [item_noun], its zone phrase, its reduction names, the event pages.
+            for wrong in [
+                "семинара",
+                "семинару",
+                "семинаре",
+                "/seminars/",
+                "Europe/Moscow",
+                "Неделя:",
+                "«other_products_talks»",
+                ": .",
+            ] {
+                assert!(
+                    !text.contains(wrong),
+                    "{scenario} {name}: «{wrong}» in:\n{text}"
+                );
+            }
+        }
+        let all: String = texts.iter().map(|(_, t)| t.as_str()).collect();
+        for want in [
+            "Страница мероприятия: http://127.0.0.1:8080/events/",
+            "по московскому времени",
+        ] {
+            assert!(all.contains(want), "{scenario}: no «{want}»");
+        }
+    }
+    let reasons: String = mail_texts("tests/scenarios/05-events-late-and-exhibition.toml")
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert!(
+        reasons.contains("применено уменьшение: Доклады о других программных продуктах"),
+        "the reduction is named as the file names it"
+    );
+    // The flagship keeps its own word.
+    let flagship = mail_texts("tests/scenarios/01-on-time.toml");
+    assert!(flagship
+        .iter()
+        .any(|(_, t)| t.contains("Страница семинара: http://127.0.0.1:8080/seminars/")));
+}

@@ -225,7 +225,7 @@ async fn mail_arrives_over_smtp_with_the_right_recipients_and_content() {
         "Баллы: минус 10 баллов",
         "Штраф: Доработанная программа подана с опозданием на 1–2 дня",
         "Срок: 22.02.2017 до 23:59 по московскому времени",
-        "Местное время города семинара: 23.02.2017 до 03:59 (Новосибирск, UTC+7)",
+        "Местное время города проведения: 23.02.2017 до 03:59 (Новосибирск, UTC+7)",
         "https://seminars.example.ru/seminars/s1",
     ] {
         assert!(text.contains(want), "missing «{want}» in:\n{text}");
