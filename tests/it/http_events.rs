@@ -401,6 +401,47 @@ async fn a_paid_event_reported_over_http_earns_points_without_compensation() {
     assert_eq!(e["award"]["reductions"], json!(["paid_event"]), "{e}");
 }
 
+/// A coordinator approves an event and refuses its information support with a reason of the
+/// file's `[[support_refusals]]` (E§4.5 item 3): booked as a consequence; an unknown reason, or
+/// a reason with `info_support = true`, is a 422 naming the field, and nothing is approved.
+#[tokio::test]
+async fn a_coordinator_refuses_info_support_at_approval_with_the_files_reason() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    let id = announce_seminar(&p).await;
+    for body in [
+        json!({"code": "no_such_reason"}),
+        json!({"code": "technical_audience", "info_support": true}),
+    ] {
+        let r = admin
+            .post(&format!("/api/seminars/{id}/approve-event"), body)
+            .await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text());
+        assert!(message(&r).contains("code"), "{}", r.text());
+        assert!(has_cyrillic(&message(&r)), "{}", r.text());
+    }
+    let still = admin
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(still["state"], "applied", "nothing half-applied: {still}");
+    let e = admin
+        .post(
+            &format!("/api/seminars/{id}/approve-event"),
+            json!({"code": "technical_audience"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(e["state"], "preparing", "{e}");
+    assert_eq!(e["info_support"], false, "{e}");
+    assert!(
+        e["consequences"].to_string().contains("technical_audience"),
+        "{e}"
+    );
+}
+
 /// A coordinator suspends a partner's support over the API: its new events are refused with the
 /// file's code; after resuming they are taken again. A partner may not do either.
 #[tokio::test]

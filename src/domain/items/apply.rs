@@ -442,6 +442,37 @@ pub struct ApprovalTerms {
     pub code: Option<String>,
 }
 
+/// A reason for refusing information support must be one of the file's `[[support_refusals]]`
+/// and comes with `info_support = false`.
+fn check_refusal_code(wf: &Workflow, terms: &ApprovalTerms) -> Result<(), DomainError> {
+    let Some(code) = &terms.code else {
+        return Ok(());
+    };
+    if !wf.support_refusals.iter().any(|r| &r.code == code) {
+        let known: Vec<String> = wf
+            .support_refusals
+            .iter()
+            .map(|r| format!("{} ({})", r.code, r.name))
+            .collect();
+        let known = if known.is_empty() {
+            "в программе их нет".to_string()
+        } else {
+            format!("есть: {}", known.join("; "))
+        };
+        return refuse(
+            RefusalCode::InvalidInput,
+            format!("code: причина отказа в информационной поддержке «{code}» не предусмотрена программой; {known}"),
+        );
+    }
+    if terms.info_support != Some(false) {
+        return refuse(
+            RefusalCode::InvalidInput,
+            "code: причина отказа указывается вместе с отказом в информационной поддержке (info_support = false)",
+        );
+    }
+    Ok(())
+}
+
 /// Approves pending item `s` with the agreed amounts. The repeat gap is checked here against
 /// the referenced item (`earlier`): design C13.
 ///
@@ -458,6 +489,7 @@ pub fn approve(
     if s.state != SeminarState::Applied {
         return refuse(RefusalCode::InvalidState, "заявка уже рассмотрена");
     }
+    check_refusal_code(&prog.wf, terms)?;
     let mut out = Outcome::default();
     s.state = SeminarState::Preparing;
     s.decided_at = Some(now);

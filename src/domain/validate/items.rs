@@ -389,7 +389,7 @@ fn manual_params(c: &mut Checks) {
     }
 }
 
-/// `[[rejections]]`: unique codes with a Russian name.
+/// `[[rejections]]` and `[[support_refusals]]`: unique codes with a Russian name.
 fn rejections(c: &mut Checks) {
     let wf = c.wf;
     let mut seen = BTreeSet::new();
@@ -398,6 +398,22 @@ fn rejections(c: &mut Checks) {
         if r.name.trim().is_empty() {
             c.problem(format!("rejections[{i}].name"), "нужно название причины");
         }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, r) in wf.support_refusals.iter().enumerate() {
+        c.unique_code(format!("support_refusals[{i}].code"), &r.code, &mut seen);
+        if r.name.trim().is_empty() {
+            c.problem(
+                format!("support_refusals[{i}].name"),
+                "нужно название причины",
+            );
+        }
+    }
+    if !wf.support_refusals.is_empty() && wf.promotion.is_none() {
+        c.problem(
+            "support_refusals",
+            "отказ в информационной поддержке возможен только в программе с [promotion]",
+        );
     }
 }
 

@@ -66,6 +66,8 @@ pub struct WorkflowFile {
     #[serde(default)]
     pub rejections: Vec<Rejection>,
     #[serde(default)]
+    pub support_refusals: Vec<Rejection>,
+    #[serde(default)]
     pub partner_rules: PartnerRules,
     #[serde(default)]
     pub estimate: Option<EstimateForm>,
@@ -271,6 +273,7 @@ impl WorkflowFile {
             audiences: self.audiences,
             promotion: self.promotion,
             rejections: self.rejections,
+            support_refusals: self.support_refusals,
             partner_rules: self.partner_rules,
             estimate: self.estimate,
             standing: None,

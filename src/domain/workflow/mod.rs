@@ -76,6 +76,9 @@ pub struct Workflow {
     pub audiences: Option<Audiences>,
     pub promotion: Option<Promotion>,
     pub rejections: Vec<Rejection>,
+    /// `[[support_refusals]]`: reasons a coordinator may give for refusing information support
+    /// at approval (booked as a consequence with `no_info_support`), same shape as a rejection.
+    pub support_refusals: Vec<Rejection>,
     pub partner_rules: PartnerRules,
     /// The structured estimate: which stage carries it and its cost categories.
     pub estimate: Option<EstimateForm>,

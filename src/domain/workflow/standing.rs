@@ -560,6 +560,7 @@ impl Workflow {
             audiences: None,
             promotion: None,
             rejections: vec![],
+            support_refusals: vec![],
             partner_rules: PartnerRules::default(),
             estimate: None,
             standing: Some(standing),

@@ -107,6 +107,9 @@ pub struct ApproveEventBody {
     #[schema(value_type = Option<String>)]
     pub compensation: Option<String>,
     pub info_support: Option<bool>,
+    /// A `[[support_refusals]]` code of the program (e.g. `technical_audience`): information
+    /// support is refused for this reason and booked as a consequence.
+    pub code: Option<String>,
 }
 
 /// Approves an event application with the agreed amounts.
@@ -122,6 +125,7 @@ pub async fn approve(
         materials_cost: b.materials_cost,
         compensation: b.compensation,
         info_support: b.info_support,
+        support_refusal: b.code,
     };
     commands::decide_event(&state, &auth, &id, d).await?;
     event_response(&state, &auth, &id).await

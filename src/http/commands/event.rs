@@ -149,6 +149,8 @@ pub enum EventDecision {
         materials_cost: Option<String>,
         compensation: Option<String>,
         info_support: Option<bool>,
+        /// A `[[support_refusals]]` code: information support is refused for this reason.
+        support_refusal: Option<String>,
     },
     Reject {
         code: Option<String>,
@@ -177,16 +179,21 @@ pub async fn decide_event(
             materials_cost,
             compensation,
             info_support,
+            support_refusal,
         } => {
             let agreed = Agreed {
                 estimate: amount(estimate, &mut m),
                 materials_cost: amount(materials_cost, &mut m),
                 compensation: amount(compensation, &mut m),
             };
+            let code = optional_text(support_refusal);
+            // A reason given means support is refused, unless the caller said otherwise (then
+            // the domain refuses the contradiction, naming the field).
+            let info_support = info_support.or(code.as_ref().map(|_| false));
             let terms = ApprovalTerms {
                 agreed,
                 info_support,
-                code: None,
+                code,
             };
             Command::ApproveItem { seminar, terms }
         }

@@ -362,6 +362,7 @@ pub async fn decide_application(
                 materials_cost: None,
                 compensation: None,
                 info_support: None,
+                support_refusal: None,
             },
             Decision::Reject { comment } => EventDecision::Reject {
                 code: None,

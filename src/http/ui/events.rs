@@ -207,6 +207,7 @@ struct EventPage {
     /// The evidence the kind's report requires (`report_requires`), one checkbox each.
     evidence: Vec<String>,
     rejections: Vec<Choice>,
+    support_refusals: Vec<Choice>,
     form: FormState,
 }
 
@@ -259,6 +260,13 @@ async fn event_page(
                 .map(|r| (r.code.as_str(), r.name.as_str())),
             form.values.get("code").map(String::as_str),
         ),
+        support_refusals: choices(
+            prog.wf
+                .support_refusals
+                .iter()
+                .map(|r| (r.code.as_str(), r.name.as_str())),
+            form.values.get("support_refusal").map(String::as_str),
+        ),
         event,
         form: form.clone(),
     };
@@ -304,6 +312,7 @@ pub async fn decide(
             materials_cost: get("materials_cost"),
             compensation: get("compensation"),
             info_support: None,
+            support_refusal: get("support_refusal"),
         }
     } else {
         EventDecision::Reject {
