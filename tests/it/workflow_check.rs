@@ -801,3 +801,23 @@ fn the_documented_third_program_passes_and_its_documented_mistakes_fail_as_shown
         assert!(page.contains(quoted), "the page no longer quotes «{quoted}»");
     }
 }
+
+#[test]
+fn a_support_refusal_without_a_name_is_rejected() {
+    assert_problem_at(
+        "events-support-refusal-unnamed",
+        "support_refusals[0].name",
+        296,
+        &["нужно название причины"],
+    );
+}
+
+#[test]
+fn an_item_noun_missing_a_case_is_rejected() {
+    assert_problem_at(
+        "events-item-noun-empty",
+        "item_noun.gen",
+        290,
+        &["нужна форма слова"],
+    );
+}

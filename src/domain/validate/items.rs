@@ -24,6 +24,7 @@ pub(super) const SECTIONS: &[fn(&mut Checks)] = &[
     automatic_rules,
     manual_params,
     rejections,
+    item_noun,
     waiting_alerts,
     partner_rules,
     coverage,
@@ -414,6 +415,24 @@ fn rejections(c: &mut Checks) {
             "support_refusals",
             "отказ в информационной поддержке возможен только в программе с [promotion]",
         );
+    }
+}
+
+/// `[item_noun]`: every case given (mail builds sentences from them).
+fn item_noun(c: &mut Checks) {
+    let n = &c.wf.item_noun;
+    for (case, word) in [
+        ("nom", &n.nom),
+        ("gen", &n.gen),
+        ("dat", &n.dat),
+        ("prep", &n.prep),
+    ] {
+        if word.trim().is_empty() {
+            c.problem(
+                format!("item_noun.{case}"),
+                "нужна форма слова в этом падеже (например, «мероприятие», «мероприятия»)",
+            );
+        }
     }
 }
 
