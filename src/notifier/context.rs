@@ -266,6 +266,7 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
             ..Parts::details(json!({
                 "codes": d.get("codes").cloned().unwrap_or_else(|| json!([])),
                 "note": str_field(d, "note"),
+                "why": str_field(d, "why"),
             }))
         },
         // Partner programs: the templates read the notice's own fields (design §4.5).

@@ -14,14 +14,8 @@ impl super::Notifier {
         n: &Notification,
         partner: &str,
     ) -> Result<Result<Prepared, Undeliverable>, NotifierError> {
-        let named = n.data.get("program").and_then(|v| v.as_str());
-        let mut items: Vec<&Program> = self
-            .service
-            .programs()
-            .filter(|p| p.wf.events.is_some() || Some(p.wf.id.as_str()) == named)
-            .collect();
-        items.sort_by_key(|p| (Some(p.wf.id.as_str()) != named, p.wf.id.clone()));
-        let Some(program) = items.first().map(|p| (*p).clone()) else {
+        let Some(program) = program_of(&self.service, n) else {
+            let named = n.data.get("program").and_then(|v| v.as_str());
             return Ok(Err(Undeliverable::NoProgram {
                 program: named.unwrap_or_default().to_string(),
                 seminar: String::new(),
@@ -46,9 +40,25 @@ impl super::Notifier {
     }
 }
 
+/// The program a partner-level notification speaks for: the one named in `data.program`, else
+/// the first item program loaded (by id).
+pub(crate) fn program_of(service: &crate::service::Service, n: &Notification) -> Option<Program> {
+    let named = n.data.get("program").and_then(|v| v.as_str());
+    let mut items: Vec<&Program> = service
+        .programs()
+        .filter(|p| p.wf.events.is_some() || Some(p.wf.id.as_str()) == named)
+        .collect();
+    items.sort_by_key(|p| (Some(p.wf.id.as_str()) != named, p.wf.id.clone()));
+    items.first().map(|p| (*p).clone())
+}
+
 /// The stand-in a partner-level notification renders with: no seminar, the partner and the
 /// program only (its id is empty, so no seminar is linked).
-fn partner_level_seminar(program: &Program, partner: &str, at: DateTime<Utc>) -> Seminar {
+pub(crate) fn partner_level_seminar(
+    program: &Program,
+    partner: &str,
+    at: DateTime<Utc>,
+) -> Seminar {
     Seminar {
         id: String::new(),
         program: program.wf.id.clone(),

@@ -55,13 +55,27 @@ pub async fn write_mail(
         let bad = |why: String| {
             NotifierError::Other(format!("уведомление {} ({}): {why}", n.key, n.kind))
         };
-        let seminar = store
-            .seminar(&n.seminar)
-            .await?
-            .ok_or_else(|| bad(format!("семинар «{}» не найден", n.seminar)))?;
-        let program = service
-            .program(&seminar.program)
-            .ok_or_else(|| bad(format!("программа «{}» не загружена", seminar.program)))?;
+        let (seminar, program) = if n.seminar.is_empty() {
+            // Partner-level (support suspended or resumed): no seminar behind it.
+            let program = super::partner_level::program_of(service, n)
+                .ok_or_else(|| bad("не загружена ни одна программа мероприятий".into()))?;
+            let partner = match &n.to {
+                Recipient::Partner(p) => p.clone(),
+                Recipient::Coordinator => n.data["partner"].as_str().unwrap_or_default().into(),
+            };
+            let s = super::partner_level::partner_level_seminar(&program, &partner, n.at);
+            (s, program)
+        } else {
+            let seminar = store
+                .seminar(&n.seminar)
+                .await?
+                .ok_or_else(|| bad(format!("семинар «{}» не найден", n.seminar)))?;
+            let program = service
+                .program(&seminar.program)
+                .ok_or_else(|| bad(format!("программа «{}» не загружена", seminar.program)))?
+                .clone();
+            (seminar, program)
+        };
         let partner_name = store
             .partner(&seminar.partner)
             .await?
@@ -90,7 +104,7 @@ pub async fn write_mail(
         };
         let facts = Facts {
             seminar: &seminar,
-            program,
+            program: &program,
             partner_name: &partner_name,
             base_url,
             contact: None,

@@ -145,12 +145,21 @@ pub fn recompute(prog: &Program, items: &[Seminar], day: NaiveDate) -> Outcome {
                 n.item.consequences.push(c);
             }
         }
-        never_shown(p, &mut n, day);
+        let lost = never_shown(p, &mut n, day);
         n.info_support = has_info_support(&n);
         if n != *s {
             super::apply::consequence_events(&n, &booked, "scheduler", &mut out);
+            let why = format!(
+                "одновременно на сайте показываются не больше {} ближайших мероприятий партнёра",
+                p.max_parallel
+            );
             for c in &booked {
-                out.notifications.push(support_changed(&n, c));
+                out.notifications.push(support_changed(&n, c, "", &why));
+            }
+            if let Some(c) = lost {
+                let why = "мероприятие прошло, а место в анонсах так и не освободилось";
+                out.notifications
+                    .push(support_changed(&n, &c, ":never", why));
             }
             out.seminars.push(n);
         }
@@ -158,30 +167,39 @@ pub fn recompute(prog: &Program, items: &[Seminar], day: NaiveDate) -> Outcome {
     out
 }
 
-/// Tells the partner that `c` changed the vendor's information support of `s` (mail only).
-fn support_changed(s: &Seminar, c: &Consequence) -> Notification {
+/// Tells the partner that `c` changed the vendor's information support of `s` and `why`
+/// (mail only); `suffix` tells apart a second change of the same consequence.
+pub(crate) fn support_changed(
+    s: &Seminar,
+    c: &Consequence,
+    suffix: &str,
+    why: &str,
+) -> Notification {
     let note: Vec<&str> = c.effects.iter().map(|e| e.consequence()).collect();
     Notification {
-        key: format!("{}:info_support_changed:{}", s.id, c.code),
+        key: format!("{}:info_support_changed:{}{suffix}", s.id, c.code),
         kind: NotificationKind::InfoSupportChanged,
         to: Recipient::Partner(s.partner.clone()),
         seminar: s.id.clone(),
         stage: None,
         at: c.at,
-        data: serde_json::json!({ "codes": [c.code], "note": note.join("; ") }),
+        data: serde_json::json!({ "codes": [c.code], "note": note.join("; "), "why": why }),
     }
 }
 
 /// A delayed item whose event date has passed without one shown day never had the vendor's
-/// support: the delay becomes `no_info_support`.
-fn never_shown(p: &Promotion, s: &mut Seminar, day: NaiveDate) {
+/// support: the delay becomes `no_info_support` (the changed consequence is returned).
+fn never_shown(p: &Promotion, s: &mut Seminar, day: NaiveDate) -> Option<Consequence> {
+    let mut changed = None;
     if s.date < day && s.item.promotion.is_none() {
         for c in s.item.consequences.iter_mut() {
             if c.code == p.codes.limit && c.effects == [Effect::PromotionDelayed] {
                 c.effects = vec![Effect::NoInfoSupport];
+                changed = Some(c.clone());
             }
         }
     }
+    changed
 }
 
 /// The days strictly after `after` on which the partner's shown set can change: window

@@ -230,6 +230,9 @@ pub fn fire_item(prog: &Program, s: Seminar, item: &DueItem) -> Result<Outcome, 
             if let Some(c) = promotion::promo_missing(prog, &s, item.at) {
                 let mut s = s;
                 apply::consequence_events(&s, std::slice::from_ref(&c), "scheduler", &mut out);
+                let why = "промо-материалы не были согласованы до дня мероприятия";
+                out.notifications
+                    .push(promotion::support_changed(&s, &c, "", why));
                 s.item.consequences.push(c);
                 s.info_support = promotion::has_info_support(&s);
                 out.seminars.push(s);
