@@ -821,3 +821,19 @@ fn an_item_noun_missing_a_case_is_rejected() {
         &["нужна форма слова"],
     );
 }
+
+#[test]
+fn report_evidence_without_a_name_is_rejected() {
+    assert_problem_at(
+        "events-evidence-unnamed",
+        "kinds[0].report_requires[0]",
+        66,
+        &["«photos»: нет названия в [evidence]"],
+    );
+    // The misspelt name itself is reported too: no kind asks for it.
+    assert_problem(
+        "events-evidence-unnamed",
+        "evidence.photo",
+        &["не требует ни один вид"],
+    );
+}

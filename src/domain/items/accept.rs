@@ -50,7 +50,11 @@ pub fn accept(
         let given: Vec<&str> = r.item.evidence.iter().map(String::as_str).collect();
         let missing = missing_report_fields(kind, &given);
         if !missing.is_empty() {
-            let msg = format!("в отчёте не хватает: {}", missing.join(", "));
+            let names: Vec<String> = missing
+                .iter()
+                .map(|m| format!("«{}»", wf.evidence_label(m)))
+                .collect();
+            let msg = format!("в отчёте не хватает: {}", names.join(", "));
             return match &bk.report_incomplete {
                 Some(code) => refuse_by_rule(code, msg),
                 None => refuse(RefusalCode::InvalidState, msg),

@@ -24,6 +24,7 @@ pub(super) const SECTIONS: &[fn(&mut Checks)] = &[
     automatic_rules,
     manual_params,
     rejections,
+    evidence,
     item_noun,
     waiting_alerts,
     partner_rules,
@@ -177,6 +178,14 @@ fn kinds(c: &mut Checks) {
                 c.problem(
                     format!("{at}.stages[{j}]"),
                     format!("этап «{s}» не объявлен в stages"),
+                );
+            }
+        }
+        for (j, e) in k.report_requires.iter().enumerate() {
+            if wf.evidence.get(e).is_none_or(|l| l.trim().is_empty()) {
+                c.problem(
+                    format!("{at}.report_requires[{j}]"),
+                    format!("«{e}»: нет названия в [evidence] (что партнёр прикладывает к отчёту)"),
                 );
             }
         }
@@ -385,6 +394,19 @@ fn manual_params(c: &mut Checks) {
             c.problem(
                 format!("{at}.points"),
                 "баллы задаёт координатор (points_le_zero): фиксированные points не указываются",
+            );
+        }
+    }
+}
+
+/// `[evidence]`: every name is asked for by some kind's `report_requires` (a typo shows here).
+fn evidence(c: &mut Checks) {
+    let wf = c.wf;
+    for id in wf.evidence.keys() {
+        if !wf.kinds.iter().any(|k| k.report_requires.contains(id)) {
+            c.problem(
+                format!("evidence.{id}"),
+                format!("«{id}» не требует ни один вид (report_requires)"),
             );
         }
     }

@@ -68,6 +68,8 @@ pub struct WorkflowFile {
     #[serde(default)]
     pub support_refusals: Vec<Rejection>,
     #[serde(default)]
+    pub evidence: BTreeMap<String, String>,
+    #[serde(default)]
     pub partner_rules: PartnerRules,
     #[serde(default)]
     pub estimate: Option<EstimateForm>,
@@ -274,6 +276,7 @@ impl WorkflowFile {
             promotion: self.promotion,
             rejections: self.rejections,
             support_refusals: self.support_refusals,
+            evidence: self.evidence,
             partner_rules: self.partner_rules,
             estimate: self.estimate,
             standing: None,

@@ -79,6 +79,9 @@ pub struct Workflow {
     /// `[[support_refusals]]`: reasons a coordinator may give for refusing information support
     /// at approval (booked as a consequence with `no_info_support`), same shape as a rejection.
     pub support_refusals: Vec<Rejection>,
+    /// `[evidence]`: what each piece of report evidence a kind requires is called
+    /// (`photos = "Фотографии с мероприятия"`).
+    pub evidence: std::collections::BTreeMap<String, String>,
     pub partner_rules: PartnerRules,
     /// The structured estimate: which stage carries it and its cost categories.
     pub estimate: Option<EstimateForm>,
@@ -471,6 +474,11 @@ impl Workflow {
 
     pub fn report_stage(&self) -> Option<&Stage> {
         self.stages.iter().find(|s| s.report)
+    }
+
+    /// What a piece of report evidence is called (`photos` → «Фотографии с мероприятия»).
+    pub fn evidence_label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.evidence.get(id).map_or(id, String::as_str)
     }
 
     /// The estimate form, when `stage` is the stage that carries the estimate.

@@ -561,6 +561,7 @@ impl Workflow {
             promotion: None,
             rejections: vec![],
             support_refusals: vec![],
+            evidence: Default::default(),
             partner_rules: PartnerRules::default(),
             estimate: None,
             standing: Some(standing),

@@ -45,6 +45,8 @@ pub struct AwardView {
     pub bracket: Option<BracketRowView>,
     /// Codes of the reductions that applied, in the file's order.
     pub reductions: Vec<String>,
+    /// The same reductions as the file names them (`name`, else the code).
+    pub reduction_names: Vec<String>,
     /// The product ledger the points go to (`site`, `b24`).
     pub ledger: String,
     /// Why the award cannot be computed (a kind or topic the file does not price).
@@ -170,10 +172,28 @@ fn booked_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
             .filter(|c| codes.iter().any(|r| r.code == c.code))
             .map(|c| c.code.clone())
             .collect(),
+        reduction_names: vec![],
         ledger: a.ledger.clone(),
         note: None,
         credit_due: a.credit_due,
     })
+    .map(|v| named(prog, v))
+}
+
+/// Fills `reduction_names` from the file.
+fn named(prog: &Program, mut v: AwardView) -> AwardView {
+    let all = &prog.wf.results.by_kind.reductions;
+    v.reduction_names = v
+        .reductions
+        .iter()
+        .map(|code| {
+            all.iter()
+                .find(|r| &r.code == code)
+                .and_then(|r| r.name.clone())
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect();
+    v
 }
 
 fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
@@ -203,6 +223,7 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         materials_part: rub(award.parts.materials),
         bracket,
         reductions: award.reductions,
+        reduction_names: vec![],
         ledger: s
             .report
             .as_ref()
@@ -211,6 +232,7 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         note,
         credit_due: None,
     })
+    .map(|v| named(prog, v))
 }
 
 /// The promotion window of a promoted kind: D − window_days … D.

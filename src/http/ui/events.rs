@@ -204,11 +204,51 @@ struct EventPage {
     has_promo: bool,
     promo_open: bool,
     report_open: bool,
-    /// The evidence the kind's report requires (`report_requires`), one checkbox each.
-    evidence: Vec<String>,
+    /// The evidence the kind's report requires (`report_requires`), one checkbox each, named
+    /// as the file's `[evidence]` names it.
+    evidence: Vec<Choice>,
+    /// The report fields the kind's reductions read (`input_<name>`).
+    inputs: Vec<InputField>,
     rejections: Vec<Choice>,
     support_refusals: Vec<Choice>,
     form: FormState,
+}
+
+/// One report field a reduction reads: a count, or a checkbox whose checked value is `value`.
+#[derive(Serialize)]
+struct InputField {
+    name: String,
+    label: String,
+    count: bool,
+    value: &'static str,
+}
+
+/// The fields the reductions of `kind` read from the report, once each, in file order. A
+/// reduction fired by a missing thing (`negate`) is a checkbox that sends `false`; the third-party
+/// count is the report's own field already.
+fn report_inputs(wf: &crate::domain::workflow::Workflow, kind: &str) -> Vec<InputField> {
+    let mut seen = std::collections::BTreeSet::new();
+    wf.results
+        .by_kind
+        .reductions
+        .iter()
+        .filter(|r| r.kinds.iter().any(|k| k == kind))
+        .filter(|r| r.input != "third_party_companies" && seen.insert(r.input.clone()))
+        .map(|r| {
+            let name = r.name.clone().unwrap_or_else(|| r.code.clone());
+            let count = r.factor_per_unit.is_some();
+            InputField {
+                name: r.input.clone(),
+                label: if count {
+                    format!("{name}: сколько")
+                } else {
+                    name
+                },
+                count,
+                value: if r.negate { "false" } else { "true" },
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -251,8 +291,16 @@ async fn event_page(
             .kinds
             .iter()
             .find(|k| k.id == s.item.kind)
-            .map(|k| k.report_requires.clone())
-            .unwrap_or_default(),
+            .map(|k| k.report_requires.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|e| Choice {
+                value: e.clone(),
+                label: prog.wf.evidence_label(e).to_string(),
+                selected: false,
+            })
+            .collect(),
+        inputs: report_inputs(&prog.wf, &s.item.kind),
         rejections: choices(
             prog.wf
                 .rejections

@@ -87,14 +87,25 @@ async fn a_partner_announces_and_reports_an_event_the_coordinator_approves_it_fr
         b.fill("#attendees", "35").await;
         b.fill("#registrations", "50").await;
         b.fill("#costs", "30000").await;
+        // The evidence and the reductions' questions read as the workflow file names them.
+        let form = b.text().await;
+        for label in ["Фотографии с мероприятия", "Доклады о других программных продуктах"] {
+            assert!(form.contains(label), "{label}: {form}");
+        }
         b.click("input[data-evidence='photos']").await;
         b.click("input[data-evidence='announcement_link']").await;
+        b.click("input[data-input='other_products_talks']").await;
         b.submit_and_expect("#report-form button[type=submit]", "отправлены").await;
         b.goto(&format!("/events/{id}")).await;
         b.wait_for("#bracket-row").await;
         let text = b.text().await;
         assert!(text.contains("31-50"), "{text}");
-        assert!(text.contains("60 баллов"), "{text}");
+        // 60 for 35 listeners, −20 for talks on other products (E§4.9).
+        assert!(text.contains("40 баллов"), "{text}");
+        assert!(
+            text.contains("Снижения: Доклады о других программных продуктах"),
+            "{text}"
+        );
         // Dates read as the rest of the UI writes them.
         assert!(text.contains("01.06.2017"), "{text}");
         b.shot_at("events-event-1366", 1366).await;
