@@ -401,6 +401,66 @@ async fn a_paid_event_reported_over_http_earns_points_without_compensation() {
     assert_eq!(e["award"]["reductions"], json!(["paid_event"]), "{e}");
 }
 
+/// A co-organized event reported over HTTP (E§4.14): the co-organizer's documented costs split
+/// the compensation, the speaker gets the points; a co-organizer not announced, or costs above
+/// the report's, are refused naming the field.
+#[tokio::test]
+async fn a_co_organized_events_award_is_split_by_documented_costs_and_speakers() {
+    let app = app::spawn().await;
+    let (admin, p) = setup(&app).await;
+    app.partner("pz", "Зета", false, None).await;
+    app.partner("px", "Икс", false, None).await;
+    let id = announce_seminar(&p).await;
+    admin
+        .post(
+            &format!("/api/seminars/{id}/approve-event"),
+            json!({"estimate": "30000"}),
+        )
+        .await
+        .expect(200);
+    app.set_clock("2017-06-02T10:00:00+03:00").await;
+    let path = format!("/api/seminars/{id}/stages/report/versions");
+    let base = |co: Value, speakers: Value| {
+        json!({"report": {"attendees": 35, "registrations": 50, "costs": "30000",
+                          "evidence": ["photos", "announcement_link"],
+                          "co_organizers": co, "speakers": speakers}})
+    };
+    for bad in [
+        base(json!([{"partner": "px", "costs": "10000"}]), json!([])),
+        base(json!([{"partner": "pz", "costs": "40000"}]), json!([])),
+        base(json!([{"partner": "pz", "costs": "10000"}]), json!(["px"])),
+    ] {
+        let r = p.post(&path, bad).await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text());
+        assert!(has_cyrillic(&message(&r)), "{}", r.text());
+    }
+    p.post(
+        &path,
+        base(json!([{"partner": "pz", "costs": "10000"}]), json!(["pz"])),
+    )
+    .await
+    .expect(200);
+    admin
+        .post_empty(&format!("/api/seminars/{id}/accept-report"))
+        .await
+        .expect(200);
+    let e = admin
+        .get(&format!("/api/seminars/{id}/event"))
+        .await
+        .expect(200)
+        .json();
+    // 35 listeners → 60 points, 50 % of 30 000 capped at 20 000 → 15 000; costs 20 000 : 10 000.
+    let shares = &e["award"]["shares"];
+    assert_eq!(
+        shares,
+        &json!([
+            {"partner": "pe", "points": 0, "compensation": "10000.00"},
+            {"partner": "pz", "points": 60, "compensation": "5000.00"}
+        ]),
+        "{e}"
+    );
+}
+
 /// A coordinator approves an event and refuses its information support with a reason of the
 /// file's `[[support_refusals]]` (E§4.5 item 3): booked as a consequence; an unknown reason, or
 /// a reason with `info_support = true`, is a 422 naming the field, and nothing is approved.

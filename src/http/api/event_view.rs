@@ -53,6 +53,16 @@ pub struct AwardView {
     pub note: Option<String>,
     /// The day the points are credited by (booked awards only).
     pub credit_due: Option<NaiveDate>,
+    /// A co-organized event's award per organizer (booked awards only, E§4.14).
+    pub shares: Vec<ShareView>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ShareView {
+    pub partner: String,
+    pub points: i64,
+    /// RUB; absent for users who may not see money.
+    pub compensation: Option<String>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -176,6 +186,15 @@ fn booked_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         ledger: a.ledger.clone(),
         note: None,
         credit_due: a.credit_due,
+        shares: a
+            .shares
+            .iter()
+            .map(|sh| ShareView {
+                partner: sh.partner.clone(),
+                points: sh.points,
+                compensation: rub(sh.compensation),
+            })
+            .collect(),
     })
     .map(|v| named(prog, v))
 }
@@ -231,6 +250,7 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
             .unwrap_or_else(|| ledger_of(prog, s)),
         note,
         credit_due: None,
+        shares: vec![],
     })
     .map(|v| named(prog, v))
 }

@@ -287,6 +287,10 @@ pub struct ReportBody {
     /// Item programs: the product ledger of a mixed-topic event (`site`, `b24`).
     #[serde(default)]
     pub ledger: Option<String>,
+    /// Item programs, co-organized events: the partners (lead or co-organizers) who gave the
+    /// vendor-product talks; the points are split among them equally (E§4.14).
+    #[serde(default)]
+    pub speakers: Vec<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -321,6 +325,7 @@ impl From<ReportBody> for ReportInput {
                 inputs: r.inputs,
                 materials_costs: r.materials_costs,
                 ledger: r.ledger,
+                speakers: r.speakers,
             },
         }
     }

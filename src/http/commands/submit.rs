@@ -6,7 +6,7 @@ use super::input::{optional_text, parse_link, parse_money, parse_number};
 use super::{run_command, visible_seminar, CommandError, CommandResult, Field, Invalid, Mistakes};
 use crate::domain::items::brackets::Input;
 use crate::domain::items::details::ItemReport;
-use crate::domain::{CoOrganizer, Command, ReportFigures, Seminar};
+use crate::domain::{CoOrganizer, Command, Kopecks, ReportFigures, Seminar};
 use crate::http::api::files::{discard_if_unreferenced, UploadedFile};
 use crate::http::auth::Auth;
 use crate::http::error::ApiResult;
@@ -40,6 +40,8 @@ pub struct ItemReportInput {
     pub materials_costs: Option<String>,
     /// The product ledger of a mixed-topic item (`site`, `b24`).
     pub ledger: Option<String>,
+    /// Co-organized items: the partners who gave the vendor-product talks.
+    pub speakers: Vec<String>,
 }
 
 impl ItemReportInput {
@@ -48,6 +50,7 @@ impl ItemReportInput {
             && self.inputs.is_empty()
             && self.materials_costs.is_none()
             && self.ledger.is_none()
+            && self.speakers.is_empty()
     }
 }
 
@@ -158,11 +161,14 @@ async fn submit(
             });
         }
     }
-    let report = if is_report || input.given() || req.attendee_list.is_some() {
+    let mut report = if is_report || input.given() || req.attendee_list.is_some() {
         report_figures(state, &input, &mut m).await?
     } else {
         None
     };
+    if let Some(r) = report.as_mut().filter(|_| !s.item.is_flagship()) {
+        organizers_part(s, &input, r, &mut m);
+    }
     let nothing = req.files.is_empty()
         && req.attendee_list.is_none()
         && links.is_empty()
@@ -316,6 +322,50 @@ async fn report_figures(
     }))
 }
 
+/// A co-organized item (E§4.14): each organizer's documented costs (the lead partner's are what
+/// the others' leave of `costs`) and the speakers, checked against the organizers announced.
+fn organizers_part(s: &Seminar, input: &ReportInput, r: &mut ReportFigures, m: &mut Mistakes) {
+    let announced = |p: &str| p == s.partner || s.item.co_organizers.iter().any(|c| c == p);
+    let mut others = Kopecks::ZERO;
+    for c in &r.co_organizers {
+        if !announced(&c.partner) {
+            m.add(
+                Field::CoOrganizers,
+                format!("«{}» не указан соорганизатором в заявке.", c.partner),
+            );
+        }
+        others = Kopecks(others.0.saturating_add(c.costs.0));
+        r.item.costs_by_partner.insert(c.partner.clone(), c.costs);
+    }
+    if !r.co_organizers.is_empty() {
+        match (r.costs.0 >= others.0).then(|| r.costs.saturating_sub(others)) {
+            Some(own) => {
+                r.item.costs_by_partner.insert(s.partner.clone(), own);
+            }
+            None => m.add(
+                Field::CoOrganizers,
+                format!(
+                    "Расходы соорганизаторов ({} руб.) больше расходов в отчёте ({} руб.).",
+                    others, r.costs
+                ),
+            ),
+        }
+    }
+    for sp in input.item.speakers.iter().map(|x| x.trim()) {
+        if sp.is_empty() {
+            continue;
+        }
+        if announced(sp) {
+            r.item.speakers.push(sp.to_string());
+        } else {
+            m.add(
+                Field::CoOrganizers,
+                format!("Докладчик «{sp}» не организатор мероприятия."),
+            );
+        }
+    }
+}
+
 /// The item part of the report: evidence names and input names trimmed, the leaflet cost parsed.
 fn item_report(r: &ItemReportInput, m: &mut Mistakes) -> ItemReport {
     let mut evidence: Vec<String> = r
@@ -334,8 +384,7 @@ fn item_report(r: &ItemReportInput, m: &mut Mistakes) -> ItemReport {
             .and_then(|t| m.take(parse_money(Field::MaterialsCosts, &t))),
         ledger: optional_text(r.ledger.clone()),
         evidence,
-        // Co-organizers' documented costs and the speakers are not asked for over HTTP yet:
-        // the lead partner's figures stand for the event (simulate takes them).
+        // Co-organizers' costs and the speakers are set by `organizers_part`.
         ..ItemReport::default()
     }
 }
