@@ -329,10 +329,12 @@ pub fn decide(
             out = decide_item(prog, view, cmd, at)?
         }
         Command::SuspendSupport { partner, note } => {
-            items::support::suspend(view, partner, true, note.as_deref(), now, &mut out)?
+            let on = (prog.id(), true);
+            items::support::suspend(view, partner, on, note.as_deref(), now, &mut out)?
         }
         Command::ResumeSupport { partner, note } => {
-            items::support::suspend(view, partner, false, note.as_deref(), now, &mut out)?
+            let on = (prog.id(), false);
+            items::support::suspend(view, partner, on, note.as_deref(), now, &mut out)?
         }
         _ => decide_on_seminar(prog, view, cmd, at, &mut out)?,
     }

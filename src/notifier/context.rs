@@ -62,7 +62,7 @@ impl Facts<'_> {
             "date": russian::date(s.date),
             "date_long": russian::date_long(s.date),
             "week": wf.seminars.weeks.iter().find(|w| w.id == s.week).map(|w| w.name.clone()).unwrap_or_else(|| s.week.clone()),
-            "partner": self.partner_name,
+            "partner": one_line(self.partner_name),
             "partner_id": s.partner,
             "state": s.state.label(),
             "link": self.link(),
@@ -144,7 +144,13 @@ fn need_str(n: &Notification, field: &str, what: &'static str) -> Result<String,
 }
 
 fn recipient_json(to: &Addressee) -> Value {
-    json!({ "name": to.name, "coordinator": to.coordinator, "money": to.money })
+    json!({ "name": one_line(&to.name), "coordinator": to.coordinator, "money": to.money })
+}
+
+/// A stored name as one line: a line break in it (an account stored before names were
+/// checked) never starts a new line of the e-mail.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// What a penalty rule costs in words: `−10 баллов`, `исключение из программы`, ….

@@ -60,7 +60,12 @@ fn the_normalised_flagship_keeps_every_value_the_engine_read_before_the_format_b
         let neutral = match v {
             Value::Null => true,
             Value::Array(a) => a.is_empty(),
-            Value::Object(o) => path == ".partner_rules" && o.values().all(Value::is_null),
+            Value::Object(o) => {
+                (path == ".partner_rules" && o.values().all(Value::is_null))
+                    || (path == ".evidence" && o.is_empty())
+                    // `[item_noun]`: the flagship's word, «семинар», by default.
+                    || (path == ".item_noun" && o.get("nom") == Some(&Value::from("семинар")))
+            }
             _ => false,
         };
         // Non-empty additions carry the flagship's meaning explicitly.

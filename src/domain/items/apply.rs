@@ -262,10 +262,18 @@ fn audience(wf: &Workflow, app: &ItemApplication) -> Result<String, DomainError>
         .or_else(|| a.default.clone())
         .unwrap_or_default();
     if let Some(code) = a.refuse.get(&audience) {
-        return refuse_by_rule(
-            code,
-            "мероприятие должно быть рассчитано на потенциальных клиентов, а не на существующих клиентов или разработчиков",
+        let name = |id: &str| a.names.get(id).cloned().unwrap_or_else(|| id.to_string());
+        let mut msg = format!(
+            "программа не принимает мероприятия для аудитории «{}»",
+            name(&audience)
         );
+        if let Some(d) = &a.default {
+            msg.push_str(&format!(
+                ": мероприятие должно быть рассчитано на аудиторию «{}»",
+                name(d)
+            ));
+        }
+        return refuse_by_rule(code, msg);
     }
     Ok(audience)
 }

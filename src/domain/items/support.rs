@@ -7,14 +7,15 @@ use crate::domain::seminar::{Notification, NotificationKind, Outcome, PartnerFla
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-/// Suspends (`on`) or resumes the support of `partner`, with a mail-only notice to it.
+/// Suspends (`on.1`) or resumes the support of `partner` in program `on.0`, with a mail-only
+/// notice to it that names the program (the mail speaks for it).
 ///
 /// # Errors
 /// `invalid_input` for an unknown partner, `invalid_state` when it is already so.
 pub fn suspend(
     view: &View,
     partner: &str,
-    on: bool,
+    (program, on): (&str, bool),
     note: Option<&str>,
     now: DateTime<Utc>,
     out: &mut Outcome,
@@ -55,7 +56,7 @@ pub fn suspend(
         seminar: String::new(),
         stage: None,
         at: now,
-        data: json!({ "partner": partner, "note": note }),
+        data: json!({ "partner": partner, "note": note, "program": program }),
     });
     Ok(())
 }

@@ -171,6 +171,9 @@ pub struct Audiences {
     /// Audience → refusal code.
     #[serde(default)]
     pub refuse: BTreeMap<String, String>,
+    /// Audience → what people call it (`existing_clients` → «существующие клиенты»).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
 }
 
 /// `[promotion]`: how the vendor shows partners' items on its site.
