@@ -278,7 +278,9 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
         // Partner programs: the templates read the notice's own fields (design §4.5).
         _ => Parts {
             no_stage: true,
-            ..Parts::details(d.clone())
+            ..Parts::details(
+                super::kkv_details::details(n.kind, d, f.program).unwrap_or_else(|| d.clone()),
+            )
         },
     };
     let stage = match n.stage.as_deref() {

@@ -49,6 +49,7 @@
 
 pub mod context;
 mod digest;
+pub mod kkv_details;
 pub mod mailer;
 mod partner_level;
 pub mod preview;

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod partners;
 pub mod settings;
 pub mod standing;
+pub mod standing_known;
 
 pub use audit::Audit;
 

@@ -93,12 +93,13 @@ pub async fn read_partner(
             }
         }
     }
-    let facts = Facts {
+    let mut facts = Facts {
         ledger,
         staff: staff.clone(),
         records: records.iter().map(|r| as_record(prog, r)).collect(),
         ..Facts::default()
     };
+    super::standing_known::add_known(store, prog, partner, &records, &mut facts).await?;
     Ok(PartnerRows {
         standing,
         staff,

@@ -4,6 +4,8 @@
 //! - [`scenario`]: the scenario file format, parsed with errors that name the step and field.
 //! - this module: running a scenario, its JSON report and its readable timeline.
 
+pub mod competence_open;
+pub mod competence_report;
 pub mod item_report;
 mod items;
 pub mod partner;

@@ -21,6 +21,8 @@ pub struct Opening {
     pub admitted_at: Option<DateTime<Utc>>,
     pub status: Option<String>,
     pub status_since: Option<DateTime<Utc>>,
+    /// The competence program's opening (`competences`, `kkv_level`, `kkv_since`, …).
+    pub competence: super::competence_open::CompetenceOpening,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +265,7 @@ fn parse_partners(doc: &toml::Table) -> Result<Vec<(Partner, Opening)>, Simulate
                     .and_then(toml::Value::as_str)
                     .map(String::from),
                 status_since: instant(o.get("status_since"), None, &field("opening.status_since"))?,
+                competence: super::competence_open::parse(o, &field("opening"))?,
             },
         };
         out.push((partner, opening));
@@ -350,7 +353,11 @@ pub async fn run(
             at: first,
         };
         service.save_partner(by, p).await.map_err(|e| fail(&e))?;
-        if let Some(s) = opening_standing(&main, &p.id, o) {
+        if super::competence_open::is_decided(&main) {
+            super::competence_open::open(&service, &main, &p.id, o, first)
+                .await
+                .map_err(|e| fail(&e))?;
+        } else if let Some(s) = opening_standing(&main, &p.id, o) {
             service
                 .open_standing(&main, s, first)
                 .await

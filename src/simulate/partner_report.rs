@@ -74,7 +74,11 @@ pub async fn report(
             "bonus": rec.map_or(crate::domain::Kopecks::ZERO, |r| r.bonus).to_string(),
             "flags": flags,
         });
-        if let Some(status) = status(service, main, &p.id, sc).await? {
+        let competences =
+            super::competence_report::competences(&service.store, main, &p.id, sc.until).await?;
+        if let Some(c) = competences {
+            out["competences"] = c;
+        } else if let Some(status) = status(service, main, &p.id, sc).await? {
             out["status"] = status;
         }
         partners.push(out);

@@ -1,4 +1,5 @@
-//! Every `tests/scenarios/status/*.toml` (partner programs, S§5) runs through `simulate` and
+//! Every `tests/scenarios/status/*.toml` and `tests/scenarios/kkv/*.toml` (partner programs,
+//! S§5) runs through `simulate` and
 //! must produce its `.expected.json`: compared as data on the keys the expected file has, and
 //! `notifications_present` as a list every item of which the report's notifications contain,
 //! in that order (other notices may come between).
@@ -9,7 +10,11 @@ use seminarflow::simulate;
 use serde_json::Value;
 
 async fn run(name: &str) -> (Value, Value) {
-    let dir = root().join("tests/scenarios/status");
+    run_in("status", name).await
+}
+
+async fn run_in(folder: &str, name: &str) -> (Value, Value) {
+    let dir = root().join("tests/scenarios").join(folder);
     let text = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("{name}.expected.json"))).unwrap(),
@@ -57,7 +62,18 @@ fn diffs(name: &str, expected: &Value, got: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_status_scenario_produces_its_expected_report() {
-    let dir = root().join("tests/scenarios/status");
+    every_scenario_in("status", 2).await;
+}
+
+/// The KKV competence (S§5.3): the public example 07 and the hand-computed edges of
+/// `tests/scenarios/kkv/README.md`.
+#[tokio::test]
+async fn every_kkv_scenario_produces_its_expected_report() {
+    every_scenario_in("kkv", 1).await;
+}
+
+async fn every_scenario_in(folder: &str, at_least: usize) {
+    let dir = root().join("tests/scenarios").join(folder);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -66,10 +82,10 @@ async fn every_status_scenario_produces_its_expected_report() {
         .map(|n| n.trim_end_matches(".toml").to_string())
         .collect();
     names.sort();
-    assert!(names.len() >= 2, "{names:?}");
+    assert!(names.len() >= at_least, "{names:?}");
     let mut failures = vec![];
     for n in &names {
-        let (e, g) = run(n).await;
+        let (e, g) = run_in(folder, n).await;
         let d = diffs(n, &e, &g);
         if !d.is_empty() {
             failures.push(d.join("\n  "));
@@ -207,4 +223,101 @@ async fn kkv_commands_book_the_standing_and_the_scheduler_fires_their_items_once
     let changes: Vec<&str> = s.history.iter().map(|h| h.change.as_str()).collect();
     assert_eq!(changes, ["applied", "package_complete", "granted"]);
     assert_eq!(s.code.as_deref(), Some("basic"));
+}
+
+/// Issue 11 item 4 (mail): every `kkv_*` template of `templates/email` renders in strict mode
+/// from a notice the engine really raises in the KKV scenarios — no missing field, no raw
+/// instant or code of money left in the text.
+#[tokio::test]
+async fn every_kkv_mail_template_renders_from_a_notice_the_engine_raises() {
+    use seminarflow::domain::{Recipient, Seminar, SeminarState};
+    use seminarflow::notifier::context::{notification, Facts};
+    use seminarflow::notifier::recipients::Addressee;
+    use seminarflow::notifier::Templates;
+    use std::collections::BTreeSet;
+    let templates = Templates::builtin().unwrap();
+    let cat = catalog();
+    let dir = root().join("tests/scenarios/kkv");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut rendered = BTreeSet::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (service, _) = simulate::partner::run_text(&cat, &text).await.unwrap();
+        let prog = service.program("bitrix-kkv-competence").unwrap().clone();
+        for row in service.store.outbox().await.unwrap() {
+            let n = row.notification;
+            if !n.kind.as_str().starts_with("kkv_") {
+                continue;
+            }
+            let partner = match &n.to {
+                Recipient::Partner(p) => p.clone(),
+                Recipient::Coordinator => n.data["partner"].as_str().unwrap().to_string(),
+            };
+            // The stand-in a partner-level notice renders with (no seminar).
+            let seminar = Seminar {
+                id: String::new(),
+                program: prog.wf.id.clone(),
+                partner: partner.clone(),
+                city: String::new(),
+                date: n.at.date_naive(),
+                week: String::new(),
+                state: SeminarState::Applied,
+                applied_at: n.at,
+                decided_at: None,
+                info_support: false,
+                coordinator: None,
+                venue: None,
+                stages: Default::default(),
+                penalties: vec![],
+                voided: Default::default(),
+                report: None,
+                estimate: None,
+                result: None,
+                item: Default::default(),
+                version: 0,
+            };
+            let facts = Facts {
+                seminar: &seminar,
+                program: &prog,
+                partner_name: &partner,
+                base_url: "https://example.invalid",
+                contact: None,
+            };
+            let to = Addressee {
+                token: "addr:p@example.invalid".into(),
+                name: partner.clone(),
+                email: "p@example.invalid".into(),
+                money: true,
+                coordinator: matches!(n.to, Recipient::Coordinator),
+                digest: false,
+            };
+            let ctx = notification(&n, &facts, &to).unwrap();
+            let mail = templates
+                .render(n.kind, &ctx)
+                .unwrap_or_else(|e| panic!("{}: {} ({}): {e}", path.display(), n.kind, n.key));
+            for raw in ["T00:00:00+03:00", "80000.00", "35000.00"] {
+                assert!(
+                    !mail.text.contains(raw) && !mail.subject.contains(raw),
+                    "{}: {raw} in {:?}",
+                    n.kind,
+                    mail
+                );
+            }
+            rendered.insert(n.kind.as_str().to_string());
+        }
+    }
+    let mut all: Vec<String> = std::fs::read_dir(root().join("templates/email"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("kkv_"))
+        .collect();
+    all.sort();
+    let missing: Vec<&String> = all.iter().filter(|k| !rendered.contains(*k)).collect();
+    assert!(missing.is_empty(), "no scenario raises {missing:?}");
 }

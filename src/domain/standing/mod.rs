@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod clock;
 pub mod decided;
+pub mod known;
 pub mod ladder;
 pub mod metrics;
 pub mod obligations;

@@ -27,8 +27,11 @@ use std::str::FromStr;
 /// The record kind of a bonus-ledger movement (`data.ledger`, `data.effect`).
 pub const BONUS_RECORD: &str = "bonus_ledger";
 
+mod opening;
+pub use opening::{opening, OpeningFacts};
+
 /// The ops this module runs.
-pub const OPS: [&str; 10] = [
+pub const OPS: [&str; 11] = [
     "standing_apply",
     "standing_request_documents",
     "standing_documents",
@@ -39,6 +42,7 @@ pub const OPS: [&str; 10] = [
     "obligation_done",
     "obligation_end",
     "record",
+    "flag_set",
 ];
 
 /// Runs a decided-ladder or obligation op.
@@ -79,6 +83,7 @@ pub fn run(ctx: &Ctx, action: &Action, fields: &Fields) -> Result<Effects, Refus
         "obligation_end" => obligations::obligation_end(r, s, duty(action)?, project, now),
         "bonus_spend" => return spend(ctx, r, action, fields),
         "record" => return record(ctx, r, action, fields),
+        "flag_set" => return opening::flag_set(ctx, action, fields),
         other => return Err(bad_field("do", &format!("операция «{other}» не из ККВ"))),
     };
     effects(ctx, o.map_err(refusal)?)
@@ -311,15 +316,17 @@ fn record(ctx: &Ctx, r: Rules<'_>, a: &Action, f: &Fields) -> Result<Effects, Re
     if let Some(note) = opt_text(f, "note") {
         data.insert("note".to_string(), Value::from(note));
     }
+    let key = format!(
+        "st:{}:{}:{kind}:{}",
+        ctx.program_id,
+        ctx.partner,
+        ctx.now.timestamp_micros()
+    );
+    // The store keeps one record per (kind, reference): without a `ref` each record is its own.
     e.records.push(ActionRecord {
-        key: format!(
-            "st:{}:{}:{kind}:{}",
-            ctx.program_id,
-            ctx.partner,
-            ctx.now.timestamp_micros()
-        ),
+        reference: opt_text(f, "ref").map_or_else(|| key.clone(), String::from),
+        key,
         kind: kind.to_string(),
-        reference: opt_text(f, "ref").unwrap_or(kind).to_string(),
         at: ctx.now,
         kopecks: amount.map(|k| k.0),
         data,
@@ -348,7 +355,7 @@ pub fn balances(records: &[ActionRecord], ledger: &str) -> (Kopecks, Kopecks) {
     let (mut available, mut held) = (0i64, 0i64);
     for r in records
         .iter()
-        .filter(|r| r.kind == BONUS_RECORD && r.reference == ledger)
+        .filter(|r| r.kind == BONUS_RECORD && r.text("ledger").unwrap_or(&r.reference) == ledger)
     {
         let k = r.kopecks.unwrap_or(0);
         match r.text("effect").unwrap_or_default() {
@@ -401,13 +408,16 @@ fn ledger_records(
         let mut data = BTreeMap::new();
         data.insert("ledger".to_string(), Value::from(ledger.as_str()));
         data.insert("effect".to_string(), Value::from(effect));
+        // The store keeps one record per (kind, reference): each movement is its own.
+        let key = format!(
+            "st:{program}:{partner}:bonus:{}:{}",
+            now.timestamp_micros(),
+            records.len() + i
+        );
         out.push(ActionRecord {
-            key: format!(
-                "st:{program}:{partner}:bonus:{}:{i}",
-                now.timestamp_micros()
-            ),
+            reference: key.clone(),
+            key,
             kind: BONUS_RECORD.to_string(),
-            reference: ledger.clone(),
             at: now,
             kopecks: Some(amount.0),
             data,
