@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod partners;
 pub mod settings;
 pub mod standing;
+mod standing_opening;
 
 pub use audit::Audit;
 

@@ -93,12 +93,13 @@ pub async fn read_partner(
             }
         }
     }
-    let facts = Facts {
+    let mut facts = Facts {
         ledger,
         staff: staff.clone(),
         records: records.iter().map(|r| as_record(prog, r)).collect(),
         ..Facts::default()
     };
+    crate::domain::standing::ops::reviewed::enrich(&mut facts, &standing, &records, prog.tz);
     Ok(PartnerRows {
         standing,
         staff,

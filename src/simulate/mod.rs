@@ -7,6 +7,7 @@
 pub mod item_report;
 mod items;
 pub mod partner;
+mod partner_opening;
 pub mod partner_report;
 pub mod scenario;
 

@@ -1,4 +1,5 @@
-//! Every `tests/scenarios/status/*.toml` (partner programs, S§5) runs through `simulate` and
+//! Every `tests/scenarios/status/*.toml` and `tests/scenarios/moysklad/*.toml` (partner
+//! programs, S§5; the MoySklad ones with the shared example 08) runs through `simulate` and
 //! must produce its `.expected.json`: compared as data on the keys the expected file has, and
 //! `notifications_present` as a list every item of which the report's notifications contain,
 //! in that order (other notices may come between).
@@ -8,8 +9,8 @@ use crate::support::{catalog, root};
 use seminarflow::simulate;
 use serde_json::Value;
 
-async fn run(name: &str) -> (Value, Value) {
-    let dir = root().join("tests/scenarios/status");
+async fn run(folder: &str, name: &str) -> (Value, Value) {
+    let dir = root().join(folder);
     let text = std::fs::read_to_string(dir.join(format!("{name}.toml"))).unwrap();
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("{name}.expected.json"))).unwrap(),
@@ -57,7 +58,17 @@ fn diffs(name: &str, expected: &Value, got: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_status_scenario_produces_its_expected_report() {
-    let dir = root().join("tests/scenarios/status");
+    every_scenario_of("tests/scenarios/status", 2).await;
+}
+
+/// Example 08 and the MoySklad edges (README.md there holds the hand computations).
+#[tokio::test]
+async fn every_moysklad_scenario_produces_its_expected_report() {
+    every_scenario_of("tests/scenarios/moysklad", 1).await;
+}
+
+async fn every_scenario_of(folder: &str, at_least: usize) {
+    let dir = root().join(folder);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -66,10 +77,10 @@ async fn every_status_scenario_produces_its_expected_report() {
         .map(|n| n.trim_end_matches(".toml").to_string())
         .collect();
     names.sort();
-    assert!(names.len() >= 2, "{names:?}");
+    assert!(names.len() >= at_least, "{names:?}");
     let mut failures = vec![];
     for n in &names {
-        let (e, g) = run(n).await;
+        let (e, g) = run(folder, n).await;
         let d = diffs(n, &e, &g);
         if !d.is_empty() {
             failures.push(d.join("\n  "));
@@ -84,7 +95,7 @@ async fn every_status_scenario_produces_its_expected_report() {
 #[tokio::test]
 async fn a_flagship_season_with_the_status_workflow_promotes_at_midnight_and_demotes_at_the_anniversary(
 ) {
-    let (_, got) = run("30-flagship-season-feeds-status").await;
+    let (_, got) = run("tests/scenarios/status", "30-flagship-season-feeds-status").await;
     let s1 = &got["seminars"][0];
     assert_eq!(
         (s1["id"].as_str(), s1["points_awarded"].as_i64()),
