@@ -49,6 +49,9 @@ pub enum NotificationKind {
     PartnershipTerminated,
     ViolationRecorded,
     SanctionApplied,
+    /// Review-date ladders (S§3.5): one client for too long; disconnected from the program.
+    SingleClientWarning,
+    Disconnected,
     // The decided ladder (KKV, design §4.5): `<[standing] code>_<change>` and the file's notices.
     KkvDocumentsRequested,
     KkvGranted,
@@ -70,7 +73,7 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [NotificationKind; 46] = [
+    pub const ALL: [NotificationKind; 48] = [
         NotificationKind::ApplicationApproved,
         NotificationKind::ApplicationRejected,
         NotificationKind::DeadlineReminder,
@@ -101,6 +104,8 @@ impl NotificationKind {
         NotificationKind::PartnershipTerminated,
         NotificationKind::ViolationRecorded,
         NotificationKind::SanctionApplied,
+        NotificationKind::SingleClientWarning,
+        NotificationKind::Disconnected,
         NotificationKind::KkvDocumentsRequested,
         NotificationKind::KkvGranted,
         NotificationKind::KkvUpgraded,
@@ -152,6 +157,8 @@ impl NotificationKind {
             NotificationKind::PartnershipTerminated => "partnership_terminated",
             NotificationKind::ViolationRecorded => "violation_recorded",
             NotificationKind::SanctionApplied => "sanction_applied",
+            NotificationKind::SingleClientWarning => "single_client_warning",
+            NotificationKind::Disconnected => "disconnected",
             NotificationKind::KkvDocumentsRequested => "kkv_documents_requested",
             NotificationKind::KkvGranted => "kkv_granted",
             NotificationKind::KkvUpgraded => "kkv_upgraded",
@@ -204,6 +211,8 @@ impl NotificationKind {
             NotificationKind::PartnershipTerminated => "партнёрство прекращено",
             NotificationKind::ViolationRecorded => "зафиксировано нарушение",
             NotificationKind::SanctionApplied => "применена санкция",
+            NotificationKind::SingleClientWarning => "больше полугода один клиент",
+            NotificationKind::Disconnected => "отключение от партнёрской программы",
             NotificationKind::KkvDocumentsRequested => "ККВ: запрошены дополнительные документы",
             NotificationKind::KkvGranted => "компетенция ККВ присвоена",
             NotificationKind::KkvUpgraded => "уровень ККВ повышен",

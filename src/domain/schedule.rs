@@ -71,6 +71,11 @@ pub enum DueKind {
     Decided {
         due: crate::domain::standing::outcome::StandingDue,
     },
+    /// Standings of a review-date ladder: a warning before a review, a watcher's check
+    /// (`standing::ops::reviewed::fire`).
+    Ladder {
+        due: crate::domain::standing::review_outcome::StandingDue,
+    },
 }
 
 /// What a due item acts on. Items of one subject fire in order (instant, rank, key); the store
@@ -437,7 +442,8 @@ pub fn fire(prog: &Program, s: &Seminar, item: &DueItem) -> Result<Outcome, Doma
         | DueKind::ExpiryWarning { .. }
         | DueKind::VendorReview { .. }
         | DueKind::TerminationEffective
-        | DueKind::Decided { .. } => {}
+        | DueKind::Decided { .. }
+        | DueKind::Ladder { .. } => {}
     }
     Ok(out)
 }

@@ -56,6 +56,8 @@ const KIND_FILES: &[(&str, &str)] = embedded!(
     "partnership_terminated",
     "violation_recorded",
     "sanction_applied",
+    "single_client_warning",
+    "disconnected",
     "kkv_documents_requested",
     "kkv_granted",
     "kkv_upgraded",

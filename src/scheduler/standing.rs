@@ -41,6 +41,9 @@ impl Scheduler {
         if matches!(item.kind, DueKind::Decided { .. }) {
             return self.fire_decided(item, prog, p, &rows, fired).await;
         }
+        if ops::reviewed::fires(p, &item.kind) {
+            return self.fire_reviewed(item, prog, p, &rows, fired).await;
+        }
         let out = clock::fire(p, program, &rows.standing, &rows.facts, item, prog.tz);
         let mut commit = Commit {
             fired,
@@ -82,6 +85,43 @@ impl Scheduler {
             Ok(e) => e,
             Err(r) => {
                 tracing::error!(key = %item.key, %program, why = %r.message, "decided-ladder item failed; retired");
+                Default::default()
+            }
+        };
+        let mut commit = commit_of(prog, p, rows, effects, &self.programs, item.at);
+        commit.fired = fired;
+        match self.booker.book(&commit).await? {
+            Booked::Written => Ok(Fired::Done),
+            Booked::Conflict(why) => {
+                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
+                self.booker.release(&item.key).await?;
+                Ok(Fired::Deferred)
+            }
+        }
+    }
+
+    /// A review-date ladder item (a review, the warning before it, a watcher): its effects
+    /// booked as a command's are, with the item marked fired in the same commit.
+    async fn fire_reviewed(
+        &self,
+        item: &DueItem,
+        prog: &Program,
+        p: &StandingProgram,
+        rows: &PartnerRows,
+        fired: Vec<(String, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<Fired, StoreError> {
+        let program = prog.wf.id.as_str();
+        let effects = match ops::reviewed::fire(
+            p,
+            program,
+            prog.tz,
+            &rows.standing,
+            &rows.facts,
+            item,
+        ) {
+            Ok(e) => e,
+            Err(r) => {
+                tracing::error!(key = %item.key, %program, why = %r.message, "review-date item failed; retired");
                 Default::default()
             }
         };

@@ -15,6 +15,7 @@ pub mod partners;
 pub mod settings;
 pub mod standing;
 pub mod standing_known;
+mod standing_opening;
 
 pub use audit::Audit;
 

@@ -100,6 +100,7 @@ pub async fn read_partner(
         ..Facts::default()
     };
     super::standing_known::add_known(store, prog, partner, &records, &mut facts).await?;
+    crate::domain::standing::ops::reviewed::enrich(&mut facts, &standing, &records, prog.tz);
     Ok(PartnerRows {
         standing,
         staff,

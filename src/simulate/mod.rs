@@ -9,6 +9,7 @@ pub mod competence_report;
 pub mod item_report;
 mod items;
 pub mod partner;
+mod partner_opening;
 pub mod partner_report;
 pub mod scenario;
 

@@ -23,6 +23,8 @@ pub struct Opening {
     pub status_since: Option<DateTime<Utc>>,
     /// The competence program's opening (`competences`, `kkv_level`, `kkv_since`, …).
     pub competence: super::competence_open::CompetenceOpening,
+    /// What a review-date ladder reads beside the standing (`sales_total`, `country`, …).
+    pub rows: super::partner_opening::OpeningRows,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -256,10 +258,20 @@ fn parse_partners(doc: &toml::Table) -> Result<Vec<(Partner, Opening)>, Simulate
             late_withdrawal: false,
         };
         let o = t.get("opening").and_then(toml::Value::as_table);
+        let rows = super::partner_opening::parse(t, o);
         let opening = match o {
-            None => Opening::default(),
+            None => Opening {
+                rows,
+                ..Opening::default()
+            },
             Some(o) => Opening {
-                admitted_at: instant(o.get("admitted_at"), None, &field("opening.admitted_at"))?,
+                // A MoySklad partner is registered rather than admitted (S§5.1).
+                admitted_at: instant(
+                    o.get("admitted_at").or(o.get("registered_at")),
+                    None,
+                    &field("opening.admitted_at"),
+                )?,
+                rows,
                 status: o
                     .get("status")
                     .and_then(toml::Value::as_str)
@@ -363,6 +375,7 @@ pub async fn run(
                 .await
                 .map_err(|e| fail(&e))?;
         }
+        super::partner_opening::book(&service, &main, &p.id, &o.rows, first).await?;
     }
     let mut refused = vec![];
     let mut item_steps = sc

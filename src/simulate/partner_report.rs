@@ -5,6 +5,7 @@ use super::partner::PartnerScenario;
 use super::{zoned, RefusedStep, SeminarReport};
 use crate::domain::standing::ladder;
 use crate::domain::standing::metrics::Facts;
+use crate::domain::standing::ops::reviewed;
 use crate::domain::workflow::MetricType;
 use crate::domain::{Program, Recipient};
 use crate::service::standing::read_partner;
@@ -74,6 +75,7 @@ pub async fn report(
             "bonus": rec.map_or(crate::domain::Kopecks::ZERO, |r| r.bonus).to_string(),
             "flags": flags,
         });
+        ladder_fields(service, main, &p.id, sc, &mut out).await?;
         let competences =
             super::competence_report::competences(&service.store, main, &p.id, sc.until).await?;
         if let Some(c) = competences {
@@ -151,8 +153,15 @@ async fn status(
                 e.insert("from".into(), f.clone().into());
             }
             e.insert("change".into(), h.change.clone().into());
-            for (k, v) in &h.snapshot {
-                e.insert(k.clone(), (*v).into());
+            match reviewed::report::history_metrics(p, &h.snapshot) {
+                Some(m) => {
+                    e.insert("metrics".into(), m);
+                }
+                None => {
+                    for (k, v) in &h.snapshot {
+                        e.insert(k.clone(), (*v).into());
+                    }
+                }
             }
             if !h.unmet.is_empty() {
                 e.insert("unmet".into(), h.unmet.clone().into());
@@ -162,6 +171,36 @@ async fn status(
         .collect();
     out["history"] = history.into();
     Ok(Some(out))
+}
+
+/// A review-date ladder's `points` (its calendar-year count), `bonus_points` and the flags its
+/// records keep (S§5.1, S§5.4).
+async fn ladder_fields(
+    service: &Service,
+    prog: &Program,
+    partner: &str,
+    sc: &PartnerScenario,
+    out: &mut Value,
+) -> Result<(), ServiceError> {
+    let Some(p) = prog.wf.standing.as_ref() else {
+        return Ok(());
+    };
+    let rows = read_partner(&service.store, prog, partner).await?;
+    let (f, s) = (&rows.facts, &rows.standing);
+    if let Some(n) = reviewed::report::points(p, f, s, sc.until, prog.tz) {
+        out["points"] = n.into();
+    }
+    if let Some(n) = reviewed::report::bonus_points(p, f, sc.until) {
+        out["bonus_points"] = n.into();
+    }
+    let mut flags: Vec<Value> = out["flags"].as_array().cloned().unwrap_or_default();
+    for x in reviewed::report::output_flags(p, f, sc.until) {
+        if !flags.contains(&Value::from(x.as_str())) {
+            flags.push(x.into());
+        }
+    }
+    out["flags"] = flags.into();
+    Ok(())
 }
 
 /// Every contract notification by instant, then booking order, with its optional fields.

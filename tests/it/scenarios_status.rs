@@ -1,5 +1,6 @@
-//! Every `tests/scenarios/status/*.toml` and `tests/scenarios/kkv/*.toml` (partner programs,
-//! S§5) runs through `simulate` and
+//! Every `tests/scenarios/status/*.toml`, `tests/scenarios/kkv/*.toml` and
+//! `tests/scenarios/moysklad/*.toml` (partner programs, S§5; the KKV and MoySklad folders hold
+//! the shared examples 07 and 08) runs through `simulate` and
 //! must produce its `.expected.json`: compared as data on the keys the expected file has, and
 //! `notifications_present` as a list every item of which the report's notifications contain,
 //! in that order (other notices may come between).
@@ -70,6 +71,12 @@ async fn every_status_scenario_produces_its_expected_report() {
 #[tokio::test]
 async fn every_kkv_scenario_produces_its_expected_report() {
     every_scenario_in("kkv", 1).await;
+}
+
+/// Example 08 and the MoySklad edges (README.md there holds the hand computations).
+#[tokio::test]
+async fn every_moysklad_scenario_produces_its_expected_report() {
+    every_scenario_in("moysklad", 1).await;
 }
 
 async fn every_scenario_in(folder: &str, at_least: usize) {

@@ -165,7 +165,8 @@ pub fn working_days_after(ctx: &Ctx, n: u32) -> Result<NaiveDate, Refusal> {
 }
 
 /// Ops that work before admission.
-const BEFORE_ADMISSION: [&str; 2] = ["admission_apply", "admission_decide"];
+/// (`onboarding_flag` opens the account with its first flag, refusing the others itself.)
+const BEFORE_ADMISSION: [&str; 3] = ["admission_apply", "admission_decide", "onboarding_flag"];
 
 /// Decides the file action `do_name` with `fields` for the partner of `ctx`.
 ///
@@ -179,11 +180,22 @@ pub fn decide(ctx: &Ctx, do_name: &str, fields: &Fields) -> Result<Effects, Refu
         .find(|a| a.name == do_name)
         .ok_or_else(|| bad_field("do", &format!("действия «{do_name}» нет в программе")))?;
     let s = ctx.standing;
+    if super::review_outcome::flag_at(
+        ctx.facts,
+        super::review_outcome::flags::DISCONNECTED,
+        ctx.now,
+    ) {
+        return Err(refuse(
+            super::review_outcome::codes::DISCONNECTED,
+            "партнёр отключён от партнёрской программы",
+        ));
+    }
     if s.state == StandingState::Terminated {
         return Err(refuse(codes::TERMINATED, "партнёрство прекращено"));
     }
     // The decided ladder has no admission of its own: its requirements read the partnership.
-    let decided = ops::decided::OPS.contains(&action.op.as_str());
+    let reviewed = ops::reviewed::runs(ctx.program, action);
+    let decided = ops::decided::OPS.contains(&action.op.as_str()) && !reviewed;
     let admitted = !matches!(s.state, StandingState::NotAdmitted | StandingState::Applied);
     if !admitted && !decided && !BEFORE_ADMISSION.contains(&action.op.as_str()) {
         return Err(refuse(
@@ -211,6 +223,7 @@ pub fn decide(ctx: &Ctx, do_name: &str, fields: &Fields) -> Result<Effects, Refu
         "sanction" => ops::partner::sanction(ctx, fields),
         "lift_sanction" => ops::partner::lift_sanction(ctx, fields),
         "terminate" => ops::partner::terminate(ctx, action, fields),
+        _ if reviewed => ops::reviewed::run(ctx, action, fields),
         op if ops::decided::OPS.contains(&op) => ops::decided::run(ctx, action, fields),
         other => Err(bad_field(
             "do",

@@ -111,6 +111,7 @@ pub fn plan(
             out.push(evaluation(program, partner, next_midnight(tz, now)));
         }
         out.extend(term_items(p, program, s, now, tz));
+        out.extend(super::ops::reviewed::plan(p, program, s, now, tz));
     }
     for r in s.pending.iter().filter(|r| r.timed) {
         let at = start_of(tz, r.due.checked_add_days(Days::new(1)).unwrap_or(r.due));

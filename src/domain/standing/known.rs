@@ -75,15 +75,21 @@ pub fn apply(records: &[ActionRecord], facts: &mut Facts) {
     for r in flags {
         let Some(flag) = r.text("flag") else { continue };
         let held = r.data.get("held").and_then(Value::as_bool).unwrap_or(true);
+        // A flag may be set for a time (`data.until`, e.g. a watcher's warning).
+        let until = r
+            .text("until")
+            .and_then(|u| DateTime::parse_from_rfc3339(u).ok())
+            .map(|u| u.to_utc());
         let spans = facts.flags.entry(flag.to_string()).or_default();
-        let open = spans.last_mut().filter(|s| s.until.is_none());
-        match (held, open) {
-            (true, None) => spans.push(FlagSpan {
-                since: r.at,
-                until: None,
-            }),
-            (false, Some(s)) => s.until = Some(r.at),
-            _ => {}
+        let holds_at = |s: &FlagSpan| s.since <= r.at && s.until.is_none_or(|u| r.at < u);
+        if held {
+            if !spans.iter().any(holds_at) {
+                spans.push(FlagSpan { since: r.at, until });
+            }
+        } else {
+            for s in spans.iter_mut().filter(|s| holds_at(s)) {
+                s.until = Some(r.at);
+            }
         }
     }
     for r in records.iter().filter(|r| r.kind == STATUS_RECORD) {

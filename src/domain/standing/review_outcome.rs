@@ -12,6 +12,7 @@ use crate::domain::seminar::Recipient;
 use crate::domain::workflow::{Action, Recipients, StandingProgram};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Engine codes every partner program shares (S§5.1 `refused[]`), not a program's own.
@@ -47,7 +48,8 @@ pub enum FlagChange {
 }
 
 /// A due item of a standing subject the scheduler fires later (design §4.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "due", rename_all = "snake_case")]
 pub enum StandingDue {
     /// A review-date evaluation (`review::review`).
     Review,
@@ -55,10 +57,6 @@ pub enum StandingDue {
     AtRisk { review_at: DateTime<Utc> },
     /// A `[watchers.<code>]` check (`records::watch`).
     Watcher { code: String },
-    /// A timed sanction ends (`sanctions::sanction_end`).
-    SanctionEnd { code: String },
-    /// A partner's notice of termination runs out (`sanctions::termination_effective`).
-    TerminationEffective,
 }
 
 /// One due item to plan: its instant and rank (design §4.3: 1 partner flags and sanctions,

@@ -5,4 +5,5 @@ pub mod decided;
 pub mod partner;
 pub mod points;
 pub mod projects;
+pub mod reviewed;
 pub mod staff;

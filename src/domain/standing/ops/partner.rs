@@ -11,8 +11,8 @@ use crate::domain::workflow::Action;
 use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
-/// The record kind of violations.
-const VIOLATION: &str = "violation";
+/// The record kind of violations (the op's name: `disconnect`'s `requires_warning` names it).
+pub const VIOLATION: &str = "partner_violation";
 
 pub fn violation(ctx: &Ctx, fields: &Fields) -> Result<Effects, Refusal> {
     let code = text(fields, "code")?;
@@ -35,9 +35,10 @@ pub fn violation(ctx: &Ctx, fields: &Fields) -> Result<Effects, Refusal> {
     rec.data.insert("note".into(), Value::from(note));
     Ok(Effects {
         records: vec![rec],
+        // Told to the partner only (S§2.8, S§3.6): a warning, not a loss.
         notices: vec![notice(
             NotificationKind::ViolationRecorded,
-            true,
+            false,
             &[("code", Value::from(code)), ("note", Value::from(note))],
         )],
         ..Effects::default()

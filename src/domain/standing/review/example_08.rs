@@ -98,7 +98,6 @@ impl World {
                 StandingDue::Watcher { code } => {
                     records::watch(&self.p, code, &pt.facts, &pt.s, at).expect("a watcher")
                 }
-                other => panic!("not in example 08: {other:?}"),
             };
             self.book(i, at, out);
         }
