@@ -163,6 +163,23 @@ impl Catalog {
         }
         Ok(out)
     }
+
+    /// Every partner program in the folder (`[standing]`, subject = partner), validated. They
+    /// run beside the item programs in the server (their commands and due items go through the
+    /// service); lists and dashboards of item programs never see them (`Service::programs`).
+    ///
+    /// # Errors
+    /// An unreadable folder or an invalid file.
+    pub fn partner_programs(&self) -> Result<Vec<Program>, CatalogError> {
+        let mut out = vec![];
+        for path in self.workflow_files()? {
+            let p = self.load_file(&path)?;
+            if p.wf.standing.is_some() {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Problems between the files checked together: a sanction code of the vendor's shared catalogue

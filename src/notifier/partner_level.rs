@@ -17,7 +17,7 @@ impl super::Notifier {
         let named = n.data.get("program").and_then(|v| v.as_str());
         let mut items: Vec<&Program> = self
             .service
-            .programs()
+            .all_programs()
             .filter(|p| p.wf.events.is_some() || Some(p.wf.id.as_str()) == named)
             .collect();
         items.sort_by_key(|p| (Some(p.wf.id.as_str()) != named, p.wf.id.clone()));
