@@ -102,11 +102,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/outbox/{id}/retry", post(admin::retry_one))
         .route("/api/audit", get(admin::audit))
         .merge(event_routes())
-        .merge(standing_routes())
 }
 
 /// The partner programs' routes (`standings`): a partner's standings, partners at risk, steps.
-fn standing_routes() -> Router<AppState> {
+pub fn standing_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/partners/{id}/standings",

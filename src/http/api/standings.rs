@@ -92,6 +92,7 @@ pub async fn get_standings(
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct AtRiskQuery {
     /// Only this partner program.
     pub program: Option<String>,

@@ -60,6 +60,20 @@ struct ActionForm {
     op: String,
 }
 
+/// A form per vendor decision the file declares.
+fn forms_of(prog: &Program) -> Vec<ActionForm> {
+    prog.wf
+        .standing
+        .iter()
+        .flat_map(|p| p.actions.iter())
+        .filter(|a| coordinators_action(&a.op))
+        .map(|a| ActionForm {
+            name: a.name.clone(),
+            op: a.op.clone(),
+        })
+        .collect()
+}
+
 fn card(prog: &Program, v: ProgramStanding, staff: bool) -> Card {
     let day = |d: Option<chrono::NaiveDate>| d.map(crate::text::date).unwrap_or_default();
     let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&prog.tz).date_naive();
@@ -96,20 +110,7 @@ fn card(prog: &Program, v: ProgramStanding, staff: bool) -> Card {
             .map(|m| format!("{}: {}", m.label, m.text))
             .collect(),
     };
-    let forms = if staff {
-        prog.wf
-            .standing
-            .iter()
-            .flat_map(|p| p.actions.iter())
-            .filter(|a| coordinators_action(&a.op))
-            .map(|a| ActionForm {
-                name: a.name.clone(),
-                op: a.op.clone(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let forms = if staff { forms_of(prog) } else { vec![] };
     Card {
         program: v.program.clone(),
         program_name: v.program_name.clone(),
