@@ -1,10 +1,9 @@
 //! Loads programs from disk: `workflows/<id>.toml` and `workflows/calendars/<id>.toml`.
 //! File errors name the file, the field path and the line.
 //!
-//! Every file in the folder is checked; only the programs the engine can run are loaded into
-//! the service (`programs`). A rolling program (`[events]`) passes `workflow check` but is not
-//! runnable yet, nor is a partner program (`subject = "partner"`): each is left out of the
-//! service and of `simulate`, with a log line saying so.
+//! Every file in the folder is checked; the item programs the engine can run are listed by
+//! `programs`, the partner programs (`subject = "partner"`) by `partner_programs` (the server
+//! loads both; `simulate` runs a partner program through its own path).
 
 use crate::domain::calendar::Calendar;
 use crate::domain::validate::{lines, Problem};
