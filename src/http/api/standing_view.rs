@@ -496,7 +496,7 @@ fn risks(
             reason: "below_threshold".into(),
             date,
             message: format!(
-                "к {} не хватает: {}",
+                "к концу срока ({}) не хватает: {}",
                 crate::text::date(date),
                 k.missing
                     .iter()

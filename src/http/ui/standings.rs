@@ -96,9 +96,9 @@ fn card(prog: &Program, v: ProgramStanding, staff: bool) -> Card {
     let goal = |g: &crate::http::api::standing_view::Goal, keep: bool| GoalUi {
         title: if keep {
             format!(
-                "Чтобы сохранить «{}» к {}",
+                "Чтобы сохранить «{}» после {}",
                 g.name,
-                crate::text::date(local(g.at))
+                crate::text::date(crate::http::api::standing_view::last_day(prog, g.at))
             )
         } else {
             format!("Для «{}»", g.name)
