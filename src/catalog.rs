@@ -1,10 +1,9 @@
 //! Loads programs from disk: `workflows/<id>.toml` and `workflows/calendars/<id>.toml`.
 //! File errors name the file, the field path and the line.
 //!
-//! Every file in the folder is checked; only the programs the engine can run are loaded into
-//! the service (`programs`). A rolling program (`[events]`) passes `workflow check` but is not
-//! runnable yet, nor is a partner program (`subject = "partner"`): each is left out of the
-//! service and of `simulate`, with a log line saying so.
+//! Every file in the folder is checked; the item programs the engine can run are listed by
+//! `programs`, the partner programs (`subject = "partner"`) by `partner_programs` (the server
+//! loads both; `simulate` runs a partner program through its own path).
 
 use crate::domain::calendar::Calendar;
 use crate::domain::validate::{lines, Problem};
@@ -159,6 +158,23 @@ impl Catalog {
                     file = %path.display(),
                     "program passes the format check but is not runnable yet (rolling [events] window or partner program); not loaded"
                 );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every partner program in the folder (`[standing]`, subject = partner), validated. They
+    /// run beside the item programs in the server (their commands and due items go through the
+    /// service); lists and dashboards of item programs never see them (`Service::programs`).
+    ///
+    /// # Errors
+    /// An unreadable folder or an invalid file.
+    pub fn partner_programs(&self) -> Result<Vec<Program>, CatalogError> {
+        let mut out = vec![];
+        for path in self.workflow_files()? {
+            let p = self.load_file(&path)?;
+            if p.wf.standing.is_some() {
+                out.push(p);
             }
         }
         Ok(out)

@@ -93,12 +93,17 @@ pub async fn open_service(config: &Config) -> Result<(Service, Catalog), ServerE
     let shown = dir.display().to_string();
     let cat =
         Catalog::open(&dir).map_err(|e| ServerError::Catalog(shown.clone(), e.to_string()))?;
-    let programs = cat
+    let mut programs = cat
         .programs()
         .map_err(|e| ServerError::Config(e.to_string()))?;
     if programs.is_empty() {
         return Err(ServerError::NoPrograms(shown));
     }
+    // Partner programs run beside the item programs (issue 11 item 5).
+    programs.extend(
+        cat.partner_programs()
+            .map_err(|e| ServerError::Config(e.to_string()))?,
+    );
     private(&config.data_dir, 0o700);
     let store = storage::open(&config.database_url())
         .await

@@ -311,6 +311,7 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(1024 * 1024);
     Router::new()
         .merge(api::routes())
+        .merge(api::standing_routes())
         .merge(ui::routes())
         .merge(openapi::routes())
         .merge(metrics::routes())

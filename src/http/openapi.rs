@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `/api/openapi.json`, and
 //! a self-contained page to browse it at `/api/docs` (no CDN: it works offline).
 
-use super::api::{admin, events, export, partners, programs, seminars, session, support, users};
+use super::api::{
+    admin, events, export, partners, programs, seminars, session, standings, support, users,
+};
 use super::metrics;
 use super::AppState;
 use axum::response::Html;
@@ -69,6 +71,7 @@ impl Modify for Security {
         export::seminars_xlsx, export::penalties_xlsx, export::ledger_xlsx, export::review_queue_xlsx,
         admin::get_clock, admin::set_clock, admin::outbox, admin::retry_one, admin::retry_failed, admin::audit,
         events::announce, events::get_one, events::approve, events::reject, events::queue, events::calendar,
+        standings::get_standings, standings::at_risk, standings::step,
         metrics::healthz, metrics::metrics,
     )
 )]

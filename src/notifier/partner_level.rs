@@ -45,7 +45,7 @@ impl super::Notifier {
 pub(crate) fn program_of(service: &crate::service::Service, n: &Notification) -> Option<Program> {
     let named = n.data.get("program").and_then(|v| v.as_str());
     let mut items: Vec<&Program> = service
-        .programs()
+        .all_programs()
         .filter(|p| p.wf.events.is_some() || Some(p.wf.id.as_str()) == named)
         .collect();
     items.sort_by_key(|p| (Some(p.wf.id.as_str()) != named, p.wf.id.clone()));

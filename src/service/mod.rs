@@ -114,7 +114,19 @@ impl Service {
         self.programs.get(id)
     }
 
+    /// The item programs (seminars, events): what dashboards, lists and queues loop over.
+    /// Partner programs are loaded too but listed only by [`Service::partner_programs`].
     pub fn programs(&self) -> impl Iterator<Item = &Program> {
+        self.programs.values().filter(|p| p.wf.standing.is_none())
+    }
+
+    /// The partner programs (`[standing]`: statuses, competences), by id.
+    pub fn partner_programs(&self) -> impl Iterator<Item = &Program> {
+        self.programs.values().filter(|p| p.wf.standing.is_some())
+    }
+
+    /// Every loaded program, item and partner programs alike.
+    pub fn all_programs(&self) -> impl Iterator<Item = &Program> {
         self.programs.values()
     }
 

@@ -343,6 +343,35 @@ fn opening_standing(prog: &Program, partner: &str, o: &Opening) -> Option<Standi
     Some(s)
 }
 
+/// The scenario's partners with their openings, before the first step.
+async fn open_partners(
+    service: &Service,
+    main: &Program,
+    sc: &PartnerScenario,
+) -> Result<(), SimulateError> {
+    let fail = |e: &dyn std::fmt::Display| SimulateError::Failed(e.to_string());
+    let first = sc.steps.first().map_or(sc.until, |s| s.at);
+    for (p, o) in &sc.partners {
+        let by = crate::service::Audit {
+            actor: "scenario",
+            at: first,
+        };
+        service.save_partner(by, p).await.map_err(|e| fail(&e))?;
+        if super::competence_open::is_decided(main) {
+            super::competence_open::open(service, main, &p.id, o, first)
+                .await
+                .map_err(|e| fail(&e))?;
+        } else if let Some(s) = opening_standing(main, &p.id, o) {
+            service
+                .open_standing(main, s, first)
+                .await
+                .map_err(|e| fail(&e))?;
+        }
+        super::partner_opening::book(service, main, &p.id, &o.rows, first).await?;
+    }
+    Ok(())
+}
+
 /// Runs a partner scenario; refusals as the item runner records them (with `partner`).
 ///
 /// # Errors
@@ -358,25 +387,7 @@ pub async fn run(
     let main = programs[0].clone();
     let item_program = programs.get(1).map(|p| p.wf.id.clone());
     let service = Service::new(Arc::new(store), programs);
-    let first = sc.steps.first().map_or(sc.until, |s| s.at);
-    for (p, o) in &sc.partners {
-        let by = crate::service::Audit {
-            actor: "scenario",
-            at: first,
-        };
-        service.save_partner(by, p).await.map_err(|e| fail(&e))?;
-        if super::competence_open::is_decided(&main) {
-            super::competence_open::open(&service, &main, &p.id, o, first)
-                .await
-                .map_err(|e| fail(&e))?;
-        } else if let Some(s) = opening_standing(&main, &p.id, o) {
-            service
-                .open_standing(&main, s, first)
-                .await
-                .map_err(|e| fail(&e))?;
-        }
-        super::partner_opening::book(&service, &main, &p.id, &o.rows, first).await?;
-    }
+    open_partners(&service, &main, sc).await?;
     let mut refused = vec![];
     let mut item_steps = sc
         .items

@@ -981,6 +981,10 @@ fn matrix(file: &str) -> Vec<Row> {
         row(M::POST, "/api/seminars/{id}/reject-event", "/api/seminars/sa/reject-event", Some(json!({"code": "competing_products"})), [401, 422, 422, 403, 403, 403]),
         row(M::POST, "/api/partners/{id}/suspend-support", "/api/partners/pa/suspend-support", None, [401, 200, 409, 403, 403, 403]),
         row(M::POST, "/api/partners/{id}/resume-support", "/api/partners/pa/resume-support", None, [401, 200, 409, 403, 403, 403]),
+        // Partner programs: a vendor decision is the staff's (refused here: pa is not admitted).
+        row(M::GET, "/api/partners/{id}/standings", "/api/partners/pa/standings", None, [401, 200, 200, 200, 200, 404]),
+        row(M::GET, "/api/standings/at-risk", "/api/standings/at-risk", None, [401, 200, 200, 403, 403, 403]),
+        row(M::POST, "/api/partners/{id}/standings/{program}", "/api/partners/pa/standings/bitrix-partner-status", Some(json!({"do": "lift_sanction", "fields": {"code": "no_such_sanction"}})), [401, 422, 422, 403, 403, 404]),
         row(M::POST, "/api/admin/clock", "/api/admin/clock", Some(json!({"now": "2017-02-10T10:00:00+03:00"})), [401, 200, 403, 403, 403, 403]),
         // Signing out ends each session; signing in is public (both go last).
         row(M::POST, "/api/logout", "/api/logout", None, [401, 204, 204, 204, 204, 204]),

@@ -17,6 +17,7 @@ mod fuzz;
 mod hostile;
 mod http_api;
 mod http_events;
+mod http_standing;
 mod lists;
 mod metrics;
 mod notifier;

@@ -16,6 +16,7 @@ mod exports;
 mod forms;
 mod pages;
 mod phones;
+mod standing;
 mod tour;
 
 use crate::support::app::{self, csrf_of, small_pdf, App, Setup, PROGRAM, USER_PASSWORD};

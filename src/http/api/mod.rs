@@ -9,6 +9,8 @@ pub mod partners;
 pub mod programs;
 pub mod seminars;
 pub mod session;
+pub mod standing_view;
+pub mod standings;
 pub mod support;
 pub mod users;
 
@@ -100,6 +102,20 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/outbox/{id}/retry", post(admin::retry_one))
         .route("/api/audit", get(admin::audit))
         .merge(event_routes())
+}
+
+/// The partner programs' routes (`standings`): a partner's standings, partners at risk, steps.
+pub fn standing_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/partners/{id}/standings",
+            get(standings::get_standings),
+        )
+        .route(
+            "/api/partners/{id}/standings/{program}",
+            post(standings::step),
+        )
+        .route("/api/standings/at-risk", get(standings::at_risk))
 }
 
 /// The events programs' routes (`events`): announce, decide, the event, queue and calendar.

@@ -106,6 +106,7 @@ pub fn program<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a Program> {
     state
         .service
         .program(id)
+        .filter(|p| p.wf.standing.is_none())
         .ok_or_else(|| ApiError::not_found(format!("программа «{id}» не найдена")))
 }
 

@@ -12,6 +12,7 @@
 //!   ([`seminar_estimate`]: its estimate form and the estimate against the report).
 //! - [`partner`]: my seminars, the application form.
 //! - [`events`]: events programs — announce, event page, queue across programs, calendar, history.
+//! - [`standings`]: partner programs — my status, partners at risk, a partner's card.
 //! - [`ledger`]: my penalties, the points and bonus ledgers.
 //! - [`public`]: approved organizers by city, for listeners.
 //! - [`ics`]: the feed `/calendar/<token>.ics`.
@@ -46,6 +47,7 @@ pub mod public;
 pub mod seminar;
 pub mod seminar_ended;
 pub mod seminar_estimate;
+pub mod standings;
 pub mod support;
 
 use super::AppState;
@@ -115,6 +117,10 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/decide", post(events::decide))
         .route("/partners/{id}/events", get(events::partner_history))
         .route("/partners/{id}/support", post(support::set))
+        .route("/my/status", get(standings::my))
+        .route("/partners/at-risk", get(standings::at_risk))
+        .route("/partners/{id}", get(standings::show))
+        .route("/partners/{id}/standings/{program}", post(standings::step))
         .route("/my/apply", get(partner::apply_form).post(partner::apply))
         .route("/my/penalties", get(ledger::penalties))
         .route("/my/ledger", get(ledger::ledger))

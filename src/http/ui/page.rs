@@ -50,6 +50,8 @@ const TEMPLATES: &[(&str, &str)] = ui_templates!(
     "event",
     "events_queue",
     "events_list",
+    "standing",
+    "standings_at_risk",
 );
 
 pub const CSS: &str = include_str!(concat!(
@@ -365,6 +367,7 @@ fn nav(v: Option<&Viewer>, manual_clock: bool, events: bool) -> Vec<(&'static st
                 n.insert(1, ("/events/queue", "Очередь"));
                 n.insert(2, ("/events/calendar", "Календарь мероприятий"));
             }
+            n.insert(n.len() - 3, ("/partners/at-risk", "Под угрозой"));
             if manual_clock && v.user.role == Role::Admin {
                 n.push(("/admin/clock", "Часы"));
             }
@@ -383,6 +386,7 @@ fn nav(v: Option<&Viewer>, manual_clock: bool, events: bool) -> Vec<(&'static st
                     n.push(("/my/events/new", "Новое мероприятие"));
                 }
             }
+            n.push(("/my/status", "Мой статус"));
             n.push(("/my/penalties", "Штрафы"));
             n.push((
                 "/my/ledger",

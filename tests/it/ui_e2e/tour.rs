@@ -42,6 +42,8 @@ const TOUR: &[Visitor] = &[
             ("events-calendar", "/events/calendar"),
             ("event", "/events/{event}"),
             ("partner-events", "/partners/p01/events"),
+            ("partners-at-risk", "/partners/at-risk"),
+            ("partner-card", "/partners/p01"),
         ],
     },
     Visitor {
@@ -71,6 +73,7 @@ const TOUR: &[Visitor] = &[
             ("events", "/my/events"),
             ("event-new", "/my/events/new"),
             ("event", "/events/{event}"),
+            ("status", "/my/status"),
         ],
     },
     Visitor {
