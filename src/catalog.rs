@@ -218,9 +218,7 @@ pub fn cross_file_problems(loaded: &[(PathBuf, Program)]) -> Vec<FileProblem> {
 pub fn checked_summary(wf: &Workflow) -> String {
     match &wf.standing {
         Some(s) => format!(
-            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}; \
-             формат проверен, но эта версия ещё не запускает программы уровня партнёра \
-             (сервер и simulate её пропускают)",
+            "«{}», программа уровня партнёра: статусов {}, уровней {}, метрик {}, действий {}",
             wf.name,
             s.statuses.len(),
             s.standing.levels.len(),
