@@ -387,8 +387,13 @@ fn simulate_cmd(
         if simulate::partner::is_partner_scenario(&cat, &text) {
             // Partner programs (S§5): the JSON report (the timeline prints it too).
             return match simulate::partner::run_text(&cat, &text).await {
-                Ok((_, report)) => {
+                Ok((service, report)) => {
                     let _ = json;
+                    if let Some(mail_dir) = mail_dir {
+                        if let Err(e) = preview_mail(&service, mail_dir).await {
+                            return fail(path, SimulateError::Failed(e.to_string()));
+                        }
+                    }
                     println!(
                         "{}",
                         serde_json::to_string_pretty(&report).unwrap_or_default()

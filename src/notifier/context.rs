@@ -279,7 +279,8 @@ pub fn notification(n: &Notification, f: &Facts, to: &Addressee) -> Result<Value
         _ => Parts {
             no_stage: true,
             ..Parts::details(
-                super::kkv_details::details(n.kind, d, f.program).unwrap_or_else(|| d.clone()),
+                super::kkv_details::details(n.kind, d, f.program)
+                    .unwrap_or_else(|| super::standing_details::details(d, f.program)),
             )
         },
     };
@@ -471,6 +472,13 @@ fn report_accepted(n: &Notification, f: &Facts, to: &Addressee) -> Parts {
 }
 
 fn review_due(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
+    if n.data.get("deadline").is_none() {
+        // An item program's waiting alert (`code`) or a partner program's overdue review.
+        return Ok(Parts {
+            no_stage: true,
+            ..Parts::details(super::alert_details::details(&n.data, f.program))
+        });
+    }
     let wf = &f.program.wf;
     let due = need_date(n, "deadline")?;
     let today = n.at.with_timezone(&f.program.tz).date_naive();
@@ -485,6 +493,7 @@ fn review_due(n: &Notification, f: &Facts) -> Result<Parts, ContextError> {
         .find(|r| r.trigger == Trigger::LateReturn && r.stage.as_deref() == n.stage.as_deref())
         .map(|r| risk_json(wf, r));
     Ok(Parts::details(json!({
+        "alert": Value::Null,
         "days_overdue": (today - due).num_days().max(0),
         "allowed_days": alert.map(|a| a.days_after_deadline),
         "risk": risk,

@@ -47,6 +47,7 @@
 //! reason in `last_error`, visible to admins through `outbox()`. A row that cannot be rendered
 //! (missing seminar, broken template) fails the same way.
 
+pub mod alert_details;
 pub mod context;
 mod digest;
 pub mod kkv_details;
@@ -55,6 +56,7 @@ mod partner_level;
 pub mod preview;
 pub mod recipients;
 pub mod russian;
+pub mod standing_details;
 pub mod templates;
 
 pub use mailer::{Email, FileMailer, Mailer, MemoryMailer, SendError, SmtpMailer};

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Metric {
+    /// What people call it (`активные баллы`), in mail and on pages; else its id.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
     #[serde(default)]

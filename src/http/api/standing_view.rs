@@ -378,11 +378,15 @@ fn missing_row(p: &StandingProgram, metric: &str, need: i64, have: i64, money: b
     }
 }
 
-/// A metric in Russian words, by its type (the file names the ledger, record or flag).
+/// A metric in Russian words: its `name` in the file, else words by its type (the file names
+/// the ledger, record or flag).
 pub fn metric_label(p: &StandingProgram, metric: &str) -> String {
     let Some(def) = p.metrics.get(metric) else {
         return metric.to_string();
     };
+    if let Some(name) = &def.name {
+        return name.clone();
+    }
     let what = |o: &Option<String>| o.clone().unwrap_or_default();
     match def.metric_type() {
         Some(MetricType::LedgerBalance) => format!("активные баллы ({})", what(&def.ledger)),
