@@ -661,7 +661,7 @@ fn a_renewal_request_earlier_than_the_term_is_long_is_rejected_on_its_line() {
     assert_problem_at(
         "kkv-term",
         "renewal.request_days_before",
-        69,
+        71,
         &["400 больше срока действия (12 месяцев)"],
     );
 }
@@ -700,7 +700,7 @@ fn a_shared_sanction_defined_differently_in_two_files_of_a_vendor_is_rejected() 
     let hit = stderr.lines().any(|l| {
         l.contains("kkv-shared-sanction.toml: sanctions[7]: ")
             && l.contains("«account_blocked» расходится с bitrix-partner-status.toml")
-            && l.contains("(строка 48)")
+            && l.contains("(строка 50)")
     });
     assert!(hit, "{stderr}");
 }

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 mod bonus;
 mod clock;
 mod requirements;
+pub mod sanction;
 pub use bonus::{bonus_on_purchase, bonus_spend};
 pub use clock::{fire, plan_term};
 pub use requirements::unmet_requirements;

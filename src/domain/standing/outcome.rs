@@ -193,6 +193,8 @@ pub enum StandingDue {
         project: Option<String>,
         due: NaiveDate,
     },
+    /// A suspending sanction's end: the competence is reinstated (or expired).
+    SuspensionEnd { code: String, at: DateTime<Utc> },
 }
 
 /// A due item to plan.

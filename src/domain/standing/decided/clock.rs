@@ -154,6 +154,9 @@ pub fn fire(
         StandingDue::ObligationReminder { .. } | StandingDue::ObligationOverdue { .. } => {
             obligations::fire(r, s, due, now)
         }
+        StandingDue::SuspensionEnd { code, at } => {
+            super::sanction::suspension_end(s, code, *at, now)
+        }
         _ => Outcome::unchanged(s),
     })
 }
@@ -267,7 +270,7 @@ fn renewal_reminder(
 
 /// Two months after the term: the bonuses are cancelled, and an expired competence with them
 /// (`cancel_with_bonuses`).
-fn cancel_bonuses(
+pub(super) fn cancel_bonuses(
     r: Rules<'_>,
     s: &Standing,
     bonus: &BTreeMap<String, Kopecks>,

@@ -115,6 +115,41 @@ pub fn fire(
     convert(program, tz, s, records, item.at, o)
 }
 
+/// A sanction that suspends or revokes a decided ladder's standing (S§2.8), until `end`.
+///
+/// # Errors
+/// The standing is not in force, or a suspension has no end.
+pub fn sanction(
+    ctx: &Ctx,
+    code: &str,
+    effect: &str,
+    end: Option<DateTime<Utc>>,
+) -> Result<Effects, Refusal> {
+    let r = Rules {
+        p: ctx.program,
+        tz: ctx.tz,
+        cal: ctx.cal,
+    };
+    let mut bonus = BTreeMap::new();
+    for b in &ctx.program.bonus_ledgers {
+        bonus.insert(b.id.clone(), balance(ctx.records, &b.id));
+    }
+    let o = decided::sanction::freeze(r, ctx.standing, code, effect, end, &bonus, ctx.now)
+        .map_err(refusal)?;
+    effects(ctx, o)
+}
+
+/// A suspension lifted before its end: the standing is in force again (or expired).
+///
+/// # Errors
+/// Never in practice (the conversion of the outcome).
+pub fn lift(ctx: &Ctx, code: &str) -> Result<Effects, Refusal> {
+    effects(
+        ctx,
+        decided::sanction::reinstate(ctx.standing, code, ctx.now),
+    )
+}
+
 fn effects(ctx: &Ctx, o: Outcome) -> Result<Effects, Refusal> {
     convert(
         ctx.program_id,

@@ -6,6 +6,7 @@ use crate::domain::program::Refusal;
 use crate::domain::standing::actions::{
     bad_field, notice, opt_int, opt_text, param, refuse, text, ActionRecord, Ctx, Effects, Fields,
 };
+use crate::domain::standing::decided::sanction::{REVOKE, SUSPEND};
 use crate::domain::standing::{HistoryEntry, Standing, StandingState};
 use crate::domain::workflow::Action;
 use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
@@ -74,8 +75,20 @@ pub fn sanction(ctx: &Ctx, fields: &Fields) -> Result<Effects, Refusal> {
     if def.effect == "terminate" {
         return Ok(end(ctx, ctx.standing.clone(), ctx.now));
     }
+    if ctx
+        .standing
+        .sanctions
+        .get(code)
+        .is_some_and(|u| u.is_none_or(|u| u > ctx.now))
+    {
+        return Err(refuse(
+            crate::domain::RefusalCode::InvalidState.as_str(),
+            format!("санкция «{code}» уже действует"),
+        ));
+    }
     let today = ctx.now.with_timezone(&ctx.tz).date_naive();
     let months = opt_int(fields, "months")?;
+    check_sanction_params(def, fields, months, today)?;
     if let (Some(m), Some(max)) = (months, def.max_months) {
         if m > i64::from(max) {
             let code = def.refuse_over.as_deref().unwrap_or("invalid_input");
@@ -95,21 +108,80 @@ pub fn sanction(ctx: &Ctx, fields: &Fields) -> Result<Effects, Refusal> {
         }
         (None, None) => None,
     };
-    let mut next = ctx.standing.clone();
-    next.sanctions.insert(code.to_string(), until);
     let mut data = vec![("code", Value::from(code))];
     if let Some(u) = until {
         data.push(("until", Value::from(u.to_rfc3339())));
     }
+    let applied = notice(NotificationKind::SanctionApplied, true, &data);
+    if matches!(def.effect.as_str(), SUSPEND | REVOKE) {
+        // The competence itself is frozen or taken (the decided ladder, S§2.8).
+        let mut e = super::decided::sanction(ctx, code, &def.effect, until)?;
+        e.notices.push(applied);
+        return Ok(e);
+    }
+    let mut next = ctx.standing.clone();
+    next.sanctions.insert(code.to_string(), until);
     Ok(Effects {
         standing: Some(next),
-        notices: vec![notice(NotificationKind::SanctionApplied, true, &data)],
+        notices: vec![applied],
         ..Effects::default()
     })
 }
 
+/// A sanction's parameters as the catalogue declares them: `months` (1…) only where it takes
+/// them, `until` only where it takes it and not in the past.
+fn check_sanction_params(
+    def: &crate::domain::workflow::Sanction,
+    fields: &Fields,
+    months: Option<i64>,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    let takes = |x: &str| def.params.iter().any(|p| p == x);
+    if months.is_some() && !takes("months") {
+        return Err(bad_field(
+            "months",
+            "срок в месяцах у этой санкции не задаётся",
+        ));
+    }
+    if months.is_some_and(|m| m < 1) {
+        return Err(bad_field("months", "срок должен быть не меньше 1 месяца"));
+    }
+    if months.is_none() && takes("months") {
+        return Err(bad_field("months", "нужен срок в месяцах"));
+    }
+    match date_field(fields, "until")? {
+        Some(_) if !takes("until") => Err(bad_field(
+            "until",
+            "дата окончания у этой санкции не задаётся",
+        )),
+        Some(d) if d < today => Err(bad_field(
+            "until",
+            &format!("дата окончания {d} уже прошла"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn lift_sanction(ctx: &Ctx, fields: &Fields) -> Result<Effects, Refusal> {
     let code = text(fields, "code")?;
+    let effect = ctx
+        .program
+        .sanctions
+        .iter()
+        .find(|s| s.code == code)
+        .map(|s| s.effect.as_str());
+    if matches!(effect, Some(REVOKE | "terminate")) {
+        return Err(refuse(
+            crate::domain::RefusalCode::InvalidState.as_str(),
+            format!("санкция «{code}» окончательна и не снимается"),
+        ));
+    }
+    if effect == Some(SUSPEND)
+        && ctx.standing.state == StandingState::Suspended
+        && ctx.standing.sanctions.contains_key(code)
+    {
+        return super::decided::lift(ctx, code);
+    }
     let mut next = ctx.standing.clone();
     if next.sanctions.remove(code).is_none() {
         return Err(refuse(
