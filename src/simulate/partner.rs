@@ -40,6 +40,8 @@ pub struct PartnerStep {
 #[derive(Debug, Clone)]
 pub struct PartnerScenario {
     pub workflow: String,
+    /// When the clock starts and the openings hold (S§5.1 `from`); else the first step's `at`.
+    pub from: Option<DateTime<Utc>>,
     pub until: DateTime<Utc>,
     pub partners: Vec<(Partner, Opening)>,
     pub steps: Vec<PartnerStep>,
@@ -136,6 +138,16 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
     if steps.windows(2).any(|w| w[1].at < w[0].at) {
         return Err(malformed(None, "steps", "шаги должны идти по времени"));
     }
+    let from = instant(doc.get("from"), None, "from")?;
+    if let (Some(f), Some(s)) = (from, steps.first()) {
+        if f > s.at {
+            return Err(malformed(
+                None,
+                "from",
+                "начало не может быть позже первого шага",
+            ));
+        }
+    }
     let mut programs = vec![prog];
     let items = match with.first() {
         None => None,
@@ -148,6 +160,7 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
     Ok((
         PartnerScenario {
             workflow,
+            from,
             until,
             partners,
             steps,
@@ -350,7 +363,9 @@ async fn open_partners(
     sc: &PartnerScenario,
 ) -> Result<(), SimulateError> {
     let fail = |e: &dyn std::fmt::Display| SimulateError::Failed(e.to_string());
-    let first = sc.steps.first().map_or(sc.until, |s| s.at);
+    let first = sc
+        .from
+        .unwrap_or_else(|| sc.steps.first().map_or(sc.until, |s| s.at));
     for (p, o) in &sc.partners {
         let by = crate::service::Audit {
             actor: "scenario",

@@ -328,3 +328,21 @@ async fn every_kkv_mail_template_renders_from_a_notice_the_engine_raises() {
     let missing: Vec<&String> = all.iter().filter(|k| !rendered.contains(*k)).collect();
     assert!(missing.is_empty(), "no scenario raises {missing:?}");
 }
+
+#[test]
+fn a_from_after_the_first_step_is_malformed_naming_from() {
+    let text = std::fs::read_to_string(
+        root().join("tests/scenarios/status/35-from-starts-the-clock.toml"),
+    )
+    .unwrap()
+    .replace(
+        "from = \"2017-01-10T00:00:00+03:00\"",
+        "from = \"2017-06-02T00:00:00+03:00\"",
+    );
+    match simulate::partner::parse(&catalog(), &text) {
+        Err(simulate::SimulateError::Malformed(e)) => {
+            assert_eq!(e.field, "from", "{e:?}");
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
