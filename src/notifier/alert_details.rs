@@ -52,7 +52,12 @@ pub fn details(d: &Value, prog: &Program) -> Value {
             .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
             .map(|d| format!(", срок был {}", russian::date(d)))
             .unwrap_or_default();
-        format!("Просрочено рассмотрение «{review}»{due}")
+        let name = wf
+            .standing
+            .as_ref()
+            .and_then(|s| s.review_names.get(review))
+            .map_or(review, String::as_str);
+        format!("Просрочено рассмотрение: {name}{due}")
     } else {
         "Нужно решение координатора".to_string()
     };

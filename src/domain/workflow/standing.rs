@@ -71,6 +71,9 @@ pub struct PartnerFile {
     pub statuses: Vec<Status>,
     #[serde(default)]
     pub watchers: BTreeMap<String, Watcher>,
+    /// What the coordinator's mail calls each review (`admission` → «заявка на партнёрство»).
+    #[serde(default)]
+    pub review_names: BTreeMap<String, String>,
 }
 
 /// The standing part of a normalised partner program (everything but the shared top-level keys).
@@ -97,6 +100,7 @@ pub struct StandingProgram {
     pub recipients: BTreeMap<String, Recipients>,
     pub statuses: Vec<Status>,
     pub watchers: BTreeMap<String, Watcher>,
+    pub review_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -492,6 +496,7 @@ impl PartnerFile {
             recipients: self.recipients,
             statuses: self.statuses,
             watchers: self.watchers,
+            review_names: self.review_names,
         };
         Workflow::partner_program(
             id,
