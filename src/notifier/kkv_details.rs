@@ -35,6 +35,13 @@ pub fn details(kind: NotificationKind, d: &Value, prog: &Program) -> Option<Valu
             "amount" => raw
                 .parse::<Kopecks>()
                 .map_or_else(|_| raw.to_string(), russian::roubles),
+            "level" => prog
+                .wf
+                .standing
+                .as_ref()
+                .and_then(|s| s.level_names.get(raw))
+                .cloned()
+                .unwrap_or_else(|| raw.to_string()),
             _ => raw.to_string(),
         };
         out.insert(k.to_string(), Value::from(text));

@@ -74,6 +74,9 @@ pub struct PartnerFile {
     /// What the coordinator's mail calls each review (`admission` → «заявка на партнёрство»).
     #[serde(default)]
     pub review_names: BTreeMap<String, String>,
+    /// What mail calls each level of a decided ladder (`basic` → «Базовый»).
+    #[serde(default)]
+    pub level_names: BTreeMap<String, String>,
 }
 
 /// The standing part of a normalised partner program (everything but the shared top-level keys).
@@ -101,6 +104,7 @@ pub struct StandingProgram {
     pub statuses: Vec<Status>,
     pub watchers: BTreeMap<String, Watcher>,
     pub review_names: BTreeMap<String, String>,
+    pub level_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -497,6 +501,7 @@ impl PartnerFile {
             statuses: self.statuses,
             watchers: self.watchers,
             review_names: self.review_names,
+            level_names: self.level_names,
         };
         Workflow::partner_program(
             id,
