@@ -32,6 +32,8 @@ pub struct PartnerStep {
     pub index: usize,
     pub at: DateTime<Utc>,
     pub action: String,
+    /// The partner program that defines `action` (empty for an item step).
+    pub program: String,
     /// The partner program's step: its partner and fields; `None` for an item step.
     pub partner: Option<(String, Fields)>,
 }
@@ -47,6 +49,8 @@ pub struct PartnerScenario {
     pub steps: Vec<PartnerStep>,
     /// The item part (`with`): its scenario, whose steps are the item steps in order.
     pub items: Option<Scenario>,
+    /// Other partner programs of the run (`with`), on the same partners and clock.
+    pub with_partner: Vec<String>,
 }
 
 fn malformed(step: Option<usize>, field: &str, message: impl Into<String>) -> SimulateError {
@@ -112,9 +116,6 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
     let prog = cat
         .load_file(&cat.dir.join(format!("{workflow}.toml")))
         .map_err(|e| malformed(None, "workflow", e.to_string()))?;
-    let actions: Vec<String> = prog.wf.standing.as_ref().map_or(vec![], |p| {
-        p.actions.iter().map(|a| a.name.clone()).collect()
-    });
     let with: Vec<String> = doc
         .get("with")
         .and_then(toml::Value::as_array)
@@ -123,18 +124,23 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
                 .filter_map(|v| v.as_str().map(String::from))
                 .collect()
         });
-    if with.len() > 1 {
-        return Err(malformed(
-            None,
-            "with",
-            "эта версия играет вместе не больше одной программы",
-        ));
-    }
+    let (partner_with, item_with) = split_with(cat, &prog, &with)?;
+    // A step goes to the program of the run that defines its `do` (the main one first).
+    let actions: Vec<(String, String)> = std::iter::once(&prog)
+        .chain(partner_with.iter())
+        .flat_map(|p| {
+            let id = p.wf.id.clone();
+            p.wf.standing
+                .iter()
+                .flat_map(|s| s.actions.iter())
+                .map(move |a| (a.name.clone(), id.clone()))
+        })
+        .collect();
     let until = instant(doc.get("until"), None, "until")?
         .ok_or_else(|| malformed(None, "until", "обязательное поле"))?;
     let partners = parse_partners(&doc)?;
     let known: Vec<&str> = partners.iter().map(|(p, _)| p.id.as_str()).collect();
-    let (steps, item_steps) = parse_steps(&doc, &actions, &known, !with.is_empty())?;
+    let (steps, item_steps) = parse_steps(&doc, &actions, &known, item_with.is_some())?;
     if steps.windows(2).any(|w| w[1].at < w[0].at) {
         return Err(malformed(None, "steps", "шаги должны идти по времени"));
     }
@@ -149,7 +155,8 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
         }
     }
     let mut programs = vec![prog];
-    let items = match with.first() {
+    let with_partner: Vec<String> = partner_with.iter().map(|p| p.wf.id.clone()).collect();
+    let items = match item_with.as_ref() {
         None => None,
         Some(id) => {
             let (sc, p) = item_part(cat, &doc, id, item_steps)?;
@@ -157,6 +164,7 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
             Some(sc)
         }
     };
+    programs.extend(partner_with);
     Ok((
         PartnerScenario {
             workflow,
@@ -165,9 +173,43 @@ pub fn parse(cat: &Catalog, text: &str) -> Result<(PartnerScenario, Vec<Program>
             partners,
             steps,
             items,
+            with_partner,
         },
         programs,
     ))
+}
+
+/// The `with` programs: partner programs of the same vendor, and at most one item program.
+fn split_with(
+    cat: &Catalog,
+    main: &Program,
+    with: &[String],
+) -> Result<(Vec<Program>, Option<String>), SimulateError> {
+    let mut partner = vec![];
+    let mut item = None;
+    for id in with {
+        let p = cat
+            .load_file(&cat.dir.join(format!("{id}.toml")))
+            .map_err(|e| malformed(None, "with", e.to_string()))?;
+        if p.wf.standing.is_none() {
+            if item.replace(id.clone()).is_some() {
+                return Err(malformed(
+                    None,
+                    "with",
+                    "в прогоне может быть не больше одной программы семинаров или мероприятий",
+                ));
+            }
+        } else if p.wf.vendor != main.wf.vendor {
+            return Err(malformed(
+                None,
+                "with",
+                format!("«{id}» — программа другого вендора: их нельзя играть вместе"),
+            ));
+        } else {
+            partner.push(p);
+        }
+    }
+    Ok((partner, item))
 }
 
 type Steps = (Vec<PartnerStep>, Vec<toml::Value>);
@@ -175,7 +217,7 @@ type Steps = (Vec<PartnerStep>, Vec<toml::Value>);
 /// The steps: partner steps with their fields, and (with an item program) the raw item steps.
 fn parse_steps(
     doc: &toml::Table,
-    actions: &[String],
+    actions: &[(String, String)],
     known: &[&str],
     with: bool,
 ) -> Result<Steps, SimulateError> {
@@ -197,7 +239,7 @@ fn parse_steps(
             .and_then(toml::Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if !actions.contains(&action) {
+        let Some((_, program)) = actions.iter().find(|(a, _)| *a == action) else {
             if !with {
                 return Err(malformed(
                     Some(i),
@@ -210,10 +252,11 @@ fn parse_steps(
                 index: i,
                 at,
                 action,
+                program: String::new(),
                 partner: None,
             });
             continue;
-        }
+        };
         let partner = t
             .get("partner")
             .and_then(toml::Value::as_str)
@@ -234,6 +277,7 @@ fn parse_steps(
             index: i,
             at,
             action,
+            program: program.clone(),
             partner: Some((partner.to_string(), fields)),
         });
     }
@@ -361,6 +405,7 @@ async fn open_partners(
     service: &Service,
     main: &Program,
     sc: &PartnerScenario,
+    save: bool,
 ) -> Result<(), SimulateError> {
     let fail = |e: &dyn std::fmt::Display| SimulateError::Failed(e.to_string());
     let first = sc
@@ -371,7 +416,9 @@ async fn open_partners(
             actor: "scenario",
             at: first,
         };
-        service.save_partner(by, p).await.map_err(|e| fail(&e))?;
+        if save {
+            service.save_partner(by, p).await.map_err(|e| fail(&e))?;
+        }
         if super::competence_open::is_decided(main) {
             super::competence_open::open(service, main, &p.id, o, first)
                 .await
@@ -399,10 +446,19 @@ pub async fn run(
     let store = SqliteStore::connect("sqlite::memory:")
         .await
         .map_err(|e| fail(&e))?;
-    let main = programs[0].clone();
-    let item_program = programs.get(1).map(|p| p.wf.id.clone());
+    let item_program = programs
+        .get(1)
+        .filter(|p| p.wf.standing.is_none())
+        .map(|p| p.wf.id.clone());
+    let partner_programs: Vec<Program> = programs
+        .iter()
+        .filter(|p| p.wf.standing.is_some())
+        .cloned()
+        .collect();
     let service = Service::new(Arc::new(store), programs);
-    open_partners(&service, &main, sc).await?;
+    for (i, p) in partner_programs.iter().enumerate() {
+        open_partners(&service, p, sc, i == 0).await?;
+    }
     let mut refused = vec![];
     let mut item_steps = sc
         .items
@@ -419,7 +475,7 @@ pub async fn run(
         let (result, partner, seminar) = match &step.partner {
             Some((partner, fields)) => (
                 service
-                    .execute_partner(&sc.workflow, partner, &step.action, fields, step.at)
+                    .execute_partner(&step.program, partner, &step.action, fields, step.at)
                     .await
                     .map(|_| ()),
                 Some(partner.clone()),

@@ -76,12 +76,19 @@ pub async fn report(
             "flags": flags,
         });
         ladder_fields(service, main, &p.id, sc, &mut out).await?;
-        let competences =
-            super::competence_report::competences(&service.store, main, &p.id, sc.until).await?;
-        if let Some(c) = competences {
-            out["competences"] = c;
-        } else if let Some(status) = status(service, main, &p.id, sc).await? {
-            out["status"] = status;
+        // Every partner program of the run: a competence, and/or a status.
+        let others = sc.with_partner.iter().filter_map(|id| service.program(id));
+        for prog in std::iter::once(main).chain(others) {
+            let competences =
+                super::competence_report::competences(&service.store, prog, &p.id, sc.until)
+                    .await?;
+            if let Some(c) = competences {
+                out["competences"] = c;
+            } else if out.get("status").is_none() {
+                if let Some(status) = status(service, prog, &p.id, sc).await? {
+                    out["status"] = status;
+                }
+            }
         }
         partners.push(out);
     }

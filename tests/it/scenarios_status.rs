@@ -346,3 +346,19 @@ fn a_from_after_the_first_step_is_malformed_naming_from() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn playing_two_vendors_programs_together_is_malformed_naming_with() {
+    let text = std::fs::read_to_string(
+        root().join("tests/scenarios/kkv/47-with-the-live-partner-status.toml"),
+    )
+    .unwrap()
+    .replace(
+        "with = [\"bitrix-partner-status\"]",
+        "with = [\"moysklad-partner-status\"]",
+    );
+    match simulate::partner::parse(&catalog(), &text) {
+        Err(simulate::SimulateError::Malformed(e)) => assert_eq!(e.field, "with", "{e:?}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
