@@ -38,11 +38,8 @@ impl Scheduler {
                 .await;
         };
         let rows = read_partner(&self.store, prog, partner).await?;
-        if matches!(item.kind, DueKind::Decided { .. }) {
-            return self.fire_decided(item, prog, p, &rows, fired).await;
-        }
-        if ops::reviewed::fires(p, &item.kind) {
-            return self.fire_reviewed(item, prog, p, &rows, fired).await;
+        if matches!(item.kind, DueKind::Decided { .. }) || ops::reviewed::fires(p, &item.kind) {
+            return self.fire_ladder(item, prog, p, &rows, fired).await;
         }
         let out = clock::fire(p, program, &rows.standing, &rows.facts, item, prog.tz);
         let mut commit = Commit {
@@ -62,9 +59,10 @@ impl Scheduler {
         }
     }
 
-    /// A decided-ladder item (term, renewal, bonus, obligation): its effects booked as a
-    /// command's are, with the item marked fired in the same commit.
-    async fn fire_decided(
+    /// A decided-ladder item (term, renewal, bonus, obligation) or a review-date ladder item
+    /// (a review, the warning before it, a watcher): its effects booked as a command's are,
+    /// with the item marked fired in the same commit.
+    async fn fire_ladder(
         &self,
         item: &DueItem,
         prog: &Program,
@@ -73,58 +71,16 @@ impl Scheduler {
         fired: Vec<(String, chrono::DateTime<chrono::Utc>)>,
     ) -> Result<Fired, StoreError> {
         let program = prog.wf.id.as_str();
-        let effects = match ops::decided::fire(
-            p,
-            &prog.cal,
-            prog.tz,
-            program,
-            &rows.standing,
-            &rows.records,
-            item,
-        ) {
-            Ok(e) => e,
-            Err(r) => {
-                tracing::error!(key = %item.key, %program, why = %r.message, "decided-ladder item failed; retired");
-                Default::default()
-            }
+        let effects = if matches!(item.kind, DueKind::Decided { .. }) {
+            let (standing, records) = (&rows.standing, &rows.records);
+            ops::decided::fire(p, &prog.cal, prog.tz, program, standing, records, item)
+        } else {
+            ops::reviewed::fire(p, program, prog.tz, &rows.standing, &rows.facts, item)
         };
-        let mut commit = commit_of(prog, p, rows, effects, &self.programs, item.at);
-        commit.fired = fired;
-        match self.booker.book(&commit).await? {
-            Booked::Written => Ok(Fired::Done),
-            Booked::Conflict(why) => {
-                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
-                self.booker.release(&item.key).await?;
-                Ok(Fired::Deferred)
-            }
-        }
-    }
-
-    /// A review-date ladder item (a review, the warning before it, a watcher): its effects
-    /// booked as a command's are, with the item marked fired in the same commit.
-    async fn fire_reviewed(
-        &self,
-        item: &DueItem,
-        prog: &Program,
-        p: &StandingProgram,
-        rows: &PartnerRows,
-        fired: Vec<(String, chrono::DateTime<chrono::Utc>)>,
-    ) -> Result<Fired, StoreError> {
-        let program = prog.wf.id.as_str();
-        let effects = match ops::reviewed::fire(
-            p,
-            program,
-            prog.tz,
-            &rows.standing,
-            &rows.facts,
-            item,
-        ) {
-            Ok(e) => e,
-            Err(r) => {
-                tracing::error!(key = %item.key, %program, why = %r.message, "review-date item failed; retired");
-                Default::default()
-            }
-        };
+        let effects = effects.unwrap_or_else(|r| {
+            tracing::error!(key = %item.key, %program, why = %r.message, "ladder item failed; retired");
+            Default::default()
+        });
         let mut commit = commit_of(prog, p, rows, effects, &self.programs, item.at);
         commit.fired = fired;
         match self.booker.book(&commit).await? {
