@@ -117,6 +117,19 @@ pub fn refuse(code: &str, message: impl Into<String>) -> Refusal {
     }
 }
 
+/// A pure rule's error as the refusal a partner command answers with: its refusal, or a
+/// program-data problem as `invalid_input` with the message.
+pub fn refusal(e: crate::domain::program::DomainError) -> Refusal {
+    match e {
+        crate::domain::program::DomainError::Refused(r) => r,
+        other => Refusal {
+            code: RefusalCode::InvalidInput,
+            message: other.to_string(),
+            rule: None,
+        },
+    }
+}
+
 /// A malformed step: a field missing or of the wrong kind.
 pub fn bad_field(field: &str, what: &str) -> Refusal {
     Refusal {

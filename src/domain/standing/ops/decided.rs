@@ -6,7 +6,7 @@
 //! kind [`BONUS_RECORD`] (money in kopecks; the store's bonus table is the flagship's own).
 
 use super::super::actions::{
-    bad_field, opt_text, text, ActionRecord, Credit, Ctx, Effects, Fields,
+    bad_field, opt_text, refusal, text, ActionRecord, Credit, Ctx, Effects, Fields,
 };
 use super::super::decided::{self, bonus_on_purchase, bonus_spend, in_force};
 use super::super::obligations;
@@ -15,7 +15,7 @@ use super::super::{HistoryEntry, Standing};
 use crate::domain::calendar::Calendar;
 use crate::domain::kinds::NotificationKind;
 use crate::domain::money::Kopecks;
-use crate::domain::program::{DomainError, Refusal, RefusalCode};
+use crate::domain::program::{Refusal, RefusalCode};
 use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::workflow::{Action, StandingProgram};
 use chrono::{DateTime, Utc};
@@ -244,17 +244,6 @@ fn notice(tz: Tz, n: &Notice) -> Result<super::super::actions::Notice, Refusal> 
         data,
         loss: n.to.iter().any(|t| t == "coordinator"),
     })
-}
-
-fn refusal(e: DomainError) -> Refusal {
-    match e {
-        DomainError::Refused(r) => r,
-        other => Refusal {
-            code: RefusalCode::InvalidInput,
-            message: other.to_string(),
-            rule: None,
-        },
-    }
 }
 
 /// `complete` (default true): whether the package is complete with the request.

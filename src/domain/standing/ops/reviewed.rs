@@ -11,7 +11,9 @@
 pub mod facts;
 pub mod report;
 
-use super::super::actions::{bad_field, opt_text, ActionRecord, Credit, Ctx, Effects, Fields};
+use super::super::actions::{
+    bad_field, opt_text, refusal, ActionRecord, Credit, Ctx, Effects, Fields,
+};
 use super::super::clock;
 use super::super::ladder::ChangeKind;
 use super::super::metrics::Facts;
@@ -357,15 +359,4 @@ fn notice(
         );
     }
     Ok(super::super::actions::Notice { kind, data, loss })
-}
-
-fn refusal(e: DomainError) -> Refusal {
-    match e {
-        DomainError::Refused(r) => r,
-        other => Refusal {
-            code: RefusalCode::InvalidInput,
-            message: other.to_string(),
-            rule: None,
-        },
-    }
 }

@@ -1,12 +1,13 @@
 //! A partner's state before the first command (a scenario's `[partners.opening]`, S§5.1) as
 //! the [`Effects`] the service books, and the `flag_set` op (`set_competence`, S§5.3).
 
+use super::super::super::actions::refusal;
 use super::super::super::actions::{text, Credit, Ctx, Effects, Fields};
 use super::super::super::decided::{self, in_force};
 use super::super::super::known::{flag_record, status_record, PARTNERSHIP_FLAG};
 use super::super::super::outcome::{Audience, LedgerEffect, Outcome, Rules};
 use super::super::super::Standing;
-use super::{convert, flag_or, ledger_records, refusal};
+use super::{convert, flag_or, ledger_records};
 use crate::domain::calendar::Calendar;
 use crate::domain::money::Kopecks;
 use crate::domain::program::Refusal;
