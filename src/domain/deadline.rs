@@ -35,6 +35,12 @@ pub fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
 }
 
+/// The last local day an exclusive end `until` covers: the day before when it ends at 00:00
+/// (the inverse of [`end_of`]), else its own day.
+pub fn last_day_before(tz: Tz, until: DateTime<Utc>) -> NaiveDate {
+    local_date(tz, until - Duration::microseconds(1)).min(local_date(tz, until))
+}
+
 /// Days late: calendar dates between deadline D and the date of `at` (D+1 = 1 day late; ≤ 0 on time).
 pub fn days_late(tz: Tz, deadline: NaiveDate, at: DateTime<Utc>) -> i64 {
     (local_date(tz, at) - deadline).num_days()

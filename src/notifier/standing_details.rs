@@ -5,7 +5,7 @@
 
 use super::russian;
 use crate::domain::Program;
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 /// Fields the templates read that a notice may lack.
@@ -37,10 +37,10 @@ pub fn details(d: &Value, prog: &Program) -> Value {
     }
     let text = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
     if let Some(code) = text("status") {
-        out.insert("status_name".into(), Value::from(status_name(prog, &code)));
+        out.insert("status_name".into(), Value::from(name_of(prog, &code)));
     }
     if let Some(code) = text("from") {
-        out.insert("from_name".into(), Value::from(status_name(prog, &code)));
+        out.insert("from_name".into(), Value::from(name_of(prog, &code)));
     }
     if let Some(change) = text("change") {
         out.insert("change_text".into(), Value::from(change_text(&change)));
@@ -61,13 +61,12 @@ pub fn details(d: &Value, prog: &Program) -> Value {
     Value::Object(out)
 }
 
-/// The status's name in the file (`gold` → «Золотой партнёр»), else its code.
-fn status_name(prog: &Program, code: &str) -> String {
+/// A status's name by the program's file.
+fn name_of(prog: &Program, code: &str) -> String {
     prog.wf
         .standing
         .as_ref()
-        .and_then(|s| s.statuses.iter().find(|st| st.code == code))
-        .map_or_else(|| code.to_string(), |st| st.name.clone())
+        .map_or_else(|| code.to_string(), |s| s.status_name(code))
 }
 
 /// A history change in words.
@@ -83,15 +82,9 @@ fn change_text(change: &str) -> String {
     .to_string()
 }
 
-/// The last day a term that ends at `until` covers: the day before, when it ends at 00:00 in
-/// the program's zone.
+/// The last day a term that ends at `until` covers, in words.
 fn last_day(prog: &Program, until: DateTime<Utc>) -> String {
-    let local = until.with_timezone(&prog.tz);
-    let mut day = local.date_naive();
-    if local.time() == NaiveTime::MIN {
-        day -= Duration::days(1);
-    }
-    russian::date(day)
+    russian::date(crate::domain::deadline::last_day_before(prog.tz, until))
 }
 
 /// What is missing: the notice's `missing` (metric, value, threshold), else its `unmet` names

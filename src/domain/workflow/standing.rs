@@ -107,6 +107,17 @@ pub struct StandingProgram {
     pub level_names: BTreeMap<String, String>,
 }
 
+impl StandingProgram {
+    /// A status's name in the file (`gold_certified_partner` → «Золотой сертифицированный
+    /// партнер»), else its code.
+    pub fn status_name(&self, code: &str) -> String {
+        self.statuses
+            .iter()
+            .find(|st| st.code == code)
+            .map_or_else(|| code.to_string(), |st| st.name.clone())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {

@@ -15,7 +15,7 @@ use crate::domain::workflow::{MetricType, StandingMode, StandingProgram, Status,
 use crate::domain::Program;
 use crate::service::standing::{read_partner, PartnerRows};
 use crate::storage::{DynStore, StoreError};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -197,10 +197,7 @@ async fn ledgers(
 
 /// The last local day before the instant `until` (an exclusive end at 00:00).
 pub fn last_day(prog: &Program, until: DateTime<Utc>) -> NaiveDate {
-    let d = (until - Duration::microseconds(1))
-        .with_timezone(&prog.tz)
-        .date_naive();
-    d.min(until.with_timezone(&prog.tz).date_naive())
+    crate::domain::deadline::last_day_before(prog.tz, until)
 }
 
 fn view(
@@ -216,7 +213,7 @@ fn view(
         StandingMode::AutoLadder => auto_goals(prog, p, rows, &metrics, now),
         StandingMode::DecidedLadder => decided_goals(prog, p, rows, now),
     };
-    let name = s.code.as_ref().map(|c| status_name(p, c));
+    let name = s.code.as_ref().map(|c| p.status_name(c));
     let mut v = ProgramStanding {
         program: prog.wf.id.clone(),
         program_name: prog.wf.name.clone(),
@@ -251,13 +248,6 @@ fn view(
     };
     v.risks = risks(prog, p, s, &v, now);
     v
-}
-
-fn status_name(p: &StandingProgram, code: &str) -> String {
-    p.statuses
-        .iter()
-        .find(|st| st.code == code)
-        .map_or_else(|| code.to_string(), |st| st.name.clone())
 }
 
 /// The next status above the one held (now) and the criteria of the held one at the end of
