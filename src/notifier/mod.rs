@@ -64,7 +64,7 @@ pub use templates::{Rendered, TemplateError, Templates};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{Notification, NotificationKind, Program, Recipient, Seminar};
+use crate::domain::{Notification, NotificationKind, Program, Seminar};
 use crate::service::Service;
 use crate::storage::{OutboxRow, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -607,8 +607,10 @@ impl Notifier {
         &self,
         n: &Notification,
     ) -> Result<Result<Prepared, Undeliverable>, NotifierError> {
-        if let (true, Recipient::Partner(partner)) = (n.seminar.is_empty(), &n.to) {
-            return self.prepare_partner_level(n, partner).await;
+        if n.seminar.is_empty() {
+            return self
+                .prepare_partner_level(n, &partner_level::partner_of(n))
+                .await;
         }
         let store = &self.service.store;
         let seminar = match store.seminar(&n.seminar).await {

@@ -2,7 +2,7 @@
 //! get them in the name of an item program.
 
 use super::{recipients, NotifierError, Prepared, Undeliverable};
-use crate::domain::{Notification, Program, Seminar};
+use crate::domain::{Notification, Program, Recipient, Seminar};
 use chrono::{DateTime, Utc};
 
 impl super::Notifier {
@@ -37,6 +37,15 @@ impl super::Notifier {
             people,
             contact,
         }))
+    }
+}
+
+/// The partner a partner-level notification is about: its addressee, or for the coordinator
+/// `data.partner`.
+pub(crate) fn partner_of(n: &Notification) -> String {
+    match &n.to {
+        Recipient::Partner(p) => p.clone(),
+        Recipient::Coordinator => n.data["partner"].as_str().unwrap_or_default().to_string(),
     }
 }
 
@@ -80,5 +89,31 @@ pub(crate) fn partner_level_seminar(
         result: None,
         item: Default::default(),
         version: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::NotificationKind;
+
+    fn notice(to: Recipient) -> Notification {
+        Notification {
+            key: "k".into(),
+            kind: NotificationKind::StatusChanged,
+            to,
+            seminar: String::new(),
+            stage: None,
+            at: Utc::now(),
+            data: serde_json::json!({ "partner": "p7", "program": "x" }),
+        }
+    }
+
+    #[test]
+    fn a_coordinators_partner_level_notice_is_about_the_partner_in_its_data() {
+        // Before, only the partner's copy took the partner-level path; the coordinator's went
+        // looking for a seminar "" and was never delivered.
+        assert_eq!(partner_of(&notice(Recipient::Partner("p3".into()))), "p3");
+        assert_eq!(partner_of(&notice(Recipient::Coordinator)), "p7");
     }
 }

@@ -59,10 +59,7 @@ pub async fn write_mail(
             // Partner-level (support suspended or resumed): no seminar behind it.
             let program = super::partner_level::program_of(service, n)
                 .ok_or_else(|| bad("не загружена ни одна программа мероприятий".into()))?;
-            let partner = match &n.to {
-                Recipient::Partner(p) => p.clone(),
-                Recipient::Coordinator => n.data["partner"].as_str().unwrap_or_default().into(),
-            };
+            let partner = super::partner_level::partner_of(n);
             let s = super::partner_level::partner_level_seminar(&program, &partner, n.at);
             (s, program)
         } else {
