@@ -446,15 +446,8 @@ fn review_items(prog: &Program, view: &View, at: Moment) -> Result<Outcome, Doma
             .and_then(|r| view.seminars.iter().find(|x| &x.id == r));
         let terms = items::apply::ApprovalTerms::default();
         let o = items::apply::approve(prog, s.clone(), &terms, earlier, at.actor, at.now)?;
-        out.seminars.extend(o.seminars);
-        out.penalties.extend(o.penalties);
-        out.points.extend(o.points);
-        out.bonus.extend(o.bonus);
-        out.flags.extend(o.flags);
-        out.notifications.extend(o.notifications);
-        out.events.extend(o.events);
-        out.slots_taken.extend(o.slots_taken);
-        out.slots_freed.extend(o.slots_freed);
+        let seminars = out.absorb(o);
+        out.seminars.extend(seminars);
     }
     Ok(out)
 }

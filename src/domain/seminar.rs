@@ -187,7 +187,7 @@ pub struct Penalty {
     pub amount: Option<Kopecks>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportFigures {
     pub attendees: u32,
     pub registrations: u32,

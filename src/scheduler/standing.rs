@@ -7,7 +7,6 @@ use crate::domain::schedule::{DueItem, DueKind};
 use crate::domain::standing::{clock, ops};
 use crate::domain::workflow::StandingProgram;
 use crate::domain::Program;
-use crate::service::booking::Booked;
 use crate::service::standing::{address, commit_of, read_partner, PartnerRows};
 use crate::storage::{Commit, StoreError};
 
@@ -49,14 +48,7 @@ impl Scheduler {
         };
         commit.outcome.notifications = address(p, prog, partner, item.at, &out.notices);
         commit.standings.extend(out.standing);
-        match self.booker.book(&commit).await? {
-            Booked::Written => Ok(Fired::Done),
-            Booked::Conflict(why) => {
-                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
-                self.booker.release(&item.key).await?;
-                Ok(Fired::Deferred)
-            }
-        }
+        self.finish(item, commit).await
     }
 
     /// A decided-ladder item (term, renewal, bonus, obligation) or a review-date ladder item
@@ -83,13 +75,6 @@ impl Scheduler {
         });
         let mut commit = commit_of(prog, p, rows, effects, &self.programs, item.at);
         commit.fired = fired;
-        match self.booker.book(&commit).await? {
-            Booked::Written => Ok(Fired::Done),
-            Booked::Conflict(why) => {
-                tracing::debug!(key = %item.key, %why, "standing item conflicted; deferred");
-                self.booker.release(&item.key).await?;
-                Ok(Fired::Deferred)
-            }
-        }
+        self.finish(item, commit).await
     }
 }

@@ -80,7 +80,8 @@ pub async fn after_command(
         };
         let mut items = partner_items(store, &program, &partner).await?;
         overlay(&mut items, &outcome.seminars);
-        for s in outcome.seminars.iter().filter(|s| s.partner == partner) {
+        let mine = |s: &&Seminar| s.partner == partner && s.program == program;
+        for s in outcome.seminars.iter().filter(mine) {
             if s.state == SeminarState::Closed && s.result.is_some() {
                 if let Some(n) = low_attendance_alert(prog, s, &items, now) {
                     outcome.notifications.push(n);

@@ -192,7 +192,6 @@ pub(crate) fn commit_of(
     let id = prog.wf.id.as_str();
     let mut c = Commit::default();
     let standing = e.standing.clone().unwrap_or_else(|| rows.standing.clone());
-    c.plans = vec![];
     c.add_due = clock::plan(p, id, &standing, now, e.inputs_changed, prog.tz);
     c.add_due.extend(e.due.iter().cloned());
     if e.standing.is_some() {

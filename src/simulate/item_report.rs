@@ -82,16 +82,7 @@ pub fn item_out(prog: Option<&Program>, s: &Seminar, tz: Tz) -> Option<ItemOut> 
     let ledger = match award {
         Some(a) => a.ledger.clone(),
         None => {
-            let empty = crate::domain::ReportFigures {
-                attendees: 0,
-                registrations: 0,
-                costs: Default::default(),
-                third_party_companies: 0,
-                estimate: None,
-                co_organizers: vec![],
-                vendor_talks_by: None,
-                item: Default::default(),
-            };
+            let empty = crate::domain::ReportFigures::default();
             crate::domain::items::accept::ledger_of(prog, s, s.report.as_ref().unwrap_or(&empty))
         }
     };

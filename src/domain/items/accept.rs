@@ -27,7 +27,7 @@ pub struct Settings {
 }
 
 /// The report field that carries the third-party companies of the flagship's figures.
-const THIRD_PARTY: &str = "third_party_companies";
+pub const THIRD_PARTY: &str = "third_party_companies";
 
 /// Prices accepted item `s` from its report `r`, books the reductions on it, and credits the
 /// points (to the item's product ledger) and the compensation.
@@ -301,13 +301,7 @@ fn reasons(bk: &ByKind, award: &Award) -> Vec<String> {
         v.push(format!("строка таблицы по числу слушателей: {b}"));
     }
     for code in &award.reductions {
-        let name = bk
-            .reductions
-            .iter()
-            .find(|r| &r.code == code)
-            .and_then(|r| r.name.as_deref())
-            .unwrap_or(code);
-        v.push(format!("применено уменьшение: {name}"));
+        v.push(format!("применено уменьшение: {}", bk.reduction_name(code)));
     }
     if award.estimate_missing.is_some() {
         v.push("расходы не компенсируются: смета не была согласована".to_string());

@@ -380,16 +380,7 @@ fn new_item(
             (st.id.clone(), progress)
         })
         .collect();
-    let report = kind.claim_is_report.then(|| ReportFigures {
-        attendees: 0,
-        registrations: 0,
-        costs: Kopecks::ZERO,
-        third_party_companies: 0,
-        estimate: None,
-        co_organizers: vec![],
-        vendor_talks_by: None,
-        item: Default::default(),
-    });
+    let report = kind.claim_is_report.then(ReportFigures::default);
     let (state, decided_at) = if kind.preapproval {
         (SeminarState::Applied, None)
     } else {

@@ -153,7 +153,8 @@ fn staff_count(facts: &Facts, def: &Metric, at: DateTime<Utc>) -> i64 {
         .count() as i64
 }
 
-fn flag_at(facts: &Facts, flag: &str, at: DateTime<Utc>) -> bool {
+/// Whether `flag` holds at `at` by the facts' spans.
+pub fn flag_at(facts: &Facts, flag: &str, at: DateTime<Utc>) -> bool {
     facts.flags.get(flag).is_some_and(|spans| {
         spans
             .iter()

@@ -200,14 +200,7 @@ pub fn recipients(
     out
 }
 
-/// Whether `flag` holds at `at`.
-pub fn flag_at(facts: &Facts, flag: &str, at: DateTime<Utc>) -> bool {
-    facts.flags.get(flag).is_some_and(|spans| {
-        spans
-            .iter()
-            .any(|s| s.since <= at && s.until.is_none_or(|u| at < u))
-    })
-}
+pub use super::metrics::flag_at;
 
 /// Applies a flag change to the spans of `flags`.
 pub fn apply_flag(flags: &mut BTreeMap<String, Vec<FlagSpan>>, f: &FlagChange) {

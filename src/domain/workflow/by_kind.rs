@@ -48,6 +48,17 @@ pub struct ByKind {
     pub materials: Option<Materials>,
 }
 
+impl ByKind {
+    /// What people read for reduction `code`: its `name` in the file, else the code.
+    pub fn reduction_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.reductions
+            .iter()
+            .find(|r| r.code == code)
+            .and_then(|r| r.name.as_deref())
+            .unwrap_or(code)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrideField {

@@ -109,15 +109,6 @@ pub struct EventDetail {
     pub award: Option<AwardView>,
 }
 
-/// The product ledger the item's points book to.
-pub fn ledger_of(prog: &Program, s: &Seminar) -> String {
-    match prog.wf.topics.iter().find(|t| t.id == s.item.topic) {
-        Some(t) if t.ledger == "partner_choice" => t.default_ledger.clone().unwrap_or_default(),
-        Some(t) => t.ledger.clone(),
-        None => String::new(),
-    }
-}
-
 /// What the pricing reads of the item and its report: what acceptance would read, with no
 /// coordinator settings yet.
 fn facts(s: &Seminar) -> Option<ItemFacts> {
@@ -201,16 +192,11 @@ fn booked_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
 
 /// Fills `reduction_names` from the file.
 fn named(prog: &Program, mut v: AwardView) -> AwardView {
-    let all = &prog.wf.results.by_kind.reductions;
+    let bk = &prog.wf.results.by_kind;
     v.reduction_names = v
         .reductions
         .iter()
-        .map(|code| {
-            all.iter()
-                .find(|r| &r.code == code)
-                .and_then(|r| r.name.clone())
-                .unwrap_or_else(|| code.clone())
-        })
+        .map(|code| bk.reduction_name(code).to_string())
         .collect();
     v
 }
@@ -243,11 +229,12 @@ fn award_view(prog: &Program, s: &Seminar, money: bool) -> Option<AwardView> {
         bracket,
         reductions: award.reductions,
         reduction_names: vec![],
+        // The ledger acceptance will book to.
         ledger: s
             .report
             .as_ref()
-            .and_then(|r| r.item.ledger.clone())
-            .unwrap_or_else(|| ledger_of(prog, s)),
+            .map(|r| crate::domain::items::accept::ledger_of(prog, s, r))
+            .unwrap_or_default(),
         note,
         credit_due: None,
         shares: vec![],

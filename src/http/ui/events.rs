@@ -38,7 +38,7 @@ fn pick<'s>(state: &'s AppState, id: Option<&str>) -> Result<&'s Program, UiErro
     .ok_or_else(|| UiError::Api(ApiError::not_found("программа мероприятий не найдена")))
 }
 
-fn require_staff(v: &Viewer) -> Result<(), UiError> {
+pub(super) fn require_staff(v: &Viewer) -> Result<(), UiError> {
     if v.is_staff() {
         Ok(())
     } else {
@@ -233,7 +233,9 @@ fn report_inputs(wf: &crate::domain::workflow::Workflow, kind: &str) -> Vec<Inpu
         .reductions
         .iter()
         .filter(|r| r.kinds.iter().any(|k| k == kind))
-        .filter(|r| r.input != "third_party_companies" && seen.insert(r.input.clone()))
+        .filter(|r| {
+            r.input != crate::domain::items::accept::THIRD_PARTY && seen.insert(r.input.clone())
+        })
         .map(|r| {
             let name = r.name.clone().unwrap_or_else(|| r.code.clone());
             let count = r.factor_per_unit.is_some();

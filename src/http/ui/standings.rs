@@ -3,6 +3,7 @@
 //! (`/partners/{id}`) with its standings and the forms of the vendor's decisions the file
 //! declares (`POST /partners/{id}/standings/{program}`).
 
+use super::events::require_staff;
 use super::form::FormData;
 use super::page::{check_csrf, render, render_status, see_other, Page, UiError, UiResult, Viewer};
 use crate::domain::Program;
@@ -192,16 +193,6 @@ pub async fn my(State(state): State<AppState>, v: Viewer) -> UiResult {
     };
     let page = Page::new("Мой статус", "/my/status", Some(&v));
     Ok(render(&state, page, "standing", data))
-}
-
-fn require_staff(v: &Viewer) -> Result<(), UiError> {
-    if v.is_staff() {
-        Ok(())
-    } else {
-        Err(UiError::Api(ApiError::forbidden(
-            "страница доступна только координаторам",
-        )))
-    }
 }
 
 #[derive(Deserialize, Default)]

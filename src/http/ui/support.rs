@@ -3,7 +3,7 @@
 
 use super::form::FormData;
 use super::page::{check_csrf, see_other, UiError, UiResult, Viewer};
-use crate::http::api::support::{item_program, label, set_support, SupportBody};
+use crate::http::api::support::{label, set_support, SupportBody};
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use axum::extract::{Path, State};
@@ -82,7 +82,6 @@ pub async fn set(
         }
     };
     let program = form.get("program").cloned();
-    item_program(&state, program.as_deref())?;
     let body = SupportBody {
         program,
         note: form.get("note").cloned(),

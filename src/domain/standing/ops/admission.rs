@@ -4,7 +4,7 @@
 use crate::domain::kinds::NotificationKind;
 use crate::domain::program::Refusal;
 use crate::domain::standing::actions::{
-    codes, notice, opt_text, param, refuse, text, working_days_after, Ctx, Effects, Fields,
+    codes, notice, opt_text, refuse, text, working_days_after, Ctx, Effects, Fields,
 };
 use crate::domain::standing::{HistoryEntry, PendingReview, StandingState};
 use crate::domain::workflow::Action;
@@ -104,7 +104,6 @@ pub fn decide(ctx: &Ctx, action: &Action, fields: &Fields) -> Result<Effects, Re
             ))
         }
     };
-    let _ = param(action, "notify");
     next.version = s.version;
     Ok(Effects {
         standing: Some(next),

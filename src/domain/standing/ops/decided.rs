@@ -317,14 +317,7 @@ fn spend(ctx: &Ctx, r: Rules<'_>, a: &Action, f: &Fields) -> Result<Effects, Ref
 fn record(ctx: &Ctx, r: Rules<'_>, a: &Action, f: &Fields) -> Result<Effects, Refusal> {
     let kind = super::super::actions::param(a, "record")
         .ok_or_else(|| bad_field("record", "действие не называет вид записи"))?;
-    // Records with a field spec (MoySklad's sales, clients, events) are `records::record`'s,
-    // not wired yet.
-    if a.params.contains_key("fields") {
-        return Err(bad_field(
-            "do",
-            "запись с описанием полей этой версией не выполняется",
-        ));
-    }
+    // Records with a field spec never come here: `actions::decide` sends them to `ops::reviewed`.
     let amount = match f.get("amount") {
         None | Some(Value::Null) => None,
         Some(_) => Some(money(f, "amount")?),

@@ -4,7 +4,7 @@
 use crate::domain::kinds::NotificationKind;
 use crate::domain::program::Refusal;
 use crate::domain::standing::actions::{
-    bad_field, notice, opt_int, opt_text, param, refuse, text, ActionRecord, Ctx, Effects, Fields,
+    bad_field, notice, opt_int, opt_text, refuse, text, ActionRecord, Ctx, Effects, Fields,
 };
 use crate::domain::standing::decided::sanction::{REVOKE, SUSPEND};
 use crate::domain::standing::{HistoryEntry, Standing, StandingState};
@@ -213,7 +213,6 @@ pub fn terminate(ctx: &Ctx, action: &Action, fields: &Fields) -> Result<Effects,
         .checked_add_months(Months::new(months))
         .unwrap_or(today);
     let day = date_field(fields, "effective")?.map_or(earliest, |d| d.max(earliest));
-    let _ = param(action, "notify");
     let mut next = ctx.standing.clone();
     next.terminates_at = Some(end_of(ctx, day));
     Ok(Effects {
